@@ -1,0 +1,291 @@
+//! The closed list of recorded operations: what backward needs to know about each node.
+//!
+//! This is a flat table by design (one variant per differentiable op). Adding an op
+//! touches four places: a variant here, its forward in `ops/`, its arm in `backward.rs`,
+//! and a row in the gradcheck table (`tests/gradcheck.rs`), which fails if an
+//! [`OpKind`] has no row.
+
+use crate::Tensor;
+use std::sync::Arc;
+
+/// Elementwise functions of one tensor (scalars are carried inline).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum UnaryOp {
+    /// −x
+    Neg,
+    /// eˣ
+    Exp,
+    /// ln x
+    Log,
+    /// √x
+    Sqrt,
+    /// |x|
+    Abs,
+    /// tanh x
+    Tanh,
+    /// 1/(1+e⁻ˣ)
+    Sigmoid,
+    /// max(x, 0); derivative 0 at 0, as PyTorch.
+    Relu,
+    /// Exact (erf) GELU: 0.5·x·(1+erf(x/√2)).
+    Gelu,
+    /// −1, 0 or 1; zero gradient.
+    Sign,
+    /// Heaviside step: 1 where x > 0 else 0; zero gradient (the threshold unit).
+    Step,
+    /// xᵖ for a constant p.
+    Pow(f32),
+    /// x limited to [min, max]; gradient passes only inside.
+    Clamp(f32, f32),
+    /// x + c.
+    AddScalar(f32),
+    /// x · c.
+    MulScalar(f32),
+}
+
+/// Elementwise functions of two tensors, with NumPy broadcasting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    /// a + b
+    Add,
+    /// a − b
+    Sub,
+    /// a · b
+    Mul,
+    /// a / b
+    Div,
+    /// max(a, b); ties send the gradient to `a`.
+    Maximum,
+    /// min(a, b); ties send the gradient to `a`.
+    Minimum,
+}
+
+/// 2-D convolution hyper-parameters recorded for backward.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConvParams {
+    /// Step between kernel applications.
+    pub stride: usize,
+    /// Zero padding on each side.
+    pub padding: usize,
+}
+
+/// One node of the autograd graph: the op and the inputs it read.
+#[derive(Clone)]
+pub enum Op {
+    /// Elementwise unary function.
+    Unary(Tensor, UnaryOp),
+    /// Elementwise binary function with broadcasting.
+    Binary(Tensor, Tensor, BinaryOp),
+    /// Sum over `dims` (output may or may not keep them).
+    Sum {
+        /// Input.
+        arg: Tensor,
+        /// Reduced dimensions, sorted.
+        dims: Vec<usize>,
+    },
+    /// Maximum over one dim; `indices` holds the winning position along `dim` per output.
+    Max {
+        /// Input.
+        arg: Tensor,
+        /// Reduced dimension.
+        dim: usize,
+        /// Argmax along `dim` for each output element (first maximum on ties).
+        indices: Arc<Vec<usize>>,
+    },
+    /// (Batched) matrix product.
+    Matmul(Tensor, Tensor),
+    /// Same elements, new shape.
+    Reshape(Tensor),
+    /// Dimensions reordered.
+    Permute(Tensor, Vec<usize>),
+    /// Size-1 or missing dims repeated (a stride-0 view).
+    BroadcastTo(Tensor),
+    /// A slice `start..start+len` along `dim`.
+    Narrow {
+        /// Input.
+        arg: Tensor,
+        /// Sliced dimension.
+        dim: usize,
+        /// First index taken.
+        start: usize,
+    },
+    /// A dense copy of a strided view.
+    Contiguous(Tensor),
+    /// Tensors joined along `dim`.
+    Concat {
+        /// Inputs in order.
+        args: Vec<Tensor>,
+        /// Joined dimension.
+        dim: usize,
+    },
+    /// Whole slices picked along `dim` (embedding lookup is this on dim 0).
+    IndexSelect {
+        /// Input.
+        arg: Tensor,
+        /// Indexed dimension.
+        dim: usize,
+        /// Picked positions (may repeat).
+        indices: Arc<Vec<usize>>,
+    },
+    /// Elementwise pick along `dim`: `out[.., j, ..] = arg[.., indices[.., j, ..], ..]`.
+    Gather {
+        /// Input.
+        arg: Tensor,
+        /// Indexed dimension.
+        dim: usize,
+        /// One index per output element (output shape).
+        indices: Arc<Vec<usize>>,
+    },
+    /// `cond ? on_true : on_false` elementwise; the condition is data, not differentiable.
+    Where {
+        /// Per-output-element choice.
+        cond: Arc<Vec<bool>>,
+        /// Taken where true.
+        on_true: Tensor,
+        /// Taken where false.
+        on_false: Tensor,
+    },
+    /// Softmax along `dim` (backward reuses the output).
+    Softmax {
+        /// Input.
+        arg: Tensor,
+        /// Normalised dimension.
+        dim: usize,
+    },
+    /// Log-softmax along `dim` (backward reuses the output).
+    LogSoftmax {
+        /// Input.
+        arg: Tensor,
+        /// Normalised dimension.
+        dim: usize,
+    },
+    /// NCHW cross-correlation with weight `[out, in, kh, kw]`.
+    Conv2d {
+        /// Input (N, C, H, W).
+        input: Tensor,
+        /// Kernel (O, C, KH, KW).
+        weight: Tensor,
+        /// Optional per-output-channel bias (O).
+        bias: Option<Tensor>,
+        /// Stride and padding.
+        params: ConvParams,
+    },
+    /// Max pooling; `argmax` is the winning index inside each input plane.
+    MaxPool2d {
+        /// Input (N, C, H, W).
+        input: Tensor,
+        /// Window size.
+        kernel: usize,
+        /// Window step.
+        stride: usize,
+        /// Per output element, `h·W + w` of the maximum in its plane.
+        argmax: Arc<Vec<u32>>,
+    },
+    /// Average pooling.
+    AvgPool2d {
+        /// Input (N, C, H, W).
+        input: Tensor,
+        /// Window size.
+        kernel: usize,
+        /// Window step.
+        stride: usize,
+    },
+}
+
+macro_rules! op_kinds {
+    ($($name:ident),* $(,)?) => {
+        /// A flat name for every differentiable operation (unary and binary functions
+        /// counted one by one), so tests can demand a gradcheck row for each.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum OpKind { $(#[allow(missing_docs)] $name),* }
+        impl OpKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [OpKind] = &[$(OpKind::$name),*];
+        }
+    };
+}
+
+op_kinds!(
+    Neg, Exp, Log, Sqrt, Abs, Tanh, Sigmoid, Relu, Gelu, Sign, Step, Pow, Clamp, AddScalar,
+    MulScalar, Add, Sub, Mul, Div, Maximum, Minimum, Sum, Max, Matmul, Reshape, Permute,
+    BroadcastTo, Narrow, Contiguous, Concat, IndexSelect, Gather, Where, Softmax, LogSoftmax,
+    Conv2d, MaxPool2d, AvgPool2d,
+);
+
+impl Op {
+    /// The flat kind of this node (exhaustive: a new variant must be named here).
+    pub fn kind(&self) -> OpKind {
+        match self {
+            Op::Unary(_, u) => match u {
+                UnaryOp::Neg => OpKind::Neg,
+                UnaryOp::Exp => OpKind::Exp,
+                UnaryOp::Log => OpKind::Log,
+                UnaryOp::Sqrt => OpKind::Sqrt,
+                UnaryOp::Abs => OpKind::Abs,
+                UnaryOp::Tanh => OpKind::Tanh,
+                UnaryOp::Sigmoid => OpKind::Sigmoid,
+                UnaryOp::Relu => OpKind::Relu,
+                UnaryOp::Gelu => OpKind::Gelu,
+                UnaryOp::Sign => OpKind::Sign,
+                UnaryOp::Step => OpKind::Step,
+                UnaryOp::Pow(_) => OpKind::Pow,
+                UnaryOp::Clamp(..) => OpKind::Clamp,
+                UnaryOp::AddScalar(_) => OpKind::AddScalar,
+                UnaryOp::MulScalar(_) => OpKind::MulScalar,
+            },
+            Op::Binary(_, _, b) => match b {
+                BinaryOp::Add => OpKind::Add,
+                BinaryOp::Sub => OpKind::Sub,
+                BinaryOp::Mul => OpKind::Mul,
+                BinaryOp::Div => OpKind::Div,
+                BinaryOp::Maximum => OpKind::Maximum,
+                BinaryOp::Minimum => OpKind::Minimum,
+            },
+            Op::Sum { .. } => OpKind::Sum,
+            Op::Max { .. } => OpKind::Max,
+            Op::Matmul(..) => OpKind::Matmul,
+            Op::Reshape(_) => OpKind::Reshape,
+            Op::Permute(..) => OpKind::Permute,
+            Op::BroadcastTo(_) => OpKind::BroadcastTo,
+            Op::Narrow { .. } => OpKind::Narrow,
+            Op::Contiguous(_) => OpKind::Contiguous,
+            Op::Concat { .. } => OpKind::Concat,
+            Op::IndexSelect { .. } => OpKind::IndexSelect,
+            Op::Gather { .. } => OpKind::Gather,
+            Op::Where { .. } => OpKind::Where,
+            Op::Softmax { .. } => OpKind::Softmax,
+            Op::LogSoftmax { .. } => OpKind::LogSoftmax,
+            Op::Conv2d { .. } => OpKind::Conv2d,
+            Op::MaxPool2d { .. } => OpKind::MaxPool2d,
+            Op::AvgPool2d { .. } => OpKind::AvgPool2d,
+        }
+    }
+
+    /// The tensors this node read (the graph's edges).
+    pub fn inputs(&self) -> Vec<&Tensor> {
+        match self {
+            Op::Unary(a, _)
+            | Op::Sum { arg: a, .. }
+            | Op::Max { arg: a, .. }
+            | Op::Reshape(a)
+            | Op::Permute(a, _)
+            | Op::BroadcastTo(a)
+            | Op::Narrow { arg: a, .. }
+            | Op::Contiguous(a)
+            | Op::IndexSelect { arg: a, .. }
+            | Op::Gather { arg: a, .. }
+            | Op::Softmax { arg: a, .. }
+            | Op::LogSoftmax { arg: a, .. }
+            | Op::MaxPool2d { input: a, .. }
+            | Op::AvgPool2d { input: a, .. } => vec![a],
+            Op::Binary(a, b, _) | Op::Matmul(a, b) => vec![a, b],
+            Op::Where { on_true, on_false, .. } => vec![on_true, on_false],
+            Op::Concat { args, .. } => args.iter().collect(),
+            Op::Conv2d { input, weight, bias, .. } => {
+                let mut v = vec![input, weight];
+                v.extend(bias.iter());
+                v
+            }
+        }
+    }
+}

@@ -1,0 +1,380 @@
+//! Elementwise ops: unary functions, broadcasting binary functions, comparisons, `where`.
+
+use crate::layout::{broadcast_shapes, coalesce};
+use crate::op::{BinaryOp, Op, UnaryOp};
+use crate::Tensor;
+use descent_kernels::PARALLEL_THRESHOLD;
+use rayon::prelude::*;
+use std::sync::Arc;
+
+const SQRT_2_OVER_PI_HALF: f32 = 0.398_942_3; // 1/√(2π)
+
+/// `dst[i] = f(src[i])`, parallel in chunks when large.
+pub(crate) fn map_slice(src: &[f32], f: impl Fn(f32) -> f32 + Sync) -> Vec<f32> {
+    let mut dst = vec![0.0f32; src.len()];
+    if src.len() >= PARALLEL_THRESHOLD {
+        dst.par_chunks_mut(PARALLEL_THRESHOLD / 4)
+            .zip(src.par_chunks(PARALLEL_THRESHOLD / 4))
+            .for_each(|(d, s)| d.iter_mut().zip(s).for_each(|(d, &s)| *d = f(s)));
+    } else {
+        dst.iter_mut().zip(src).for_each(|(d, &s)| *d = f(s));
+    }
+    dst
+}
+
+/// `out[i] = f(a[i], b[i])` over dense equal-length slices, parallel when large.
+pub(crate) fn zip_slices(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32 + Sync) -> Vec<f32> {
+    let mut dst = vec![0.0f32; a.len()];
+    let chunk = PARALLEL_THRESHOLD / 4;
+    if a.len() >= PARALLEL_THRESHOLD {
+        dst.par_chunks_mut(chunk)
+            .zip(a.par_chunks(chunk).zip(b.par_chunks(chunk)))
+            .for_each(|(d, (a, b))| d.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (&a, &b))| *d = f(a, b)));
+    } else {
+        dst.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (&a, &b))| *d = f(a, b));
+    }
+    dst
+}
+
+fn erf(x: f32) -> f32 {
+    libm::erff(x)
+}
+
+fn gelu(x: f32) -> f32 {
+    0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
+}
+
+fn gelu_grad(x: f32) -> f32 {
+    0.5 * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2)) + x * SQRT_2_OVER_PI_HALF * (-0.5 * x * x).exp()
+}
+
+fn sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// Applies `op` to every element of dense `src`.
+pub(crate) fn unary_forward(op: UnaryOp, src: &[f32]) -> Vec<f32> {
+    match op {
+        UnaryOp::Neg => map_slice(src, |x| -x),
+        UnaryOp::Exp => map_slice(src, f32::exp),
+        UnaryOp::Log => map_slice(src, f32::ln),
+        UnaryOp::Sqrt => map_slice(src, f32::sqrt),
+        UnaryOp::Abs => map_slice(src, f32::abs),
+        UnaryOp::Tanh => map_slice(src, f32::tanh),
+        UnaryOp::Sigmoid => map_slice(src, sigmoid),
+        UnaryOp::Relu => map_slice(src, |x| x.max(0.0)),
+        UnaryOp::Gelu => map_slice(src, gelu),
+        UnaryOp::Sign => map_slice(src, |x| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 }),
+        UnaryOp::Step => map_slice(src, |x| if x > 0.0 { 1.0 } else { 0.0 }),
+        UnaryOp::Pow(p) if p == 2.0 => map_slice(src, |x| x * x),
+        UnaryOp::Pow(p) => map_slice(src, |x| x.powf(p)),
+        UnaryOp::Clamp(lo, hi) => map_slice(src, |x| x.clamp(lo, hi)),
+        UnaryOp::AddScalar(c) => map_slice(src, |x| x + c),
+        UnaryOp::MulScalar(c) => map_slice(src, |x| x * c),
+    }
+}
+
+/// `dx = dy · f'(x)` in one fused pass (`y` is the forward output, reused where cheaper).
+pub(crate) fn unary_backward(op: UnaryOp, x: &[f32], y: &[f32], dy: &[f32]) -> Vec<f32> {
+    let fused = |f: &(dyn Fn(f32, f32) -> f32 + Sync), inputs: &[f32]| zip_slices(inputs, dy, f);
+    match op {
+        UnaryOp::Neg => map_slice(dy, |g| -g),
+        UnaryOp::Exp => fused(&|y, g| y * g, y),
+        UnaryOp::Log => fused(&|x, g| g / x, x),
+        UnaryOp::Sqrt => fused(&|y, g| g * 0.5 / y, y),
+        UnaryOp::Abs => fused(&|x, g| if x > 0.0 { g } else if x < 0.0 { -g } else { 0.0 }, x),
+        UnaryOp::Tanh => fused(&|y, g| g * (1.0 - y * y), y),
+        UnaryOp::Sigmoid => fused(&|y, g| g * y * (1.0 - y), y),
+        UnaryOp::Relu => fused(&|x, g| if x > 0.0 { g } else { 0.0 }, x),
+        UnaryOp::Gelu => fused(&|x, g| g * gelu_grad(x), x),
+        UnaryOp::Sign | UnaryOp::Step => vec![0.0; dy.len()],
+        UnaryOp::Pow(p) => fused(&|x, g| g * p * x.powf(p - 1.0), x),
+        UnaryOp::Clamp(lo, hi) => fused(&|x, g| if x >= lo && x <= hi { g } else { 0.0 }, x),
+        UnaryOp::AddScalar(_) => dy.to_vec(),
+        UnaryOp::MulScalar(c) => map_slice(dy, |g| g * c),
+    }
+}
+
+/// Elementwise `f(a, b)` with `a` and `b` broadcast to `shape`, in row-major order.
+pub(crate) fn broadcast_zip(a: &Tensor, b: &Tensor, shape: &[usize], f: impl Fn(f32, f32) -> f32 + Sync, op: &str) -> Vec<f32> {
+    let (la, lb) = (a.layout(), b.layout());
+    if la.shape == shape && lb.shape == shape && la.is_contiguous() && lb.is_contiguous() {
+        let n = la.numel();
+        let sa = &a.storage_slice()[la.offset..la.offset + n];
+        let sb = &b.storage_slice()[lb.offset..lb.offset + n];
+        return zip_slices(sa, sb, f);
+    }
+    let la = la.broadcast_to(shape, op);
+    let lb = lb.broadcast_to(shape, op);
+    let n: usize = shape.iter().product();
+    let mut out = vec![0.0f32; n];
+    if n == 0 {
+        return out;
+    }
+    let out_strides = crate::layout::contiguous_strides(shape);
+    let (cshape, cstrides) = coalesce(shape, &[&la.strides, &lb.strides, &out_strides]);
+    let rank = cshape.len();
+    let inner = cshape[rank - 1];
+    let (sa, sb) = (cstrides[0][rank - 1], cstrides[1][rank - 1]);
+    let (da, db) = (a.storage_slice(), b.storage_slice());
+    let rows = n / inner;
+    let row = |r: usize, dst: &mut [f32]| {
+        // Unravel the row index over the outer dims to find each operand's start.
+        let (mut oa, mut ob, mut rem) = (la.offset, lb.offset, r);
+        for d in (0..rank - 1).rev() {
+            let i = rem % cshape[d];
+            rem /= cshape[d];
+            oa += i * cstrides[0][d];
+            ob += i * cstrides[1][d];
+        }
+        match (sa, sb) {
+            (1, 1) => dst.iter_mut().zip(da[oa..oa + inner].iter().zip(&db[ob..ob + inner])).for_each(|(d, (&x, &y))| *d = f(x, y)),
+            (1, 0) => {
+                let y = db[ob];
+                dst.iter_mut().zip(&da[oa..oa + inner]).for_each(|(d, &x)| *d = f(x, y))
+            }
+            (0, 1) => {
+                let x = da[oa];
+                dst.iter_mut().zip(&db[ob..ob + inner]).for_each(|(d, &y)| *d = f(x, y))
+            }
+            _ => dst.iter_mut().enumerate().for_each(|(i, d)| *d = f(da[oa + i * sa], db[ob + i * sb])),
+        }
+    };
+    if n >= PARALLEL_THRESHOLD && rows > 1 {
+        out.par_chunks_mut(inner).enumerate().for_each(|(r, dst)| row(r, dst));
+    } else {
+        out.chunks_mut(inner).enumerate().for_each(|(r, dst)| row(r, dst));
+    }
+    out
+}
+
+impl Tensor {
+    /// Applies an elementwise unary function.
+    pub fn unary(&self, op: UnaryOp) -> Tensor {
+        let out = unary_forward(op, &self.contiguous_data());
+        Tensor::from_op(out, self.shape(), &[self], || Op::Unary(self.clone(), op))
+    }
+
+    /// Applies an elementwise binary function with NumPy broadcasting.
+    pub fn binary(&self, other: &Tensor, op: BinaryOp) -> Tensor {
+        let name = format!("{op:?}").to_lowercase();
+        let shape = if self.shape() == other.shape() { self.shape().to_vec() } else { broadcast_shapes(self.shape(), other.shape(), &name) };
+        let out = match op {
+            BinaryOp::Add => broadcast_zip(self, other, &shape, |a, b| a + b, &name),
+            BinaryOp::Sub => broadcast_zip(self, other, &shape, |a, b| a - b, &name),
+            BinaryOp::Mul => broadcast_zip(self, other, &shape, |a, b| a * b, &name),
+            BinaryOp::Div => broadcast_zip(self, other, &shape, |a, b| a / b, &name),
+            BinaryOp::Maximum => broadcast_zip(self, other, &shape, |a, b| if a >= b { a } else { b }, &name),
+            BinaryOp::Minimum => broadcast_zip(self, other, &shape, |a, b| if a <= b { a } else { b }, &name),
+        };
+        Tensor::from_op(out, &shape, &[self, other], || Op::Binary(self.clone(), other.clone(), op))
+    }
+
+    /// `self + other` (broadcasting).
+    pub fn add(&self, other: &Tensor) -> Tensor {
+        self.binary(other, BinaryOp::Add)
+    }
+    /// `self − other` (broadcasting).
+    pub fn sub(&self, other: &Tensor) -> Tensor {
+        self.binary(other, BinaryOp::Sub)
+    }
+    /// `self · other` elementwise (broadcasting).
+    pub fn mul(&self, other: &Tensor) -> Tensor {
+        self.binary(other, BinaryOp::Mul)
+    }
+    /// `self / other` elementwise (broadcasting).
+    pub fn div(&self, other: &Tensor) -> Tensor {
+        self.binary(other, BinaryOp::Div)
+    }
+    /// Elementwise maximum (broadcasting).
+    pub fn maximum(&self, other: &Tensor) -> Tensor {
+        self.binary(other, BinaryOp::Maximum)
+    }
+    /// Elementwise minimum (broadcasting).
+    pub fn minimum(&self, other: &Tensor) -> Tensor {
+        self.binary(other, BinaryOp::Minimum)
+    }
+    /// −x.
+    pub fn neg(&self) -> Tensor {
+        self.unary(UnaryOp::Neg)
+    }
+    /// eˣ.
+    pub fn exp(&self) -> Tensor {
+        self.unary(UnaryOp::Exp)
+    }
+    /// ln x.
+    pub fn log(&self) -> Tensor {
+        self.unary(UnaryOp::Log)
+    }
+    /// √x.
+    pub fn sqrt(&self) -> Tensor {
+        self.unary(UnaryOp::Sqrt)
+    }
+    /// |x|.
+    pub fn abs(&self) -> Tensor {
+        self.unary(UnaryOp::Abs)
+    }
+    /// tanh x.
+    pub fn tanh(&self) -> Tensor {
+        self.unary(UnaryOp::Tanh)
+    }
+    /// Logistic sigmoid.
+    pub fn sigmoid(&self) -> Tensor {
+        self.unary(UnaryOp::Sigmoid)
+    }
+    /// max(x, 0).
+    pub fn relu(&self) -> Tensor {
+        self.unary(UnaryOp::Relu)
+    }
+    /// Exact GELU (erf form, as PyTorch's default).
+    pub fn gelu(&self) -> Tensor {
+        self.unary(UnaryOp::Gelu)
+    }
+    /// Sign: −1, 0, 1 (no gradient).
+    pub fn sign(&self) -> Tensor {
+        self.unary(UnaryOp::Sign)
+    }
+    /// Heaviside step: 1 where x > 0, else 0 (no gradient).
+    pub fn step(&self) -> Tensor {
+        self.unary(UnaryOp::Step)
+    }
+    /// xᵖ.
+    pub fn powf(&self, p: f32) -> Tensor {
+        self.unary(UnaryOp::Pow(p))
+    }
+    /// x clamped to `[min, max]`.
+    pub fn clamp(&self, min: f32, max: f32) -> Tensor {
+        self.unary(UnaryOp::Clamp(min, max))
+    }
+    /// x + c.
+    pub fn add_scalar(&self, c: f32) -> Tensor {
+        self.unary(UnaryOp::AddScalar(c))
+    }
+    /// x · c.
+    pub fn mul_scalar(&self, c: f32) -> Tensor {
+        self.unary(UnaryOp::MulScalar(c))
+    }
+
+    fn compare(&self, other: &Tensor, name: &str, f: impl Fn(f32, f32) -> bool + Sync) -> Tensor {
+        let shape = broadcast_shapes(self.shape(), other.shape(), name);
+        let out = broadcast_zip(self, other, &shape, |a, b| if f(a, b) { 1.0 } else { 0.0 }, name);
+        Tensor::from_vec(out, &shape)
+    }
+    /// 1.0 where equal, else 0.0 (broadcasting; no gradient).
+    pub fn eq(&self, other: &Tensor) -> Tensor {
+        self.compare(other, "eq", |a, b| a == b)
+    }
+    /// 1.0 where different, else 0.0.
+    pub fn ne(&self, other: &Tensor) -> Tensor {
+        self.compare(other, "ne", |a, b| a != b)
+    }
+    /// 1.0 where `self < other`.
+    pub fn lt(&self, other: &Tensor) -> Tensor {
+        self.compare(other, "lt", |a, b| a < b)
+    }
+    /// 1.0 where `self <= other`.
+    pub fn le(&self, other: &Tensor) -> Tensor {
+        self.compare(other, "le", |a, b| a <= b)
+    }
+    /// 1.0 where `self > other`.
+    pub fn gt(&self, other: &Tensor) -> Tensor {
+        self.compare(other, "gt", |a, b| a > b)
+    }
+    /// 1.0 where `self >= other`.
+    pub fn ge(&self, other: &Tensor) -> Tensor {
+        self.compare(other, "ge", |a, b| a >= b)
+    }
+
+    /// `mask ? on_true : on_false`, where `self` is the mask (nonzero = true); the
+    /// branches broadcast to the mask's shape. Gradients flow to the chosen branch only.
+    pub fn where_cond(&self, on_true: &Tensor, on_false: &Tensor) -> Tensor {
+        let shape = self.shape().to_vec();
+        let cond: Vec<bool> = self.contiguous_data().iter().map(|&m| m != 0.0).collect();
+        let t = on_true.broadcast_to(&shape).contiguous_data().into_owned();
+        let f = on_false.broadcast_to(&shape).contiguous_data().into_owned();
+        let out: Vec<f32> = cond.iter().zip(t.iter().zip(&f)).map(|(&c, (&a, &b))| if c { a } else { b }).collect();
+        let cond = Arc::new(cond);
+        Tensor::from_op(out, &shape, &[on_true, on_false], || Op::Where { cond, on_true: on_true.clone(), on_false: on_false.clone() })
+    }
+
+    /// `value` where `mask` is nonzero, `self` elsewhere (mask broadcasts to self).
+    pub fn masked_fill(&self, mask: &Tensor, value: f32) -> Tensor {
+        let mask = mask.broadcast_to(self.shape());
+        mask.contiguous().where_cond(&Tensor::scalar(value), self)
+    }
+}
+
+macro_rules! binary_operator {
+    ($trait:ident, $method:ident, $call:ident) => {
+        impl std::ops::$trait<&Tensor> for &Tensor {
+            type Output = Tensor;
+            fn $method(self, rhs: &Tensor) -> Tensor {
+                self.$call(rhs)
+            }
+        }
+        impl std::ops::$trait<Tensor> for Tensor {
+            type Output = Tensor;
+            fn $method(self, rhs: Tensor) -> Tensor {
+                (&self).$call(&rhs)
+            }
+        }
+        impl std::ops::$trait<&Tensor> for Tensor {
+            type Output = Tensor;
+            fn $method(self, rhs: &Tensor) -> Tensor {
+                (&self).$call(rhs)
+            }
+        }
+        impl std::ops::$trait<Tensor> for &Tensor {
+            type Output = Tensor;
+            fn $method(self, rhs: Tensor) -> Tensor {
+                self.$call(&rhs)
+            }
+        }
+    };
+}
+binary_operator!(Add, add, add);
+binary_operator!(Sub, sub, sub);
+binary_operator!(Mul, mul, mul);
+binary_operator!(Div, div, div);
+
+impl std::ops::Add<f32> for &Tensor {
+    type Output = Tensor;
+    fn add(self, rhs: f32) -> Tensor {
+        self.add_scalar(rhs)
+    }
+}
+impl std::ops::Sub<f32> for &Tensor {
+    type Output = Tensor;
+    fn sub(self, rhs: f32) -> Tensor {
+        self.add_scalar(-rhs)
+    }
+}
+impl std::ops::Mul<f32> for &Tensor {
+    type Output = Tensor;
+    fn mul(self, rhs: f32) -> Tensor {
+        self.mul_scalar(rhs)
+    }
+}
+impl std::ops::Div<f32> for &Tensor {
+    type Output = Tensor;
+    fn div(self, rhs: f32) -> Tensor {
+        self.mul_scalar(1.0 / rhs)
+    }
+}
+impl std::ops::Neg for &Tensor {
+    type Output = Tensor;
+    fn neg(self) -> Tensor {
+        Tensor::neg(self)
+    }
+}
+impl std::ops::Neg for Tensor {
+    type Output = Tensor;
+    fn neg(self) -> Tensor {
+        Tensor::neg(&self)
+    }
+}

@@ -1,0 +1,8 @@
+//! Op families, one file each; every forward records its [`crate::Op`] node.
+
+pub(crate) mod conv;
+pub(crate) mod elementwise;
+pub(crate) mod matmul;
+pub(crate) mod reduce;
+pub(crate) mod shape;
+pub(crate) mod softmax;

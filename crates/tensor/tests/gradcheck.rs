@@ -1,0 +1,108 @@
+//! Every differentiable op against central finite differences. The table must have a
+//! row for every `OpKind`; a new op without a row fails `table_covers_every_op`.
+
+use descent_tensor::{OpKind, Rng, Tensor};
+use descent_testkit::{gradcheck, GradcheckOptions};
+use std::collections::BTreeSet;
+
+type OpFn = Box<dyn Fn(&[Tensor]) -> Tensor>;
+
+struct Case {
+    kind: OpKind,
+    inputs: Vec<Tensor>,
+    f: OpFn,
+}
+
+fn case(kind: OpKind, inputs: Vec<Tensor>, f: impl Fn(&[Tensor]) -> Tensor + 'static) -> Case {
+    Case { kind, inputs, f: Box::new(f) }
+}
+
+/// Values in ±[0.2, 1.2] with random sign: away from the kinks of relu/abs/sign.
+fn away_from_zero(shape: &[usize], rng: &mut Rng) -> Tensor {
+    let n: usize = shape.iter().product();
+    let data = (0..n).map(|_| (0.2 + rng.uniform()) * if rng.uniform() < 0.5 { -1.0 } else { 1.0 }).collect();
+    Tensor::from_vec(data, shape)
+}
+
+fn distinct(shape: &[usize], rng: &mut Rng) -> Tensor {
+    let n: usize = shape.iter().product();
+    let mut values: Vec<f32> = (0..n).map(|i| i as f32 * 0.1 - n as f32 * 0.05).collect();
+    rng.shuffle(&mut values);
+    Tensor::from_vec(values, shape)
+}
+
+fn table() -> Vec<Case> {
+    let mut r = Rng::new(42);
+    let n = |shape: &[usize], r: &mut Rng| Tensor::randn(shape, r);
+    let pos = |shape: &[usize], r: &mut Rng| Tensor::uniform(shape, 0.5, 2.0, r);
+    use OpKind::*;
+    vec![
+        case(Neg, vec![n(&[3, 4], &mut r)], |x| x[0].neg()),
+        case(Exp, vec![n(&[3, 4], &mut r)], |x| x[0].exp()),
+        case(Log, vec![pos(&[3, 4], &mut r)], |x| x[0].log()),
+        case(Sqrt, vec![pos(&[3, 4], &mut r)], |x| x[0].sqrt()),
+        case(Abs, vec![away_from_zero(&[3, 4], &mut r)], |x| x[0].abs()),
+        case(Tanh, vec![n(&[3, 4], &mut r)], |x| x[0].tanh()),
+        case(Sigmoid, vec![n(&[3, 4], &mut r)], |x| x[0].sigmoid()),
+        case(Relu, vec![away_from_zero(&[3, 4], &mut r)], |x| x[0].relu()),
+        case(Gelu, vec![n(&[3, 5], &mut r)], |x| x[0].gelu()),
+        case(Sign, vec![away_from_zero(&[3, 4], &mut r)], |x| x[0].sign().mul(&x[0])),
+        case(Step, vec![away_from_zero(&[3, 4], &mut r)], |x| x[0].step().mul(&x[0])),
+        case(Pow, vec![pos(&[3, 4], &mut r)], |x| x[0].powf(2.5)),
+        case(Clamp, vec![Tensor::from_vec(vec![-1.1, -0.9, -0.3, 0.1, 0.3, 0.9, 1.2, -0.2], &[2, 4])], |x| x[0].clamp(-0.6, 0.6)),
+        case(AddScalar, vec![n(&[3, 4], &mut r)], |x| x[0].add_scalar(1.5)),
+        case(MulScalar, vec![n(&[3, 4], &mut r)], |x| x[0].mul_scalar(-2.0)),
+        case(Add, vec![n(&[3, 1, 4], &mut r), n(&[5, 4], &mut r)], |x| x[0].add(&x[1])),
+        case(Sub, vec![n(&[3, 4], &mut r), n(&[4], &mut r)], |x| x[0].sub(&x[1])),
+        case(Mul, vec![n(&[3, 4], &mut r), n(&[1, 4], &mut r)], |x| x[0].mul(&x[1])),
+        case(Div, vec![n(&[3, 4], &mut r), pos(&[3, 1], &mut r)], |x| x[0].div(&x[1])),
+        case(Maximum, vec![distinct(&[3, 4], &mut r), distinct(&[3, 4], &mut r).add_scalar(0.05)], |x| x[0].maximum(&x[1])),
+        case(Minimum, vec![distinct(&[3, 4], &mut r), distinct(&[3, 4], &mut r).add_scalar(0.05)], |x| x[0].minimum(&x[1])),
+        case(Sum, vec![n(&[3, 4, 5], &mut r)], |x| x[0].sum_dims(&[0, 2], false)),
+        case(Max, vec![distinct(&[3, 5], &mut r)], |x| x[0].max(1, true)),
+        case(Matmul, vec![n(&[2, 3, 4], &mut r), n(&[4, 5], &mut r)], |x| x[0].matmul(&x[1])),
+        case(Reshape, vec![n(&[3, 4], &mut r)], |x| x[0].reshape(&[2, 6]).mul(&x[0].reshape(&[2, 6]))),
+        case(Permute, vec![n(&[2, 3, 4], &mut r)], |x| x[0].permute(&[2, 0, 1]).exp()),
+        case(BroadcastTo, vec![n(&[3, 1], &mut r)], |x| x[0].broadcast_to(&[2, 3, 4]).tanh()),
+        case(Narrow, vec![n(&[4, 5], &mut r)], |x| x[0].narrow(1, 1, 3).exp()),
+        case(Contiguous, vec![n(&[3, 4], &mut r)], |x| x[0].t().contiguous().exp()),
+        case(Concat, vec![n(&[2, 3], &mut r), n(&[2, 2], &mut r)], |x| Tensor::concat(&[x[0].clone(), x[1].clone()], 1).exp()),
+        case(IndexSelect, vec![n(&[5, 3], &mut r)], |x| x[0].index_select(0, &[1, 3, 3, 0])),
+        case(Gather, vec![n(&[3, 4], &mut r)], |x| x[0].gather(1, &[0, 2, 3, 3, 1, 1], &[3, 2])),
+        case(Where, vec![n(&[3, 4], &mut r), n(&[4], &mut r)], |x| {
+            let mask = Tensor::from_vec((0..12).map(|i| (i % 3 == 0) as i32 as f32).collect(), &[3, 4]);
+            mask.where_cond(&x[0], &x[1])
+        }),
+        case(Softmax, vec![n(&[3, 5], &mut r)], |x| x[0].softmax(1)),
+        case(LogSoftmax, vec![n(&[3, 5], &mut r)], |x| x[0].log_softmax(0)),
+        case(Conv2d, vec![n(&[2, 3, 7, 7], &mut r), n(&[4, 3, 3, 3], &mut r), n(&[4], &mut r)], |x| x[0].conv2d(&x[1], Some(&x[2]), 2, 1)),
+        case(MaxPool2d, vec![distinct(&[2, 3, 6, 6], &mut r)], |x| x[0].max_pool2d(2, 2)),
+        case(AvgPool2d, vec![n(&[2, 3, 6, 6], &mut r)], |x| x[0].avg_pool2d(2, 2)),
+    ]
+}
+
+#[test]
+fn every_op_matches_finite_differences() {
+    let mut failures = Vec::new();
+    for c in table() {
+        if let Err(e) = gradcheck(&*c.f, &c.inputs, GradcheckOptions::default()) {
+            failures.push(format!("{:?}: {e}", c.kind));
+        }
+    }
+    assert!(failures.is_empty(), "gradcheck failures:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn table_covers_every_op() {
+    let covered: BTreeSet<OpKind> = table().iter().map(|c| c.kind).collect();
+    let missing: Vec<&OpKind> = OpKind::ALL.iter().filter(|k| !covered.contains(k)).collect();
+    assert!(missing.is_empty(), "ops without a gradcheck row: {missing:?}");
+}
+
+#[test]
+fn gradcheck_catches_a_wrong_gradient() {
+    // A function whose "gradient" is cut by detach must fail the check.
+    let x = Tensor::from_vec(vec![0.5, -1.0, 2.0], &[3]);
+    let broken = |x: &[Tensor]| x[0].mul(&x[0].detach());
+    assert!(gradcheck(&broken, &[x], GradcheckOptions::default()).is_err());
+}

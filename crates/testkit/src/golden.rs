@@ -1,0 +1,88 @@
+//! Reader for the PyTorch golden files (`../shared/golden/*.safetensors`) and the
+//! tolerance their README recommends.
+
+use descent_tensor::Tensor;
+use safetensors::SafeTensors;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// The golden folder: `$DESCENT_GOLDEN`, else `../shared/golden` beside the repository.
+pub fn golden_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("DESCENT_GOLDEN") {
+        return PathBuf::from(dir);
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/golden")
+}
+
+/// Every float tensor of one golden file, by name.
+pub struct Golden {
+    file: String,
+    tensors: HashMap<String, (Vec<usize>, Vec<f32>)>,
+}
+
+impl Golden {
+    /// Loads `<golden_dir>/<file>`; panics with the path and the fix when it is missing.
+    pub fn load(file: &str) -> Golden {
+        let path = golden_dir().join(file);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!("golden file {} not readable ({e}); set DESCENT_GOLDEN to the folder holding it", path.display())
+        });
+        let st = SafeTensors::deserialize(&bytes).unwrap_or_else(|e| panic!("{}: not safetensors: {e}", path.display()));
+        let mut tensors = HashMap::new();
+        for (name, view) in st.tensors() {
+            if view.dtype() == safetensors::Dtype::F32 {
+                let data = view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+                tensors.insert(name.to_string(), (view.shape().to_vec(), data));
+            }
+        }
+        Golden { file: file.to_string(), tensors }
+    }
+
+    /// Shape and values of tensor `name`.
+    pub fn raw(&self, name: &str) -> &(Vec<usize>, Vec<f32>) {
+        self.tensors.get(name).unwrap_or_else(|| panic!("{}: no float tensor named {name}", self.file))
+    }
+
+    /// Tensor `name` as a descent tensor.
+    pub fn tensor(&self, name: &str) -> Tensor {
+        let (shape, data) = self.raw(name);
+        Tensor::from_slice(data, shape)
+    }
+
+    /// An integer tensor stored with a `_f32` copy, as indices.
+    pub fn indices(&self, name: &str) -> Vec<usize> {
+        self.raw(&format!("{name}_f32")).1.iter().map(|&x| x as usize).collect()
+    }
+
+    /// Every stored name (sorted).
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.tensors.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    /// The README's recommended test: `|x − ref| ≤ 1e-5·max|ref| + 1e-4·|ref|`
+    /// elementwise (`slack` multiplies it; 1.0 is the recommendation).
+    pub fn assert_matches(&self, name: &str, actual: &[f32], slack: f32) {
+        let (shape, expected) = self.raw(name);
+        assert_eq!(actual.len(), expected.len(), "{}:{name}: {} values vs {} (shape {shape:?})", self.file, actual.len(), expected.len());
+        let max_ref = expected.iter().fold(0.0f32, |m, &x| m.max(x.abs()));
+        let mut worst = (0.0f32, 0usize);
+        for (i, (&a, &e)) in actual.iter().zip(expected).enumerate() {
+            let tol = slack * (1e-5 * max_ref + 1e-4 * e.abs());
+            let ratio = (a - e).abs() / tol.max(f32::MIN_POSITIVE);
+            if ratio > worst.0 || ratio.is_nan() {
+                worst = (ratio, i);
+            }
+        }
+        assert!(
+            worst.0 <= 1.0,
+            "{}:{name}: index {} got {} expected {} ({:.2}x the tolerance)",
+            self.file,
+            worst.1,
+            actual[worst.1],
+            expected[worst.1],
+            worst.0
+        );
+    }
+}
