@@ -1,0 +1,24 @@
+//! `descent-nn`: layers as [`Module`]s with named parameters, initialisers, losses,
+//! and safetensors checkpoints.
+//!
+//! A module owns [`descent_tensor::Param`]s and exposes them through one traversal,
+//! [`Module::visit`], with PyTorch-style dotted names; optimizers, checkpoints and
+//! parameter counts are all built on that. Layers use PyTorch's weight layouts and
+//! default initialisation, so golden PyTorch dumps load directly.
+#![warn(missing_docs)]
+
+mod activation;
+mod checkpoint;
+mod error;
+pub mod init;
+mod layers;
+mod linear;
+pub mod loss;
+mod module;
+
+pub use activation::{Activation, Dropout, Flatten, Pool2d, Sequential};
+pub use checkpoint::{write_atomic, Checkpoint};
+pub use error::CheckpointError;
+pub use layers::{Conv2d, Embedding, LayerNorm};
+pub use linear::Linear;
+pub use module::{join_name, named_params, param_count, params, Module};
