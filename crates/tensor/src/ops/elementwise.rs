@@ -71,7 +71,7 @@ pub(crate) fn unary_forward(op: UnaryOp, src: &[f32]) -> Vec<f32> {
         UnaryOp::Gelu => map_slice(src, gelu),
         UnaryOp::Sign => map_slice(src, |x| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 }),
         UnaryOp::Step => map_slice(src, |x| if x > 0.0 { 1.0 } else { 0.0 }),
-        UnaryOp::Pow(p) if p == 2.0 => map_slice(src, |x| x * x),
+        UnaryOp::Pow(2.0) => map_slice(src, |x| x * x),
         UnaryOp::Pow(p) => map_slice(src, |x| x.powf(p)),
         UnaryOp::Clamp(lo, hi) => map_slice(src, |x| x.clamp(lo, hi)),
         UnaryOp::AddScalar(c) => map_slice(src, |x| x + c),

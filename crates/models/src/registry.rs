@@ -1,0 +1,55 @@
+//! `GALLERY`: every milestone in historical order, as `descent list` prints it.
+
+use crate::{backprop, mcculloch_pitts, perceptron, xor, MilestoneError, RunConfig};
+use descent_report::MilestoneReport;
+
+/// One entry of the gallery.
+pub struct Milestone {
+    /// Id used on the command line (`descent run <id>`).
+    pub id: &'static str,
+    /// Year of the original work.
+    pub year: u32,
+    /// Short title.
+    pub title: &'static str,
+    /// The claim the run tests.
+    pub claim: &'static str,
+    /// Trains/evaluates and judges the claim.
+    pub run: fn(&RunConfig) -> Result<MilestoneReport, MilestoneError>,
+}
+
+/// The gallery, oldest first.
+pub static GALLERY: &[Milestone] = &[
+    Milestone {
+        id: "mcculloch-pitts",
+        year: 1943,
+        title: "McCulloch–Pitts threshold neurons",
+        claim: "Threshold units with hand-set weights compute AND, OR, NOT, NAND; two layers compute XOR.",
+        run: mcculloch_pitts::run,
+    },
+    Milestone {
+        id: "perceptron",
+        year: 1958,
+        title: "Rosenblatt's perceptron",
+        claim: "The perceptron rule reaches 100% training accuracy on separable real data (iris), within Novikoff's bound.",
+        run: perceptron::run,
+    },
+    Milestone {
+        id: "xor",
+        year: 1969,
+        title: "Minsky & Papert: the XOR limit",
+        claim: "A single-layer perceptron never exceeds 3/4 correct on XOR, however long it trains.",
+        run: xor::run,
+    },
+    Milestone {
+        id: "backprop",
+        year: 1986,
+        title: "Backpropagation",
+        claim: "A sigmoid MLP trained by backprop solves XOR (4/4); its gradients match finite differences.",
+        run: backprop::run,
+    },
+];
+
+/// The milestone with this id.
+pub fn find(id: &str) -> Option<&'static Milestone> {
+    GALLERY.iter().find(|m| m.id == id)
+}

@@ -1,0 +1,100 @@
+//! # descent-report: what a run measured, in forms people read
+//!
+//! The gallery re-creates milestones of deep-learning history (the perceptron, LeNet,
+//! LSTMs, ...) as programs that train on real data and *measure* each historical
+//! claim. This crate turns those measurements into things to read and keep:
+//!
+//! - [`MilestoneReport`]: the claim, the measured values (in insertion order, headline
+//!   first), the verdict, the artifacts. One JSON object per run ([`MilestoneReport::to_json`]),
+//!   and a terminal block ([`MilestoneReport::human_summary`]).
+//! - Charts as SVG: [`line_chart_svg`] (loss curves, optionally log-scale),
+//!   [`bar_chart_svg`] (gradient norm per time step, accuracy per class),
+//!   [`confusion_matrix_svg`] (counts in every cell).
+//! - Pictures as PNG: [`write_image_grid_png`] (inputs or filters, misclassified ones
+//!   framed), [`write_heatmap_png`] (attention maps, weight matrices; viridis).
+//! - The tour: [`TourEntry`] rows rendered as a terminal table ([`summary_table`]) and
+//!   a static HTML page ([`write_tour_html`]).
+//! - Benchmarks: [`BenchRecord`], one JSON line per measurement in a shape shared with
+//!   the comparison scripts.
+//!
+//! ## A milestone's report, end to end
+//!
+//! ```
+//! use descent_report::{line_chart_svg, LineChart, MilestoneReport, Series};
+//!
+//! let out = std::env::temp_dir().join("descent-report-doc/perceptron");
+//! let losses = [0.9f32, 0.4, 0.1, 0.0];
+//! let chart = LineChart {
+//!     title: "Perceptron errors per epoch".into(),
+//!     x_label: "epoch".into(),
+//!     y_label: "misclassified".into(),
+//!     series: vec![Series::indexed_f32("train", &losses)],
+//!     log_y: false,
+//! };
+//! line_chart_svg(&out.join("errors.svg"), &chart)?;
+//!
+//! let mut report = MilestoneReport::new("perceptron", "The Perceptron", 1958,
+//!     "learns a linearly separable problem to zero training error");
+//! report.measure("train_errors", 0).measure("epochs", 4).artifact("errors.svg");
+//! report.passed = true;
+//! report.write_json(&out.join("report.json"))?;
+//! println!("{}", report.human_summary());
+//! # Ok::<(), descent_report::ReportError>(())
+//! ```
+//!
+//! ## Invariants
+//!
+//! - **Layer L0: plain data only.** This crate never sees a `Tensor`; it takes `f32`/`f64`
+//!   slices, strings and `serde_json` values, so any crate may depend on it and it
+//!   depends on none of ours.
+//! - **Every file write is atomic** ([`write_atomic`]: temp file in the same directory,
+//!   then rename), so a page refreshed mid-run never shows half a chart, and a crashed
+//!   run leaves the previous artifact intact.
+//! - **Every error names its file** ([`ReportError::path`]).
+//! - **Bad numbers do not stop a report.** A diverged run's NaN loss is exactly what
+//!   someone needs to see: charts skip non-finite points (breaking the line), images
+//!   show them black (heatmaps white), JSON writes them as `null`.
+//! - **Everything from a report is escaped** in SVG and HTML; the page has no scripts.
+//!
+//! ## Why the SVG is written by hand
+//!
+//! `plotters` (with only its SVG backend) can emit text without system fonts, but its
+//! log axes print float noise (`0.6000000000000001`) and crowd their ticks, and the
+//! confusion matrix and categorical bar labels needed hand-placed text anyway. A
+//! ~150-line writer (`svg.rs`: rect, line, polyline, circle, text) with our own
+//! 1-2-5 and decade ticks (`axis.rs`) is smaller, deterministic, and looks the
+//! same in every chart. Text is emitted as `<text font-family="sans-serif">`: the
+//! viewer renders the font, so no font files are needed to write a chart.
+
+#![warn(missing_docs)]
+
+mod axis;
+mod bench;
+mod colormap;
+mod confusion;
+mod error;
+mod format;
+mod fs;
+mod html;
+mod image;
+mod plot;
+mod result;
+mod svg;
+mod table;
+mod tour;
+
+pub use bench::{append_json_lines, BenchRecord};
+pub use colormap::viridis;
+pub use confusion::confusion_matrix_svg;
+pub use error::ReportError;
+pub use format::{format_number, format_seconds, format_value};
+pub use fs::write_atomic;
+pub use html::{tour_html, write_tour_html};
+pub use image::{write_heatmap_png, write_image_grid_png, GridOptions, Normalize};
+pub use plot::{
+    bar_chart_svg, bar_chart_to_string, line_chart_svg, line_chart_to_string, BarChart, LineChart,
+    Series,
+};
+pub use result::MilestoneReport;
+pub use table::summary_table;
+pub use tour::{TourEntry, TourStatus};
