@@ -9,9 +9,12 @@
 #![warn(missing_docs)]
 
 pub mod backprop;
+pub mod classifier;
 mod context;
+pub mod lenet;
 pub mod mcculloch_pitts;
 pub mod perceptron;
+pub mod mnist_data;
 mod registry;
 pub mod xor;
 

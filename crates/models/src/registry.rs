@@ -1,6 +1,6 @@
 //! `GALLERY`: every milestone in historical order, as `descent list` prints it.
 
-use crate::{backprop, mcculloch_pitts, perceptron, xor, MilestoneError, RunConfig};
+use crate::{backprop, lenet, mcculloch_pitts, perceptron, xor, MilestoneError, RunConfig};
 use descent_report::MilestoneReport;
 
 /// One entry of the gallery.
@@ -46,6 +46,13 @@ pub static GALLERY: &[Milestone] = &[
         title: "Backpropagation",
         claim: "A sigmoid MLP trained by backprop solves XOR (4/4); its gradients match finite differences.",
         run: backprop::run,
+    },
+    Milestone {
+        id: "lenet",
+        year: 1989,
+        title: "LeNet: convolutional networks",
+        claim: "A convolutional network (LeNet) reaches 99% test accuracy on MNIST handwritten digits.",
+        run: lenet::run,
     },
 ];
 

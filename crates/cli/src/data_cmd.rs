@@ -1,0 +1,65 @@
+//! `descent data list` and `descent data fetch`.
+
+use anyhow::{bail, Result};
+use clap::Subcommand;
+use descent_data::{dataset_status, fetch, status, DataLocator, Dataset};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+
+/// Data subcommands.
+#[derive(Subcommand)]
+pub enum DataCommand {
+    /// Each known data set: present / missing / checksum, and where it looked.
+    List,
+    /// Download a missing data set (checksummed) into the first search folder.
+    Fetch {
+        /// A data set name (`mnist`, `fashion-mnist`) or `all`.
+        name: String,
+    },
+}
+
+/// Runs a data subcommand.
+pub fn data(command: DataCommand, data_dir: Option<PathBuf>) -> Result<()> {
+    let locator = DataLocator::new(data_dir);
+    match command {
+        DataCommand::List => {
+            println!("searching, in order:");
+            for root in locator.roots() {
+                println!("  {} ({})", root.path.display(), root.source.label());
+            }
+            for s in status(&locator) {
+                let dir = s.dir.as_ref().map(|d| d.display().to_string()).unwrap_or_else(|| "-".into());
+                println!("{:<14} {:<10} {}", s.dataset.name(), s.summary(), dir);
+            }
+            println!("embedded in the binary: iris (150 rows), MNIST subset (6000 train / 1000 test)");
+            Ok(())
+        }
+        DataCommand::Fetch { name } => {
+            let sets: Vec<Dataset> = if name == "all" {
+                Dataset::ALL.to_vec()
+            } else {
+                match Dataset::from_name(&name) {
+                    Some(d) => vec![d],
+                    None => bail!("unknown data set '{name}'; known: mnist, fashion-mnist, all"),
+                }
+            };
+            for d in sets {
+                if dataset_status(&locator, d).is_ready() {
+                    println!("{}: already present and verified", d.name());
+                    continue;
+                }
+                let bar = ProgressBar::new(0);
+                bar.set_style(ProgressStyle::with_template("{msg:<32} [{bar:30}] {bytes}/{total_bytes}").expect("static template"));
+                let progress = |file: &str, done: u64, total: Option<u64>| {
+                    bar.set_message(file.to_string());
+                    bar.set_length(total.unwrap_or(done));
+                    bar.set_position(done);
+                };
+                let dir = fetch(d, &locator.fetch_root(), &progress)?;
+                bar.finish_and_clear();
+                println!("{}: fetched and verified into {}", d.name(), dir.display());
+            }
+            Ok(())
+        }
+    }
+}
