@@ -205,7 +205,7 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
     let data = load_mnist(cfg, cfg.full())?;
     let epochs = cfg.epochs.unwrap_or(match (cfg.full(), variant) {
         (true, _) => 10,
-        (false, _) => 6,
+        (false, _) => 8,
     });
     let mut rng = Rng::new(cfg.seed);
     let model = LeNet::new(variant, &mut rng);
