@@ -4,15 +4,22 @@
 use anyhow::{bail, Result};
 use clap::Args;
 use descent_kernels::matmul::{matmul, MatRef};
+use descent_models::classifier::{evaluate, train_epoch, ClassificationData};
+use descent_models::lenet::{LeNet, Variant};
+use descent_models::mnist_data::load_mnist;
+use descent_models::RunConfig;
+use descent_nn::{params, Activation, Linear, Module, Sequential};
+use descent_optim::{Optimizer, Sgd, SgdConfig};
 use descent_report::BenchRecord;
 use descent_tensor::Rng;
+use indicatif::ProgressBar;
 use std::path::PathBuf;
 use std::time::Instant;
 
 /// Options of `descent bench`.
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Workloads to run: matmul (more arrive with their milestones).
+    /// Workloads to run: matmul, lenet, lenet1989, mlp (more arrive with their milestones).
     #[arg(required = true)]
     workloads: Vec<String>,
 }
@@ -45,12 +52,66 @@ fn bench_matmul(threads: usize) -> Vec<BenchRecord> {
     out
 }
 
+/// Trains `model` for `epochs` epochs of W1/W1s/W2; returns (mean epoch seconds, test accuracy).
+fn timed_training(model: &dyn Module, optimizer: &mut dyn Optimizer, data: &ClassificationData, batch: usize, epochs: usize) -> (f64, f32) {
+    let params = params(model);
+    let mut seconds = 0.0;
+    for epoch in 0..epochs {
+        let start = Instant::now();
+        train_epoch(model, &params, optimizer, data, batch, 0, epoch as u64, &ProgressBar::hidden());
+        seconds += start.elapsed().as_secs_f64();
+    }
+    let (accuracy, _, _) = evaluate(model, &data.test, &data.feature_shape, 1000);
+    (seconds / epochs as f64, accuracy)
+}
+
+/// W1 (modern LeNet, Adam, 1 epoch) or W1s (1989 LeNet, SGD, 3 epochs).
+fn bench_lenet(variant: Variant, data: &ClassificationData, threads: usize) -> BenchRecord {
+    let model = LeNet::new(variant, &mut Rng::new(0));
+    let mut optimizer = variant.optimizer();
+    let epochs = if variant == Variant::Modern { 1 } else { 3 };
+    let (epoch_s, accuracy) = timed_training(&model, optimizer.as_mut(), data, 64, epochs);
+    let name = if variant == Variant::Modern { "lenet" } else { "lenet1989" };
+    BenchRecord::new(name, "epoch_s", epoch_s)
+        .with("test_acc", accuracy as f64)
+        .with("images_per_s", data.train.labels.len() as f64 / epoch_s)
+        .with("epochs", epochs as u64)
+        .with("threads", threads as u64)
+}
+
+/// W2: 784-512-512-10 ReLU MLP, SGD lr 0.05 momentum 0.9, batch 128, 1 epoch.
+fn bench_mlp(data: &ClassificationData, threads: usize) -> BenchRecord {
+    let mut rng = Rng::new(0);
+    let model = Sequential::new()
+        .add(Linear::new(784, 512, &mut rng))
+        .add(Activation::Relu)
+        .add(Linear::new(512, 512, &mut rng))
+        .add(Activation::Relu)
+        .add(Linear::new(512, 10, &mut rng));
+    let flat = ClassificationData { feature_shape: vec![784], ..data.clone() };
+    let mut optimizer = Sgd::new(SgdConfig { lr: 0.05, momentum: 0.9, ..SgdConfig::default() });
+    let (epoch_s, accuracy) = timed_training(&model, &mut optimizer, &flat, 128, 1);
+    BenchRecord::new("mlp", "epoch_s", epoch_s).with("test_acc", accuracy as f64).with("threads", threads as u64)
+}
+
 /// Runs the named workloads, printing one JSON line per result.
-pub fn bench(args: BenchArgs, _data_dir: Option<PathBuf>, threads: usize) -> Result<()> {
+pub fn bench(args: BenchArgs, data_dir: Option<PathBuf>, threads: usize) -> Result<()> {
+    let mut mnist: Option<ClassificationData> = None;
+    let mut mnist_data = || -> Result<ClassificationData> {
+        if mnist.is_none() {
+            let mut cfg = RunConfig::new("bench");
+            cfg.data_dir = data_dir.clone();
+            mnist = Some(load_mnist(&cfg, true)?);
+        }
+        Ok(mnist.clone().expect("loaded above"))
+    };
     for w in &args.workloads {
         let records = match w.as_str() {
             "matmul" => bench_matmul(threads),
-            other => bail!("unknown workload '{other}'; available: matmul"),
+            "lenet" => vec![bench_lenet(Variant::Modern, &mnist_data()?, threads)],
+            "lenet1989" => vec![bench_lenet(Variant::Classic1989, &mnist_data()?, threads)],
+            "mlp" => vec![bench_mlp(&mnist_data()?, threads)],
+            other => bail!("unknown workload '{other}'; available: matmul, lenet, lenet1989, mlp"),
         };
         for r in records {
             println!("{}", r.to_json_line());

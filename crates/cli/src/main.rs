@@ -5,6 +5,7 @@
 //! This is the only binary; it owns argv, the thread pool, and `anyhow` errors.
 
 mod bench;
+mod classify;
 mod data_cmd;
 mod run_cmd;
 
@@ -36,6 +37,8 @@ enum Command {
     Tour(run_cmd::TourArgs),
     /// Anchor workloads (../shared/bench/WORKLOADS.md) as JSON lines.
     Bench(bench::BenchArgs),
+    /// Predict digits in image files with a trained LeNet checkpoint.
+    Classify(classify::ClassifyArgs),
     /// Data sets: where they are looked for, and fetching missing ones.
     Data {
         #[command(subcommand)]
@@ -63,6 +66,7 @@ fn real_main(cli: Cli) -> Result<()> {
         Command::Run(args) => run_cmd::run(args, cli.data_dir),
         Command::Tour(args) => run_cmd::tour(args, cli.data_dir),
         Command::Bench(args) => bench::bench(args, cli.data_dir, threads),
+        Command::Classify(args) => classify::classify(args),
         Command::Data { command } => data_cmd::data(command, cli.data_dir),
     }
 }

@@ -49,8 +49,10 @@ pub fn train_epoch(
         let x = Tensor::from_vec(batch.inputs, &batch.shape); // (B, C, H, W) or (B, F)
         let loss = model.forward(&x).cross_entropy(&batch.labels);
         let grads = loss.backward();
-        optimizer.step(params, &grads);
         total += loss.item() as f64 * batch.len as f64;
+        // Free the graph first: parameters then have one owner and update in place.
+        drop(loss);
+        optimizer.step(params, &grads);
         count += batch.len;
         bar.inc(batch.len as u64);
     }

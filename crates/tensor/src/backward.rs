@@ -2,7 +2,7 @@
 //! gradient rule per [`Op`] variant, written with tensor ops under `no_grad`.
 
 use crate::op::{BinaryOp, Op};
-use crate::ops::{conv, elementwise, matmul, reduce, shape, softmax};
+use crate::ops::{attention, conv, elementwise, loss, matmul, norm, reduce, shape, softmax};
 use crate::{no_grad, GradStore, Tensor, TensorId};
 use std::collections::{HashMap, HashSet};
 
@@ -148,7 +148,9 @@ fn input_gradients(node: &Tensor, op: &Op, grad: &Tensor) -> Vec<(Tensor, Tensor
         Op::Permute(arg, perm) => {
             let mut inverse = vec![0; perm.len()];
             perm.iter().enumerate().for_each(|(i, &p)| inverse[p] = i);
-            push(arg, grad.permute(&inverse).contiguous());
+            // A view: when the gradient already has the input's memory order (matmul
+            // produces weight gradients that way) this is dense again for free.
+            push(arg, grad.permute(&inverse));
         }
         Op::BroadcastTo(arg) => push(arg, reduce::sum_to_shape(grad, arg.shape())),
         Op::Narrow { arg, dim, start } => push(arg, shape::narrow_backward(grad, arg.shape(), *dim, *start)),
@@ -185,6 +187,19 @@ fn input_gradients(node: &Tensor, op: &Op, grad: &Tensor) -> Vec<(Tensor, Tensor
         }
         Op::MaxPool2d { input, kernel, stride, argmax } => push(input, conv::max_pool2d_grad(input, *kernel, *stride, argmax, grad)),
         Op::AvgPool2d { input, kernel, stride } => push(input, conv::avg_pool2d_grad(input, *kernel, *stride, grad)),
+        Op::LayerNorm { input, weight, bias, stats, .. } => {
+            let (dx, dw, db) = norm::layer_norm_grads(input, weight, stats, grad);
+            push(input, dx);
+            push(weight, dw);
+            push(bias, db);
+        }
+        Op::Attention { q, k, v, scale, mask, probs } => {
+            let [dq, dk, dv] = attention::attention_grads(q, k, v, mask, *scale, probs, grad);
+            push(q, dq);
+            push(k, dk);
+            push(v, dv);
+        }
+        Op::CrossEntropy { logits, targets, ignore_index, lse } => push(logits, loss::cross_entropy_grad(logits, targets, *ignore_index, lse, grad)),
     }
     out
 }

@@ -29,7 +29,7 @@ mod tensor;
 pub use grad_mode::{is_grad_enabled, no_grad, NoGradGuard};
 pub use grad_store::GradStore;
 pub use layout::Layout;
-pub use op::{BinaryOp, ConvParams, Op, OpKind, UnaryOp};
+pub use op::{AttentionMask, BinaryOp, ConvParams, Op, OpKind, UnaryOp};
 pub use param::Param;
 pub use rng::Rng;
 pub use storage::Storage;

@@ -60,6 +60,20 @@ pub enum BinaryOp {
     Minimum,
 }
 
+impl BinaryOp {
+    /// Lower-case op name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "add",
+            BinaryOp::Sub => "sub",
+            BinaryOp::Mul => "mul",
+            BinaryOp::Div => "div",
+            BinaryOp::Maximum => "maximum",
+            BinaryOp::Minimum => "minimum",
+        }
+    }
+}
+
 /// 2-D convolution hyper-parameters recorded for backward.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConvParams {
@@ -67,6 +81,16 @@ pub struct ConvParams {
     pub stride: usize,
     /// Zero padding on each side.
     pub padding: usize,
+}
+
+/// Which keys each query of [`Op::Attention`] may see. Both kinds leave every query a
+/// prefix of the keys, so masked weights are exactly 0 (PyTorch's −inf fill).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AttentionMask {
+    /// Query `i` of `Tq` (absolute position `Tk − Tq + i`) sees keys `j ≤ Tk − Tq + i`.
+    pub causal: bool,
+    /// Per batch element (dim 0): the number of real keys; later keys are padding.
+    pub key_lengths: Option<Arc<Vec<usize>>>,
 }
 
 /// One node of the autograd graph: the op and the inputs it read.
@@ -190,6 +214,45 @@ pub enum Op {
         /// Window step.
         stride: usize,
     },
+    /// Fused layer norm over the last dim; `stats` holds each row's (mean, 1/σ).
+    LayerNorm {
+        /// Input (.., n).
+        input: Tensor,
+        /// Gain (n).
+        weight: Tensor,
+        /// Shift (n).
+        bias: Tensor,
+        /// Added to the variance inside the root.
+        eps: f32,
+        /// Per row: mean, then 1/√(var + eps).
+        stats: Arc<Vec<f32>>,
+    },
+    /// Fused scaled dot-product attention over (B, H, T, D); `probs` keeps the weights.
+    Attention {
+        /// Queries (B, H, Tq, D).
+        q: Tensor,
+        /// Keys (B, H, Tk, D).
+        k: Tensor,
+        /// Values (B, H, Tk, Dv).
+        v: Tensor,
+        /// Multiplies the scores (1/√D in the Transformer).
+        scale: f32,
+        /// Causal and/or key-padding mask.
+        mask: AttentionMask,
+        /// Softmax weights (B, H, Tq, Tk), saved for backward.
+        probs: Arc<Vec<f32>>,
+    },
+    /// Fused softmax cross-entropy of (N, C) logits, mean over non-ignored rows.
+    CrossEntropy {
+        /// Logits (N, C).
+        logits: Tensor,
+        /// One class per row.
+        targets: Arc<Vec<usize>>,
+        /// Rows with this target are skipped (padding).
+        ignore_index: Option<usize>,
+        /// Per-row log-sum-exp, saved for backward.
+        lse: Arc<Vec<f32>>,
+    },
 }
 
 macro_rules! op_kinds {
@@ -209,7 +272,7 @@ op_kinds!(
     Neg, Exp, Log, Sqrt, Abs, Tanh, Sigmoid, Relu, Gelu, Sign, Step, Pow, Clamp, AddScalar,
     MulScalar, Add, Sub, Mul, Div, Maximum, Minimum, Sum, Max, Matmul, Reshape, Permute,
     BroadcastTo, Narrow, Contiguous, Concat, IndexSelect, Gather, Where, Softmax, LogSoftmax,
-    Conv2d, MaxPool2d, AvgPool2d,
+    Conv2d, MaxPool2d, AvgPool2d, LayerNorm, Attention, CrossEntropy,
 );
 
 impl Op {
@@ -258,6 +321,9 @@ impl Op {
             Op::Conv2d { .. } => OpKind::Conv2d,
             Op::MaxPool2d { .. } => OpKind::MaxPool2d,
             Op::AvgPool2d { .. } => OpKind::AvgPool2d,
+            Op::LayerNorm { .. } => OpKind::LayerNorm,
+            Op::Attention { .. } => OpKind::Attention,
+            Op::CrossEntropy { .. } => OpKind::CrossEntropy,
         }
     }
 
@@ -277,7 +343,10 @@ impl Op {
             | Op::Softmax { arg: a, .. }
             | Op::LogSoftmax { arg: a, .. }
             | Op::MaxPool2d { input: a, .. }
-            | Op::AvgPool2d { input: a, .. } => vec![a],
+            | Op::AvgPool2d { input: a, .. }
+            | Op::CrossEntropy { logits: a, .. } => vec![a],
+            Op::LayerNorm { input, weight, bias, .. } => vec![input, weight, bias],
+            Op::Attention { q, k, v, .. } => vec![q, k, v],
             Op::Binary(a, b, _) | Op::Matmul(a, b) => vec![a, b],
             Op::Where { on_true, on_false, .. } => vec![on_true, on_false],
             Op::Concat { args, .. } => args.iter().collect(),

@@ -162,15 +162,15 @@ impl Tensor {
 
     /// Applies an elementwise binary function with NumPy broadcasting.
     pub fn binary(&self, other: &Tensor, op: BinaryOp) -> Tensor {
-        let name = format!("{op:?}").to_lowercase();
-        let shape = if self.shape() == other.shape() { self.shape().to_vec() } else { broadcast_shapes(self.shape(), other.shape(), &name) };
+        let name = op.name();
+        let shape = if self.shape() == other.shape() { self.shape().to_vec() } else { broadcast_shapes(self.shape(), other.shape(), name) };
         let out = match op {
-            BinaryOp::Add => broadcast_zip(self, other, &shape, |a, b| a + b, &name),
-            BinaryOp::Sub => broadcast_zip(self, other, &shape, |a, b| a - b, &name),
-            BinaryOp::Mul => broadcast_zip(self, other, &shape, |a, b| a * b, &name),
-            BinaryOp::Div => broadcast_zip(self, other, &shape, |a, b| a / b, &name),
-            BinaryOp::Maximum => broadcast_zip(self, other, &shape, |a, b| if a >= b { a } else { b }, &name),
-            BinaryOp::Minimum => broadcast_zip(self, other, &shape, |a, b| if a <= b { a } else { b }, &name),
+            BinaryOp::Add => broadcast_zip(self, other, &shape, |a, b| a + b, name),
+            BinaryOp::Sub => broadcast_zip(self, other, &shape, |a, b| a - b, name),
+            BinaryOp::Mul => broadcast_zip(self, other, &shape, |a, b| a * b, name),
+            BinaryOp::Div => broadcast_zip(self, other, &shape, |a, b| a / b, name),
+            BinaryOp::Maximum => broadcast_zip(self, other, &shape, |a, b| if a >= b { a } else { b }, name),
+            BinaryOp::Minimum => broadcast_zip(self, other, &shape, |a, b| if a <= b { a } else { b }, name),
         };
         Tensor::from_op(out, &shape, &[self, other], || Op::Binary(self.clone(), other.clone(), op))
     }

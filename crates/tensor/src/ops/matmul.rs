@@ -98,7 +98,14 @@ impl Tensor {
 pub(crate) fn matmul_backward(a: &Tensor, b: &Tensor, grad: &Tensor, need_a: bool, need_b: bool) -> (Option<Tensor>, Option<Tensor>) {
     let grad_a = need_a.then(|| crate::ops::reduce::sum_to_shape(&grad.matmul(&b.t()), a.shape()));
     let grad_b = need_b.then(|| {
-        if b.rank() == 2 && a.rank() > 2 {
+        let lb = b.layout();
+        let column_major = b.rank() == 2 && lb.strides[0] == 1 && lb.strides[1] == b.shape()[0] && lb.offset == 0;
+        if column_major && a.rank() == 2 {
+            // b is a transposed dense matrix (Linear's `w.t()`): compute the gradient in
+            // w's own order, (grad^T · a), and hand back its transpose view, so no copy
+            // is needed when it reaches w.
+            grad.t().matmul(a).t()
+        } else if b.rank() == 2 && a.rank() > 2 {
             // Shared weight: fold the batch into rows, one (k × B·m) · (B·m × n) product.
             let k = a.shape()[a.rank() - 1];
             let n = grad.shape()[grad.rank() - 1];

@@ -1,8 +1,11 @@
 //! Op families, one file each; every forward records its [`crate::Op`] node.
 
+pub(crate) mod attention;
 pub(crate) mod conv;
 pub(crate) mod elementwise;
+pub(crate) mod loss;
 pub(crate) mod matmul;
+pub(crate) mod norm;
 pub(crate) mod reduce;
 pub(crate) mod shape;
 pub(crate) mod softmax;
