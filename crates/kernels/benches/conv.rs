@@ -1,0 +1,111 @@
+//! LeNet-5's convolution and pooling layers at batch 64, forward and backward.
+//!
+//! A plain timing harness (no criterion, so no new dependencies): each case runs 25
+//! timing rounds after a warm-up and reports the median round, and the best one, which
+//! is steadier on a shared machine. Run with
+//! `cargo bench -p descent-kernels --bench conv [-- FILTER]`; set `RAYON_NUM_THREADS=1`
+//! for single-thread numbers.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use descent_kernels::conv::{conv2d_backward, conv2d_forward, Conv2dGeometry};
+use descent_kernels::pool::{avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward, Pool2dGeometry};
+
+/// Median time of one call of `f`; zero (not run) when `name` does not contain the
+/// command-line filter.
+fn time(name: &str, mut f: impl FnMut()) -> Duration {
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    if filter.is_some_and(|filter| !name.contains(&filter)) {
+        return Duration::ZERO;
+    }
+    // Warm up for 100 ms, which also sizes the rounds (about 10 ms each).
+    let start = Instant::now();
+    let mut calls = 0u32;
+    while start.elapsed() < Duration::from_millis(100) {
+        f();
+        calls += 1;
+    }
+    let reps = (calls / 10).max(1);
+    let mut rounds: Vec<Duration> = (0..25)
+        .map(|_| {
+            let t = Instant::now();
+            (0..reps).for_each(|_| f());
+            t.elapsed() / reps
+        })
+        .collect();
+    rounds.sort();
+    let (best, median) = (rounds[0], rounds[rounds.len() / 2]);
+    let micros = |d: Duration| d.as_secs_f64() * 1e6;
+    println!("{name:<36} {:>8.1} µs median {:>8.1} µs best", micros(median), micros(best));
+    median
+}
+
+fn fill(n: usize) -> Vec<f32> {
+    (0..n).map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0).collect()
+}
+
+/// Times forward and backward (with bias; grad_input only if asked) of one conv layer.
+fn conv_layer(name: &str, g: Conv2dGeometry, grad_input: bool) -> Duration {
+    let (x, w, b, dy) = (
+        fill(g.input_len()),
+        fill(g.weight_len()),
+        fill(g.out_channels),
+        fill(g.output_len()),
+    );
+    let mut out = vec![0.0; g.output_len()];
+    let (mut gi, mut gw, mut gb) = (vec![0.0; g.input_len()], vec![0.0; g.weight_len()], vec![0.0; g.out_channels]);
+    let forward = time(&format!("{name} forward"), || {
+        conv2d_forward(&g, black_box(&x), &w, Some(&b), &mut out)
+    });
+    let backward = time(&format!("{name} backward"), || {
+        let gi = grad_input.then_some(&mut gi[..]);
+        conv2d_backward(&g, black_box(&x), &w, &dy, gi, Some(&mut gw), Some(&mut gb));
+    });
+    forward + backward
+}
+
+/// Times forward and backward of one max pool and one average pool of geometry `g`;
+/// returns the max pool's total (LeNet as the engine trains it uses max pooling).
+fn pool_layer(name: &str, g: Pool2dGeometry) -> Duration {
+    let (x, dy) = (fill(g.input_len()), fill(g.output_len()));
+    let (mut out, mut arg, mut gi) = (vec![0.0; g.output_len()], vec![0; g.output_len()], vec![0.0; g.input_len()]);
+    let max = time(&format!("max{name} forward"), || {
+        max_pool2d_forward(&g, black_box(&x), &mut out, &mut arg)
+    }) + time(&format!("max{name} backward"), || {
+        max_pool2d_backward(&g, black_box(&dy), &arg, &mut gi)
+    });
+    time(&format!("avg{name} forward"), || avg_pool2d_forward(&g, black_box(&x), &mut out));
+    time(&format!("avg{name} backward"), || avg_pool2d_backward(&g, black_box(&dy), &mut gi));
+    max
+}
+
+fn main() {
+    println!("rayon threads: {}", rayon::current_num_threads());
+    #[rustfmt::skip]
+    let conv1 = Conv2dGeometry { batch: 64, in_channels: 1, in_h: 28, in_w: 28, out_channels: 6, kernel_h: 5, kernel_w: 5, stride: 1, padding: 0 };
+    #[rustfmt::skip]
+    let conv2 = Conv2dGeometry { in_channels: 6, in_h: 12, in_w: 12, out_channels: 16, ..conv1 };
+    let pool1 = Pool2dGeometry {
+        batch: 64,
+        channels: 6,
+        in_h: 24,
+        in_w: 24,
+        kernel: 2,
+        stride: 2,
+    };
+    let pool2 = Pool2dGeometry {
+        channels: 16,
+        in_h: 8,
+        in_w: 8,
+        ..pool1
+    };
+    // conv1 is the first layer: no grad_input, as in training.
+    let total = conv_layer("conv1 1->6 k5 28x28", conv1, false)
+        + conv_layer("conv2 6->16 k5 12x12", conv2, true)
+        + pool_layer("pool1 6x24x24 k2", pool1)
+        + pool_layer("pool2 16x8x8 k2", pool2);
+    let micros = total.as_secs_f64() * 1e6;
+    println!("conv + max-pool layers, forward + backward: {micros:.1} µs per batch of 64");
+    println!("  = {:.3} s per 60000-image epoch", total.as_secs_f64() * 60000.0 / 64.0);
+}
