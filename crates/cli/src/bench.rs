@@ -47,7 +47,11 @@ fn bench_matmul(threads: usize) -> Vec<BenchRecord> {
             }
         }
         let t = median(times);
-        out.push(BenchRecord::new("matmul", "gflops", 2.0 * (n as f64).powi(3) / t / 1e9).with("n", n as u64).with("threads", threads as u64));
+        out.push(
+            BenchRecord::new("matmul", "gflops", 2.0 * (n as f64).powi(3) / t / 1e9)
+                .with("n", n as u64)
+                .with("threads", threads as u64),
+        );
     }
     out
 }
@@ -88,10 +92,19 @@ fn bench_mlp(data: &ClassificationData, threads: usize) -> BenchRecord {
         .add(Linear::new(512, 512, &mut rng))
         .add(Activation::Relu)
         .add(Linear::new(512, 10, &mut rng));
-    let flat = ClassificationData { feature_shape: vec![784], ..data.clone() };
-    let mut optimizer = Sgd::new(SgdConfig { lr: 0.05, momentum: 0.9, ..SgdConfig::default() });
+    let flat = ClassificationData {
+        feature_shape: vec![784],
+        ..data.clone()
+    };
+    let mut optimizer = Sgd::new(SgdConfig {
+        lr: 0.05,
+        momentum: 0.9,
+        ..SgdConfig::default()
+    });
     let (epoch_s, accuracy) = timed_training(&model, &mut optimizer, &flat, 128, 1);
-    BenchRecord::new("mlp", "epoch_s", epoch_s).with("test_acc", accuracy as f64).with("threads", threads as u64)
+    BenchRecord::new("mlp", "epoch_s", epoch_s)
+        .with("test_acc", accuracy as f64)
+        .with("threads", threads as u64)
 }
 
 /// Runs the named workloads, printing one JSON line per result.

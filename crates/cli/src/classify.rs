@@ -30,7 +30,11 @@ fn load_lenet(path: &Path) -> Result<LeNet> {
     let ck = Checkpoint::load(path)?;
     match ck.metadata.get("milestone").map(String::as_str) {
         Some("lenet") => {}
-        other => bail!("{}: not a LeNet checkpoint (milestone {:?}); train one with `descent run lenet`", path.display(), other),
+        other => bail!(
+            "{}: not a LeNet checkpoint (milestone {:?}); train one with `descent run lenet`",
+            path.display(),
+            other
+        ),
     }
     let variant = Variant::parse(ck.metadata.get("variant").map(String::as_str))?;
     let model = LeNet::new(variant, &mut Rng::new(0));
@@ -58,7 +62,10 @@ pub fn to_mnist_pixels(gray: &GrayImage) -> Vec<u8> {
     }
     let crop = image::imageops::crop_imm(&img, x0, y0, x1 - x0 + 1, y1 - y0 + 1).to_image();
     let scale = 20.0 / crop.width().max(crop.height()) as f64;
-    let (w, h) = (((crop.width() as f64 * scale).round() as u32).max(1), ((crop.height() as f64 * scale).round() as u32).max(1));
+    let (w, h) = (
+        ((crop.width() as f64 * scale).round() as u32).max(1),
+        ((crop.height() as f64 * scale).round() as u32).max(1),
+    );
     let digit = image::imageops::resize(&crop, w, h, FilterType::Triangle);
     image::imageops::overlay(&mut canvas, &digit, ((28 - w) / 2) as i64, ((28 - h) / 2) as i64);
     canvas.into_raw()
@@ -68,13 +75,20 @@ pub fn to_mnist_pixels(gray: &GrayImage) -> Vec<u8> {
 pub fn classify(args: ClassifyArgs) -> Result<()> {
     let model = load_lenet(&args.model)?;
     for path in &args.images {
-        let gray = image::open(path).with_context(|| format!("{}: cannot read as an image (PNG or JPEG expected)", path.display()))?.to_luma8();
+        let gray = image::open(path)
+            .with_context(|| format!("{}: cannot read as an image (PNG or JPEG expected)", path.display()))?
+            .to_luma8();
         if gray.width() == 0 || gray.height() == 0 {
             bail!("{}: the image is empty", path.display());
         }
         let x = Tensor::from_vec(normalize_mnist(&to_mnist_pixels(&gray)), &[1, 1, 28, 28]);
         let probs = no_grad(|| model.forward(&x).softmax(1)).to_vec();
-        let digit = probs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(d, _)| d).unwrap_or(0);
+        let digit = probs
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(d, _)| d)
+            .unwrap_or(0);
         let listed: Vec<String> = probs.iter().enumerate().map(|(d, p)| format!("{d}:{p:.3}")).collect();
         println!("{}: {digit} (p = {:.3})  [{}]", path.display(), probs[digit], listed.join(" "));
     }

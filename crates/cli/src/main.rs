@@ -55,7 +55,9 @@ fn main() {
 }
 
 fn real_main(cli: Cli) -> Result<()> {
-    let threads = cli.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let threads = cli
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     anyhow::ensure!(threads > 0, "--threads must be at least 1");
     rayon::ThreadPoolBuilder::new().num_threads(threads).build_global()?;
     match cli.command {

@@ -99,7 +99,10 @@ pub fn run(args: RunArgs, data_dir: Option<PathBuf>) -> Result<()> {
 /// Runs every quick milestone, prints a table, writes the HTML report.
 pub fn tour(args: TourArgs, data_dir: Option<PathBuf>) -> Result<()> {
     let mut entries = Vec::new();
-    for m in GALLERY.iter().filter(|m| args.only.is_empty() || args.only.iter().any(|id| id == m.id)) {
+    for m in GALLERY
+        .iter()
+        .filter(|m| args.only.is_empty() || args.only.iter().any(|id| id == m.id))
+    {
         println!("== {} ({}) {}", m.id, m.year, m.title);
         let mut cfg = RunConfig::new(m.id);
         cfg.out_dir = args.out.join(m.id);

@@ -4,8 +4,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn descent(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_descent")).args(args).output().expect("the descent binary runs");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new(env!("CARGO_BIN_EXE_descent"))
+        .args(args)
+        .output()
+        .expect("the descent binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn temp(name: &str) -> PathBuf {
@@ -40,7 +47,10 @@ fn run_json_prints_one_parseable_object_that_passes() {
 #[test]
 fn unknown_milestone_and_bad_options_fail_with_a_message() {
     let (ok, _, err) = descent(&["run", "alexnet-2099"]);
-    assert!(!ok && err.contains("unknown milestone 'alexnet-2099'") && err.contains("perceptron"), "{err}");
+    assert!(
+        !ok && err.contains("unknown milestone 'alexnet-2099'") && err.contains("perceptron"),
+        "{err}"
+    );
     let (ok, _, err) = descent(&["run", "lenet", "--variant", "1998", "--out", temp("variant").to_str().unwrap()]);
     assert!(!ok && err.contains("unknown lenet variant"), "{err}");
 }
@@ -48,7 +58,9 @@ fn unknown_milestone_and_bad_options_fail_with_a_message() {
 /// A test digit as a user's photo would be: larger, dark ink on a light page.
 fn write_user_style_png(pixels: &[u8], path: &Path) {
     let img = image::GrayImage::from_fn(28, 28, |x, y| image::Luma([255 - pixels[(y * 28 + x) as usize]]));
-    image::imageops::resize(&img, 90, 90, image::imageops::FilterType::Triangle).save(path).unwrap();
+    image::imageops::resize(&img, 90, 90, image::imageops::FilterType::Triangle)
+        .save(path)
+        .unwrap();
 }
 
 #[test]

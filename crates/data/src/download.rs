@@ -38,12 +38,7 @@ pub fn fetch(dataset: Dataset, dest_root: &Path, progress: Progress) -> Result<P
 /// uncompressed checksum; else stream it to a temporary file in `dest_dir`, verify,
 /// and rename into place. Stops at the first failure, deleting that file's temporary;
 /// files finished before it stay (they are verified).
-pub fn fetch_from(
-    base_url: &str,
-    files: &[FileSpec],
-    dest_dir: &Path,
-    progress: Progress,
-) -> Result<(), DataError> {
+pub fn fetch_from(base_url: &str, files: &[FileSpec], dest_dir: &Path, progress: Progress) -> Result<(), DataError> {
     fs::create_dir_all(dest_dir).map_err(|e| DataError::io(dest_dir, e))?;
     let agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(30)))
@@ -89,13 +84,7 @@ impl Drop for TempFile {
 }
 
 /// Downloads one file to a temporary, verifies it, renames it into place.
-fn fetch_one(
-    agent: &ureq::Agent,
-    url: &str,
-    spec: &FileSpec,
-    dest_dir: &Path,
-    progress: Progress,
-) -> Result<(), DataError> {
+fn fetch_one(agent: &ureq::Agent, url: &str, spec: &FileSpec, dest_dir: &Path, progress: Progress) -> Result<(), DataError> {
     let download_error = |reason: String| DataError::Download {
         url: url.to_string(),
         file: spec.name.clone(),
@@ -124,21 +113,13 @@ fn fetch_one(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(download_error(format!(
-                    "the connection broke after {downloaded} bytes ({e})"
-                )))
-            }
+            Err(e) => return Err(download_error(format!("the connection broke after {downloaded} bytes ({e})"))),
         };
-        writer
-            .write_all(&buf[..n])
-            .map_err(|e| DataError::io(&temp.path, e))?;
+        writer.write_all(&buf[..n]).map_err(|e| DataError::io(&temp.path, e))?;
         downloaded += n as u64;
         progress(&spec.name, downloaded, total);
     }
-    let file = writer
-        .into_inner()
-        .map_err(|e| DataError::io(&temp.path, e.into_error()))?;
+    let file = writer.into_inner().map_err(|e| DataError::io(&temp.path, e.into_error()))?;
     file.sync_all().map_err(|e| DataError::io(&temp.path, e))?;
     drop(file);
 

@@ -156,9 +156,6 @@ pub enum DataError {
 impl DataError {
     /// Shorthand for an [`DataError::Io`] about `path`.
     pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
-        DataError::Io {
-            path: path.into(),
-            source,
-        }
+        DataError::Io { path: path.into(), source }
     }
 }

@@ -60,20 +60,15 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
 }
 
 /// Returns the uncompressed content: `bytes` itself, or its gzip decompression.
-pub(crate) fn decompress_if_gzip<'a>(
-    bytes: &'a [u8],
-    name: &str,
-) -> Result<Cow<'a, [u8]>, DataError> {
+pub(crate) fn decompress_if_gzip<'a>(bytes: &'a [u8], name: &str) -> Result<Cow<'a, [u8]>, DataError> {
     if !is_gzip(bytes) {
         return Ok(Cow::Borrowed(bytes));
     }
     let mut out = Vec::new();
-    MultiGzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .map_err(|source| DataError::Gzip {
-            name: name.to_string(),
-            source,
-        })?;
+    MultiGzDecoder::new(bytes).read_to_end(&mut out).map_err(|source| DataError::Gzip {
+        name: name.to_string(),
+        source,
+    })?;
     Ok(Cow::Owned(out))
 }
 
@@ -114,9 +109,7 @@ fn parse_header(raw: &[u8], name: &str) -> Result<Vec<usize>, DataError> {
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
     // u64 with saturation: a hostile header cannot overflow, it just looks huge.
-    let data_len = dims
-        .iter()
-        .fold(1u64, |acc, &d| acc.saturating_mul(d as u64));
+    let data_len = dims.iter().fold(1u64, |acc, &d| acc.saturating_mul(d as u64));
     let expected = (header_len as u64).saturating_add(data_len);
     if actual < expected {
         return Err(DataError::Truncated {
@@ -182,17 +175,11 @@ mod tests {
         for _ in 0..3 {
             bytes.extend_from_slice(&u32::MAX.to_be_bytes());
         }
-        assert!(matches!(
-            parse_idx(&bytes, "t"),
-            Err(DataError::Truncated { .. })
-        ));
+        assert!(matches!(parse_idx(&bytes, "t"), Err(DataError::Truncated { .. })));
     }
 
     #[test]
     fn zero_dimensions_is_bad_magic() {
-        assert!(matches!(
-            parse_idx(&[0, 0, 8, 0], "t"),
-            Err(DataError::BadMagic { .. })
-        ));
+        assert!(matches!(parse_idx(&[0, 0, 8, 0], "t"), Err(DataError::BadMagic { .. })));
     }
 }

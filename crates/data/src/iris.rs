@@ -12,12 +12,7 @@ use crate::error::DataError;
 const IRIS_CSV: &str = include_str!("../fixtures/iris.csv");
 
 /// The four measurements, in column order, all in centimetres.
-pub const IRIS_FEATURE_NAMES: [&str; 4] = [
-    "sepal length (cm)",
-    "sepal width (cm)",
-    "petal length (cm)",
-    "petal width (cm)",
-];
+pub const IRIS_FEATURE_NAMES: [&str; 4] = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"];
 
 /// The Iris data set.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,25 +46,14 @@ pub fn parse_iris_csv(text: &str, name: &str) -> Result<Iris, DataError> {
         reason,
     };
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim()));
-    let (_, header) = lines.next().ok_or_else(|| {
-        err(
-            1,
-            "empty file; expected a header like `150,4,setosa,...`".into(),
-        )
-    })?;
+    let (_, header) = lines
+        .next()
+        .ok_or_else(|| err(1, "empty file; expected a header like `150,4,setosa,...`".into()))?;
     let head: Vec<&str> = header.split(',').collect();
     let parse_count = |s: &str| s.trim().parse::<usize>().ok();
-    let (n_rows, n_features) = match (
-        head.first().and_then(|s| parse_count(s)),
-        head.get(1).and_then(|s| parse_count(s)),
-    ) {
+    let (n_rows, n_features) = match (head.first().and_then(|s| parse_count(s)), head.get(1).and_then(|s| parse_count(s))) {
         (Some(r), Some(4)) => (r, 4),
-        _ => {
-            return Err(err(
-                1,
-                format!("expected header `ROWS,4,CLASS...`, found `{header}`"),
-            ))
-        }
+        _ => return Err(err(1, format!("expected header `ROWS,4,CLASS...`, found `{header}`"))),
     };
     let class_names: Vec<String> = head[2..].iter().map(|s| s.trim().to_string()).collect();
     if class_names.is_empty() {
@@ -80,37 +64,24 @@ pub fn parse_iris_csv(text: &str, name: &str) -> Result<Iris, DataError> {
     for (line_no, line) in lines.filter(|(_, l)| !l.is_empty()) {
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
         if fields.len() != n_features + 1 {
-            return Err(err(
-                line_no,
-                format!("expected {} fields, found {}", n_features + 1, fields.len()),
-            ));
+            return Err(err(line_no, format!("expected {} fields, found {}", n_features + 1, fields.len())));
         }
         let mut row = [0f32; 4];
         for (slot, field) in row.iter_mut().zip(&fields) {
-            *slot = field
-                .parse()
-                .map_err(|_| err(line_no, format!("`{field}` is not a number")))?;
+            *slot = field.parse().map_err(|_| err(line_no, format!("`{field}` is not a number")))?;
         }
         let label: usize = fields[4]
             .parse()
             .ok()
             .filter(|&l| l < class_names.len())
-            .ok_or_else(|| {
-                err(
-                    line_no,
-                    format!("class `{}` is not in 0..{}", fields[4], class_names.len()),
-                )
-            })?;
+            .ok_or_else(|| err(line_no, format!("class `{}` is not in 0..{}", fields[4], class_names.len())))?;
         features.push(row);
         labels.push(label);
     }
     if features.len() != n_rows {
         return Err(err(
             1,
-            format!(
-                "the header promises {n_rows} rows, the file has {}",
-                features.len()
-            ),
+            format!("the header promises {n_rows} rows, the file has {}", features.len()),
         ));
     }
     Ok(Iris {

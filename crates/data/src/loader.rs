@@ -38,12 +38,7 @@ impl<'a> BatchLoader<'a> {
     /// `inputs` holds the examples back to back, each of `feature_shape` (e.g.
     /// `[1, 28, 28]`). Panics, naming the sizes, if `inputs` does not hold exactly
     /// one example per label or `batch_size` is 0: these are programming errors.
-    pub fn new(
-        inputs: &'a [f32],
-        feature_shape: &[usize],
-        labels: &'a [usize],
-        batch_size: usize,
-    ) -> Self {
+    pub fn new(inputs: &'a [f32], feature_shape: &[usize], labels: &'a [usize], batch_size: usize) -> Self {
         let example_len: usize = feature_shape.iter().product();
         assert!(batch_size > 0, "BatchLoader: batch_size must be at least 1");
         assert_eq!(
@@ -108,8 +103,7 @@ impl<'a> BatchLoader<'a> {
         let mut inputs = Vec::with_capacity(indices.len() * self.example_len);
         let mut labels = Vec::with_capacity(indices.len());
         for &i in indices {
-            inputs
-                .extend_from_slice(&self.inputs[i * self.example_len..(i + 1) * self.example_len]);
+            inputs.extend_from_slice(&self.inputs[i * self.example_len..(i + 1) * self.example_len]);
             labels.push(self.labels[i]);
         }
         let mut shape = Vec::with_capacity(1 + self.feature_shape.len());

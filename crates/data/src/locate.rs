@@ -71,9 +71,7 @@ impl DataLocator {
     /// Search roots from `--data-dir` (if given), `$DESCENT_DATA` (if set), then `./data`.
     pub fn new(cli_dir: Option<PathBuf>) -> Self {
         let cwd = env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let env_value = env::var_os(DATA_ENV_VAR)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from);
+        let env_value = env::var_os(DATA_ENV_VAR).filter(|v| !v.is_empty()).map(PathBuf::from);
         DataLocator::from_parts(cli_dir, env_value, &cwd)
     }
 
@@ -111,10 +109,7 @@ impl DataLocator {
 
     /// The root that `descent data fetch` should write into: the first one searched.
     pub fn fetch_root(&self) -> PathBuf {
-        self.roots
-            .first()
-            .map(|r| r.path.clone())
-            .unwrap_or_else(|| PathBuf::from("data"))
+        self.roots.first().map(|r| r.path.clone()).unwrap_or_else(|| PathBuf::from("data"))
     }
 
     /// The first folder `<root>/<name>` that holds all four files of `dataset`.
@@ -145,9 +140,7 @@ impl DataLocator {
 /// Adds a root unless an equal path is already there; tidies the path for messages.
 fn push_root(roots: &mut Vec<SearchRoot>, path: PathBuf, source: RootSource) {
     // canonicalize only succeeds for existing paths; others are tidied lexically.
-    let path = path
-        .canonicalize()
-        .unwrap_or_else(|_| lexically_normal(&path));
+    let path = path.canonicalize().unwrap_or_else(|_| lexically_normal(&path));
     if !roots.iter().any(|r| r.path == path) {
         roots.push(SearchRoot { path, source });
     }
@@ -159,9 +152,7 @@ fn lexically_normal(path: &Path) -> PathBuf {
     for part in path.components() {
         match part {
             Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
                 out.pop();
             }
             other => out.push(other),
@@ -191,13 +182,7 @@ fn missing_problem(dir: &Path) -> Option<String> {
 pub(crate) fn not_found_message(dataset: Dataset, looked: &[LookedAt]) -> String {
     let mut s = format!("{} data not found. Looked in, in order:\n", dataset.title());
     for l in looked {
-        let _ = writeln!(
-            s,
-            "  - {} ({}): {}",
-            l.dir.display(),
-            l.source.label(),
-            l.problem
-        );
+        let _ = writeln!(s, "  - {} ({}): {}", l.dir.display(), l.source.label(), l.problem);
     }
     let target = looked
         .first()
@@ -223,8 +208,7 @@ mod tests {
     #[test]
     fn order_is_cli_env_default_without_duplicates() {
         let cwd = Path::new("/nonexistent-descent-cwd");
-        let loc =
-            DataLocator::from_parts(Some(PathBuf::from("/a")), Some(PathBuf::from("/a")), cwd);
+        let loc = DataLocator::from_parts(Some(PathBuf::from("/a")), Some(PathBuf::from("/a")), cwd);
         let sources: Vec<RootSource> = loc.roots().iter().map(|r| r.source).collect();
         assert_eq!(sources, vec![RootSource::CommandLine, RootSource::Default]);
         assert_eq!(loc.roots()[1].path, cwd.join("data"));
@@ -232,10 +216,7 @@ mod tests {
 
     #[test]
     fn lexical_normalisation_folds_parent_dirs() {
-        assert_eq!(
-            lexically_normal(Path::new("/a/b/./../c/../../d")),
-            PathBuf::from("/d")
-        );
+        assert_eq!(lexically_normal(Path::new("/a/b/./../c/../../d")), PathBuf::from("/d"));
         assert_eq!(lexically_normal(Path::new("../x")), PathBuf::from("../x"));
     }
 }

@@ -191,12 +191,7 @@ impl ImageSet {
     }
 
     /// Builds a set from already-parsed IDX arrays; the names are for error messages.
-    pub fn from_idx(
-        images: IdxArray,
-        labels: IdxArray,
-        images_name: &str,
-        labels_name: &str,
-    ) -> Result<ImageSet, DataError> {
+    pub fn from_idx(images: IdxArray, labels: IdxArray, images_name: &str, labels_name: &str) -> Result<ImageSet, DataError> {
         if images.dims.len() != 3 {
             return Err(DataError::WrongShape {
                 name: images_name.to_string(),
@@ -301,10 +296,7 @@ pub fn normalize_mnist(pixels: &[u8]) -> Vec<f32> {
 /// Normalises pixels as `ToTensor()` then `Normalize((mean,), (std,))`, all in f32:
 /// `((p as f32) / 255.0 - mean) / std`, one rounding per operation.
 pub fn normalize(pixels: &[u8], mean: f32, std: f32) -> Vec<f32> {
-    pixels
-        .iter()
-        .map(|&p| ((p as f32) / 255.0 - mean) / std)
-        .collect()
+    pixels.iter().map(|&p| ((p as f32) / 255.0 - mean) / std).collect()
 }
 
 /// Scales pixels to `[0, 1]` as `ToTensor()` does: `(p as f32) / 255.0`.

@@ -67,12 +67,7 @@ impl DatasetStatus {
         let any = |pred: fn(&FileState) -> bool| self.files.iter().any(|f| pred(&f.state));
         if self.is_ready() {
             "ok"
-        } else if any(|s| {
-            matches!(
-                s,
-                FileState::BadChecksum { .. } | FileState::Unreadable { .. }
-            )
-        }) {
+        } else if any(|s| matches!(s, FileState::BadChecksum { .. } | FileState::Unreadable { .. })) {
             "corrupt"
         } else if any(|s| *s == FileState::Ok) {
             "incomplete"
@@ -84,10 +79,7 @@ impl DatasetStatus {
 
 /// Checks every known data set (see [`Dataset::ALL`]) against `locator`.
 pub fn status(locator: &DataLocator) -> Vec<DatasetStatus> {
-    Dataset::ALL
-        .iter()
-        .map(|&d| dataset_status(locator, d))
-        .collect()
+    Dataset::ALL.iter().map(|&d| dataset_status(locator, d)).collect()
 }
 
 /// Checks one data set: finds its folder, then verifies each file's checksum.
@@ -149,9 +141,7 @@ fn check_file(path: PathBuf, name: &str, expected: &str) -> FileStatus {
     let state = match sha256_uncompressed(&path) {
         Ok(sum) if sum == expected => FileState::Ok,
         Ok(actual) => FileState::BadChecksum { actual },
-        Err(e) => FileState::Unreadable {
-            reason: e.to_string(),
-        },
+        Err(e) => FileState::Unreadable { reason: e.to_string() },
     };
     FileStatus {
         name: name.to_string(),

@@ -30,10 +30,7 @@ enum Reply {
 fn serve(routes: Vec<(&str, Reply)>, max_requests: usize) -> (String, JoinHandle<Vec<String>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}/files", listener.local_addr().unwrap());
-    let routes: HashMap<String, Reply> = routes
-        .into_iter()
-        .map(|(name, reply)| (format!("/files/{name}"), reply))
-        .collect();
+    let routes: HashMap<String, Reply> = routes.into_iter().map(|(name, reply)| (format!("/files/{name}"), reply)).collect();
     listener.set_nonblocking(true).unwrap();
     let handle = thread::spawn(move || {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -47,9 +44,7 @@ fn serve(routes: Vec<(&str, Reply)>, max_requests: usize) -> (String, JoinHandle
                 }
             };
             stream.set_nonblocking(false).unwrap();
-            stream
-                .set_read_timeout(Some(Duration::from_secs(5)))
-                .unwrap();
+            stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut request_line = String::new();
             let _ = reader.read_line(&mut request_line);
@@ -57,17 +52,11 @@ fn serve(routes: Vec<(&str, Reply)>, max_requests: usize) -> (String, JoinHandle
             while reader.read_line(&mut line).map(|n| n > 2).unwrap_or(false) {
                 line.clear();
             }
-            let path = request_line
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or("")
-                .to_string();
+            let path = request_line.split_whitespace().nth(1).unwrap_or("").to_string();
             let mut out = stream;
             let _ = match routes.get(&path) {
                 Some(Reply::Body(body)) => write_response(&mut out, "200 OK", body.len(), body),
-                Some(Reply::Truncated { declared, body }) => {
-                    write_response(&mut out, "200 OK", *declared, body)
-                }
+                Some(Reply::Truncated { declared, body }) => write_response(&mut out, "200 OK", *declared, body),
                 None => write_response(&mut out, "404 Not Found", 9, b"not found"),
             };
             served.push(path);
@@ -78,12 +67,7 @@ fn serve(routes: Vec<(&str, Reply)>, max_requests: usize) -> (String, JoinHandle
     (base, handle)
 }
 
-fn write_response(
-    out: &mut impl Write,
-    status: &str,
-    content_length: usize,
-    body: &[u8],
-) -> std::io::Result<()> {
+fn write_response(out: &mut impl Write, status: &str, content_length: usize, body: &[u8]) -> std::io::Result<()> {
     write!(
         out,
         "HTTP/1.1 {status}\r\nContent-Type: application/octet-stream\r\n\
@@ -146,27 +130,18 @@ fn corrupt_file_fails_checksum_and_leaves_nothing() {
     let images = tiny_images(4, 28, 28);
     let mut tampered = images.clone();
     tampered[100] ^= 1;
-    let (base, server) = serve(
-        vec![("train-images-idx3-ubyte.gz", Reply::Body(gzip(&tampered)))],
-        1,
-    );
+    let (base, server) = serve(vec![("train-images-idx3-ubyte.gz", Reply::Body(gzip(&tampered)))], 1);
     let specs = [spec("train-images-idx3-ubyte.gz", &images)];
     let err = fetch_from(&base, &specs, &scratch.path.join("d"), &|_, _, _| {}).unwrap_err();
     server.join().unwrap();
     match &err {
-        DataError::Checksum {
-            expected, actual, ..
-        } => {
+        DataError::Checksum { expected, actual, .. } => {
             assert_eq!(*expected, sha256_hex(&images));
             assert_eq!(*actual, sha256_hex(&tampered));
         }
         other => panic!("expected Checksum, got {other:?}"),
     }
-    assert!(
-        scratch.file_names("d").is_empty(),
-        "{:?}",
-        scratch.file_names("d")
-    );
+    assert!(scratch.file_names("d").is_empty(), "{:?}", scratch.file_names("d"));
 }
 
 #[test]
@@ -184,11 +159,7 @@ fn truncated_connection_fails_and_leaves_nothing() {
     server.join().unwrap();
     assert!(matches!(err, DataError::Download { .. }), "{err:?}");
     assert!(err.to_string().contains("connection broke"), "{err}");
-    assert!(
-        scratch.file_names("d").is_empty(),
-        "{:?}",
-        scratch.file_names("d")
-    );
+    assert!(scratch.file_names("d").is_empty(), "{:?}", scratch.file_names("d"));
 }
 
 #[test]
@@ -198,10 +169,7 @@ fn not_found_says_where_to_put_the_files() {
     let specs = [spec("t10k-labels-idx1-ubyte.gz", b"whatever")];
     let dest = scratch.path.join("fashion-mnist");
     let err = fetch_from(&base, &specs, &dest, &|_, _, _| {}).unwrap_err();
-    assert_eq!(
-        server.join().unwrap(),
-        vec!["/files/t10k-labels-idx1-ubyte.gz"]
-    );
+    assert_eq!(server.join().unwrap(), vec!["/files/t10k-labels-idx1-ubyte.gz"]);
     assert!(matches!(err, DataError::Download { .. }), "{err:?}");
     let msg = err.to_string();
     assert!(msg.contains("404"), "{msg}");
@@ -217,37 +185,20 @@ fn broken_gzip_fails_and_leaves_nothing() {
     let len = gz.len();
     gz.truncate(len / 2); // the server sends all it declares, but the stream is cut
     let (base, server) = serve(vec![("x.gz", Reply::Body(gz))], 1);
-    let err = fetch_from(
-        &base,
-        &[spec("x.gz", &images)],
-        &scratch.path,
-        &|_, _, _| {},
-    )
-    .unwrap_err();
+    let err = fetch_from(&base, &[spec("x.gz", &images)], &scratch.path, &|_, _, _| {}).unwrap_err();
     server.join().unwrap();
     assert!(err.to_string().contains("not a valid gzip"), "{err}");
-    assert!(
-        scratch.file_names("").is_empty(),
-        "{:?}",
-        scratch.file_names("")
-    );
+    assert!(scratch.file_names("").is_empty(), "{:?}", scratch.file_names(""));
 }
 
 #[test]
 fn no_server_error_says_what_to_do() {
     let scratch = ScratchDir::new("dl-refused");
     // Bind then drop to get a port on which nothing listens.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}/");
     let err = fetch_from(&base, &[spec("a.gz", b"a")], &scratch.path, &|_, _, _| {}).unwrap_err();
     let msg = err.to_string();
-    assert!(
-        msg.contains("put them in") && msg.contains("DESCENT_DATA"),
-        "{msg}"
-    );
+    assert!(msg.contains("put them in") && msg.contains("DESCENT_DATA"), "{msg}");
     assert!(scratch.file_names("").is_empty());
 }

@@ -3,17 +3,13 @@
 use std::path::Path;
 
 use descent_data::{
-    iris, mnist_subset, normalize_mnist, parse_iris_csv, DataError, ImageSet, Split,
-    MNIST_SUBSET_TEST, MNIST_SUBSET_TRAIN,
+    iris, mnist_subset, normalize_mnist, parse_iris_csv, DataError, ImageSet, Split, MNIST_SUBSET_TEST, MNIST_SUBSET_TRAIN,
 };
 
 #[test]
 fn mnist_subset_is_the_start_of_real_mnist() {
     let (train, test) = mnist_subset();
-    assert_eq!(
-        (train.n, train.rows, train.cols),
-        (MNIST_SUBSET_TRAIN, 28, 28)
-    );
+    assert_eq!((train.n, train.rows, train.cols), (MNIST_SUBSET_TRAIN, 28, 28));
     assert_eq!((test.n, test.rows, test.cols), (MNIST_SUBSET_TEST, 28, 28));
     assert_eq!(train.images.len(), 6000 * 784);
     // The famous first training labels of MNIST, and the first test labels.

@@ -26,10 +26,7 @@ fn wrong_magic_names_the_file() {
     let err = read_idx(&path).unwrap_err();
     assert!(matches!(err, DataError::BadMagic { .. }), "{err:?}");
     let msg = err.to_string();
-    assert!(
-        msg.contains("page.html") && msg.contains("not an IDX file"),
-        "{msg}"
-    );
+    assert!(msg.contains("page.html") && msg.contains("not an IDX file"), "{msg}");
 }
 
 #[test]
@@ -37,13 +34,7 @@ fn unsupported_type_byte() {
     let mut bytes = tiny_labels(4);
     bytes[2] = 0x0D; // float32 elements
     let err = parse_idx(&bytes, "floats.idx").unwrap_err();
-    assert!(matches!(
-        err,
-        DataError::UnsupportedType {
-            type_byte: 0x0D,
-            ..
-        }
-    ));
+    assert!(matches!(err, DataError::UnsupportedType { type_byte: 0x0D, .. }));
     assert!(err.to_string().contains("floats.idx"));
 }
 
@@ -54,19 +45,14 @@ fn truncated_data_raw_and_gzip() {
     for (bytes, name) in [(cut.to_vec(), "cut.idx"), (gzip(cut), "cut.idx.gz")] {
         let err = parse_idx(&bytes, name).unwrap_err();
         match &err {
-            DataError::Truncated {
-                expected, actual, ..
-            } => {
+            DataError::Truncated { expected, actual, .. } => {
                 assert_eq!(*expected, raw.len() as u64);
                 assert_eq!(*actual, cut.len() as u64);
             }
             other => panic!("expected Truncated, got {other:?}"),
         }
         let msg = err.to_string();
-        assert!(
-            msg.contains(name) && msg.contains("fetch it again"),
-            "{msg}"
-        );
+        assert!(msg.contains(name) && msg.contains("fetch it again"), "{msg}");
     }
 }
 
@@ -85,10 +71,7 @@ fn truncated_header() {
         ),
         "{err:?}"
     );
-    assert!(matches!(
-        parse_idx(&[0, 0], "tiny").unwrap_err(),
-        DataError::Truncated { .. }
-    ));
+    assert!(matches!(parse_idx(&[0, 0], "tiny").unwrap_err(), DataError::Truncated { .. }));
 }
 
 #[test]
@@ -104,26 +87,15 @@ fn trailing_garbage() {
     let mut bytes = tiny_labels(4);
     bytes.extend_from_slice(b"junk");
     let err = parse_idx(&bytes, "long.idx").unwrap_err();
-    assert!(
-        matches!(err, DataError::TrailingBytes { extra: 4, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, DataError::TrailingBytes { extra: 4, .. }), "{err:?}");
     assert!(err.to_string().contains("long.idx"));
 }
 
 #[test]
 fn count_mismatch_names_both_files() {
     let dir = ScratchDir::new("idx-count");
-    write_file(
-        &dir.path,
-        "train-images-idx3-ubyte.gz",
-        &gzip(&tiny_images(5, 2, 2)),
-    );
-    write_file(
-        &dir.path,
-        "train-labels-idx1-ubyte.gz",
-        &gzip(&tiny_labels(4)),
-    );
+    write_file(&dir.path, "train-images-idx3-ubyte.gz", &gzip(&tiny_images(5, 2, 2)));
+    write_file(&dir.path, "train-labels-idx1-ubyte.gz", &gzip(&tiny_labels(4)));
     let err = ImageSet::load(&dir.path, Split::Train).unwrap_err();
     assert!(
         matches!(
@@ -146,28 +118,10 @@ fn count_mismatch_names_both_files() {
 #[test]
 fn label_out_of_range() {
     let dir = ScratchDir::new("idx-label");
-    write_file(
-        &dir.path,
-        "t10k-images-idx3-ubyte.gz",
-        &gzip(&tiny_images(3, 2, 2)),
-    );
-    write_file(
-        &dir.path,
-        "t10k-labels-idx1-ubyte.gz",
-        &encode_idx(&[3], &[1, 10, 2]),
-    );
+    write_file(&dir.path, "t10k-images-idx3-ubyte.gz", &gzip(&tiny_images(3, 2, 2)));
+    write_file(&dir.path, "t10k-labels-idx1-ubyte.gz", &encode_idx(&[3], &[1, 10, 2]));
     let err = ImageSet::load(&dir.path, Split::Test).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            DataError::LabelOutOfRange {
-                index: 1,
-                label: 10,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, DataError::LabelOutOfRange { index: 1, label: 10, .. }), "{err:?}");
     assert!(err.to_string().contains("t10k-labels-idx1-ubyte.gz"));
 }
 
@@ -175,11 +129,7 @@ fn label_out_of_range() {
 fn swapped_files_are_a_shape_error() {
     let dir = ScratchDir::new("idx-swap");
     write_file(&dir.path, "train-images-idx3-ubyte.gz", &tiny_labels(4));
-    write_file(
-        &dir.path,
-        "train-labels-idx1-ubyte.gz",
-        &tiny_images(4, 2, 2),
-    );
+    write_file(&dir.path, "train-labels-idx1-ubyte.gz", &tiny_images(4, 2, 2));
     let err = ImageSet::load(&dir.path, Split::Train).unwrap_err();
     assert!(matches!(err, DataError::WrongShape { .. }), "{err:?}");
 }

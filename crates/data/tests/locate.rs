@@ -6,10 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{write_file, write_tiny_dataset, ScratchDir};
-use descent_data::{
-    mnist_subset, status, DataError, DataLocator, Dataset, FileState, RootSource, Split,
-    DATA_ENV_VAR,
-};
+use descent_data::{mnist_subset, status, DataError, DataLocator, Dataset, FileState, RootSource, Split, DATA_ENV_VAR};
 
 #[test]
 fn cli_dir_wins_over_env_and_default() {
@@ -43,14 +40,7 @@ fn not_found_lists_every_place_and_the_fixes() {
         panic!("expected NotFound, got {err:?}");
     };
     let sources: Vec<RootSource> = looked.iter().map(|l| l.source).collect();
-    assert_eq!(
-        sources,
-        vec![
-            RootSource::CommandLine,
-            RootSource::Environment,
-            RootSource::Default
-        ]
-    );
+    assert_eq!(sources, vec![RootSource::CommandLine, RootSource::Environment, RootSource::Default]);
     let msg = err.to_string();
     for l in looked {
         assert!(msg.contains(&l.dir.display().to_string()), "{msg}");
@@ -70,11 +60,7 @@ fn relative_env_dir_is_found_from_a_subfolder() {
     write_tiny_dataset(&scratch.path.join("shared/data/mnist"));
     let loc = DataLocator::from_parts(None, Some(PathBuf::from("../shared/data")), &cwd);
     let found = loc.find(Dataset::Mnist).unwrap();
-    let expected = scratch
-        .path
-        .join("shared/data/mnist")
-        .canonicalize()
-        .unwrap();
+    let expected = scratch.path.join("shared/data/mnist").canonicalize().unwrap();
     assert_eq!(found, expected);
 }
 
@@ -97,10 +83,7 @@ fn status_reports_missing_and_bad_checksums() {
     assert_eq!(mnist.dataset, Dataset::Mnist);
     assert!(!mnist.is_ready());
     assert_eq!(mnist.summary(), "corrupt");
-    assert!(matches!(
-        mnist.files[0].state,
-        FileState::BadChecksum { .. }
-    ));
+    assert!(matches!(mnist.files[0].state, FileState::BadChecksum { .. }));
     assert_eq!(mnist.files[3].state, FileState::Missing);
     let fashion = &report[1];
     assert_eq!(fashion.summary(), "missing");
@@ -139,14 +122,8 @@ fn real_mnist_loads_with_published_counts() {
         labels.iter().for_each(|&l| c[l as usize] += 1);
         c
     };
-    assert_eq!(
-        counts(&train.labels),
-        [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
-    );
-    assert_eq!(
-        counts(&test.labels),
-        [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-    );
+    assert_eq!(counts(&train.labels), [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+    assert_eq!(counts(&test.labels), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
     // The embedded subset is exactly the start of the real files.
     let (sub_train, sub_test) = mnist_subset();
     assert_eq!(train.take(sub_train.n), sub_train);
@@ -169,9 +146,5 @@ fn real_fashion_mnist_loads_and_status_is_ok() {
         assert!(s.is_ready(), "{s:?}");
         assert_eq!(s.summary(), "ok");
     }
-    println!(
-        "status of {} data sets verified in {:?}",
-        report.len(),
-        start.elapsed()
-    );
+    println!("status of {} data sets verified in {:?}", report.len(), start.elapsed());
 }

@@ -64,12 +64,7 @@ pub fn matmul_serial(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut
 
 #[allow(clippy::too_many_arguments)]
 fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool, parallel: bool) {
-    assert_eq!(
-        c.len(),
-        m * n,
-        "matmul: output has {} elements, expected {m}x{n}",
-        c.len()
-    );
+    assert_eq!(c.len(), m * n, "matmul: output has {} elements, expected {m}x{n}", c.len());
     a.check(m, k, "a");
     b.check(k, n, "b");
     if m == 0 || n == 0 {
@@ -114,15 +109,7 @@ fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [f32]
 }
 
 /// Naive triple-loop reference for [`matmul`] (tests only: never on a hot path).
-pub fn matmul_reference(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: MatRef,
-    b: MatRef,
-    c: &mut [f32],
-    accumulate: bool,
-) {
+pub fn matmul_reference(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool) {
     for i in 0..m {
         for j in 0..n {
             let mut sum = 0.0f64;
@@ -132,11 +119,7 @@ pub fn matmul_reference(
                 sum += x as f64 * y as f64;
             }
             let out = &mut c[i * n + j];
-            *out = if accumulate {
-                *out + sum as f32
-            } else {
-                sum as f32
-            };
+            *out = if accumulate { *out + sum as f32 } else { sum as f32 };
         }
     }
 }
@@ -153,13 +136,7 @@ mod tests {
 
     #[test]
     fn matmul_matches_reference_with_transposes() {
-        for &(m, n, k) in &[
-            (1, 1, 1),
-            (3, 5, 4),
-            (17, 9, 33),
-            (64, 70, 65),
-            (130, 129, 128),
-        ] {
+        for &(m, n, k) in &[(1, 1, 1), (3, 5, 4), (17, 9, 33), (64, 70, 65), (130, 129, 128)] {
             let a = fill(m * k, 1);
             let b = fill(k * n, 2);
             let bt: Vec<f32> = (0..n * k).map(|idx| b[(idx % k) * n + idx / k]).collect();
@@ -171,10 +148,7 @@ mod tests {
             matmul(m, n, k, ar, br, &mut fast, true);
             matmul_reference(m, n, k, ar, MatRef::row_major(&b, n), &mut slow, true);
             for (x, y) in fast.iter().zip(&slow) {
-                assert!(
-                    (x - y).abs() <= 1e-4 * (1.0 + y.abs()),
-                    "{m}x{n}x{k}: {x} vs {y}"
-                );
+                assert!((x - y).abs() <= 1e-4 * (1.0 + y.abs()), "{m}x{n}x{k}: {x} vs {y}");
             }
         }
     }

@@ -17,7 +17,11 @@ use descent_tensor::{no_grad, Rng, Tensor};
 
 /// The 2-H-1 sigmoid network of the paper's XOR experiment.
 pub fn xor_net(hidden: usize, rng: &mut Rng) -> Sequential {
-    Sequential::new().add(Linear::new(2, hidden, rng)).add(Activation::Sigmoid).add(Linear::new(hidden, 1, rng)).add(Activation::Sigmoid)
+    Sequential::new()
+        .add(Linear::new(2, hidden, rng))
+        .add(Activation::Sigmoid)
+        .add(Linear::new(hidden, 1, rng))
+        .add(Activation::Sigmoid)
 }
 
 /// Relative gap ‖a − n‖ / max(‖a‖, ‖n‖) between the autograd gradient `a` and the
@@ -74,7 +78,11 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
         losses.push(loss.item());
         let grads = loss.backward();
         for ((_, p), v) in params.iter().zip(velocity.iter_mut()) {
-            let g = grads.get_param(p).expect("every weight reaches the loss").contiguous_data().into_owned();
+            let g = grads
+                .get_param(p)
+                .expect("every weight reaches the loss")
+                .contiguous_data()
+                .into_owned();
             p.update(|w| {
                 for ((w, v), g) in w.iter_mut().zip(v.iter_mut()).zip(&g) {
                     *v = momentum * *v - lr * g;
@@ -94,7 +102,13 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
     report.measure("epochs", epochs as u64);
     report.passed = correct == 4 && gap < 1e-2;
     report.note("2-4-1 sigmoid network, squared error, full-batch gradient descent with momentum (η = 0.5, α = 0.9, as in the paper).");
-    print_if(cfg, &format!("backprop: XOR {correct}/4, outputs {outputs:.3?}, final MSE {:.5}, gradient check relative error {gap:.2e}", losses.last().unwrap_or(&f32::NAN)));
+    print_if(
+        cfg,
+        &format!(
+            "backprop: XOR {correct}/4, outputs {outputs:.3?}, final MSE {:.5}, gradient check relative error {gap:.2e}",
+            losses.last().unwrap_or(&f32::NAN)
+        ),
+    );
     let path = cfg.artifact_path("loss.svg")?;
     let chart = LineChart {
         title: "Backprop on XOR: squared error".into(),

@@ -118,14 +118,20 @@ pub enum MilestoneError {
 impl MilestoneError {
     /// An I/O error on `path`.
     pub fn io(path: &Path, source: std::io::Error) -> MilestoneError {
-        MilestoneError::Io { path: path.to_path_buf(), source }
+        MilestoneError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
 impl From<DataError> for MilestoneError {
     fn from(e: DataError) -> Self {
         match e {
-            DataError::NotFound { .. } => MilestoneError::MissingData { reason: e.to_string(), fix: "descent data fetch all, or pass --data-dir DIR".into() },
+            DataError::NotFound { .. } => MilestoneError::MissingData {
+                reason: e.to_string(),
+                fix: "descent data fetch all, or pass --data-dir DIR".into(),
+            },
             other => MilestoneError::Data(other),
         }
     }

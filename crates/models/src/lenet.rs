@@ -15,7 +15,9 @@ use crate::mnist_data::load_mnist;
 use crate::{MilestoneError, RunConfig};
 use descent_nn::{join_name, named_params, Checkpoint, Conv2d, Linear, Module};
 use descent_optim::{Adam, AdamConfig, Optimizer, Sgd, SgdConfig};
-use descent_report::{confusion_matrix_svg, line_chart_svg, write_image_grid_png, GridOptions, LineChart, MilestoneReport, Normalize, Series};
+use descent_report::{
+    confusion_matrix_svg, line_chart_svg, write_image_grid_png, GridOptions, LineChart, MilestoneReport, Normalize, Series,
+};
 use descent_tensor::{Param, Rng, Tensor};
 use std::collections::HashMap;
 
@@ -34,7 +36,9 @@ impl Variant {
         match name {
             None | Some("modern") => Ok(Variant::Modern),
             Some("1989") => Ok(Variant::Classic1989),
-            Some(other) => Err(MilestoneError::Config(format!("unknown lenet variant '{other}'; use --variant modern or --variant 1989"))),
+            Some(other) => Err(MilestoneError::Config(format!(
+                "unknown lenet variant '{other}'; use --variant modern or --variant 1989"
+            ))),
         }
     }
 
@@ -49,8 +53,15 @@ impl Variant {
     /// The optimizer of the variant (the anchor workloads' settings).
     pub fn optimizer(self) -> Box<dyn Optimizer> {
         match self {
-            Variant::Classic1989 => Box::new(Sgd::new(SgdConfig { lr: 0.1, momentum: 0.9, ..SgdConfig::default() })),
-            Variant::Modern => Box::new(Adam::new(AdamConfig { lr: 1e-3, ..AdamConfig::default() })),
+            Variant::Classic1989 => Box::new(Sgd::new(SgdConfig {
+                lr: 0.1,
+                momentum: 0.9,
+                ..SgdConfig::default()
+            })),
+            Variant::Modern => Box::new(Adam::new(AdamConfig {
+                lr: 1e-3,
+                ..AdamConfig::default()
+            })),
         }
     }
 }
@@ -127,7 +138,13 @@ struct History {
 
 const OPTIM_PREFIX: &str = "optim.";
 
-fn save_checkpoint(cfg: &RunConfig, model: &LeNet, optimizer: &dyn Optimizer, epoch: usize, history: &History) -> Result<(), MilestoneError> {
+fn save_checkpoint(
+    cfg: &RunConfig,
+    model: &LeNet,
+    optimizer: &dyn Optimizer,
+    epoch: usize,
+    history: &History,
+) -> Result<(), MilestoneError> {
     let params = named_params(model);
     let metadata = HashMap::from([
         ("milestone".to_string(), "lenet".to_string()),
@@ -148,7 +165,13 @@ fn save_checkpoint(cfg: &RunConfig, model: &LeNet, optimizer: &dyn Optimizer, ep
 }
 
 fn parse_list(text: Option<&String>) -> Vec<f32> {
-    text.map(|t| t.trim_matches(['[', ']']).split(',').filter_map(|v| v.trim().parse().ok()).collect()).unwrap_or_default()
+    text.map(|t| {
+        t.trim_matches(['[', ']'])
+            .split(',')
+            .filter_map(|v| v.trim().parse().ok())
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// Restores weights, optimizer state and history; returns the epochs already done.
@@ -157,14 +180,23 @@ fn resume(cfg: &RunConfig, model: &LeNet, optimizer: &mut dyn Optimizer, history
     let ck = Checkpoint::load(&path)?;
     let variant = ck.metadata.get("variant").map(String::as_str).unwrap_or("modern");
     if variant != model.variant.name() {
-        return Err(MilestoneError::Config(format!("{}: checkpoint is of variant {variant}, not {}", path.display(), model.variant.name())));
+        return Err(MilestoneError::Config(format!(
+            "{}: checkpoint is of variant {variant}, not {}",
+            path.display(),
+            model.variant.name()
+        )));
     }
     let params = named_params(model);
     ck.apply(&params, &[OPTIM_PREFIX])?;
-    let state: Vec<(String, Vec<f32>)> =
-        ck.tensors.iter().filter_map(|(name, (_, v))| name.strip_prefix(OPTIM_PREFIX).map(|n| (n.to_string(), v.clone()))).collect();
+    let state: Vec<(String, Vec<f32>)> = ck
+        .tensors
+        .iter()
+        .filter_map(|(name, (_, v))| name.strip_prefix(OPTIM_PREFIX).map(|n| (n.to_string(), v.clone())))
+        .collect();
     let plain: Vec<Param> = params.into_iter().map(|(_, p)| p).collect();
-    optimizer.import_state(&plain, &state).map_err(|e| MilestoneError::Config(format!("{}: optimizer state: {e}", path.display())))?;
+    optimizer
+        .import_state(&plain, &state)
+        .map_err(|e| MilestoneError::Config(format!("{}: optimizer state: {e}", path.display())))?;
     history.train_loss = parse_list(ck.metadata.get("train_loss"));
     history.test_accuracy = parse_list(ck.metadata.get("test_accuracy"));
     Ok(ck.metadata.get("epochs_done").and_then(|e| e.parse().ok()).unwrap_or(0))
@@ -176,7 +208,11 @@ fn train(cfg: &RunConfig, model: &LeNet, data: &ClassificationData, epochs: usiz
     let mut optimizer = model.variant.optimizer();
     let params: Vec<Param> = named_params(model).into_iter().map(|(_, p)| p).collect();
     let mut history = History::default();
-    let start = if cfg.resume { resume(cfg, model, optimizer.as_mut(), &mut history)? } else { 0 };
+    let start = if cfg.resume {
+        resume(cfg, model, optimizer.as_mut(), &mut history)?
+    } else {
+        0
+    };
     let bar = cfg.progress_bar((data.train.labels.len() * epochs.saturating_sub(start)) as u64, "lenet");
     for epoch in start..epochs {
         bar.set_prefix(format!("epoch {}/{epochs}", epoch + 1));
@@ -186,7 +222,13 @@ fn train(cfg: &RunConfig, model: &LeNet, data: &ClassificationData, epochs: usiz
         history.test_accuracy.push(accuracy);
         save_checkpoint(cfg, model, optimizer.as_ref(), epoch + 1, &history)?;
         if cfg.progress {
-            bar.suspend(|| println!("epoch {:>2}: train loss {loss:.4}, test accuracy {:.2}%", epoch + 1, accuracy * 100.0));
+            bar.suspend(|| {
+                println!(
+                    "epoch {:>2}: train loss {loss:.4}, test accuracy {:.2}%",
+                    epoch + 1,
+                    accuracy * 100.0
+                )
+            });
         }
     }
     bar.finish_and_clear();
@@ -222,7 +264,9 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
     report.measure("test_loss", test_loss as f64);
     report.measure("train_examples", data.train.labels.len() as u64);
     report.note(&format!("Data: {}.", data.source));
-    report.note("LeCun et al. 1989 reported 5.0% test error (1.0% train) on 2,007 zip-code test digits, on a smaller, harder set than MNIST.");
+    report.note(
+        "LeCun et al. 1989 reported 5.0% test error (1.0% train) on 2,007 zip-code test digits, on a smaller, harder set than MNIST.",
+    );
     let target = if cfg.full() { 0.99 } else { 0.95 };
     report.passed = match variant {
         Variant::Modern => accuracy >= target,
@@ -232,7 +276,14 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
     if !cfg.full() {
         report.note("Quick run: the embedded 6000-image subset and a few epochs, judged at 95% (80% for the 1989 variant); `--full` tests the 99% claim on all of MNIST.");
     }
-    print_if(cfg, &format!("lenet ({}): test accuracy {:.2}% after {epochs} epochs", variant.name(), accuracy * 100.0));
+    print_if(
+        cfg,
+        &format!(
+            "lenet ({}): test accuracy {:.2}% after {epochs} epochs",
+            variant.name(),
+            accuracy * 100.0
+        ),
+    );
     write_artifacts(cfg, &model, &data, &history, &predictions, &mut report)?;
     Ok(report)
 }
@@ -250,8 +301,24 @@ fn write_artifacts(
         x_label: "epoch".into(),
         y_label: "train loss / test accuracy".into(),
         series: vec![
-            Series::new("train loss", history.train_loss.iter().enumerate().map(|(i, &v)| ((i + 1) as f64, v as f64)).collect()),
-            Series::new("test accuracy", history.test_accuracy.iter().enumerate().map(|(i, &v)| ((i + 1) as f64, v as f64)).collect()),
+            Series::new(
+                "train loss",
+                history
+                    .train_loss
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| ((i + 1) as f64, v as f64))
+                    .collect(),
+            ),
+            Series::new(
+                "test accuracy",
+                history
+                    .test_accuracy
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| ((i + 1) as f64, v as f64))
+                    .collect(),
+            ),
         ],
         log_y: false,
     };
@@ -263,19 +330,40 @@ fn write_artifacts(
     confusion_matrix_svg(&cfg.artifact_path("confusion.svg")?, &counts, &names)?;
     report.artifact("confusion.svg");
     // Up to 64 misclassified test digits, each framed in red.
-    let wrong: Vec<usize> = (0..predictions.len()).filter(|&i| predictions[i] != data.test.labels[i]).take(64).collect();
+    let wrong: Vec<usize> = (0..predictions.len())
+        .filter(|&i| predictions[i] != data.test.labels[i])
+        .take(64)
+        .collect();
     if !wrong.is_empty() {
-        let pixels: Vec<f32> = wrong.iter().flat_map(|&i| data.test.inputs[i * 784..(i + 1) * 784].iter().copied()).collect();
-        let options = GridOptions { cols: 8, scale: 2, channels: 1, normalize: Normalize::PerImage, borders: vec![Some([220, 30, 30]); wrong.len()] };
+        let pixels: Vec<f32> = wrong
+            .iter()
+            .flat_map(|&i| data.test.inputs[i * 784..(i + 1) * 784].iter().copied())
+            .collect();
+        let options = GridOptions {
+            cols: 8,
+            scale: 2,
+            channels: 1,
+            normalize: Normalize::PerImage,
+            borders: vec![Some([220, 30, 30]); wrong.len()],
+        };
         write_image_grid_png(&cfg.artifact_path("misclassified.png")?, &pixels, 28, 28, &options)?;
         report.artifact("misclassified.png");
-        let text: String = wrong.iter().map(|&i| format!("test #{i}: label {} predicted {}\n", data.test.labels[i], predictions[i])).collect();
+        let text: String = wrong
+            .iter()
+            .map(|&i| format!("test #{i}: label {} predicted {}\n", data.test.labels[i], predictions[i]))
+            .collect();
         let path = cfg.artifact_path("misclassified.txt")?;
         std::fs::write(&path, text).map_err(|e| MilestoneError::io(&path, e))?;
         report.artifact("misclassified.txt");
     }
     let filters = model.conv1.weight.value().to_vec(); // (6, 1, 5, 5)
-    let options = GridOptions { cols: 6, scale: 12, channels: 1, normalize: Normalize::PerImage, borders: vec![] };
+    let options = GridOptions {
+        cols: 6,
+        scale: 12,
+        channels: 1,
+        normalize: Normalize::PerImage,
+        borders: vec![],
+    };
     write_image_grid_png(&cfg.artifact_path("conv1_filters.png")?, &filters, 5, 5, &options)?;
     report.artifact("conv1_filters.png");
     report.artifact("checkpoint.safetensors");

@@ -11,10 +11,11 @@
 pub mod backprop;
 pub mod classifier;
 mod context;
+pub mod gpt;
 pub mod lenet;
 pub mod mcculloch_pitts;
-pub mod perceptron;
 pub mod mnist_data;
+pub mod perceptron;
 mod registry;
 pub mod xor;
 

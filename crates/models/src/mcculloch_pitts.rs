@@ -22,7 +22,10 @@ impl ThresholdLayer {
     pub fn new(weights: &[&[f32]], biases: &[f32]) -> ThresholdLayer {
         let inputs = weights[0].len();
         let flat: Vec<f32> = weights.iter().flat_map(|w| w.iter().copied()).collect();
-        ThresholdLayer { weight: Tensor::from_vec(flat, &[weights.len(), inputs]), bias: Tensor::from_slice(biases, &[biases.len()]) }
+        ThresholdLayer {
+            weight: Tensor::from_vec(flat, &[weights.len(), inputs]),
+            bias: Tensor::from_slice(biases, &[biases.len()]),
+        }
     }
 
     /// Fires (1.0) where the weighted sum exceeds the threshold.
@@ -33,7 +36,9 @@ impl ThresholdLayer {
 
 /// Truth table of a network on every binary input of width `n`: (inputs, output).
 fn truth_table(n: usize, f: &dyn Fn(&Tensor) -> Tensor) -> Vec<(Vec<f32>, f32)> {
-    let rows: Vec<Vec<f32>> = (0..1usize << n).map(|i| (0..n).map(|b| ((i >> (n - 1 - b)) & 1) as f32).collect()).collect();
+    let rows: Vec<Vec<f32>> = (0..1usize << n)
+        .map(|i| (0..n).map(|b| ((i >> (n - 1 - b)) & 1) as f32).collect())
+        .collect();
     let x = Tensor::from_vec(rows.concat(), &[rows.len(), n]);
     let out = f(&x).to_vec();
     rows.into_iter().zip(out).collect()

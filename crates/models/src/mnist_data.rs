@@ -6,7 +6,10 @@ use crate::{MilestoneError, RunConfig};
 use descent_data::{mnist_subset, normalize_mnist, Dataset, ImageSet};
 
 fn split(set: &ImageSet) -> Split {
-    Split { inputs: normalize_mnist(&set.images), labels: set.labels_usize() }
+    Split {
+        inputs: normalize_mnist(&set.images),
+        labels: set.labels_usize(),
+    }
 }
 
 /// Normalised MNIST as `(N, 1, 28, 28)`: full files when `full` (an error naming where
@@ -18,9 +21,22 @@ pub fn load_mnist(cfg: &RunConfig, full: bool) -> Result<ClassificationData, Mil
         let train = locator.load(Dataset::Mnist, descent_data::Split::Train)?;
         let test = locator.load(Dataset::Mnist, descent_data::Split::Test)?;
         let source = format!("MNIST {}/{} from {}", train.n, test.n, dir.display());
-        return Ok(ClassificationData { train: split(&train), test: split(&test), feature_shape: vec![1, 28, 28], source });
+        return Ok(ClassificationData {
+            train: split(&train),
+            test: split(&test),
+            feature_shape: vec![1, 28, 28],
+            source,
+        });
     }
     let (train, test) = mnist_subset();
-    let source = format!("MNIST subset embedded in the binary ({}/{} real images: the first of each official split)", train.n, test.n);
-    Ok(ClassificationData { train: split(&train), test: split(&test), feature_shape: vec![1, 28, 28], source })
+    let source = format!(
+        "MNIST subset embedded in the binary ({}/{} real images: the first of each official split)",
+        train.n, test.n
+    );
+    Ok(ClassificationData {
+        train: split(&train),
+        test: split(&test),
+        feature_shape: vec![1, 28, 28],
+        source,
+    })
 }

@@ -42,7 +42,9 @@ pub fn augment(rows: &[Vec<f32>]) -> Vec<Vec<f32>> {
 impl Perceptron {
     /// Zero weights for `inputs` features (+ bias).
     pub fn new(inputs: usize) -> Perceptron {
-        Perceptron { weights: vec![0.0; inputs + 1] }
+        Perceptron {
+            weights: vec![0.0; inputs + 1],
+        }
     }
 
     /// Predictions (1 or 0) for augmented rows, computed as `step(X · w)` on tensors.
@@ -182,13 +184,23 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
     report.passed = accuracy == 1.0 && gamma > 0.0 && (trace.updates as f64) <= bound;
     report.note("Data: iris setosa vs versicolor (Fisher 1936, UCI, CC BY 4.0), 100 flowers, 4 features in cm, bias as a constant input.");
     report.note("γ is the margin of a max-margin separator found by dual coordinate descent; any separator gives a valid bound.");
-    print_if(cfg, &format!("perceptron: {} updates over {} epochs, accuracy {accuracy}; Novikoff bound (R/γ)² = ({radius:.3}/{gamma:.4})² = {bound:.0}", trace.updates, trace.mistakes_per_epoch.len()));
+    print_if(
+        cfg,
+        &format!(
+            "perceptron: {} updates over {} epochs, accuracy {accuracy}; Novikoff bound (R/γ)² = ({radius:.3}/{gamma:.4})² = {bound:.0}",
+            trace.updates,
+            trace.mistakes_per_epoch.len()
+        ),
+    );
     let path = cfg.artifact_path("mistakes.svg")?;
     let chart = LineChart {
         title: "Perceptron on iris: mistakes per epoch".into(),
         x_label: "epoch".into(),
         y_label: "mistakes (updates)".into(),
-        series: vec![Series::indexed("mistakes", &trace.mistakes_per_epoch.iter().map(|&m| m as f64).collect::<Vec<_>>())],
+        series: vec![Series::indexed(
+            "mistakes",
+            &trace.mistakes_per_epoch.iter().map(|&m| m as f64).collect::<Vec<_>>(),
+        )],
         log_y: false,
     };
     line_chart_svg(&path, &chart)?;

@@ -19,7 +19,10 @@ Adding the middle two gives w1 + w2 + 2c > 0, so w1 + w2 + c > −c ≥ 0: a con
 
 /// The four XOR points and labels.
 pub fn xor_data() -> (Vec<Vec<f32>>, Vec<f32>) {
-    (vec![vec![0.0, 0.0], vec![0.0, 1.0], vec![1.0, 0.0], vec![1.0, 1.0]], vec![0.0, 1.0, 1.0, 0.0])
+    (
+        vec![vec![0.0, 0.0], vec![0.0, 1.0], vec![1.0, 0.0], vec![1.0, 1.0]],
+        vec![0.0, 1.0, 1.0, 0.0],
+    )
 }
 
 /// First epoch `start` and period `p` such that the end-of-epoch weights repeat.
@@ -58,7 +61,11 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
     // And in seeded random orders: no order helps.
     let mut shuffled = Perceptron::new(2);
     let random_trace = shuffled.train(&x, &labels, epochs, cfg.seed, false);
-    let best = trace.accuracy_per_epoch.iter().chain(&random_trace.accuracy_per_epoch).fold(0.0f32, |m, &a| m.max(a));
+    let best = trace
+        .accuracy_per_epoch
+        .iter()
+        .chain(&random_trace.accuracy_per_epoch)
+        .fold(0.0f32, |m, &a| m.max(a));
     let cycle = find_cycle(&trace.weights_per_epoch);
     report.measure("best_accuracy", best as f64);
     report.measure("epochs", epochs as u64);
@@ -69,7 +76,10 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
     }
     report.note(NOT_SEPARABLE);
     report.note("Two orders were tried: a fixed order (weights cycle exactly) and a seeded random order each epoch.");
-    print_if(cfg, &format!("xor: best accuracy {best} over {epochs} epochs; cycle {cycle:?}\n{NOT_SEPARABLE}"));
+    print_if(
+        cfg,
+        &format!("xor: best accuracy {best} over {epochs} epochs; cycle {cycle:?}\n{NOT_SEPARABLE}"),
+    );
     report.passed = best <= 0.75 && trace.mistakes_per_epoch.last().copied().unwrap_or(0) > 0;
     let path = cfg.artifact_path("accuracy.svg")?;
     let shown = trace.accuracy_per_epoch.len().min(60);
@@ -79,14 +89,23 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
         y_label: "training accuracy".into(),
         series: vec![
             Series::indexed_f32("fixed order", &trace.accuracy_per_epoch[..shown]),
-            Series::indexed_f32("random order", &random_trace.accuracy_per_epoch[..shown.min(random_trace.accuracy_per_epoch.len())]),
+            Series::indexed_f32(
+                "random order",
+                &random_trace.accuracy_per_epoch[..shown.min(random_trace.accuracy_per_epoch.len())],
+            ),
         ],
         log_y: false,
     };
     line_chart_svg(&path, &chart)?;
     report.artifact("accuracy.svg");
     let path = cfg.artifact_path("weights.txt")?;
-    let text: String = trace.weights_per_epoch.iter().take(12).enumerate().map(|(e, w)| format!("epoch {e}: w = {w:?}\n")).collect();
+    let text: String = trace
+        .weights_per_epoch
+        .iter()
+        .take(12)
+        .enumerate()
+        .map(|(e, w)| format!("epoch {e}: w = {w:?}\n"))
+        .collect();
     std::fs::write(&path, text).map_err(|e| MilestoneError::io(&path, e))?;
     report.artifact("weights.txt");
     Ok(report)

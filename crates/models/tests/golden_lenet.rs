@@ -38,12 +38,24 @@ fn check(file: &str, variant: Variant, mut optimizer: Box<dyn Optimizer>, trajec
 
 #[test]
 fn lenet_modern_matches_pytorch() {
-    check("lenet.safetensors", Variant::Modern, Box::new(Adam::new(AdamConfig { lr: 1e-3, ..AdamConfig::default() })), "adam_losses");
+    check(
+        "lenet.safetensors",
+        Variant::Modern,
+        Box::new(Adam::new(AdamConfig {
+            lr: 1e-3,
+            ..AdamConfig::default()
+        })),
+        "adam_losses",
+    );
 }
 
 #[test]
 fn lenet_1989_matches_pytorch() {
-    let sgd = Sgd::new(SgdConfig { lr: 0.1, momentum: 0.9, ..SgdConfig::default() });
+    let sgd = Sgd::new(SgdConfig {
+        lr: 0.1,
+        momentum: 0.9,
+        ..SgdConfig::default()
+    });
     check("lenet1989.safetensors", Variant::Classic1989, Box::new(sgd), "sgd_losses");
 }
 

@@ -86,7 +86,11 @@ impl Dropout {
     /// Dropout with drop probability `p` in [0, 1), masks drawn from `seed`.
     pub fn new(p: f32, seed: u64) -> Dropout {
         assert!((0.0..1.0).contains(&p), "Dropout: p = {p} must be in [0, 1)");
-        Dropout { p, training: AtomicBool::new(true), rng: Mutex::new(Rng::new(seed)) }
+        Dropout {
+            p,
+            training: AtomicBool::new(true),
+            rng: Mutex::new(Rng::new(seed)),
+        }
     }
 }
 
@@ -97,7 +101,9 @@ impl Module for Dropout {
         }
         let keep = 1.0 - self.p;
         let mut rng = self.rng.lock().expect("dropout rng poisoned");
-        let mask: Vec<f32> = (0..x.numel()).map(|_| if rng.uniform() < keep { 1.0 / keep } else { 0.0 }).collect();
+        let mask: Vec<f32> = (0..x.numel())
+            .map(|_| if rng.uniform() < keep { 1.0 / keep } else { 0.0 })
+            .collect();
         x.mul(&Tensor::from_vec(mask, x.shape()))
     }
 

@@ -22,7 +22,10 @@ pub struct Checkpoint {
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> CheckpointError {
-    CheckpointError::Io { path: path.to_path_buf(), source }
+    CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Writes `bytes` to `path` atomically (same-folder temp file, fsync, rename).
@@ -47,8 +50,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
 impl Checkpoint {
     /// A checkpoint holding the current values of `params`.
     pub fn from_params(params: &[(String, Param)], metadata: HashMap<String, String>) -> Checkpoint {
-        let tensors = params.iter().map(|(name, p)| (name.clone(), (p.shape(), p.value().to_vec()))).collect();
-        Checkpoint { tensors, metadata, path: PathBuf::new() }
+        let tensors = params
+            .iter()
+            .map(|(name, p)| (name.clone(), (p.shape(), p.value().to_vec())))
+            .collect();
+        Checkpoint {
+            tensors,
+            metadata,
+            path: PathBuf::new(),
+        }
     }
 
     /// Adds extra named tensors (e.g. optimizer state) beside the parameters.
@@ -63,8 +73,17 @@ impl Checkpoint {
             .iter()
             .map(|(name, (shape, values))| (name.clone(), shape.clone(), values.iter().flat_map(|v| v.to_le_bytes()).collect()))
             .collect();
-        let views = bytes.iter().map(|(name, shape, data)| (name.as_str(), TensorView::new(Dtype::F32, shape.clone(), data).expect("tensor view sizes agree")));
-        let metadata = if self.metadata.is_empty() { None } else { Some(self.metadata.clone()) };
+        let views = bytes.iter().map(|(name, shape, data)| {
+            (
+                name.as_str(),
+                TensorView::new(Dtype::F32, shape.clone(), data).expect("tensor view sizes agree"),
+            )
+        });
+        let metadata = if self.metadata.is_empty() {
+            None
+        } else {
+            Some(self.metadata.clone())
+        };
         safetensors::serialize(views, metadata).expect("serialising in-memory f32 tensors cannot fail")
     }
 
@@ -81,7 +100,10 @@ impl Checkpoint {
 
     /// Parses safetensors bytes (`path` only labels errors).
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint, CheckpointError> {
-        let corrupt = |reason: String| CheckpointError::Corrupt { path: path.to_path_buf(), reason };
+        let corrupt = |reason: String| CheckpointError::Corrupt {
+            path: path.to_path_buf(),
+            reason,
+        };
         let st = SafeTensors::deserialize(bytes).map_err(|e| corrupt(e.to_string()))?;
         let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| corrupt(e.to_string()))?;
         let metadata = header.metadata().clone().unwrap_or_default();
@@ -96,10 +118,18 @@ impl Checkpoint {
                     dtype: format!("{:?}", view.dtype()),
                 });
             }
-            let values = view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+            let values = view
+                .data()
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
             tensors.insert(name, (view.shape().to_vec(), values));
         }
-        Ok(Checkpoint { tensors, metadata, path: path.to_path_buf() })
+        Ok(Checkpoint {
+            tensors,
+            metadata,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Copies the stored values into `params`, checking every name and shape first
@@ -107,16 +137,32 @@ impl Checkpoint {
     /// `ignore_prefixes` (optimizer state) may be present without a parameter.
     pub fn apply(&self, params: &[(String, Param)], ignore_prefixes: &[&str]) -> Result<(), CheckpointError> {
         for (name, p) in params {
-            let (shape, _) = self.tensors.get(name).ok_or_else(|| CheckpointError::Missing { path: self.path.clone(), name: name.clone() })?;
+            let (shape, _) = self.tensors.get(name).ok_or_else(|| CheckpointError::Missing {
+                path: self.path.clone(),
+                name: name.clone(),
+            })?;
             if *shape != p.shape() {
-                return Err(CheckpointError::Mismatch { path: self.path.clone(), name: name.clone(), expected: p.shape(), found: shape.clone(), dtype: "F32".into() });
+                return Err(CheckpointError::Mismatch {
+                    path: self.path.clone(),
+                    name: name.clone(),
+                    expected: p.shape(),
+                    found: shape.clone(),
+                    dtype: "F32".into(),
+                });
             }
         }
         let known: std::collections::HashSet<&str> = params.iter().map(|(n, _)| n.as_str()).collect();
-        let unexpected: Vec<String> =
-            self.tensors.keys().filter(|n| !known.contains(n.as_str()) && !ignore_prefixes.iter().any(|p| n.starts_with(p))).cloned().collect();
+        let unexpected: Vec<String> = self
+            .tensors
+            .keys()
+            .filter(|n| !known.contains(n.as_str()) && !ignore_prefixes.iter().any(|p| n.starts_with(p)))
+            .cloned()
+            .collect();
         if !unexpected.is_empty() {
-            return Err(CheckpointError::Unexpected { path: self.path.clone(), names: unexpected });
+            return Err(CheckpointError::Unexpected {
+                path: self.path.clone(),
+                names: unexpected,
+            });
         }
         for (name, p) in params {
             p.set_values(&self.tensors[name].1);

@@ -21,7 +21,12 @@ impl Conv2d {
         let fan_in = in_channels * kernel * kernel;
         let weight = init::pytorch_default(&[out_channels, in_channels, kernel, kernel], fan_in, rng);
         let bias = init::pytorch_default(&[out_channels], fan_in, rng);
-        Conv2d { weight: Param::new(weight), bias: Some(Param::new(bias)), stride, padding }
+        Conv2d {
+            weight: Param::new(weight),
+            bias: Some(Param::new(bias)),
+            stride,
+            padding,
+        }
     }
 }
 
@@ -48,7 +53,9 @@ pub struct Embedding {
 impl Embedding {
     /// A table of `count` vectors of size `dim`.
     pub fn new(count: usize, dim: usize, rng: &mut Rng) -> Embedding {
-        Embedding { weight: Param::new(Tensor::randn(&[count, dim], rng)) }
+        Embedding {
+            weight: Param::new(Tensor::randn(&[count, dim], rng)),
+        }
     }
 
     /// Rows for `ids`, shaped `batch_shape + [dim]`.
@@ -90,7 +97,11 @@ pub struct LayerNorm {
 impl LayerNorm {
     /// Normalisation over a last dim of size `dim`, ε = 1e-5.
     pub fn new(dim: usize) -> LayerNorm {
-        LayerNorm { weight: Param::new(Tensor::ones(&[dim])), bias: Param::new(Tensor::zeros(&[dim])), eps: 1e-5 }
+        LayerNorm {
+            weight: Param::new(Tensor::ones(&[dim])),
+            bias: Param::new(Tensor::zeros(&[dim])),
+            eps: 1e-5,
+        }
     }
 }
 
@@ -99,7 +110,10 @@ impl Module for LayerNorm {
         let last = x.rank() - 1;
         let centered = x.sub(&x.mean(last, true));
         let var = centered.mul(&centered).mean(last, true);
-        centered.div(&var.add_scalar(self.eps).sqrt()).mul(&self.weight.value()).add(&self.bias.value())
+        centered
+            .div(&var.add_scalar(self.eps).sqrt())
+            .mul(&self.weight.value())
+            .add(&self.bias.value())
     }
 
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {

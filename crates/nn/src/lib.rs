@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 mod activation;
+pub mod attention;
 mod checkpoint;
 mod error;
 pub mod init;
@@ -15,10 +16,13 @@ mod layers;
 mod linear;
 pub mod loss;
 mod module;
+pub mod transformer;
 
 pub use activation::{Activation, Dropout, Flatten, Pool2d, Sequential};
+pub use attention::{KvCache, MultiHeadAttention};
 pub use checkpoint::{write_atomic, Checkpoint};
 pub use error::CheckpointError;
 pub use layers::{Conv2d, Embedding, LayerNorm};
 pub use linear::Linear;
 pub use module::{join_name, named_params, param_count, params, Module};
+pub use transformer::{layer_norm, sinusoidal_positions, DecoderBlock, DecoderOnlyBlock, EncoderBlock, FeedForward};

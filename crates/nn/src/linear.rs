@@ -23,9 +23,18 @@ impl Linear {
     pub fn from_tensors(weight: Tensor, bias: Option<Tensor>) -> Linear {
         assert_eq!(weight.rank(), 2, "Linear: weight must be (out, in), got {:?}", weight.shape());
         if let Some(b) = &bias {
-            assert_eq!(b.shape(), &[weight.dim(0)], "Linear: bias {:?} does not match weight {:?}", b.shape(), weight.shape());
+            assert_eq!(
+                b.shape(),
+                &[weight.dim(0)],
+                "Linear: bias {:?} does not match weight {:?}",
+                b.shape(),
+                weight.shape()
+            );
         }
-        Linear { weight: Param::new(weight), bias: bias.map(Param::new) }
+        Linear {
+            weight: Param::new(weight),
+            bias: bias.map(Param::new),
+        }
     }
 }
 

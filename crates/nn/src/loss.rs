@@ -4,7 +4,13 @@ use descent_tensor::Tensor;
 
 /// Mean squared error.
 pub fn mse_loss(prediction: &Tensor, target: &Tensor) -> Tensor {
-    assert_eq!(prediction.shape(), target.shape(), "mse_loss: prediction {:?} vs target {:?}", prediction.shape(), target.shape());
+    assert_eq!(
+        prediction.shape(),
+        target.shape(),
+        "mse_loss: prediction {:?} vs target {:?}",
+        prediction.shape(),
+        target.shape()
+    );
     let diff = prediction.sub(target);
     diff.mul(&diff).mean_all()
 }
@@ -16,7 +22,13 @@ pub fn cross_entropy(logits: &Tensor, targets: &[usize]) -> Tensor {
 
 /// Binary cross-entropy on logits, stable form: max(x,0) − x·y + log(1 + e^−|x|).
 pub fn bce_with_logits(logits: &Tensor, targets: &Tensor) -> Tensor {
-    assert_eq!(logits.shape(), targets.shape(), "bce_with_logits: logits {:?} vs targets {:?}", logits.shape(), targets.shape());
+    assert_eq!(
+        logits.shape(),
+        targets.shape(),
+        "bce_with_logits: logits {:?} vs targets {:?}",
+        logits.shape(),
+        targets.shape()
+    );
     let softplus = logits.abs().neg().exp().add_scalar(1.0).log();
     logits.relu().sub(&logits.mul(targets)).add(&softplus).mean_all()
 }

@@ -30,7 +30,12 @@ fn save_then_load_restores_every_parameter_and_metadata() {
         assert_eq!(na, nb);
         assert_eq!(pa.value().to_vec(), pb.value().to_vec());
     }
-    assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains(".tmp")), "no temp files left");
+    assert!(
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .all(|e| !e.unwrap().file_name().to_string_lossy().contains(".tmp")),
+        "no temp files left"
+    );
 }
 
 #[test]
@@ -44,7 +49,10 @@ fn truncated_missing_and_mismatched_files_give_named_errors() {
     let truncated = dir.join("truncated.safetensors");
     std::fs::write(&truncated, &bytes[..bytes.len() - 10]).unwrap();
     let err = Checkpoint::load(&truncated).unwrap_err();
-    assert!(matches!(err, CheckpointError::Corrupt { .. }) && err.to_string().contains("truncated.safetensors"), "{err}");
+    assert!(
+        matches!(err, CheckpointError::Corrupt { .. }) && err.to_string().contains("truncated.safetensors"),
+        "{err}"
+    );
 
     let err = Checkpoint::load(&dir.join("absent.safetensors")).unwrap_err();
     assert!(err.to_string().contains("absent.safetensors"), "{err}");
@@ -53,7 +61,10 @@ fn truncated_missing_and_mismatched_files_give_named_errors() {
     let other = Sequential::new().add(Linear::new(3, 5, &mut rng)).add(Linear::new(5, 2, &mut rng));
     let err = Checkpoint::load(&path).unwrap().apply(&named_params(&other), &[]).unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("0.weight") && text.contains("[5, 3]") && text.contains("[4, 3]"), "{text}");
+    assert!(
+        text.contains("0.weight") && text.contains("[5, 3]") && text.contains("[4, 3]"),
+        "{text}"
+    );
 
     let smaller = Sequential::new().add(Linear::new(3, 4, &mut rng));
     let err = Checkpoint::load(&path).unwrap().apply(&named_params(&smaller), &[]).unwrap_err();

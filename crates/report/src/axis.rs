@@ -125,11 +125,7 @@ fn nice_step(raw: f64) -> f64 {
 /// A linear tick label with as many decimals as the step needs, so `0.1 + 0.2` prints
 /// as `0.3`; huge or tiny steps use scientific notation.
 fn tick_label(value: f64, step: f64) -> String {
-    let value = if value.abs() < step * 1e-6 {
-        0.0
-    } else {
-        value
-    };
+    let value = if value.abs() < step * 1e-6 { 0.0 } else { value };
     if !(1e-4..1e6).contains(&step) {
         return format!("{value:.1e}");
     }
@@ -188,32 +184,11 @@ impl Frame {
     pub(crate) fn draw(&self, svg: &mut Svg, titles: [&str; 3], y: &Axis, x: Option<&Axis>) {
         let [title, x_label, y_label] = titles;
         let (right, bottom) = (self.x(1.0), self.bottom());
-        svg.text(
-            (self.x(0.5), 20.0),
-            title,
-            TITLE_SIZE,
-            Anchor::Middle,
-            INK,
-            0.0,
-        );
+        svg.text((self.x(0.5), 20.0), title, TITLE_SIZE, Anchor::Middle, INK, 0.0);
         let x_title_y = bottom + 36.0;
-        svg.text(
-            (self.x(0.5), x_title_y),
-            x_label,
-            AXIS_TITLE_SIZE,
-            Anchor::Middle,
-            INK,
-            0.0,
-        );
+        svg.text((self.x(0.5), x_title_y), x_label, AXIS_TITLE_SIZE, Anchor::Middle, INK, 0.0);
         let y_title = (14.0 + AXIS_TITLE_SIZE / 2.0, self.y(0.5));
-        svg.text(
-            y_title,
-            y_label,
-            AXIS_TITLE_SIZE,
-            Anchor::Middle,
-            INK,
-            -90.0,
-        );
+        svg.text(y_title, y_label, AXIS_TITLE_SIZE, Anchor::Middle, INK, -90.0);
         for &value in &y.minor {
             let py = self.y(y.fraction(value));
             svg.line((self.left, py), (right, py), MINOR_GRID, 1.0);
@@ -222,27 +197,13 @@ impl Frame {
             let py = self.y(y.fraction(*value));
             svg.line((self.left, py), (right, py), GRID, 1.0);
             svg.line((self.left - 5.0, py), (self.left, py), INK, 1.0);
-            svg.text(
-                (self.left - 8.0, py),
-                label,
-                LABEL_SIZE,
-                Anchor::End,
-                INK,
-                0.0,
-            );
+            svg.text((self.left - 8.0, py), label, LABEL_SIZE, Anchor::End, INK, 0.0);
         }
         for (value, label) in x.map_or(&[][..], |x| &x.ticks) {
             let px = self.x(x.map_or(0.0, |x| x.fraction(*value)));
             svg.line((px, self.top), (px, bottom), GRID, 1.0);
             svg.line((px, bottom), (px, bottom + 5.0), INK, 1.0);
-            svg.text(
-                (px, bottom + 14.0),
-                label,
-                LABEL_SIZE,
-                Anchor::Middle,
-                INK,
-                0.0,
-            );
+            svg.text((px, bottom + 14.0), label, LABEL_SIZE, Anchor::Middle, INK, 0.0);
         }
         svg.line((self.left, self.top), (self.left, bottom), INK, 1.0);
         svg.line((self.left, bottom), (right, bottom), INK, 1.0);

@@ -16,11 +16,7 @@ const INK: &str = "#222222";
 /// Writes the confusion matrix `counts[true_class][predicted_class]` as an SVG at
 /// `path`, with the count in every cell and the overall accuracy in the title.
 /// `class_names` labels the rows and columns; pass `&[]` to use `0..n`.
-pub fn confusion_matrix_svg(
-    path: &Path,
-    counts: &[Vec<u64>],
-    class_names: &[&str],
-) -> Result<(), ReportError> {
+pub fn confusion_matrix_svg(path: &Path, counts: &[Vec<u64>], class_names: &[&str]) -> Result<(), ReportError> {
     let n = counts.len();
     if n == 0 || counts.iter().any(|row| row.len() != n) {
         let message = "confusion matrix must be square and non-empty";
@@ -42,10 +38,7 @@ pub fn confusion_matrix_svg(
 fn render(counts: &[Vec<u64>], names: &[String]) -> String {
     let n = counts.len();
     let cell = (560.0 / n as f64).clamp(14.0, 48.0);
-    let widest = names
-        .iter()
-        .map(|s| text_width(s, NAME_SIZE))
-        .fold(0.0, f64::max);
+    let widest = names.iter().map(|s| text_width(s, NAME_SIZE)).fold(0.0, f64::max);
     // Column names turn vertical when they would not fit under their cell.
     let vertical = widest > cell * 0.9;
     let left = 14.0 + 12.0 + 10.0 + widest + 8.0;
@@ -64,14 +57,7 @@ fn render(counts: &[Vec<u64>], names: &[String]) -> String {
     let width = (left + grid + 20.0).max(text_width(&title, TITLE_SIZE) + 40.0);
     let height = top + grid + names_height + 34.0;
     let mut svg = Svg::new(width, height);
-    svg.text(
-        (width / 2.0, 20.0),
-        &title,
-        TITLE_SIZE,
-        Anchor::Middle,
-        INK,
-        0.0,
-    );
+    svg.text((width / 2.0, 20.0), &title, TITLE_SIZE, Anchor::Middle, INK, 0.0);
 
     let font = (cell * 0.32).clamp(6.0, 13.0);
     for (row, counts_row) in counts.iter().enumerate() {
@@ -79,18 +65,10 @@ fn render(counts: &[Vec<u64>], names: &[String]) -> String {
         let y = top + row as f64 * cell;
         for (col, &count) in counts_row.iter().enumerate() {
             let x = left + col as f64 * cell;
-            let fraction = if row_total == 0 {
-                0.0
-            } else {
-                count as f64 / row_total as f64
-            };
+            let fraction = if row_total == 0 { 0.0 } else { count as f64 / row_total as f64 };
             let colour = viridis(fraction);
             svg.rect(x, y, cell, cell, &hex(colour), Some("#ffffff"));
-            let ink = if is_light(colour) {
-                "#000000"
-            } else {
-                "#ffffff"
-            };
+            let ink = if is_light(colour) { "#000000" } else { "#ffffff" };
             let centre = (x + cell / 2.0, y + cell / 2.0);
             svg.text(centre, &count.to_string(), font, Anchor::Middle, ink, 0.0);
         }
@@ -103,25 +81,11 @@ fn render(counts: &[Vec<u64>], names: &[String]) -> String {
         if vertical {
             svg.text((x, names_top), name, NAME_SIZE, Anchor::End, INK, -90.0);
         } else {
-            svg.text(
-                (x, names_top + 6.0),
-                name,
-                NAME_SIZE,
-                Anchor::Middle,
-                INK,
-                0.0,
-            );
+            svg.text((x, names_top + 6.0), name, NAME_SIZE, Anchor::Middle, INK, 0.0);
         }
     }
     let axis_y = names_top + names_height + 14.0;
-    svg.text(
-        (left + grid / 2.0, axis_y),
-        "predicted class",
-        12.0,
-        Anchor::Middle,
-        INK,
-        0.0,
-    );
+    svg.text((left + grid / 2.0, axis_y), "predicted class", 12.0, Anchor::Middle, INK, 0.0);
     let axis_x = (14.0 + 6.0, top + grid / 2.0);
     svg.text(axis_x, "true class", 12.0, Anchor::Middle, INK, -90.0);
     svg.finish()

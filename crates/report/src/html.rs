@@ -46,10 +46,7 @@ pub fn tour_html(entries: &[TourEntry], base_dir: &Path) -> String {
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    let _ = writeln!(
-        out,
-        "<title>descent tour</title>\n<style>{STYLE}</style>\n</head>\n<body>"
-    );
+    let _ = writeln!(out, "<title>descent tour</title>\n<style>{STYLE}</style>\n</head>\n<body>");
     out.push_str("<h1>descent: a tour of deep-learning history</h1>\n");
     let count = |label: &str| entries.iter().filter(|e| e.status.label() == label).count();
     let _ = writeln!(
@@ -115,11 +112,7 @@ fn push_section(out: &mut String, entry: &TourEntry, base_dir: &Path) {
         report.year,
         escape(&report.title)
     );
-    let _ = writeln!(
-        out,
-        "<p class=\"claim\"><b>Claim:</b> {}</p>",
-        escape(&report.claim)
-    );
+    let _ = writeln!(out, "<p class=\"claim\"><b>Claim:</b> {}</p>", escape(&report.claim));
     let id = escape(&report.milestone);
     if let TourStatus::Skipped { reason, fix } = &entry.status {
         let _ = writeln!(
@@ -131,10 +124,7 @@ fn push_section(out: &mut String, entry: &TourEntry, base_dir: &Path) {
         );
     } else {
         let seconds = format_seconds(report.seconds);
-        let _ = writeln!(
-            out,
-            "<p class=\"muted\">id <code>{id}</code>, ran in {seconds}</p>"
-        );
+        let _ = writeln!(out, "<p class=\"muted\">id <code>{id}</code>, ran in {seconds}</p>");
     }
     if !report.measured.is_empty() {
         out.push_str("<table class=\"measured\">\n<tr><th>measured</th><th>value</th></tr>\n");
@@ -179,9 +169,7 @@ fn push_artifact(out: &mut String, artifact: &str, base_dir: &Path) {
             let body = match std::fs::read(base_dir.join(artifact)) {
                 Ok(bytes) => {
                     let cut = bytes.len() > MAX_INLINE_TEXT;
-                    let mut text =
-                        String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_INLINE_TEXT)])
-                            .into_owned();
+                    let mut text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_INLINE_TEXT)]).into_owned();
                     if cut {
                         text.push_str("\n… (cut; open the file for the rest)");
                     }

@@ -70,13 +70,7 @@ impl Default for GridOptions {
 /// Writes `pixels`, a stack of images `(N, C, H, W)` with `H = height`, `W = width`
 /// and `C = options.channels`, as a grid PNG at `path`. N is inferred from the slice
 /// length. Non-finite pixels show black.
-pub fn write_image_grid_png(
-    path: &Path,
-    pixels: &[f32],
-    height: usize,
-    width: usize,
-    options: &GridOptions,
-) -> Result<(), ReportError> {
+pub fn write_image_grid_png(path: &Path, pixels: &[f32], height: usize, width: usize, options: &GridOptions) -> Result<(), ReportError> {
     let n = count_images(path, pixels.len(), height, width, options)?;
     let (channels, scale) = (options.channels, options.scale);
     let image_len = channels * height * width;
@@ -103,13 +97,7 @@ pub fn write_image_grid_png(
                 } else {
                     std::array::from_fn(|c| intensity(image[c * plane + at], low, high))
                 };
-                canvas.fill(
-                    x0 + PAD + x * scale,
-                    y0 + PAD + y * scale,
-                    scale,
-                    scale,
-                    rgb,
-                );
+                canvas.fill(x0 + PAD + x * scale, y0 + PAD + y * scale, scale, scale, rgb);
             }
         }
     }
@@ -117,13 +105,7 @@ pub fn write_image_grid_png(
 }
 
 /// Checks the grid request and returns the number of images in `len` values.
-fn count_images(
-    path: &Path,
-    len: usize,
-    height: usize,
-    width: usize,
-    options: &GridOptions,
-) -> Result<usize, ReportError> {
+fn count_images(path: &Path, len: usize, height: usize, width: usize, options: &GridOptions) -> Result<usize, ReportError> {
     let (channels, scale, cols) = (options.channels, options.scale, options.cols);
     let image_len = channels.saturating_mul(height).saturating_mul(width);
     if !matches!(channels, 1 | 3) || image_len == 0 || scale == 0 || cols == 0 {
@@ -134,8 +116,7 @@ fn count_images(
         return Err(ReportError::invalid(path, message));
     }
     if len == 0 || len % image_len != 0 {
-        let message =
-            format!("{len} values is not a whole number of {channels}x{height}x{width} images");
+        let message = format!("{len} values is not a whole number of {channels}x{height}x{width} images");
         return Err(ReportError::invalid(path, message));
     }
     let n = len / image_len;
@@ -144,12 +125,7 @@ fn count_images(
         return Err(ReportError::invalid(path, message));
     }
     // Bound the tile size before multiplying it out (a wrong `scale` can overflow).
-    if height
-        .saturating_mul(width)
-        .saturating_mul(scale)
-        .saturating_mul(scale)
-        > MAX_PIXELS
-    {
+    if height.saturating_mul(width).saturating_mul(scale).saturating_mul(scale) > MAX_PIXELS {
         let message = format!("{height}x{width} at scale {scale} is too large an image");
         return Err(ReportError::invalid(path, message));
     }
@@ -160,37 +136,18 @@ fn count_images(
 /// `path`, each cell a `scale` × `scale` block coloured by viridis from the finite
 /// minimum (dark purple) to maximum (yellow). Non-finite cells show white, a colour
 /// viridis never uses, so a NaN stands out.
-pub fn write_heatmap_png(
-    path: &Path,
-    values: &[f32],
-    rows: usize,
-    cols: usize,
-    scale: usize,
-) -> Result<(), ReportError> {
+pub fn write_heatmap_png(path: &Path, values: &[f32], rows: usize, cols: usize, scale: usize) -> Result<(), ReportError> {
     if rows == 0 || cols == 0 || scale == 0 || values.len() != rows * cols {
-        let message = format!(
-            "{} values for a {rows}x{cols} heatmap at scale {scale}",
-            values.len()
-        );
+        let message = format!("{} values for a {rows}x{cols} heatmap at scale {scale}", values.len());
         return Err(ReportError::invalid(path, message));
     }
     let (low, high) = value_range(values);
     let mut canvas = Canvas::new(path, cols * scale, rows * scale, [255, 255, 255])?;
     for (i, &value) in values.iter().enumerate() {
         if value.is_finite() {
-            let t = if high > low {
-                (value - low) / (high - low)
-            } else {
-                0.5
-            };
+            let t = if high > low { (value - low) / (high - low) } else { 0.5 };
             let (row, col) = (i / cols, i % cols);
-            canvas.fill(
-                col * scale,
-                row * scale,
-                scale,
-                scale,
-                viridis(f64::from(t)),
-            );
+            canvas.fill(col * scale, row * scale, scale, scale, viridis(f64::from(t)));
         }
     }
     canvas.write_png(path)
@@ -199,9 +156,7 @@ pub fn write_heatmap_png(
 /// `(min, max)` of the finite values; `(0, 0)` if there are none.
 fn value_range(values: &[f32]) -> (f32, f32) {
     let finite = values.iter().copied().filter(|v| v.is_finite());
-    let (low, high) = finite.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    });
+    let (low, high) = finite.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if low <= high {
         (low, high)
     } else {
@@ -215,11 +170,7 @@ fn intensity(value: f32, low: f32, high: f32) -> u8 {
     if !value.is_finite() {
         return 0;
     }
-    let t = if high > low {
-        (value - low) / (high - low)
-    } else {
-        0.5
-    };
+    let t = if high > low { (value - low) / (high - low) } else { 0.5 };
     (t.clamp(0.0, 1.0) * 255.0).round() as u8
 }
 
@@ -232,12 +183,7 @@ struct Canvas {
 
 impl Canvas {
     /// A `width` × `height` canvas filled with `background`; refuses absurd sizes.
-    fn new(
-        path: &Path,
-        width: usize,
-        height: usize,
-        background: [u8; 3],
-    ) -> Result<Self, ReportError> {
+    fn new(path: &Path, width: usize, height: usize, background: [u8; 3]) -> Result<Self, ReportError> {
         if width.saturating_mul(height) > MAX_PIXELS {
             let message = format!("{width}x{height} pixels is too large an image");
             return Err(ReportError::invalid(path, message));
@@ -249,10 +195,8 @@ impl Canvas {
     /// Paints a `w` × `h` rectangle with its top-left corner at (`x0`, `y0`).
     fn fill(&mut self, x0: usize, y0: usize, w: usize, h: usize, colour: [u8; 3]) {
         for y in y0..(y0 + h).min(self.height) {
-            let row = &mut self.rgb
-                [3 * (y * self.width + x0)..3 * (y * self.width + (x0 + w).min(self.width))];
-            row.chunks_exact_mut(3)
-                .for_each(|px| px.copy_from_slice(&colour));
+            let row = &mut self.rgb[3 * (y * self.width + x0)..3 * (y * self.width + (x0 + w).min(self.width))];
+            row.chunks_exact_mut(3).for_each(|px| px.copy_from_slice(&colour));
         }
     }
 

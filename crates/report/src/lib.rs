@@ -91,10 +91,7 @@ pub use format::{format_number, format_seconds, format_value};
 pub use fs::write_atomic;
 pub use html::{tour_html, write_tour_html};
 pub use image::{write_heatmap_png, write_image_grid_png, GridOptions, Normalize};
-pub use plot::{
-    bar_chart_svg, bar_chart_to_string, line_chart_svg, line_chart_to_string, BarChart, LineChart,
-    Series,
-};
+pub use plot::{bar_chart_svg, bar_chart_to_string, line_chart_svg, line_chart_to_string, BarChart, LineChart, Series};
 pub use result::MilestoneReport;
 pub use table::summary_table;
 pub use tour::{TourEntry, TourStatus};

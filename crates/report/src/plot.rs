@@ -16,8 +16,7 @@ const HEIGHT: f64 = 440.0;
 /// Series colours (Tableau 10: distinct, and readable on white). Past ten series the
 /// colours repeat with a dashed line.
 const PALETTE: [&str; 10] = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf",
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 ];
 
 /// Series with at most this many points get a marker on every point.
@@ -49,11 +48,7 @@ impl Series {
 
     /// [`indexed`](Self::indexed) for `f32` values, the precision training loops keep.
     pub fn indexed_f32(name: &str, ys: &[f32]) -> Self {
-        let points = ys
-            .iter()
-            .enumerate()
-            .map(|(i, &y)| (i as f64, f64::from(y)))
-            .collect();
+        let points = ys.iter().enumerate().map(|(i, &y)| (i as f64, f64::from(y))).collect();
         Series::new(name, points)
     }
 }
@@ -107,9 +102,7 @@ fn plottable(y: f64, log: bool) -> bool {
 
 /// `(min, max)` of the values, `(inf, -inf)` if there are none.
 fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    })
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
 }
 
 fn y_axis(min: f64, max: f64, log: bool) -> Axis {
@@ -124,13 +117,7 @@ fn y_axis(min: f64, max: f64, log: bool) -> Axis {
 pub fn line_chart_to_string(chart: &LineChart) -> String {
     let log = chart.log_y;
     let valid = |&(x, y): &(f64, f64)| x.is_finite() && plottable(y, log);
-    let all = || {
-        chart
-            .series
-            .iter()
-            .flat_map(|s| s.points.iter().copied())
-            .filter(valid)
-    };
+    let all = || chart.series.iter().flat_map(|s| s.points.iter().copied()).filter(valid);
     let (x_min, x_max) = min_max(all().map(|(x, _)| x));
     let (y_min, y_max) = min_max(all().map(|(_, y)| y));
     let (x_axis, y_axis) = (Axis::linear(x_min, x_max), y_axis(y_min, y_max, log));
@@ -140,14 +127,7 @@ pub fn line_chart_to_string(chart: &LineChart) -> String {
     frame.draw(&mut svg, titles, &y_axis, Some(&x_axis));
     if all().next().is_none() {
         let centre = (frame.x(0.5), frame.y(0.5));
-        svg.text(
-            centre,
-            "no data",
-            LABEL_SIZE * 1.5,
-            Anchor::Middle,
-            "#999999",
-            0.0,
-        );
+        svg.text(centre, "no data", LABEL_SIZE * 1.5, Anchor::Middle, "#999999", 0.0);
     }
     let to_px = |(x, y): (f64, f64)| (frame.x(x_axis.fraction(x)), frame.y(y_axis.fraction(y)));
     for (i, series) in chart.series.iter().enumerate() {
@@ -170,11 +150,7 @@ pub fn line_chart_to_string(chart: &LineChart) -> String {
 
 /// Colour and dash pattern of the `index`-th series.
 fn series_style(index: usize) -> (&'static str, &'static str) {
-    let dash = if (index / PALETTE.len()) % 2 == 1 {
-        "6 4"
-    } else {
-        ""
-    };
+    let dash = if (index / PALETTE.len()) % 2 == 1 { "6 4" } else { "" };
     (PALETTE[index % PALETTE.len()], dash)
 }
 
@@ -184,10 +160,7 @@ fn draw_legend(svg: &mut Svg, frame: &Frame, series: &[Series]) {
         return;
     }
     let row = 16.0;
-    let widest = series
-        .iter()
-        .map(|s| text_width(&s.name, LABEL_SIZE))
-        .fold(0.0, f64::max);
+    let widest = series.iter().map(|s| text_width(&s.name, LABEL_SIZE)).fold(0.0, f64::max);
     let (w, h) = (widest + 44.0, row * series.len() as f64 + 8.0);
     let (x0, y0) = (frame.x(1.0) - w - 8.0, frame.top + 8.0);
     svg.rect(x0, y0, w, h, "#ffffff", Some("#bbbbbb"));
@@ -202,13 +175,7 @@ fn draw_legend(svg: &mut Svg, frame: &Frame, series: &[Series]) {
 /// The SVG text of a bar chart (what [`bar_chart_svg`] writes).
 pub fn bar_chart_to_string(chart: &BarChart) -> String {
     let log = chart.log_y;
-    let values = || {
-        chart
-            .bars
-            .iter()
-            .map(|&(_, v)| v)
-            .filter(|&v| plottable(v, log))
-    };
+    let values = || chart.bars.iter().map(|&(_, v)| v).filter(|&v| plottable(v, log));
     let (mut y_min, mut y_max) = min_max(values());
     if !log && values().next().is_some() {
         // Linear bars rise from zero, so zero must be on the axis.
@@ -222,14 +189,7 @@ pub fn bar_chart_to_string(chart: &BarChart) -> String {
     let n = chart.bars.len();
     if values().next().is_none() {
         let centre = (frame.x(0.5), frame.y(0.5));
-        svg.text(
-            centre,
-            "no data",
-            LABEL_SIZE * 1.5,
-            Anchor::Middle,
-            "#999999",
-            0.0,
-        );
+        svg.text(centre, "no data", LABEL_SIZE * 1.5, Anchor::Middle, "#999999", 0.0);
     }
     if n == 0 {
         return svg.finish();
@@ -238,11 +198,7 @@ pub fn bar_chart_to_string(chart: &BarChart) -> String {
     let base = if log { y_axis.low_value() } else { 0.0 };
     let base_px = frame.y(y_axis.fraction(base));
     // Label every k-th bar so that labels never overlap.
-    let widest = chart
-        .bars
-        .iter()
-        .map(|(l, _)| text_width(l, LABEL_SIZE))
-        .fold(0.0, f64::max);
+    let widest = chart.bars.iter().map(|(l, _)| text_width(l, LABEL_SIZE)).fold(0.0, f64::max);
     let every = ((widest + 6.0) / slot).ceil().max(1.0) as usize;
     for (i, (label, value)) in chart.bars.iter().enumerate() {
         let centre = frame.x((i as f64 + 0.5) / n as f64);

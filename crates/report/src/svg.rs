@@ -63,15 +63,7 @@ impl Svg {
     }
 
     /// A filled rectangle, optionally outlined.
-    pub(crate) fn rect(
-        &mut self,
-        x: f64,
-        y: f64,
-        w: f64,
-        h: f64,
-        fill: &str,
-        stroke: Option<&str>,
-    ) {
+    pub(crate) fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str, stroke: Option<&str>) {
         let stroke = stroke.map_or(String::new(), |s| format!(r#" stroke="{s}""#));
         let _ = writeln!(
             self.body,
@@ -84,13 +76,7 @@ impl Svg {
     }
 
     /// A straight line.
-    pub(crate) fn line(
-        &mut self,
-        (x1, y1): (f64, f64),
-        (x2, y2): (f64, f64),
-        stroke: &str,
-        width: f64,
-    ) {
+    pub(crate) fn line(&mut self, (x1, y1): (f64, f64), (x2, y2): (f64, f64), stroke: &str, width: f64) {
         let _ = writeln!(
             self.body,
             r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{stroke}" stroke-width="{width}"/>"#,
@@ -121,26 +107,13 @@ impl Svg {
 
     /// A filled circle (a marker on a short or broken series).
     pub(crate) fn circle(&mut self, (x, y): (f64, f64), radius: f64, fill: &str) {
-        let _ = writeln!(
-            self.body,
-            r#"<circle cx="{}" cy="{}" r="{radius}" fill="{fill}"/>"#,
-            px(x),
-            px(y)
-        );
+        let _ = writeln!(self.body, r#"<circle cx="{}" cy="{}" r="{radius}" fill="{fill}"/>"#, px(x), px(y));
     }
 
     /// Text whose baseline-centre sits at (`x`, `y`), vertically centred on `y`;
     /// `rotate` turns it about that point (-90 for a y-axis label).
     #[allow(clippy::too_many_arguments)] // one call per label; a style struct would only add noise
-    pub(crate) fn text(
-        &mut self,
-        (x, y): (f64, f64),
-        content: &str,
-        size: f64,
-        anchor: Anchor,
-        fill: &str,
-        rotate: f64,
-    ) {
+    pub(crate) fn text(&mut self, (x, y): (f64, f64), content: &str, size: f64, anchor: Anchor, fill: &str, rotate: f64) {
         let anchor = match anchor {
             Anchor::Start => "start",
             Anchor::Middle => "middle",
@@ -182,10 +155,7 @@ mod tests {
 
     #[test]
     fn escape_covers_markup_and_quotes() {
-        assert_eq!(
-            escape(r#"<a href="x">&'"#),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
+        assert_eq!(escape(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
         assert_eq!(escape("a\u{0}b"), "ab");
     }
 

@@ -39,21 +39,12 @@ pub(crate) fn key_measures(entry: &TourEntry) -> String {
 ///
 /// Long cells are cut with `…`; widths count characters, not bytes.
 pub fn summary_table(entries: &[TourEntry]) -> String {
-    let header = [
-        "milestone",
-        "year",
-        "title",
-        "result",
-        "time",
-        "key measurements",
-    ];
+    let header = ["milestone", "year", "title", "result", "time", "key measurements"];
     let mut rows: Vec<[String; 6]> = Vec::with_capacity(entries.len());
     for entry in entries {
         let report = &entry.report;
         let (time, detail) = match &entry.status {
-            TourStatus::Skipped { reason, fix } => {
-                ("-".to_string(), format!("{reason} (fix: {fix})"))
-            }
+            TourStatus::Skipped { reason, fix } => ("-".to_string(), format!("{reason} (fix: {fix})")),
             _ => (format_seconds(report.seconds), key_measures(entry)),
         };
         rows.push([

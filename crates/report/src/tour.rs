@@ -49,28 +49,14 @@ impl TourEntry {
     /// prefixed by `artifact_dir` (the run's output directory relative to the HTML
     /// file, e.g. `"perceptron"`; empty for the same directory).
     pub fn ran(report: MilestoneReport, artifact_dir: &str) -> Self {
-        let status = if report.passed {
-            TourStatus::Passed
-        } else {
-            TourStatus::Failed
-        };
+        let status = if report.passed { TourStatus::Passed } else { TourStatus::Failed };
         let prefix = artifact_dir.trim_end_matches('/');
         let artifacts = report
             .artifacts
             .iter()
-            .map(|a| {
-                if prefix.is_empty() {
-                    a.clone()
-                } else {
-                    format!("{prefix}/{a}")
-                }
-            })
+            .map(|a| if prefix.is_empty() { a.clone() } else { format!("{prefix}/{a}") })
             .collect();
-        TourEntry {
-            report,
-            status,
-            artifacts,
-        }
+        TourEntry { report, status, artifacts }
     }
 
     /// An entry for a milestone that did not run; `report` carries its id, title,

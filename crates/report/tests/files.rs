@@ -2,10 +2,7 @@
 
 mod common;
 
-use descent_report::{
-    line_chart_svg, write_atomic, write_heatmap_png, write_tour_html, LineChart, MilestoneReport,
-    ReportError,
-};
+use descent_report::{line_chart_svg, write_atomic, write_heatmap_png, write_tour_html, LineChart, MilestoneReport, ReportError};
 
 #[test]
 fn writes_replace_whole_files_and_leave_no_temp_files() {
@@ -38,20 +35,14 @@ fn unwritable_destinations_name_the_path() {
     let html = svg.with_file_name("tour.html");
     let errors = [
         (svg.clone(), line_chart_svg(&svg, &chart).unwrap_err()),
-        (
-            png.clone(),
-            write_heatmap_png(&png, &[1.0], 1, 1, 1).unwrap_err(),
-        ),
+        (png.clone(), write_heatmap_png(&png, &[1.0], 1, 1, 1).unwrap_err()),
         (json.clone(), report.write_json(&json).unwrap_err()),
         (html.clone(), write_tour_html(&html, &[]).unwrap_err()),
     ];
     for (path, err) in errors {
         assert!(matches!(err, ReportError::Io { .. }), "{err:?}");
         assert_eq!(err.path(), path);
-        assert!(
-            err.to_string().contains(&path.display().to_string()),
-            "{err}"
-        );
+        assert!(err.to_string().contains(&path.display().to_string()), "{err}");
     }
 }
 

@@ -2,9 +2,7 @@
 
 mod common;
 
-use descent_report::{
-    line_chart_svg, write_tour_html, LineChart, MilestoneReport, Series, TourEntry,
-};
+use descent_report::{line_chart_svg, write_tour_html, LineChart, MilestoneReport, Series, TourEntry};
 
 #[test]
 fn tour_page_escapes_and_inlines() {
@@ -45,12 +43,8 @@ fn tour_page_escapes_and_inlines() {
     let html = std::fs::read_to_string(&path).unwrap();
 
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
-    assert!(
-        !html.contains("<script"),
-        "no script tags at all, even from claims"
-    );
-    assert!(html
-        .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; hidden units &amp; backprop"));
+    assert!(!html.contains("<script"), "no script tags at all, even from claims");
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; hidden units &amp; backprop"));
     assert!(html.contains("Backprop &lt;b&gt;solves&lt;/b&gt; XOR"));
     assert!(html.contains("note with &lt;i&gt;tags&lt;/i&gt;"));
     assert!(html.contains("&lt;key&gt;") && html.contains("a&quot;b"));

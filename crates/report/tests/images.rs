@@ -2,14 +2,10 @@
 
 mod common;
 
-use descent_report::{
-    write_heatmap_png, write_image_grid_png, GridOptions, Normalize, ReportError,
-};
+use descent_report::{write_heatmap_png, write_image_grid_png, GridOptions, Normalize, ReportError};
 
 fn digits(n: usize, h: usize, w: usize) -> Vec<f32> {
-    (0..n * h * w)
-        .map(|i| ((i * 37) % 101) as f32 / 100.0)
-        .collect()
+    (0..n * h * w).map(|i| ((i * 37) % 101) as f32 / 100.0).collect()
 }
 
 #[test]
@@ -28,10 +24,7 @@ fn grid_has_the_documented_dimensions() {
     // Fewer images than columns: the grid shrinks to fit.
     write_image_grid_png(&path, &digits(2, 5, 3), 5, 3, &options).unwrap();
     let image = image::open(&path).unwrap();
-    assert_eq!(
-        (image.width(), image.height()),
-        (2 * (3 * 2 + 4), 5 * 2 + 4)
-    );
+    assert_eq!((image.width(), image.height()), (2 * (3 * 2 + 4), 5 * 2 + 4));
 }
 
 #[test]
@@ -50,32 +43,13 @@ fn borders_and_normalisation_show_in_pixels() {
     write_image_grid_png(&path, &pixels, 2, 2, &options).unwrap();
     let image = image::open(&path).unwrap().to_rgb8();
     assert_eq!(image.get_pixel(2, 2).0, [0, 0, 0], "ramp minimum is black");
-    assert_eq!(
-        image.get_pixel(3, 3).0,
-        [255, 255, 255],
-        "ramp maximum is white"
-    );
-    assert_eq!(
-        image.get_pixel(6, 0).0,
-        [255, 0, 0],
-        "second tile framed red"
-    );
-    assert_eq!(
-        image.get_pixel(0, 0).0,
-        [64, 64, 64],
-        "unframed gap is grey"
-    );
-    assert_eq!(
-        image.get_pixel(8, 2).0,
-        [128, 128, 128],
-        "constant image is mid-grey"
-    );
+    assert_eq!(image.get_pixel(3, 3).0, [255, 255, 255], "ramp maximum is white");
+    assert_eq!(image.get_pixel(6, 0).0, [255, 0, 0], "second tile framed red");
+    assert_eq!(image.get_pixel(0, 0).0, [64, 64, 64], "unframed gap is grey");
+    assert_eq!(image.get_pixel(8, 2).0, [128, 128, 128], "constant image is mid-grey");
 
     let fixed = GridOptions {
-        normalize: Normalize::Fixed {
-            low: 0.0,
-            high: 10.0,
-        },
+        normalize: Normalize::Fixed { low: 0.0, high: 10.0 },
         borders: vec![],
         ..options
     };
@@ -90,9 +64,7 @@ fn rgb_grid_reads_channel_major_images() {
     let dir = common::temp_dir("rgb");
     let path = dir.join("filters.png");
     // One 1x2 RGB image (C, H, W): left pixel pure red, right pure blue.
-    let pixels = [
-        1.0, 0.0, /* green */ 0.0, 0.0, /* blue */ 0.0, 1.0,
-    ];
+    let pixels = [1.0, 0.0, /* green */ 0.0, 0.0, /* blue */ 0.0, 1.0];
     let options = GridOptions {
         channels: 3,
         scale: 1,
@@ -117,11 +89,7 @@ fn heatmap_has_the_documented_dimensions_and_colours() {
     assert_eq!((image.width(), image.height()), (20, 15));
     assert_eq!(image.get_pixel(0, 0).0, descent_report::viridis(0.0));
     assert_eq!(image.get_pixel(19, 14).0, descent_report::viridis(1.0));
-    assert_eq!(
-        image.get_pixel(7, 7).0,
-        [255, 255, 255],
-        "NaN cell is white"
-    );
+    assert_eq!(image.get_pixel(7, 7).0, [255, 255, 255], "NaN cell is white");
 }
 
 #[test]

@@ -3,48 +3,30 @@
 mod common;
 
 use descent_report::{
-    bar_chart_svg, bar_chart_to_string, confusion_matrix_svg, line_chart_svg, line_chart_to_string,
-    BarChart, LineChart, ReportError, Series,
+    bar_chart_svg, bar_chart_to_string, confusion_matrix_svg, line_chart_svg, line_chart_to_string, BarChart, LineChart, ReportError,
+    Series,
 };
 
 fn loss_chart(log_y: bool) -> LineChart {
-    let train: Vec<f64> = (0..100)
-        .map(|i| 2.0 * (-(i as f64) / 20.0).exp() + 1e-3)
-        .collect();
-    let test: Vec<f32> = (0..100)
-        .map(|i| 2.2 * (-(i as f32) / 25.0).exp() + 0.05)
-        .collect();
+    let train: Vec<f64> = (0..100).map(|i| 2.0 * (-(i as f64) / 20.0).exp() + 1e-3).collect();
+    let test: Vec<f32> = (0..100).map(|i| 2.2 * (-(i as f32) / 25.0).exp() + 0.05).collect();
     LineChart {
         title: "Training loss <MNIST & friends>".into(),
         x_label: "epoch".into(),
         y_label: "cross-entropy".into(),
-        series: vec![
-            Series::indexed("train", &train),
-            Series::indexed_f32("test", &test),
-        ],
+        series: vec![Series::indexed("train", &train), Series::indexed_f32("test", &test)],
         log_y,
     }
 }
 
 /// Checks the document is closed and every `<tag` opened is matched or self-closed.
 fn assert_well_formed(svg: &str) {
-    assert!(
-        svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
-        "{svg}"
-    );
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{svg}");
     for tag in ["text", "svg"] {
-        let opens =
-            svg.matches(&format!("<{tag} ")).count() + svg.matches(&format!("<{tag}>")).count();
-        assert_eq!(
-            opens,
-            svg.matches(&format!("</{tag}>")).count(),
-            "<{tag}> balance"
-        );
+        let opens = svg.matches(&format!("<{tag} ")).count() + svg.matches(&format!("<{tag}>")).count();
+        assert_eq!(opens, svg.matches(&format!("</{tag}>")).count(), "<{tag}> balance");
     }
-    assert!(
-        !svg.contains("NaN") && !svg.contains("inf"),
-        "no non-finite coordinates"
-    );
+    assert!(!svg.contains("NaN") && !svg.contains("inf"), "no non-finite coordinates");
 }
 
 #[test]
@@ -55,17 +37,11 @@ fn line_chart_has_axes_ticks_legend_and_escaped_title() {
         assert!(svg.contains(">train</text>") && svg.contains(">test</text>"));
         assert!(svg.contains(">epoch</text>") && svg.contains(">cross-entropy</text>"));
         assert!(svg.contains("Training loss &lt;MNIST &amp; friends&gt;"));
-        assert!(
-            svg.contains("#1f77b4") && svg.contains("#ff7f0e"),
-            "distinct colours"
-        );
+        assert!(svg.contains("#1f77b4") && svg.contains("#ff7f0e"), "distinct colours");
         assert!(svg.contains("rotate(-90"), "rotated y title");
     }
     let log = line_chart_to_string(&loss_chart(true));
-    assert!(
-        log.contains(">0.01</text>") && log.contains(">1</text>"),
-        "decade ticks"
-    );
+    assert!(log.contains(">0.01</text>") && log.contains(">1</text>"), "decade ticks");
 }
 
 #[test]
@@ -88,10 +64,7 @@ fn non_finite_points_are_skipped_and_break_the_line() {
     };
     let svg = line_chart_to_string(&chart);
     assert_well_formed(&svg);
-    assert!(
-        svg.contains(">empty</text>"),
-        "empty series still in legend"
-    );
+    assert!(svg.contains(">empty</text>"), "empty series still in legend");
     // Runs: [0], [2], [4, 5] -> one polyline for the data, plus two legend swatches.
     assert_eq!(svg.matches("<polyline").count(), 3);
 }
@@ -116,10 +89,7 @@ fn empty_and_degenerate_charts_do_not_panic() {
         ..empty
     };
     assert_well_formed(&line_chart_to_string(&flat)); // log axis, no positive values
-    assert_well_formed(&line_chart_to_string(&LineChart {
-        log_y: false,
-        ..flat
-    }));
+    assert_well_formed(&line_chart_to_string(&LineChart { log_y: false, ..flat }));
 }
 
 #[test]
@@ -151,9 +121,7 @@ fn charts_and_confusion_matrix_are_written_to_files() {
     let dir = common::temp_dir("plots");
     line_chart_svg(&dir.join("loss.svg"), &loss_chart(false)).unwrap();
     line_chart_svg(&dir.join("loss_log.svg"), &loss_chart(true)).unwrap();
-    let bars = (0..10)
-        .map(|c| (format!("class {c}"), 0.9 + c as f64 * 0.01))
-        .collect();
+    let bars = (0..10).map(|c| (format!("class {c}"), 0.9 + c as f64 * 0.01)).collect();
     let chart = BarChart {
         title: "accuracy per class".into(),
         x_label: "class".into(),

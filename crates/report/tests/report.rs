@@ -2,10 +2,7 @@
 
 mod common;
 
-use descent_report::{
-    append_json_lines, summary_table, BenchRecord, MilestoneReport, ReportError, TourEntry,
-    TourStatus,
-};
+use descent_report::{append_json_lines, summary_table, BenchRecord, MilestoneReport, ReportError, TourEntry, TourStatus};
 use serde_json::Value;
 
 fn perceptron() -> MilestoneReport {
@@ -31,10 +28,7 @@ fn perceptron() -> MilestoneReport {
 fn report_json_has_the_documented_shape() {
     let json = perceptron().to_json();
     assert!(!json.contains('\n'), "one line: {json}");
-    assert!(
-        json.starts_with(r#"{"milestone":"perceptron","claim":"#),
-        "{json}"
-    );
+    assert!(json.starts_with(r#"{"milestone":"perceptron","claim":"#), "{json}");
     let value: Value = serde_json::from_str(&json).unwrap();
     let object = value.as_object().unwrap();
     let keys: Vec<&str> = object.keys().map(String::as_str).collect();
@@ -54,16 +48,8 @@ fn report_json_has_the_documented_shape() {
     assert_eq!(object["passed"], true);
     assert_eq!(object["artifacts"][0], "errors.svg");
     // Measured values keep insertion order, and NaN becomes null.
-    let measured: Vec<&str> = object["measured"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        measured,
-        ["train_accuracy", "epochs", "converged", "final_loss"]
-    );
+    let measured: Vec<&str> = object["measured"].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(measured, ["train_accuracy", "epochs", "converged", "final_loss"]);
     assert_eq!(object["measured"]["epochs"], 7);
     assert!(object["measured"]["final_loss"].is_null());
 }
@@ -119,16 +105,10 @@ fn summary_table_aligns_columns() {
     assert_eq!(&lines[2][year_at..year_at + 4], "1958");
     assert_eq!(&lines[3][year_at..year_at + 4], "1998");
     assert!(lines[2].contains("PASS") && lines[2].contains("train_accuracy=1 epochs=7"));
-    assert!(
-        !lines[2].contains("final_loss"),
-        "only the first few measures"
-    );
+    assert!(!lines[2].contains("final_loss"), "only the first few measures");
     assert!(lines[3].contains("SKIPPED") && lines[3].contains("descent fetch mnist"));
     assert!(table.contains("1 passed, 0 failed, 1 skipped"));
-    assert!(
-        table.lines().all(|l| l == l.trim_end()),
-        "no trailing spaces"
-    );
+    assert!(table.lines().all(|l| l == l.trim_end()), "no trailing spaces");
 }
 
 #[test]
@@ -142,9 +122,7 @@ fn failed_report_becomes_failed_entry() {
 
 #[test]
 fn bench_record_prints_fixed_keys_first() {
-    let record = BenchRecord::new("matmul", "gflops", 812.5)
-        .with("n", 1024)
-        .with("threads", 2);
+    let record = BenchRecord::new("matmul", "gflops", 812.5).with("n", 1024).with("threads", 2);
     let line = record.to_json_line();
     assert_eq!(
         line,
@@ -156,9 +134,7 @@ fn bench_record_prints_fixed_keys_first() {
     append_json_lines(&path, &[record]).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text.lines().count(), 2);
-    assert!(text
-        .lines()
-        .all(|l| serde_json::from_str::<Value>(l).is_ok()));
+    assert!(text.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()));
 }
 
 #[test]

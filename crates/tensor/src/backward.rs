@@ -2,7 +2,7 @@
 //! gradient rule per [`Op`] variant, written with tensor ops under `no_grad`.
 
 use crate::op::{BinaryOp, Op};
-use crate::ops::{attention, conv, elementwise, loss, matmul, norm, reduce, shape, softmax};
+use crate::ops::{attention, conv, elementwise, loss, matmul, norm, recurrent, reduce, shape, softmax};
 use crate::{no_grad, GradStore, Tensor, TensorId};
 use std::collections::{HashMap, HashSet};
 
@@ -42,7 +42,12 @@ impl Tensor {
 
     /// Like [`Tensor::backward`], adding into `store` (gradient accumulation).
     pub fn backward_into(&self, store: &mut GradStore) {
-        assert_eq!(self.numel(), 1, "backward: the loss must have one element, shape is {:?} (use backward_with_grad)", self.shape());
+        assert_eq!(
+            self.numel(),
+            1,
+            "backward: the loss must have one element, shape is {:?} (use backward_with_grad)",
+            self.shape()
+        );
         self.backward_with_grad(&Tensor::ones(self.shape()), &[], store);
     }
 
@@ -50,7 +55,13 @@ impl Tensor {
     /// keeping the gradients of the intermediate tensors in `retain` (e.g. hidden states
     /// whose gradient norms a milestone plots).
     pub fn backward_with_grad(&self, seed: &Tensor, retain: &[&Tensor], store: &mut GradStore) {
-        assert_eq!(seed.shape(), self.shape(), "backward: seed gradient {:?} must match output {:?}", seed.shape(), self.shape());
+        assert_eq!(
+            seed.shape(),
+            self.shape(),
+            "backward: seed gradient {:?} must match output {:?}",
+            seed.shape(),
+            self.shape()
+        );
         if !self.requires_grad() {
             return;
         }
@@ -167,13 +178,22 @@ fn input_gradients(node: &Tensor, op: &Op, grad: &Tensor) -> Vec<(Tensor, Tensor
         Op::Gather { arg, dim, indices } => push(arg, shape::gather_backward(grad, arg.shape(), *dim, indices)),
         Op::Where { cond, on_true, on_false } => {
             let g = grad.contiguous_data();
-            let (t, f): (Vec<f32>, Vec<f32>) = cond.iter().zip(g.iter()).map(|(&c, &g)| if c { (g, 0.0) } else { (0.0, g) }).unzip();
+            let (t, f): (Vec<f32>, Vec<f32>) = cond
+                .iter()
+                .zip(g.iter())
+                .map(|(&c, &g)| if c { (g, 0.0) } else { (0.0, g) })
+                .unzip();
             push(on_true, reduce::sum_to_shape(&Tensor::from_vec(t, grad.shape()), on_true.shape()));
             push(on_false, reduce::sum_to_shape(&Tensor::from_vec(f, grad.shape()), on_false.shape()));
         }
         Op::Softmax { arg, dim } => push(arg, softmax::softmax_backward(node, grad, *dim)),
         Op::LogSoftmax { arg, dim } => push(arg, softmax::log_softmax_backward(node, grad, *dim)),
-        Op::Conv2d { input, weight, bias, params } => {
+        Op::Conv2d {
+            input,
+            weight,
+            bias,
+            params,
+        } => {
             let (gi, gw, gb) = conv::conv2d_grads(input, weight, bias.as_ref(), *params, grad);
             if let Some(gi) = gi {
                 push(input, gi);
@@ -185,21 +205,52 @@ fn input_gradients(node: &Tensor, op: &Op, grad: &Tensor) -> Vec<(Tensor, Tensor
                 push(b, gb);
             }
         }
-        Op::MaxPool2d { input, kernel, stride, argmax } => push(input, conv::max_pool2d_grad(input, *kernel, *stride, argmax, grad)),
+        Op::MaxPool2d {
+            input,
+            kernel,
+            stride,
+            argmax,
+        } => push(input, conv::max_pool2d_grad(input, *kernel, *stride, argmax, grad)),
         Op::AvgPool2d { input, kernel, stride } => push(input, conv::avg_pool2d_grad(input, *kernel, *stride, grad)),
-        Op::LayerNorm { input, weight, bias, stats, .. } => {
+        Op::LayerNorm {
+            input,
+            weight,
+            bias,
+            stats,
+            ..
+        } => {
             let (dx, dw, db) = norm::layer_norm_grads(input, weight, stats, grad);
             push(input, dx);
             push(weight, dw);
             push(bias, db);
         }
-        Op::Attention { q, k, v, scale, mask, probs } => {
+        Op::Attention {
+            q,
+            k,
+            v,
+            scale,
+            mask,
+            probs,
+        } => {
             let [dq, dk, dv] = attention::attention_grads(q, k, v, mask, *scale, probs, grad);
             push(q, dq);
             push(k, dk);
             push(v, dv);
         }
-        Op::CrossEntropy { logits, targets, ignore_index, lse } => push(logits, loss::cross_entropy_grad(logits, targets, *ignore_index, lse, grad)),
+        Op::CrossEntropy {
+            logits,
+            targets,
+            ignore_index,
+            lse,
+        } => push(logits, loss::cross_entropy_grad(logits, targets, *ignore_index, lse, grad)),
+        Op::LstmSequence { x_proj, w_hh, bias, h0, c0, gates, cells } => {
+            let g = recurrent::lstm_sequence_backward(node, w_hh, h0, c0, gates, cells, grad, h0.requires_grad());
+            push(x_proj, g.x_proj);
+            push(w_hh, g.w_hh);
+            push(bias, g.bias);
+            push(h0, g.h0);
+            push(c0, g.c0);
+        }
     }
     out
 }

@@ -46,7 +46,11 @@ pub struct Layout {
 impl Layout {
     /// The contiguous row-major layout of `shape`.
     pub fn contiguous(shape: &[usize]) -> Self {
-        Layout { shape: shape.to_vec(), strides: contiguous_strides(shape), offset: 0 }
+        Layout {
+            shape: shape.to_vec(),
+            strides: contiguous_strides(shape),
+            offset: 0,
+        }
     }
 
     /// Number of logical elements.
@@ -83,7 +87,11 @@ impl Layout {
                 assert!(from == 1, "{op}: cannot broadcast shape {:?} to {shape:?}", self.shape);
             }
         }
-        Layout { shape: shape.to_vec(), strides, offset: self.offset }
+        Layout {
+            shape: shape.to_vec(),
+            strides,
+            offset: self.offset,
+        }
     }
 
     /// Dimensions reordered: new dim `i` is old dim `perm[i]`.
@@ -112,7 +120,11 @@ impl Layout {
         );
         let mut shape = self.shape.clone();
         shape[dim] = len;
-        Layout { shape, strides: self.strides.clone(), offset: self.offset + start * self.strides[dim] }
+        Layout {
+            shape,
+            strides: self.strides.clone(),
+            offset: self.offset + start * self.strides[dim],
+        }
     }
 
     /// Storage offsets of every element in row-major logical order (tests and cold paths).
@@ -198,7 +210,10 @@ mod tests {
         let l = Layout::contiguous(&[2, 3]);
         assert_eq!(l.permute(&[1, 0]).offsets(), vec![0, 3, 1, 4, 2, 5]);
         assert_eq!(l.narrow(1, 1, 2).offsets(), vec![1, 2, 4, 5]);
-        assert_eq!(Layout::contiguous(&[3]).broadcast_to(&[2, 3], "t").offsets(), vec![0, 1, 2, 0, 1, 2]);
+        assert_eq!(
+            Layout::contiguous(&[3]).broadcast_to(&[2, 3], "t").offsets(),
+            vec![0, 1, 2, 0, 1, 2]
+        );
         assert!(l.is_contiguous() && !l.permute(&[1, 0]).is_contiguous());
     }
 

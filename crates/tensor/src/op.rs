@@ -253,6 +253,25 @@ pub enum Op {
         /// Per-row log-sum-exp, saved for backward.
         lse: Arc<Vec<f32>>,
     },
+    /// A whole LSTM layer's recurrence over a batch-first sequence (`ops/recurrent.rs`).
+    /// The output is packed `(B·T + B, H)`: h_t of sequence b in row `b·T + t`, then the
+    /// final cell states.
+    LstmSequence {
+        /// Input projection of every step, x·W_ihᵀ (B, T, 4H), gate blocks i, f, g, o.
+        x_proj: Tensor,
+        /// Hidden-to-gates weight (4H, H).
+        w_hh: Tensor,
+        /// Gate bias (4H), added at every step.
+        bias: Tensor,
+        /// Initial hidden state (B, H).
+        h0: Tensor,
+        /// Initial cell state (B, H).
+        c0: Tensor,
+        /// Activated gates of every step (B, T, 4H), saved for backward.
+        gates: Arc<Vec<f32>>,
+        /// Cell states of every step (B, T, H), saved for backward.
+        cells: Arc<Vec<f32>>,
+    },
 }
 
 macro_rules! op_kinds {
@@ -268,11 +287,12 @@ macro_rules! op_kinds {
     };
 }
 
+#[rustfmt::skip]
 op_kinds!(
     Neg, Exp, Log, Sqrt, Abs, Tanh, Sigmoid, Relu, Gelu, Sign, Step, Pow, Clamp, AddScalar,
     MulScalar, Add, Sub, Mul, Div, Maximum, Minimum, Sum, Max, Matmul, Reshape, Permute,
     BroadcastTo, Narrow, Contiguous, Concat, IndexSelect, Gather, Where, Softmax, LogSoftmax,
-    Conv2d, MaxPool2d, AvgPool2d, LayerNorm, Attention, CrossEntropy,
+    Conv2d, MaxPool2d, AvgPool2d, LayerNorm, Attention, CrossEntropy, LstmSequence,
 );
 
 impl Op {
@@ -324,6 +344,7 @@ impl Op {
             Op::LayerNorm { .. } => OpKind::LayerNorm,
             Op::Attention { .. } => OpKind::Attention,
             Op::CrossEntropy { .. } => OpKind::CrossEntropy,
+            Op::LstmSequence { .. } => OpKind::LstmSequence,
         }
     }
 
@@ -347,6 +368,7 @@ impl Op {
             | Op::CrossEntropy { logits: a, .. } => vec![a],
             Op::LayerNorm { input, weight, bias, .. } => vec![input, weight, bias],
             Op::Attention { q, k, v, .. } => vec![q, k, v],
+            Op::LstmSequence { x_proj, w_hh, bias, h0, c0, .. } => vec![x_proj, w_hh, bias, h0, c0],
             Op::Binary(a, b, _) | Op::Matmul(a, b) => vec![a, b],
             Op::Where { on_true, on_false, .. } => vec![on_true, on_false],
             Op::Concat { args, .. } => args.iter().collect(),

@@ -47,7 +47,13 @@ impl Param {
     /// Overwrites every value (e.g. when loading a checkpoint); panics if the count differs.
     pub fn set_values(&self, values: &[f32]) {
         let n = self.numel();
-        assert_eq!(values.len(), n, "Param::set_values: {} values for a parameter of shape {:?}", values.len(), self.shape());
+        assert_eq!(
+            values.len(),
+            n,
+            "Param::set_values: {} values for a parameter of shape {:?}",
+            values.len(),
+            self.shape()
+        );
         self.update(|dst| dst.copy_from_slice(values));
     }
 }

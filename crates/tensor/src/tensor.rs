@@ -40,7 +40,12 @@ impl Tensor {
     /// A tensor owning `data`, laid out row-major as `shape`.
     pub fn from_vec(data: Vec<f32>, shape: &[usize]) -> Tensor {
         let n: usize = shape.iter().product();
-        assert_eq!(data.len(), n, "from_vec: {} values do not fill shape {shape:?} ({n} elements)", data.len());
+        assert_eq!(
+            data.len(),
+            n,
+            "from_vec: {} values do not fill shape {shape:?} ({n} elements)",
+            data.len()
+        );
         Tensor::leaf(Storage::Cpu(data), Layout::contiguous(shape), false)
     }
 
@@ -100,7 +105,13 @@ impl Tensor {
     }
 
     pub(crate) fn leaf(storage: Storage, layout: Layout, requires_grad: bool) -> Tensor {
-        Tensor(Arc::new(Inner { id: TensorId::fresh(), storage: Arc::new(storage), layout, op: None, requires_grad }))
+        Tensor(Arc::new(Inner {
+            id: TensorId::fresh(),
+            storage: Arc::new(storage),
+            layout,
+            op: None,
+            requires_grad,
+        }))
     }
 
     /// The result of an op: records `make_op()` only if recording is on and an input needs grad.
@@ -113,7 +124,13 @@ impl Tensor {
     pub(crate) fn view_from_op(storage: Arc<Storage>, layout: Layout, inputs: &[&Tensor], make_op: impl FnOnce() -> Op) -> Tensor {
         let track = grad_mode::is_grad_enabled() && inputs.iter().any(|t| t.requires_grad());
         let op = if track { Some(make_op()) } else { None };
-        Tensor(Arc::new(Inner { id: TensorId::fresh(), storage, layout, op, requires_grad: track }))
+        Tensor(Arc::new(Inner {
+            id: TensorId::fresh(),
+            storage,
+            layout,
+            op,
+            requires_grad: track,
+        }))
     }
 
     /// The same values as a new leaf that gradients flow into (a trainable variable).
@@ -217,7 +234,13 @@ impl Tensor {
 
     /// The only element of a one-element tensor.
     pub fn item(&self) -> f32 {
-        assert_eq!(self.numel(), 1, "item: tensor of shape {:?} has {} elements, not 1", self.shape(), self.numel());
+        assert_eq!(
+            self.numel(),
+            1,
+            "item: tensor of shape {:?} has {} elements, not 1",
+            self.shape(),
+            self.numel()
+        );
         self.contiguous_data()[0]
     }
 

@@ -1,7 +1,7 @@
 //! Every differentiable op against central finite differences. The table must have a
 //! row for every `OpKind`; a new op without a row fails `table_covers_every_op`.
 
-use descent_tensor::{OpKind, Rng, Tensor};
+use descent_tensor::{AttentionMask, OpKind, Rng, Tensor};
 use descent_testkit::{gradcheck, GradcheckOptions};
 use std::collections::BTreeSet;
 
@@ -14,13 +14,19 @@ struct Case {
 }
 
 fn case(kind: OpKind, inputs: Vec<Tensor>, f: impl Fn(&[Tensor]) -> Tensor + 'static) -> Case {
-    Case { kind, inputs, f: Box::new(f) }
+    Case {
+        kind,
+        inputs,
+        f: Box::new(f),
+    }
 }
 
 /// Values in ±[0.2, 1.2] with random sign: away from the kinks of relu/abs/sign.
 fn away_from_zero(shape: &[usize], rng: &mut Rng) -> Tensor {
     let n: usize = shape.iter().product();
-    let data = (0..n).map(|_| (0.2 + rng.uniform()) * if rng.uniform() < 0.5 { -1.0 } else { 1.0 }).collect();
+    let data = (0..n)
+        .map(|_| (0.2 + rng.uniform()) * if rng.uniform() < 0.5 { -1.0 } else { 1.0 })
+        .collect();
     Tensor::from_vec(data, shape)
 }
 
@@ -49,24 +55,40 @@ fn table() -> Vec<Case> {
         case(Sign, vec![away_from_zero(&[3, 4], &mut r)], |x| x[0].sign().mul(&x[0])),
         case(Step, vec![away_from_zero(&[3, 4], &mut r)], |x| x[0].step().mul(&x[0])),
         case(Pow, vec![pos(&[3, 4], &mut r)], |x| x[0].powf(2.5)),
-        case(Clamp, vec![Tensor::from_vec(vec![-1.1, -0.9, -0.3, 0.1, 0.3, 0.9, 1.2, -0.2], &[2, 4])], |x| x[0].clamp(-0.6, 0.6)),
+        case(
+            Clamp,
+            vec![Tensor::from_vec(vec![-1.1, -0.9, -0.3, 0.1, 0.3, 0.9, 1.2, -0.2], &[2, 4])],
+            |x| x[0].clamp(-0.6, 0.6),
+        ),
         case(AddScalar, vec![n(&[3, 4], &mut r)], |x| x[0].add_scalar(1.5)),
         case(MulScalar, vec![n(&[3, 4], &mut r)], |x| x[0].mul_scalar(-2.0)),
         case(Add, vec![n(&[3, 1, 4], &mut r), n(&[5, 4], &mut r)], |x| x[0].add(&x[1])),
         case(Sub, vec![n(&[3, 4], &mut r), n(&[4], &mut r)], |x| x[0].sub(&x[1])),
         case(Mul, vec![n(&[3, 4], &mut r), n(&[1, 4], &mut r)], |x| x[0].mul(&x[1])),
         case(Div, vec![n(&[3, 4], &mut r), pos(&[3, 1], &mut r)], |x| x[0].div(&x[1])),
-        case(Maximum, vec![distinct(&[3, 4], &mut r), distinct(&[3, 4], &mut r).add_scalar(0.05)], |x| x[0].maximum(&x[1])),
-        case(Minimum, vec![distinct(&[3, 4], &mut r), distinct(&[3, 4], &mut r).add_scalar(0.05)], |x| x[0].minimum(&x[1])),
+        case(
+            Maximum,
+            vec![distinct(&[3, 4], &mut r), distinct(&[3, 4], &mut r).add_scalar(0.05)],
+            |x| x[0].maximum(&x[1]),
+        ),
+        case(
+            Minimum,
+            vec![distinct(&[3, 4], &mut r), distinct(&[3, 4], &mut r).add_scalar(0.05)],
+            |x| x[0].minimum(&x[1]),
+        ),
         case(Sum, vec![n(&[3, 4, 5], &mut r)], |x| x[0].sum_dims(&[0, 2], false)),
         case(Max, vec![distinct(&[3, 5], &mut r)], |x| x[0].max(1, true)),
         case(Matmul, vec![n(&[2, 3, 4], &mut r), n(&[4, 5], &mut r)], |x| x[0].matmul(&x[1])),
-        case(Reshape, vec![n(&[3, 4], &mut r)], |x| x[0].reshape(&[2, 6]).mul(&x[0].reshape(&[2, 6]))),
+        case(Reshape, vec![n(&[3, 4], &mut r)], |x| {
+            x[0].reshape(&[2, 6]).mul(&x[0].reshape(&[2, 6]))
+        }),
         case(Permute, vec![n(&[2, 3, 4], &mut r)], |x| x[0].permute(&[2, 0, 1]).exp()),
         case(BroadcastTo, vec![n(&[3, 1], &mut r)], |x| x[0].broadcast_to(&[2, 3, 4]).tanh()),
         case(Narrow, vec![n(&[4, 5], &mut r)], |x| x[0].narrow(1, 1, 3).exp()),
         case(Contiguous, vec![n(&[3, 4], &mut r)], |x| x[0].t().contiguous().exp()),
-        case(Concat, vec![n(&[2, 3], &mut r), n(&[2, 2], &mut r)], |x| Tensor::concat(&[x[0].clone(), x[1].clone()], 1).exp()),
+        case(Concat, vec![n(&[2, 3], &mut r), n(&[2, 2], &mut r)], |x| {
+            Tensor::concat(&[x[0].clone(), x[1].clone()], 1).exp()
+        }),
         case(IndexSelect, vec![n(&[5, 3], &mut r)], |x| x[0].index_select(0, &[1, 3, 3, 0])),
         case(Gather, vec![n(&[3, 4], &mut r)], |x| x[0].gather(1, &[0, 2, 3, 3, 1, 1], &[3, 2])),
         case(Where, vec![n(&[3, 4], &mut r), n(&[4], &mut r)], |x| {
@@ -75,9 +97,47 @@ fn table() -> Vec<Case> {
         }),
         case(Softmax, vec![n(&[3, 5], &mut r)], |x| x[0].softmax(1)),
         case(LogSoftmax, vec![n(&[3, 5], &mut r)], |x| x[0].log_softmax(0)),
-        case(Conv2d, vec![n(&[2, 3, 7, 7], &mut r), n(&[4, 3, 3, 3], &mut r), n(&[4], &mut r)], |x| x[0].conv2d(&x[1], Some(&x[2]), 2, 1)),
+        case(
+            Conv2d,
+            vec![n(&[2, 3, 7, 7], &mut r), n(&[4, 3, 3, 3], &mut r), n(&[4], &mut r)],
+            |x| x[0].conv2d(&x[1], Some(&x[2]), 2, 1),
+        ),
         case(MaxPool2d, vec![distinct(&[2, 3, 6, 6], &mut r)], |x| x[0].max_pool2d(2, 2)),
         case(AvgPool2d, vec![n(&[2, 3, 6, 6], &mut r)], |x| x[0].avg_pool2d(2, 2)),
+        case(LayerNorm, vec![n(&[3, 8], &mut r), n(&[8], &mut r), n(&[8], &mut r)], |x| {
+            x[0].layer_norm(&x[1], &x[2], 1e-5)
+        }),
+        case(
+            Attention,
+            vec![n(&[1, 2, 3, 4], &mut r), n(&[1, 2, 5, 4], &mut r), n(&[1, 2, 5, 3], &mut r)],
+            |x| {
+                let causal = AttentionMask {
+                    causal: true,
+                    key_lengths: None,
+                };
+                x[0].scaled_dot_product_attention(&x[1], &x[2], &causal, 0.5)
+            },
+        ),
+        case(
+            Attention,
+            vec![n(&[2, 3, 2, 4], &mut r), n(&[2, 2, 5, 4], &mut r), n(&[2, 2, 5, 4], &mut r)],
+            |x| {
+                // Strided queries (a permuted view) and key padding: batch 0 has 3 real keys.
+                let padded = AttentionMask {
+                    causal: false,
+                    key_lengths: Some(std::sync::Arc::new(vec![3, 5])),
+                };
+                x[0].permute(&[0, 2, 1, 3]).scaled_dot_product_attention(&x[1], &x[2], &padded, 0.5)
+            },
+        ),
+        case(CrossEntropy, vec![n(&[4, 6], &mut r)], |x| {
+            x[0].softmax_cross_entropy(&[1, 0, 5, 2], Some(5))
+        }),
+        case(LstmSequence, vec![n(&[2, 3, 12], &mut r), n(&[12, 3], &mut r), n(&[12], &mut r), n(&[2, 3], &mut r), n(&[2, 3], &mut r)], |x| {
+            // Every hidden state and the final cell state, so gradients reach all five inputs.
+            let (hs, c_last) = x[0].lstm_sequence(&x[1], &x[2], &x[3], &x[4]);
+            Tensor::concat(&[hs.reshape(&[6, 3]), c_last], 0)
+        }),
     ]
 }
 

@@ -25,22 +25,34 @@ impl Golden {
     pub fn load(file: &str) -> Golden {
         let path = golden_dir().join(file);
         let bytes = std::fs::read(&path).unwrap_or_else(|e| {
-            panic!("golden file {} not readable ({e}); set DESCENT_GOLDEN to the folder holding it", path.display())
+            panic!(
+                "golden file {} not readable ({e}); set DESCENT_GOLDEN to the folder holding it",
+                path.display()
+            )
         });
         let st = SafeTensors::deserialize(&bytes).unwrap_or_else(|e| panic!("{}: not safetensors: {e}", path.display()));
         let mut tensors = HashMap::new();
         for (name, view) in st.tensors() {
             if view.dtype() == safetensors::Dtype::F32 {
-                let data = view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+                let data = view
+                    .data()
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect();
                 tensors.insert(name.to_string(), (view.shape().to_vec(), data));
             }
         }
-        Golden { file: file.to_string(), tensors }
+        Golden {
+            file: file.to_string(),
+            tensors,
+        }
     }
 
     /// Shape and values of tensor `name`.
     pub fn raw(&self, name: &str) -> &(Vec<usize>, Vec<f32>) {
-        self.tensors.get(name).unwrap_or_else(|| panic!("{}: no float tensor named {name}", self.file))
+        self.tensors
+            .get(name)
+            .unwrap_or_else(|| panic!("{}: no float tensor named {name}", self.file))
     }
 
     /// Tensor `name` as a descent tensor.
@@ -65,7 +77,14 @@ impl Golden {
     /// elementwise (`slack` multiplies it; 1.0 is the recommendation).
     pub fn assert_matches(&self, name: &str, actual: &[f32], slack: f32) {
         let (shape, expected) = self.raw(name);
-        assert_eq!(actual.len(), expected.len(), "{}:{name}: {} values vs {} (shape {shape:?})", self.file, actual.len(), expected.len());
+        assert_eq!(
+            actual.len(),
+            expected.len(),
+            "{}:{name}: {} values vs {} (shape {shape:?})",
+            self.file,
+            actual.len(),
+            expected.len()
+        );
         let max_ref = expected.iter().fold(0.0f32, |m, &x| m.max(x.abs()));
         let mut worst = (0.0f32, 0usize);
         for (i, (&a, &e)) in actual.iter().zip(expected).enumerate() {

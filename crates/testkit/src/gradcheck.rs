@@ -16,7 +16,11 @@ pub struct GradcheckOptions {
 
 impl Default for GradcheckOptions {
     fn default() -> Self {
-        GradcheckOptions { eps: 1e-2, atol: 2e-3, rtol: 2e-2 }
+        GradcheckOptions {
+            eps: 1e-2,
+            atol: 2e-3,
+            rtol: 2e-2,
+        }
     }
 }
 
@@ -30,7 +34,11 @@ pub fn gradcheck(f: &dyn Fn(&[Tensor]) -> Tensor, inputs: &[Tensor], options: Gr
     let projection = Tensor::randn(probe.shape(), &mut rng);
     let scalar = |xs: &[Tensor]| -> f64 {
         let out = f(xs);
-        out.to_vec().iter().zip(projection.to_vec()).map(|(&o, p)| o as f64 * p as f64).sum()
+        out.to_vec()
+            .iter()
+            .zip(projection.to_vec())
+            .map(|(&o, p)| o as f64 * p as f64)
+            .sum()
     };
     let loss = probe.mul(&projection).sum_all();
     let grads = loss.backward();
@@ -52,7 +60,9 @@ pub fn gradcheck(f: &dyn Fn(&[Tensor]) -> Tensor, inputs: &[Tensor], options: Gr
         for i in 0..base.len() {
             let (a, n) = (analytic[i], numeric[i]);
             if (a - n).abs() > options.atol * scale + options.rtol * n.abs() {
-                return Err(format!("input {which} element {i}: autograd {a} vs finite difference {n} (scale {scale})"));
+                return Err(format!(
+                    "input {which} element {i}: autograd {a} vs finite difference {n} (scale {scale})"
+                ));
             }
         }
     }

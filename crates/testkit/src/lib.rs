@@ -11,7 +11,13 @@ pub use gradcheck::{gradcheck, GradcheckOptions};
 
 /// Panics unless every `|a − b| ≤ atol + rtol·|b|`, naming the first offending index.
 pub fn assert_close(actual: &[f32], expected: &[f32], atol: f32, rtol: f32, what: &str) {
-    assert_eq!(actual.len(), expected.len(), "{what}: {} values vs {} expected", actual.len(), expected.len());
+    assert_eq!(
+        actual.len(),
+        expected.len(),
+        "{what}: {} values vs {} expected",
+        actual.len(),
+        expected.len()
+    );
     for (i, (&a, &e)) in actual.iter().zip(expected).enumerate() {
         let ok = (a - e).abs() <= atol + rtol * e.abs();
         assert!(ok, "{what}: index {i}: got {a}, expected {e} (atol {atol}, rtol {rtol})");

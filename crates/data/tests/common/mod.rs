@@ -19,10 +19,7 @@ impl ScratchDir {
     pub fn new(tag: &str) -> Self {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "descent-data-test-{tag}-{}-{n}",
-            std::process::id()
-        ));
+        let path = std::env::temp_dir().join(format!("descent-data-test-{tag}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).unwrap();
         ScratchDir { path }
@@ -32,9 +29,7 @@ impl ScratchDir {
     pub fn file_names(&self, sub: &str) -> Vec<String> {
         let dir = self.path.join(sub);
         let mut names: Vec<String> = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .collect(),
+            Ok(entries) => entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect(),
             Err(_) => Vec::new(),
         };
         names.sort();
@@ -78,24 +73,8 @@ pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 /// Writes a complete, tiny, valid data set folder (all four canonical files, gzip).
 pub fn write_tiny_dataset(dir: &Path) {
     let (n_train, n_test) = (12, 5);
-    write_file(
-        dir,
-        "train-images-idx3-ubyte.gz",
-        &gzip(&tiny_images(n_train, 4, 3)),
-    );
-    write_file(
-        dir,
-        "train-labels-idx1-ubyte.gz",
-        &gzip(&tiny_labels(n_train)),
-    );
-    write_file(
-        dir,
-        "t10k-images-idx3-ubyte.gz",
-        &gzip(&tiny_images(n_test, 4, 3)),
-    );
-    write_file(
-        dir,
-        "t10k-labels-idx1-ubyte.gz",
-        &gzip(&tiny_labels(n_test)),
-    );
+    write_file(dir, "train-images-idx3-ubyte.gz", &gzip(&tiny_images(n_train, 4, 3)));
+    write_file(dir, "train-labels-idx1-ubyte.gz", &gzip(&tiny_labels(n_train)));
+    write_file(dir, "t10k-images-idx3-ubyte.gz", &gzip(&tiny_images(n_test, 4, 3)));
+    write_file(dir, "t10k-labels-idx1-ubyte.gz", &gzip(&tiny_labels(n_test)));
 }

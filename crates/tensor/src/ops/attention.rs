@@ -29,16 +29,40 @@ struct Dims {
 
 fn dims_of(q: &Tensor, k: &Tensor, v: &Tensor, mask: &AttentionMask) -> Dims {
     let ok = q.rank() == 4 && k.rank() == 4 && v.rank() == 4;
-    assert!(ok, "attention: q, k, v must be (B, H, T, D), got {:?}, {:?}, {:?}", q.shape(), k.shape(), v.shape());
+    assert!(
+        ok,
+        "attention: q, k, v must be (B, H, T, D), got {:?}, {:?}, {:?}",
+        q.shape(),
+        k.shape(),
+        v.shape()
+    );
     let (qs, ks, vs) = (q.shape(), k.shape(), v.shape());
     assert!(
         qs[..2] == ks[..2] && ks[..3] == vs[..3] && qs[3] == ks[3],
         "attention: q {qs:?}, k {ks:?}, v {vs:?} disagree (need q (B,H,Tq,D), k (B,H,Tk,D), v (B,H,Tk,Dv))"
     );
-    let dims = Dims { batch: qs[0], heads: qs[1], tq: qs[2], tk: ks[2], d: qs[3], dv: vs[3] };
-    assert!(!mask.causal || dims.tk >= dims.tq, "attention: a causal mask needs at least as many keys ({}) as queries ({})", dims.tk, dims.tq);
+    let dims = Dims {
+        batch: qs[0],
+        heads: qs[1],
+        tq: qs[2],
+        tk: ks[2],
+        d: qs[3],
+        dv: vs[3],
+    };
+    assert!(
+        !mask.causal || dims.tk >= dims.tq,
+        "attention: a causal mask needs at least as many keys ({}) as queries ({})",
+        dims.tk,
+        dims.tq
+    );
     if let Some(lens) = &mask.key_lengths {
-        assert_eq!(lens.len(), dims.batch, "attention: {} key lengths for a batch of {}", lens.len(), dims.batch);
+        assert_eq!(
+            lens.len(),
+            dims.batch,
+            "attention: {} key lengths for a batch of {}",
+            lens.len(),
+            dims.batch
+        );
     }
     dims
 }
@@ -59,7 +83,11 @@ fn visible(mask: &AttentionMask, dims: Dims, b: usize, i: usize) -> usize {
 fn mat_at(t: &Tensor, b: usize, h: usize) -> MatRef<'_> {
     let l = t.layout();
     let start = l.offset + b * l.strides[0] + h * l.strides[1];
-    MatRef { data: &t.storage_slice()[start..], row_stride: l.strides[2] as isize, col_stride: l.strides[3] as isize }
+    MatRef {
+        data: &t.storage_slice()[start..],
+        row_stride: l.strides[2] as isize,
+        col_stride: l.strides[3] as isize,
+    }
 }
 
 /// Scales, masks and normalises the (Tq, Tk) scores of one (b, h) pair in place.
@@ -131,9 +159,20 @@ impl Tensor {
         let dims = dims_of(self, k, v, mask);
         let (out, probs) = forward(self, k, v, mask, scale, dims);
         let Dims { batch, heads, tq, dv, .. } = dims;
-        let layout = Layout { shape: vec![batch, heads, tq, dv], strides: vec![tq * heads * dv, dv, heads * dv, 1], offset: 0 };
+        let layout = Layout {
+            shape: vec![batch, heads, tq, dv],
+            strides: vec![tq * heads * dv, dv, heads * dv, 1],
+            offset: 0,
+        };
         let probs = Arc::new(probs);
-        let make = || Op::Attention { q: self.clone(), k: k.clone(), v: v.clone(), scale, mask: mask.clone(), probs };
+        let make = || Op::Attention {
+            q: self.clone(),
+            k: k.clone(),
+            v: v.clone(),
+            scale,
+            mask: mask.clone(),
+            probs,
+        };
         Tensor::view_from_op(Arc::new(Storage::Cpu(out)), layout, &[self, k, v], make)
     }
 
@@ -166,9 +205,24 @@ impl Tensor {
 /// Gradients `(dq, dk, dv)`, each dense in its input's logical shape, from the saved
 /// weights P: dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P))·scale, dQ = dS·K,
 /// dK = dSᵀ·Q.
-pub(crate) fn attention_grads(q: &Tensor, k: &Tensor, v: &Tensor, mask: &AttentionMask, scale: f32, probs: &[f32], grad: &Tensor) -> [Tensor; 3] {
+pub(crate) fn attention_grads(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    mask: &AttentionMask,
+    scale: f32,
+    probs: &[f32],
+    grad: &Tensor,
+) -> [Tensor; 3] {
     let dims = dims_of(q, k, v, mask);
-    let Dims { batch, heads, tq, tk, d, dv } = dims;
+    let Dims {
+        batch,
+        heads,
+        tq,
+        tk,
+        d,
+        dv,
+    } = dims;
     let pairs = batch * heads;
     let work = pairs * tq * tk * (2 * d + 2 * dv);
     let per_pair = for_pairs(pairs, work, |bh| {

@@ -35,7 +35,14 @@ fn pool_geometry(input: &Tensor, kernel: usize, stride: usize, op: &str) -> Pool
         "{op}: kernel {kernel} / stride {stride} do not fit input {:?}",
         input.shape()
     );
-    Pool2dGeometry { batch: input.dim(0), channels: input.dim(1), in_h: input.dim(2), in_w: input.dim(3), kernel, stride }
+    Pool2dGeometry {
+        batch: input.dim(0),
+        channels: input.dim(1),
+        in_h: input.dim(2),
+        in_w: input.dim(3),
+        kernel,
+        stride,
+    }
 }
 
 impl Tensor {
@@ -45,15 +52,32 @@ impl Tensor {
         let params = ConvParams { stride, padding };
         let g = conv_geometry(self, weight, params);
         if let Some(b) = bias {
-            assert_eq!(b.shape(), &[g.out_channels], "conv2d: bias {:?} must be [{}]", b.shape(), g.out_channels);
+            assert_eq!(
+                b.shape(),
+                &[g.out_channels],
+                "conv2d: bias {:?} must be [{}]",
+                b.shape(),
+                g.out_channels
+            );
         }
         let shape = [g.batch, g.out_channels, g.out_h(), g.out_w()];
         let mut out = vec![0.0f32; shape.iter().product()];
         let bias_data = bias.map(|b| b.contiguous_data());
-        conv2d_forward(&g, &self.contiguous_data(), &weight.contiguous_data(), bias_data.as_deref(), &mut out);
+        conv2d_forward(
+            &g,
+            &self.contiguous_data(),
+            &weight.contiguous_data(),
+            bias_data.as_deref(),
+            &mut out,
+        );
         let mut inputs = vec![self, weight];
         inputs.extend(bias);
-        Tensor::from_op(out, &shape, &inputs, || Op::Conv2d { input: self.clone(), weight: weight.clone(), bias: bias.cloned(), params })
+        Tensor::from_op(out, &shape, &inputs, || Op::Conv2d {
+            input: self.clone(),
+            weight: weight.clone(),
+            bias: bias.cloned(),
+            params,
+        })
     }
 
     /// Max pooling with a square window; gradient goes to the first maximum of each window.
@@ -64,7 +88,12 @@ impl Tensor {
         let (mut out, mut argmax) = (vec![0.0f32; n], vec![0u32; n]);
         max_pool2d_forward(&g, &self.contiguous_data(), &mut out, &mut argmax);
         let argmax = Arc::new(argmax);
-        Tensor::from_op(out, &shape, &[self], || Op::MaxPool2d { input: self.clone(), kernel, stride, argmax })
+        Tensor::from_op(out, &shape, &[self], || Op::MaxPool2d {
+            input: self.clone(),
+            kernel,
+            stride,
+            argmax,
+        })
     }
 
     /// Average pooling with a square window.
@@ -73,17 +102,35 @@ impl Tensor {
         let shape = [g.batch, g.channels, g.out_h(), g.out_w()];
         let mut out = vec![0.0f32; shape.iter().product()];
         avg_pool2d_forward(&g, &self.contiguous_data(), &mut out);
-        Tensor::from_op(out, &shape, &[self], || Op::AvgPool2d { input: self.clone(), kernel, stride })
+        Tensor::from_op(out, &shape, &[self], || Op::AvgPool2d {
+            input: self.clone(),
+            kernel,
+            stride,
+        })
     }
 }
 
 /// Gradients of conv2d for the inputs that need them: (input, weight, bias).
-pub(crate) fn conv2d_grads(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>, params: ConvParams, grad: &Tensor) -> (Option<Tensor>, Option<Tensor>, Option<Tensor>) {
+pub(crate) fn conv2d_grads(
+    input: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    params: ConvParams,
+    grad: &Tensor,
+) -> (Option<Tensor>, Option<Tensor>, Option<Tensor>) {
     let g = conv_geometry(input, weight, params);
     let mut gi = input.requires_grad().then(|| vec![0.0f32; input.numel()]);
     let mut gw = weight.requires_grad().then(|| vec![0.0f32; weight.numel()]);
     let mut gb = bias.filter(|b| b.requires_grad()).map(|b| vec![0.0f32; b.numel()]);
-    conv2d_backward(&g, &input.contiguous_data(), &weight.contiguous_data(), &grad.contiguous_data(), gi.as_deref_mut(), gw.as_deref_mut(), gb.as_deref_mut());
+    conv2d_backward(
+        &g,
+        &input.contiguous_data(),
+        &weight.contiguous_data(),
+        &grad.contiguous_data(),
+        gi.as_deref_mut(),
+        gw.as_deref_mut(),
+        gb.as_deref_mut(),
+    );
     (
         gi.map(|v| Tensor::from_vec(v, input.shape())),
         gw.map(|v| Tensor::from_vec(v, weight.shape())),

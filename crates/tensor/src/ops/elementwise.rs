@@ -69,7 +69,15 @@ pub(crate) fn unary_forward(op: UnaryOp, src: &[f32]) -> Vec<f32> {
         UnaryOp::Sigmoid => map_slice(src, sigmoid),
         UnaryOp::Relu => map_slice(src, |x| x.max(0.0)),
         UnaryOp::Gelu => map_slice(src, gelu),
-        UnaryOp::Sign => map_slice(src, |x| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 }),
+        UnaryOp::Sign => map_slice(src, |x| {
+            if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }
+        }),
         UnaryOp::Step => map_slice(src, |x| if x > 0.0 { 1.0 } else { 0.0 }),
         UnaryOp::Pow(2.0) => map_slice(src, |x| x * x),
         UnaryOp::Pow(p) => map_slice(src, |x| x.powf(p)),
@@ -87,7 +95,18 @@ pub(crate) fn unary_backward(op: UnaryOp, x: &[f32], y: &[f32], dy: &[f32]) -> V
         UnaryOp::Exp => fused(&|y, g| y * g, y),
         UnaryOp::Log => fused(&|x, g| g / x, x),
         UnaryOp::Sqrt => fused(&|y, g| g * 0.5 / y, y),
-        UnaryOp::Abs => fused(&|x, g| if x > 0.0 { g } else if x < 0.0 { -g } else { 0.0 }, x),
+        UnaryOp::Abs => fused(
+            &|x, g| {
+                if x > 0.0 {
+                    g
+                } else if x < 0.0 {
+                    -g
+                } else {
+                    0.0
+                }
+            },
+            x,
+        ),
         UnaryOp::Tanh => fused(&|y, g| g * (1.0 - y * y), y),
         UnaryOp::Sigmoid => fused(&|y, g| g * y * (1.0 - y), y),
         UnaryOp::Relu => fused(&|x, g| if x > 0.0 { g } else { 0.0 }, x),
@@ -133,7 +152,10 @@ pub(crate) fn broadcast_zip(a: &Tensor, b: &Tensor, shape: &[usize], f: impl Fn(
             ob += i * cstrides[1][d];
         }
         match (sa, sb) {
-            (1, 1) => dst.iter_mut().zip(da[oa..oa + inner].iter().zip(&db[ob..ob + inner])).for_each(|(d, (&x, &y))| *d = f(x, y)),
+            (1, 1) => dst
+                .iter_mut()
+                .zip(da[oa..oa + inner].iter().zip(&db[ob..ob + inner]))
+                .for_each(|(d, (&x, &y))| *d = f(x, y)),
             (1, 0) => {
                 let y = db[ob];
                 dst.iter_mut().zip(&da[oa..oa + inner]).for_each(|(d, &x)| *d = f(x, y))
@@ -142,7 +164,10 @@ pub(crate) fn broadcast_zip(a: &Tensor, b: &Tensor, shape: &[usize], f: impl Fn(
                 let x = da[oa];
                 dst.iter_mut().zip(&db[ob..ob + inner]).for_each(|(d, &y)| *d = f(x, y))
             }
-            _ => dst.iter_mut().enumerate().for_each(|(i, d)| *d = f(da[oa + i * sa], db[ob + i * sb])),
+            _ => dst
+                .iter_mut()
+                .enumerate()
+                .for_each(|(i, d)| *d = f(da[oa + i * sa], db[ob + i * sb])),
         }
     };
     if n >= PARALLEL_THRESHOLD && rows > 1 {
@@ -163,7 +188,11 @@ impl Tensor {
     /// Applies an elementwise binary function with NumPy broadcasting.
     pub fn binary(&self, other: &Tensor, op: BinaryOp) -> Tensor {
         let name = op.name();
-        let shape = if self.shape() == other.shape() { self.shape().to_vec() } else { broadcast_shapes(self.shape(), other.shape(), name) };
+        let shape = if self.shape() == other.shape() {
+            self.shape().to_vec()
+        } else {
+            broadcast_shapes(self.shape(), other.shape(), name)
+        };
         let out = match op {
             BinaryOp::Add => broadcast_zip(self, other, &shape, |a, b| a + b, name),
             BinaryOp::Sub => broadcast_zip(self, other, &shape, |a, b| a - b, name),
@@ -297,9 +326,17 @@ impl Tensor {
         let cond: Vec<bool> = self.contiguous_data().iter().map(|&m| m != 0.0).collect();
         let t = on_true.broadcast_to(&shape).contiguous_data().into_owned();
         let f = on_false.broadcast_to(&shape).contiguous_data().into_owned();
-        let out: Vec<f32> = cond.iter().zip(t.iter().zip(&f)).map(|(&c, (&a, &b))| if c { a } else { b }).collect();
+        let out: Vec<f32> = cond
+            .iter()
+            .zip(t.iter().zip(&f))
+            .map(|(&c, (&a, &b))| if c { a } else { b })
+            .collect();
         let cond = Arc::new(cond);
-        Tensor::from_op(out, &shape, &[on_true, on_false], || Op::Where { cond, on_true: on_true.clone(), on_false: on_false.clone() })
+        Tensor::from_op(out, &shape, &[on_true, on_false], || Op::Where {
+            cond,
+            on_true: on_true.clone(),
+            on_false: on_false.clone(),
+        })
     }
 
     /// `value` where `mask` is nonzero, `self` elsewhere (mask broadcasts to self).

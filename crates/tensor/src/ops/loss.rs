@@ -49,10 +49,20 @@ impl Tensor {
             lse.chunks_mut(chunk).zip(data.chunks(chunk * classes)).for_each(work);
         }
         let count = targets.iter().filter(|&&t| kept(t)).count();
-        let total: f64 = targets.iter().enumerate().filter(|(_, &t)| kept(t)).map(|(r, &t)| (lse[r] - data[r * classes + t]) as f64).sum();
+        let total: f64 = targets
+            .iter()
+            .enumerate()
+            .filter(|(_, &t)| kept(t))
+            .map(|(r, &t)| (lse[r] - data[r * classes + t]) as f64)
+            .sum();
         let loss = if count == 0 { 0.0 } else { (total / count as f64) as f32 };
         let (targets, lse) = (Arc::new(targets.to_vec()), Arc::new(lse));
-        Tensor::from_op(vec![loss], &[], &[self], || Op::CrossEntropy { logits: self.clone(), targets, ignore_index, lse })
+        Tensor::from_op(vec![loss], &[], &[self], || Op::CrossEntropy {
+            logits: self.clone(),
+            targets,
+            ignore_index,
+            lse,
+        })
     }
 }
 
@@ -77,9 +87,15 @@ pub(crate) fn cross_entropy_grad(logits: &Tensor, targets: &[usize], ignore_inde
         }
     };
     if data.len() >= PARALLEL_THRESHOLD {
-        out.par_chunks_mut(chunk * classes).zip(data.par_chunks(chunk * classes)).enumerate().for_each(work);
+        out.par_chunks_mut(chunk * classes)
+            .zip(data.par_chunks(chunk * classes))
+            .enumerate()
+            .for_each(work);
     } else {
-        out.chunks_mut(chunk * classes).zip(data.chunks(chunk * classes)).enumerate().for_each(work);
+        out.chunks_mut(chunk * classes)
+            .zip(data.chunks(chunk * classes))
+            .enumerate()
+            .for_each(work);
     }
     Tensor::from_vec(out, logits.shape())
 }

@@ -28,7 +28,12 @@ fn mat_strides(l: &Layout) -> (isize, isize) {
 /// Computes `a · b` for tensors of rank ≥ 2 into a new dense buffer.
 fn matmul_forward(a: &Tensor, b: &Tensor) -> (Vec<f32>, Vec<usize>) {
     let (ra, rb) = (a.rank(), b.rank());
-    assert!(ra >= 2 && rb >= 2, "matmul: needs matrices (rank >= 2), got shapes {:?} and {:?}", a.shape(), b.shape());
+    assert!(
+        ra >= 2 && rb >= 2,
+        "matmul: needs matrices (rank >= 2), got shapes {:?} and {:?}",
+        a.shape(),
+        b.shape()
+    );
     let (m, k) = (a.shape()[ra - 2], a.shape()[ra - 1]);
     let (k2, n) = (b.shape()[rb - 2], b.shape()[rb - 1]);
     assert_eq!(k, k2, "matmul: inner dims differ: {:?} · {:?}", a.shape(), b.shape());
@@ -44,8 +49,16 @@ fn matmul_forward(a: &Tensor, b: &Tensor) -> (Vec<f32>, Vec<usize>) {
     if batch_count > 1 && b_shared && a.is_contiguous() && ra - 2 == batch.len() {
         let la = a.layout();
         let (brs, bcs) = mat_strides(b.layout());
-        let am = MatRef { data: &a.storage_slice()[la.offset..], row_stride: k as isize, col_stride: 1 };
-        let bm = MatRef { data: &b.storage_slice()[b.layout().offset..], row_stride: brs, col_stride: bcs };
+        let am = MatRef {
+            data: &a.storage_slice()[la.offset..],
+            row_stride: k as isize,
+            col_stride: 1,
+        };
+        let bm = MatRef {
+            data: &b.storage_slice()[b.layout().offset..],
+            row_stride: brs,
+            col_stride: bcs,
+        };
         matmul(batch_count * m, n, k, am, bm, &mut out, false);
         return (out, out_shape);
     }
@@ -68,8 +81,16 @@ fn matmul_forward(a: &Tensor, b: &Tensor) -> (Vec<f32>, Vec<usize>) {
     let ((ars, acs), (brs, bcs)) = (mat_strides(&la), mat_strides(&lb));
     let (da, db) = (a.storage_slice(), b.storage_slice());
     let one = |i: usize, dst: &mut [f32], serial: bool| {
-        let am = MatRef { data: &da[a_offsets[i]..], row_stride: ars, col_stride: acs };
-        let bm = MatRef { data: &db[b_offsets[i]..], row_stride: brs, col_stride: bcs };
+        let am = MatRef {
+            data: &da[a_offsets[i]..],
+            row_stride: ars,
+            col_stride: acs,
+        };
+        let bm = MatRef {
+            data: &db[b_offsets[i]..],
+            row_stride: brs,
+            col_stride: bcs,
+        };
         if serial {
             matmul_serial(m, n, k, am, bm, dst, false)
         } else {

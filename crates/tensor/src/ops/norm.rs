@@ -42,9 +42,13 @@ pub(crate) fn layer_norm_forward(x: &[f32], w: &[f32], b: &[f32], n: usize, eps:
         }
     };
     if x.len() >= PARALLEL_THRESHOLD {
-        y.par_chunks_mut(chunk * n).zip(x.par_chunks(chunk * n).zip(stats.par_chunks_mut(chunk * 2))).for_each(work);
+        y.par_chunks_mut(chunk * n)
+            .zip(x.par_chunks(chunk * n).zip(stats.par_chunks_mut(chunk * 2)))
+            .for_each(work);
     } else {
-        y.chunks_mut(chunk * n).zip(x.chunks(chunk * n).zip(stats.chunks_mut(chunk * 2))).for_each(work);
+        y.chunks_mut(chunk * n)
+            .zip(x.chunks(chunk * n).zip(stats.chunks_mut(chunk * 2)))
+            .for_each(work);
     }
     (y, stats)
 }
@@ -91,11 +95,17 @@ pub(crate) fn layer_norm_backward(x: &[f32], dy: &[f32], stats: &[f32], w: &[f32
     let zero = || (vec![0.0f32; n], vec![0.0f32; n]);
     let (dw, db) = if x.len() >= PARALLEL_THRESHOLD {
         dx.par_chunks_mut(chunk * n)
-            .zip(x.par_chunks(chunk * n).zip(dy.par_chunks(chunk * n).zip(stats.par_chunks(chunk * 2))))
+            .zip(
+                x.par_chunks(chunk * n)
+                    .zip(dy.par_chunks(chunk * n).zip(stats.par_chunks(chunk * 2))),
+            )
             .map(partial)
             .reduce(zero, add)
     } else {
-        dx.chunks_mut(chunk * n).zip(x.chunks(chunk * n).zip(dy.chunks(chunk * n).zip(stats.chunks(chunk * 2)))).map(partial).fold(zero(), add)
+        dx.chunks_mut(chunk * n)
+            .zip(x.chunks(chunk * n).zip(dy.chunks(chunk * n).zip(stats.chunks(chunk * 2))))
+            .map(partial)
+            .fold(zero(), add)
     };
     (dx, dw, db)
 }
@@ -129,6 +139,16 @@ impl Tensor {
 /// The backward arm: `(dx, dweight, dbias)` as tensors of their inputs' shapes.
 pub(crate) fn layer_norm_grads(input: &Tensor, weight: &Tensor, stats: &[f32], grad: &Tensor) -> (Tensor, Tensor, Tensor) {
     let n = weight.numel();
-    let (dx, dw, db) = layer_norm_backward(&input.contiguous_data(), &grad.contiguous_data(), stats, &weight.contiguous_data(), n);
-    (Tensor::from_vec(dx, input.shape()), Tensor::from_vec(dw, &[n]), Tensor::from_vec(db, &[n]))
+    let (dx, dw, db) = layer_norm_backward(
+        &input.contiguous_data(),
+        &grad.contiguous_data(),
+        stats,
+        &weight.contiguous_data(),
+        n,
+    );
+    (
+        Tensor::from_vec(dx, input.shape()),
+        Tensor::from_vec(dw, &[n]),
+        Tensor::from_vec(db, &[n]),
+    )
 }

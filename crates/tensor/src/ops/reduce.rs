@@ -28,7 +28,10 @@ fn normalize_dims(dims: &[usize], rank: usize, op: &str, shape: &[usize]) -> Vec
     let mut dims = dims.to_vec();
     dims.sort_unstable();
     dims.dedup();
-    assert!(dims.iter().all(|&d| d < rank), "{op}: dims {dims:?} out of range for shape {shape:?}");
+    assert!(
+        dims.iter().all(|&d| d < rank),
+        "{op}: dims {dims:?} out of range for shape {shape:?}"
+    );
     dims
 }
 
@@ -37,8 +40,21 @@ impl Tensor {
     pub fn sum_dims(&self, dims: &[usize], keepdim: bool) -> Tensor {
         let shape = self.shape().to_vec();
         let dims = normalize_dims(dims, shape.len(), "sum", &shape);
-        let kept_shape: Vec<usize> = shape.iter().enumerate().map(|(d, &s)| if dims.contains(&d) { 1 } else { s }).collect();
-        let out_shape: Vec<usize> = if keepdim { kept_shape.clone() } else { shape.iter().enumerate().filter(|(d, _)| !dims.contains(d)).map(|(_, &s)| s).collect() };
+        let kept_shape: Vec<usize> = shape
+            .iter()
+            .enumerate()
+            .map(|(d, &s)| if dims.contains(&d) { 1 } else { s })
+            .collect();
+        let out_shape: Vec<usize> = if keepdim {
+            kept_shape.clone()
+        } else {
+            shape
+                .iter()
+                .enumerate()
+                .filter(|(d, _)| !dims.contains(d))
+                .map(|(_, &s)| s)
+                .collect()
+        };
         // Reduce consecutive runs of dims one block at a time on dense data.
         let mut data = self.contiguous_data().into_owned();
         let mut cur = shape.clone();
@@ -110,7 +126,11 @@ impl Tensor {
                 }
             }
         }
-        let out_shape: Vec<usize> = shape.iter().enumerate().filter_map(|(d, &s)| if d == dim { keepdim.then_some(1) } else { Some(s) }).collect();
+        let out_shape: Vec<usize> = shape
+            .iter()
+            .enumerate()
+            .filter_map(|(d, &s)| if d == dim { keepdim.then_some(1) } else { Some(s) })
+            .collect();
         (values, indices, out_shape)
     }
 
@@ -118,7 +138,11 @@ impl Tensor {
     pub fn max(&self, dim: usize, keepdim: bool) -> Tensor {
         let (values, indices, out_shape) = self.max_with_indices(dim, keepdim);
         let indices = Arc::new(indices);
-        Tensor::from_op(values, &out_shape, &[self], || Op::Max { arg: self.clone(), dim, indices })
+        Tensor::from_op(values, &out_shape, &[self], || Op::Max {
+            arg: self.clone(),
+            dim,
+            indices,
+        })
     }
 
     /// Minimum along `dim` (−max(−x)).

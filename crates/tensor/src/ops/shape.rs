@@ -13,7 +13,11 @@ impl Tensor {
         let mut shape = shape.to_vec();
         let known: usize = shape.iter().filter(|&&d| d != usize::MAX).product();
         if let Some(pos) = shape.iter().position(|&d| d == usize::MAX) {
-            assert!(known > 0 && self.numel() % known == 0, "reshape: cannot infer a dim to fit shape {:?} into {shape:?}", self.shape());
+            assert!(
+                known > 0 && self.numel() % known == 0,
+                "reshape: cannot infer a dim to fit shape {:?} into {shape:?}",
+                self.shape()
+            );
             shape[pos] = self.numel() / known;
         }
         assert_eq!(
@@ -52,13 +56,19 @@ impl Tensor {
     /// Dims reordered (a view): new dim `i` is old dim `perm[i]`.
     pub fn permute(&self, perm: &[usize]) -> Tensor {
         let layout = self.layout().permute(perm);
-        Tensor::view_from_op(self.storage_arc().clone(), layout, &[self], || Op::Permute(self.clone(), perm.to_vec()))
+        Tensor::view_from_op(self.storage_arc().clone(), layout, &[self], || {
+            Op::Permute(self.clone(), perm.to_vec())
+        })
     }
 
     /// Two dims swapped (a view).
     pub fn transpose(&self, a: usize, b: usize) -> Tensor {
         let mut perm: Vec<usize> = (0..self.rank()).collect();
-        assert!(a < self.rank() && b < self.rank(), "transpose: dims {a},{b} out of range for shape {:?}", self.shape());
+        assert!(
+            a < self.rank() && b < self.rank(),
+            "transpose: dims {a},{b} out of range for shape {:?}",
+            self.shape()
+        );
         perm.swap(a, b);
         self.permute(&perm)
     }
@@ -72,7 +82,11 @@ impl Tensor {
     /// Elements `start..start + len` along `dim` (a view).
     pub fn narrow(&self, dim: usize, start: usize, len: usize) -> Tensor {
         let layout = self.layout().narrow(dim, start, len);
-        Tensor::view_from_op(self.storage_arc().clone(), layout, &[self], || Op::Narrow { arg: self.clone(), dim, start })
+        Tensor::view_from_op(self.storage_arc().clone(), layout, &[self], || Op::Narrow {
+            arg: self.clone(),
+            dim,
+            start,
+        })
     }
 
     /// Repeats size-1 (or missing leading) dims to reach `shape` (a stride-0 view).
@@ -94,7 +108,11 @@ impl Tensor {
 
     /// Removes dim `dim`, which must have size 1.
     pub fn squeeze(&self, dim: usize) -> Tensor {
-        assert!(dim < self.rank() && self.shape()[dim] == 1, "squeeze: dim {dim} of shape {:?} is not 1", self.shape());
+        assert!(
+            dim < self.rank() && self.shape()[dim] == 1,
+            "squeeze: dim {dim} of shape {:?} is not 1",
+            self.shape()
+        );
         let mut shape = self.shape().to_vec();
         shape.remove(dim);
         self.reshape(&shape)
@@ -134,7 +152,10 @@ impl Tensor {
         let mut shape = first.to_vec();
         shape[dim] = total;
         let refs: Vec<&Tensor> = tensors.iter().collect();
-        Tensor::from_op(out, &shape, &refs, || Op::Concat { args: tensors.to_vec(), dim })
+        Tensor::from_op(out, &shape, &refs, || Op::Concat {
+            args: tensors.to_vec(),
+            dim,
+        })
     }
 
     /// Tensors of one shape stacked along a new dim `dim`.
@@ -145,7 +166,12 @@ impl Tensor {
 
     /// Consecutive pieces of the given sizes along `dim` (views).
     pub fn split(&self, sizes: &[usize], dim: usize) -> Vec<Tensor> {
-        assert_eq!(sizes.iter().sum::<usize>(), self.dim(dim), "split: sizes {sizes:?} do not add up to dim {dim} of shape {:?}", self.shape());
+        assert_eq!(
+            sizes.iter().sum::<usize>(),
+            self.dim(dim),
+            "split: sizes {sizes:?} do not add up to dim {dim} of shape {:?}",
+            self.shape()
+        );
         let mut start = 0;
         sizes
             .iter()
@@ -159,7 +185,11 @@ impl Tensor {
 
     /// `n` equal pieces along `dim` (views).
     pub fn chunk(&self, n: usize, dim: usize) -> Vec<Tensor> {
-        assert!(n > 0 && self.dim(dim) % n == 0, "chunk: dim {dim} of shape {:?} does not split into {n}", self.shape());
+        assert!(
+            n > 0 && self.dim(dim) % n == 0,
+            "chunk: dim {dim} of shape {:?} does not split into {n}",
+            self.shape()
+        );
         self.split(&vec![self.dim(dim) / n; n], dim)
     }
 
@@ -185,7 +215,11 @@ impl Tensor {
         let mut out_shape = shape.to_vec();
         out_shape[dim] = indices.len();
         let indices = Arc::new(indices.to_vec());
-        Tensor::from_op(out, &out_shape, &[self], || Op::IndexSelect { arg: self.clone(), dim, indices })
+        Tensor::from_op(out, &out_shape, &[self], || Op::IndexSelect {
+            arg: self.clone(),
+            dim,
+            indices,
+        })
     }
 
     /// Elementwise pick along `dim`: the output has `index_shape`, and
@@ -197,7 +231,12 @@ impl Tensor {
             index_shape.len() == shape.len() && (0..shape.len()).all(|d| d == dim || index_shape[d] == shape[d]),
             "gather: index shape {index_shape:?} does not fit input shape {shape:?} along dim {dim}"
         );
-        assert_eq!(indices.len(), index_shape.iter().product::<usize>(), "gather: {} indices for index shape {index_shape:?}", indices.len());
+        assert_eq!(
+            indices.len(),
+            index_shape.iter().product::<usize>(),
+            "gather: {} indices for index shape {index_shape:?}",
+            indices.len()
+        );
         let size = shape[dim];
         let inner: usize = shape[dim + 1..].iter().product();
         let k = index_shape[dim];
@@ -206,13 +245,20 @@ impl Tensor {
             .iter()
             .enumerate()
             .map(|(pos, &i)| {
-                assert!(i < size, "gather: index {i} is out of range for dim {dim} (size {size}) of shape {shape:?}");
+                assert!(
+                    i < size,
+                    "gather: index {i} is out of range for dim {dim} (size {size}) of shape {shape:?}"
+                );
                 let (o, rest) = (pos / (k * inner), pos % inner);
                 data[(o * size + i) * inner + rest]
             })
             .collect();
         let indices = Arc::new(indices.to_vec());
-        Tensor::from_op(out, index_shape, &[self], || Op::Gather { arg: self.clone(), dim, indices })
+        Tensor::from_op(out, index_shape, &[self], || Op::Gather {
+            arg: self.clone(),
+            dim,
+            indices,
+        })
     }
 }
 
@@ -241,7 +287,10 @@ pub(crate) fn index_select_backward(grad: &Tensor, shape: &[usize], dim: usize, 
         for (j, &i) in indices.iter().enumerate() {
             let src = (o * indices.len() + j) * inner;
             let dst = (o * size + i) * inner;
-            out[dst..dst + inner].iter_mut().zip(&g[src..src + inner]).for_each(|(d, s)| *d += s);
+            out[dst..dst + inner]
+                .iter_mut()
+                .zip(&g[src..src + inner])
+                .for_each(|(d, s)| *d += s);
         }
     }
     Tensor::from_vec(out, shape)

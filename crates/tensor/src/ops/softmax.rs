@@ -65,7 +65,12 @@ impl Tensor {
     /// Mean cross-entropy of `(N, classes)` logits against class indices (PyTorch's
     /// `F.cross_entropy` with mean reduction), composed of log_softmax and gather.
     pub fn cross_entropy(&self, targets: &[usize]) -> Tensor {
-        assert!(self.rank() == 2 && self.dim(0) == targets.len(), "cross_entropy: logits {:?} do not match {} targets", self.shape(), targets.len());
+        assert!(
+            self.rank() == 2 && self.dim(0) == targets.len(),
+            "cross_entropy: logits {:?} do not match {} targets",
+            self.shape(),
+            targets.len()
+        );
         let classes = self.dim(1);
         if let Some(&bad) = targets.iter().find(|&&t| t >= classes) {
             panic!("cross_entropy: target {bad} is not below {classes} classes");

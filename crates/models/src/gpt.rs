@@ -1,0 +1,216 @@
+//! The decoder-only Transformer of GPT (Radford et al. 2018, 2019; Brown et al. 2020),
+//! in nanoGPT's reading order: token + learned position embeddings, a stack of pre-LN
+//! blocks (causal multi-head attention, GELU MLP), a final LayerNorm and an untied head
+//! without bias.
+//!
+//! Parameter names match `../shared/golden/gpt.safetensors` (and bench.py's `GPT` with
+//! its fused `qkv` split into `q`, `k`, `v`): `tok_emb.weight`, `pos_emb.weight`,
+//! `blocks.{l}.{ln1,q,k,v,proj,ln2,mlp.0,mlp.2}.*`, `ln_f.*`, `head.weight`. The golden
+//! test (`tests/gpt_golden.rs`) checks logits, loss, all 37 gradients and a 10-step AdamW
+//! trajectory against PyTorch. Generation with a KV cache lives in `sampling.rs`.
+
+use descent_nn::{join_name, layer_norm, DecoderOnlyBlock, Embedding, KvCache, LayerNorm, Linear, Module};
+use descent_tensor::{Param, Rng, Tensor};
+use std::collections::HashMap;
+
+/// Sizes of a GPT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GptConfig {
+    /// Tokens in the vocabulary.
+    pub vocab_size: usize,
+    /// Longest sequence (rows of the position table).
+    pub context: usize,
+    /// Width of the residual stream.
+    pub d_model: usize,
+    /// Attention heads per block.
+    pub n_heads: usize,
+    /// Number of blocks.
+    pub n_layers: usize,
+}
+
+impl GptConfig {
+    /// W3 of the anchor workloads: byte vocabulary, context 128, d 128, 4 heads, 4 layers.
+    pub fn bench() -> GptConfig {
+        GptConfig {
+            vocab_size: 256,
+            context: 128,
+            d_model: 128,
+            n_heads: 4,
+            n_layers: 4,
+        }
+    }
+
+    /// The golden file's small model: context 16, d 32, 2 heads, 2 layers.
+    pub fn golden() -> GptConfig {
+        GptConfig {
+            vocab_size: 256,
+            context: 16,
+            d_model: 32,
+            n_heads: 2,
+            n_layers: 2,
+        }
+    }
+
+    /// The sizes as checkpoint metadata.
+    pub fn to_metadata(&self) -> HashMap<String, String> {
+        HashMap::from([
+            ("vocab_size".to_string(), self.vocab_size.to_string()),
+            ("context".to_string(), self.context.to_string()),
+            ("d_model".to_string(), self.d_model.to_string()),
+            ("n_heads".to_string(), self.n_heads.to_string()),
+            ("n_layers".to_string(), self.n_layers.to_string()),
+        ])
+    }
+
+    /// Reads the sizes back from checkpoint metadata; names the missing key otherwise.
+    pub fn from_metadata(meta: &HashMap<String, String>) -> Result<GptConfig, String> {
+        let get = |key: &str| -> Result<usize, String> {
+            meta.get(key)
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| format!("checkpoint metadata lacks a numeric '{key}' (not a GPT checkpoint?)"))
+        };
+        Ok(GptConfig {
+            vocab_size: get("vocab_size")?,
+            context: get("context")?,
+            d_model: get("d_model")?,
+            n_heads: get("n_heads")?,
+            n_layers: get("n_layers")?,
+        })
+    }
+}
+
+/// A decoder-only Transformer language model.
+pub struct Gpt {
+    /// Sizes.
+    pub config: GptConfig,
+    /// Token embedding (vocab, d).
+    pub tok_emb: Embedding,
+    /// Learned absolute positions (context, d).
+    pub pos_emb: Embedding,
+    /// The blocks, `blocks.0` first.
+    pub blocks: Vec<DecoderOnlyBlock>,
+    /// Final norm.
+    pub ln_f: LayerNorm,
+    /// Output projection (vocab, d), no bias, not tied to `tok_emb`.
+    pub head: Linear,
+}
+
+impl Gpt {
+    /// A GPT initialised as GPT-2/bench.py: every Linear and Embedding weight N(0, 0.02²),
+    /// biases 0, LayerNorms (1, 0).
+    pub fn new(config: GptConfig, rng: &mut Rng) -> Gpt {
+        let GptConfig {
+            vocab_size,
+            context,
+            d_model,
+            n_heads,
+            n_layers,
+        } = config;
+        let table = |rows: usize, rng: &mut Rng| Embedding {
+            weight: Param::new(Tensor::randn(&[rows, d_model], rng).mul_scalar(0.02)),
+        };
+        let tok_emb = table(vocab_size, rng);
+        let pos_emb = table(context, rng);
+        let blocks = (0..n_layers).map(|_| DecoderOnlyBlock::new(d_model, n_heads, rng)).collect();
+        let head = descent_nn::attention::linear_normal(d_model, vocab_size, 0.02, false, rng);
+        Gpt {
+            config,
+            tok_emb,
+            pos_emb,
+            blocks,
+            ln_f: LayerNorm::new(d_model),
+            head,
+        }
+    }
+
+    /// Embeddings of `ids` (B·T of them, row-major) at positions `start..start+T`.
+    fn embed(&self, ids: &[usize], batch: usize, start: usize) -> Tensor {
+        assert!(
+            batch > 0 && ids.len() % batch == 0,
+            "Gpt: {} ids do not split into {batch} rows",
+            ids.len()
+        );
+        let steps = ids.len() / batch;
+        assert!(
+            start + steps <= self.config.context,
+            "Gpt: positions {start}..{} exceed the context of {}",
+            start + steps,
+            self.config.context
+        );
+        let tokens = self.tok_emb.lookup(ids, &[batch, steps]); // (B, T, C)
+        let positions = self.pos_emb.weight.value().narrow(0, start, steps); // (T, C)
+        tokens.add(&positions) // (B, T, C)
+    }
+
+    /// Final hidden states (B, T, C) before `ln_f`, for `ids` of `batch` rows.
+    pub fn hidden(&self, ids: &[usize], batch: usize) -> Tensor {
+        let mut x = self.embed(ids, batch, 0); // (B, T, C)
+        for block in &self.blocks {
+            x = block.forward(&x); // (B, T, C)
+        }
+        x
+    }
+
+    /// Next-token logits (B, T, vocab) for `ids` of `batch` rows.
+    pub fn logits(&self, ids: &[usize], batch: usize) -> Tensor {
+        self.head.forward(&layer_norm(&self.ln_f, &self.hidden(ids, batch))) // (B, T, V)
+    }
+
+    /// Logits of the last position only (B, vocab): what sampling needs.
+    pub fn last_logits(&self, ids: &[usize], batch: usize) -> Tensor {
+        let h = self.hidden(ids, batch); // (B, T, C)
+        let last = h.narrow(1, h.dim(1) - 1, 1); // (B, 1, C)
+        self.head
+            .forward(&layer_norm(&self.ln_f, &last))
+            .reshape(&[batch, self.config.vocab_size]) // (B, V)
+    }
+
+    /// Mean next-token cross-entropy of `ids` against `targets` (fused softmax-CE).
+    pub fn loss(&self, ids: &[usize], targets: &[usize], batch: usize) -> Tensor {
+        let logits = self.logits(ids, batch); // (B, T, V)
+        logits
+            .reshape(&[ids.len(), self.config.vocab_size])
+            .softmax_cross_entropy(targets, None)
+    }
+
+    /// One empty KV cache per block for `batch` sequences (capacity: the context).
+    pub fn new_caches(&self, batch: usize) -> Vec<KvCache> {
+        let c = self.config;
+        (0..c.n_layers)
+            .map(|_| KvCache::new(batch, c.n_heads, c.context, c.d_model / c.n_heads))
+            .collect()
+    }
+
+    /// Last-position logits (B, vocab) of new tokens `ids` (B·T) placed after the
+    /// positions already in `caches`, which are extended with them.
+    pub fn last_logits_cached(&self, ids: &[usize], batch: usize, caches: &mut [KvCache]) -> Tensor {
+        let start = caches[0].len();
+        let mut x = self.embed(ids, batch, start); // (B, T, C)
+        for (block, cache) in self.blocks.iter().zip(caches.iter_mut()) {
+            x = block.forward_cached(&x, cache); // (B, T, C)
+        }
+        let last = x.narrow(1, x.dim(1) - 1, 1); // (B, 1, C)
+        self.head
+            .forward(&layer_norm(&self.ln_f, &last))
+            .reshape(&[batch, self.config.vocab_size]) // (B, V)
+    }
+}
+
+impl Module for Gpt {
+    /// Logits (B, T, vocab) of token ids given as whole numbers in a (B, T) tensor.
+    fn forward(&self, ids: &Tensor) -> Tensor {
+        assert_eq!(ids.rank(), 2, "Gpt: ids must be (B, T), got {:?}", ids.shape());
+        let ids_usize: Vec<usize> = ids.to_vec().iter().map(|&x| x as usize).collect();
+        self.logits(&ids_usize, ids.dim(0))
+    }
+
+    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
+        self.tok_emb.visit(&join_name(prefix, "tok_emb"), f);
+        self.pos_emb.visit(&join_name(prefix, "pos_emb"), f);
+        for (l, block) in self.blocks.iter().enumerate() {
+            block.visit(&join_name(prefix, &format!("blocks.{l}")), f);
+        }
+        self.ln_f.visit(&join_name(prefix, "ln_f"), f);
+        self.head.visit(&join_name(prefix, "head"), f);
+    }
+}
