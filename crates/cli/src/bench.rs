@@ -4,7 +4,7 @@
 use anyhow::{bail, Result};
 use clap::Args;
 use descent_kernels::matmul::{matmul, MatRef};
-use descent_models::classifier::{evaluate, train_epoch, ClassificationData};
+use descent_models::classifier::{evaluate, train_epoch, ClassificationData, EpochPlan};
 use descent_models::lenet::{LeNet, Variant};
 use descent_models::mnist_data::load_mnist;
 use descent_models::RunConfig;
@@ -19,7 +19,7 @@ use std::time::Instant;
 /// Options of `descent bench`.
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Workloads to run: matmul, lenet, lenet1989, mlp (more arrive with their milestones).
+    /// Workloads to run: matmul, lenet, lenet1989, mlp, gpt, gen (more arrive with their milestones).
     #[arg(required = true)]
     workloads: Vec<String>,
 }
@@ -62,7 +62,12 @@ fn timed_training(model: &dyn Module, optimizer: &mut dyn Optimizer, data: &Clas
     let mut seconds = 0.0;
     for epoch in 0..epochs {
         let start = Instant::now();
-        train_epoch(model, &params, optimizer, data, batch, 0, epoch as u64, &ProgressBar::hidden());
+        let plan = EpochPlan {
+            batch_size: batch,
+            seed: 0,
+            schedule: None,
+        };
+        train_epoch(model, &params, optimizer, data, plan, epoch as u64, &ProgressBar::hidden());
         seconds += start.elapsed().as_secs_f64();
     }
     let (accuracy, _, _) = evaluate(model, &data.test, &data.feature_shape, 1000);
@@ -124,7 +129,12 @@ pub fn bench(args: BenchArgs, data_dir: Option<PathBuf>, threads: usize) -> Resu
             "lenet" => vec![bench_lenet(Variant::Modern, &mnist_data()?, threads)],
             "lenet1989" => vec![bench_lenet(Variant::Classic1989, &mnist_data()?, threads)],
             "mlp" => vec![bench_mlp(&mnist_data()?, threads)],
-            other => bail!("unknown workload '{other}'; available: matmul, lenet, lenet1989, mlp"),
+            "gpt" => vec![descent_models::gpt_bench::bench_gpt_step(threads)],
+            "gen" => vec![
+                descent_models::gpt_bench::bench_generation(true, threads),
+                descent_models::gpt_bench::bench_generation(false, threads),
+            ],
+            other => bail!("unknown workload '{other}'; available: matmul, lenet, lenet1989, mlp, gpt, gen"),
         };
         for r in records {
             println!("{}", r.to_json_line());

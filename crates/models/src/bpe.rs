@@ -61,7 +61,10 @@ impl Bpe {
         alphabet.sort_unstable();
         alphabet.dedup();
         let mut bpe = Bpe::from_parts(alphabet.iter().map(|c| c.to_string()).collect(), Vec::new());
-        let mut words: Vec<(Vec<usize>, usize)> = word_counts.iter().map(|(w, &n)| (w.chars().map(|c| bpe.alphabet[&c]).collect(), n)).collect();
+        let mut words: Vec<(Vec<usize>, usize)> = word_counts
+            .iter()
+            .map(|(w, &n)| (w.chars().map(|c| bpe.alphabet[&c]).collect(), n))
+            .collect();
         words.sort(); // deterministic order regardless of hashing
         while bpe.tokens.len() < vocab_size {
             let mut pairs: HashMap<(usize, usize), usize> = HashMap::new();
@@ -70,7 +73,9 @@ impl Bpe {
                     *pairs.entry((p[0], p[1])).or_default() += n;
                 }
             }
-            let Some((&best, &count)) = pairs.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) else { break };
+            let Some((&best, &count)) = pairs.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) else {
+                break;
+            };
             if count < 2 {
                 break;
             }
@@ -83,8 +88,17 @@ impl Bpe {
     }
 
     fn from_parts(tokens: Vec<String>, merges: Vec<(usize, usize)>) -> Bpe {
-        let alphabet = tokens.iter().enumerate().filter_map(|(i, t)| (t.chars().count() == 1).then(|| (t.chars().next().unwrap(), i))).collect();
-        let mut bpe = Bpe { tokens, merges: Vec::new(), alphabet, ranks: HashMap::new() };
+        let alphabet = tokens
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| (t.chars().count() == 1).then(|| (t.chars().next().unwrap(), i)))
+            .collect();
+        let mut bpe = Bpe {
+            tokens,
+            merges: Vec::new(),
+            alphabet,
+            ranks: HashMap::new(),
+        };
         for m in merges {
             bpe.push_merge(m);
         }
@@ -137,7 +151,10 @@ impl Bpe {
     fn encode_word(&self, word: &str) -> Vec<usize> {
         let mut symbols: Vec<usize> = word.chars().map(|c| self.alphabet[&c]).collect();
         loop {
-            let best = symbols.windows(2).filter_map(|p| self.ranks.get(&(p[0], p[1])).map(|&r| (r, (p[0], p[1])))).min();
+            let best = symbols
+                .windows(2)
+                .filter_map(|p| self.ranks.get(&(p[0], p[1])).map(|&r| (r, (p[0], p[1]))))
+                .min();
             let Some((rank, pair)) = best else { break };
             merge_in_place(&mut symbols, pair, self.alphabet.len() + rank);
         }
@@ -164,7 +181,9 @@ impl Bpe {
         let mut merges = Vec::new();
         for m in v["merges"].as_array().ok_or_else(|| corrupt("no merges"))? {
             let pair = (m[0].as_u64(), m[1].as_u64());
-            let (Some(a), Some(b)) = pair else { return Err(corrupt("a merge is not two ids")) };
+            let (Some(a), Some(b)) = pair else {
+                return Err(corrupt("a merge is not two ids"));
+            };
             let limit = (tokens.len() + merges.len()) as u64;
             if a >= limit || b >= limit {
                 return Err(corrupt("a merge refers to a later token"));

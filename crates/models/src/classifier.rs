@@ -3,7 +3,7 @@
 
 use descent_data::BatchLoader;
 use descent_nn::Module;
-use descent_optim::Optimizer;
+use descent_optim::{LrSchedule, Optimizer};
 use descent_tensor::{no_grad, Param, Tensor};
 use indicatif::ProgressBar;
 
@@ -29,23 +29,39 @@ pub struct ClassificationData {
     pub source: String,
 }
 
+/// How one epoch is run: batch size, shuffle seed, and an optional learning-rate
+/// schedule over global steps.
+#[derive(Clone, Copy)]
+pub struct EpochPlan<'a> {
+    /// Examples per optimizer step.
+    pub batch_size: usize,
+    /// Shuffle seed (with the epoch number it fixes the batch order).
+    pub seed: u64,
+    /// Learning rate per global step, if it changes during training.
+    pub schedule: Option<&'a LrSchedule>,
+}
+
 /// Trains one epoch; returns the mean training loss. `epoch` picks the shuffle order
-/// (same seed and epoch, same order, so a resumed run sees the batches it would have).
-#[allow(clippy::too_many_arguments)]
+/// (same seed and epoch, same order, so a resumed run sees the batches it would have)
+/// and, with a schedule, the global step the learning rate is read at.
 pub fn train_epoch(
     model: &dyn Module,
     params: &[Param],
     optimizer: &mut dyn Optimizer,
     data: &ClassificationData,
-    batch_size: usize,
-    seed: u64,
+    plan: EpochPlan,
     epoch: u64,
     bar: &ProgressBar,
 ) -> f32 {
+    let batch_size = plan.batch_size;
     model.set_training(true);
-    let loader = BatchLoader::new(&data.train.inputs, &data.feature_shape, &data.train.labels, batch_size).shuffled(seed);
+    let loader = BatchLoader::new(&data.train.inputs, &data.feature_shape, &data.train.labels, batch_size).shuffled(plan.seed);
     let (mut total, mut count) = (0.0f64, 0usize);
-    for batch in loader.epoch(epoch) {
+    let first_step = epoch as usize * loader.batches_per_epoch();
+    for (i, batch) in loader.epoch(epoch).enumerate() {
+        if let Some(schedule) = plan.schedule {
+            schedule.apply(optimizer, first_step + i);
+        }
         let x = Tensor::from_vec(batch.inputs, &batch.shape); // (B, C, H, W) or (B, F)
         let loss = model.forward(&x).cross_entropy(&batch.labels);
         let grads = loss.backward();

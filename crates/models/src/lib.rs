@@ -9,14 +9,23 @@
 #![warn(missing_docs)]
 
 pub mod backprop;
+pub mod bpe;
 pub mod classifier;
 mod context;
+pub mod generate;
 pub mod gpt;
+pub mod gpt_bench;
+pub mod gpt_poetry;
 pub mod lenet;
+pub mod lm;
 pub mod mcculloch_pitts;
 pub mod mnist_data;
 pub mod perceptron;
+pub mod poetry;
 mod registry;
+pub mod sampling;
+pub mod text_files;
+pub mod tokenizer;
 pub mod xor;
 
 pub use context::{MilestoneError, Mode, RunConfig};

@@ -1,6 +1,6 @@
 //! `GALLERY`: every milestone in historical order, as `descent list` prints it.
 
-use crate::{backprop, lenet, mcculloch_pitts, perceptron, xor, MilestoneError, RunConfig};
+use crate::{backprop, gpt_poetry, lenet, mcculloch_pitts, perceptron, xor, MilestoneError, RunConfig};
 use descent_report::MilestoneReport;
 
 /// One entry of the gallery.
@@ -53,6 +53,13 @@ pub static GALLERY: &[Milestone] = &[
         title: "LeNet: convolutional networks",
         claim: "A convolutional network (LeNet) reaches 99% test accuracy on MNIST handwritten digits.",
         run: lenet::run,
+    },
+    Milestone {
+        id: "gpt",
+        year: 2020,
+        title: "GPT: generative pre-training, prompted poems",
+        claim: "A character-level GPT trained on Tang poems beats a unigram model on held-out perplexity and, prompted with author and title, writes poems in the regulated 5/7-character form.",
+        run: gpt_poetry::run,
     },
 ];
 

@@ -28,7 +28,12 @@ pub struct SamplingConfig {
 impl SamplingConfig {
     /// Always the most likely token.
     pub fn greedy() -> SamplingConfig {
-        SamplingConfig { temperature: 0.0, top_k: None, top_p: None, seed: 0 }
+        SamplingConfig {
+            temperature: 0.0,
+            top_k: None,
+            top_p: None,
+            seed: 0,
+        }
     }
 }
 
@@ -41,7 +46,10 @@ pub struct Sampler {
 impl Sampler {
     /// A chooser with its own random stream from `config.seed`.
     pub fn new(config: SamplingConfig) -> Sampler {
-        Sampler { config, rng: Rng::new(config.seed) }
+        Sampler {
+            config,
+            rng: Rng::new(config.seed),
+        }
     }
 
     /// The next token for one row of logits.
@@ -94,7 +102,14 @@ pub fn argmax(xs: &[f32]) -> usize {
 
 /// Up to `max_new` tokens after `prompt` (returned without the prompt), stopping early
 /// after a token for which `stop` is true (that token is included). Batch 1.
-pub fn generate(model: &Gpt, prompt: &[usize], max_new: usize, sampler: &mut Sampler, use_cache: bool, stop: &dyn Fn(usize) -> bool) -> Vec<usize> {
+pub fn generate(
+    model: &Gpt,
+    prompt: &[usize],
+    max_new: usize,
+    sampler: &mut Sampler,
+    use_cache: bool,
+    stop: &dyn Fn(usize) -> bool,
+) -> Vec<usize> {
     assert!(!prompt.is_empty(), "generate: the prompt needs at least one token");
     let ctx = model.config.context;
     no_grad(|| {

@@ -21,7 +21,11 @@ pub enum TokenizerError {
 }
 
 fn describe(chars: &[char]) -> String {
-    chars.iter().map(|c| format!("'{c}' (U+{:04X})", *c as u32)).collect::<Vec<_>>().join(", ")
+    chars
+        .iter()
+        .map(|c| format!("'{c}' (U+{:04X})", *c as u32))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One token per Unicode character of a fixed alphabet.
@@ -142,7 +146,10 @@ impl Tokenizer {
     pub fn to_metadata(&self) -> Vec<(String, String)> {
         let (kind, data) = match self {
             Tokenizer::Byte => ("byte", String::new()),
-            Tokenizer::Char(c) => ("char", serde_json::to_string(&c.chars.iter().collect::<String>()).expect("strings serialise")),
+            Tokenizer::Char(c) => (
+                "char",
+                serde_json::to_string(&c.chars.iter().collect::<String>()).expect("strings serialise"),
+            ),
             Tokenizer::Bpe(b) => ("bpe", b.to_json()),
         };
         vec![("tokenizer".to_string(), kind.to_string()), ("tokenizer_data".to_string(), data)]
@@ -158,7 +165,9 @@ impl Tokenizer {
                 Ok(Tokenizer::Char(CharTokenizer::from_chars(chars.chars())))
             }
             Some("bpe") => Ok(Tokenizer::Bpe(Bpe::from_json(data)?)),
-            other => Err(TokenizerError::Corrupt(format!("unknown tokenizer kind {other:?} (expected byte, char or bpe)"))),
+            other => Err(TokenizerError::Corrupt(format!(
+                "unknown tokenizer kind {other:?} (expected byte, char or bpe)"
+            ))),
         }
     }
 }

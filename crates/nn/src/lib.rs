@@ -16,6 +16,7 @@ mod layers;
 mod linear;
 pub mod loss;
 mod module;
+pub mod rnn;
 pub mod transformer;
 
 pub use activation::{Activation, Dropout, Flatten, Pool2d, Sequential};
@@ -25,4 +26,5 @@ pub use error::CheckpointError;
 pub use layers::{Conv2d, Embedding, LayerNorm};
 pub use linear::Linear;
 pub use module::{join_name, named_params, param_count, params, Module};
+pub use rnn::{CellKind, Recurrent, RecurrentLayer, RecurrentState};
 pub use transformer::{layer_norm, sinusoidal_positions, DecoderBlock, DecoderOnlyBlock, EncoderBlock, FeedForward};

@@ -28,7 +28,10 @@ fn composite_attention(q: &Tensor, k: &Tensor, v: &Tensor, mask: &AttentionMask,
         }
     }
     let mask_t = Tensor::from_vec(masked, &[b, 1, tq, tk]);
-    let scores = q.matmul(&k.transpose(2, 3)).mul_scalar(scale).masked_fill(&mask_t, f32::NEG_INFINITY);
+    let scores = q
+        .matmul(&k.transpose(2, 3))
+        .mul_scalar(scale)
+        .masked_fill(&mask_t, f32::NEG_INFINITY);
     scores.softmax(3).matmul(v)
 }
 
@@ -36,9 +39,18 @@ fn composite_attention(q: &Tensor, k: &Tensor, v: &Tensor, mask: &AttentionMask,
 fn fused_attention_matches_the_composite_forward_and_backward() {
     let mut rng = Rng::new(3);
     let masks = [
-        AttentionMask { causal: true, key_lengths: None },
-        AttentionMask { causal: false, key_lengths: Some(Arc::new(vec![2, 6])) },
-        AttentionMask { causal: true, key_lengths: Some(Arc::new(vec![4, 6])) },
+        AttentionMask {
+            causal: true,
+            key_lengths: None,
+        },
+        AttentionMask {
+            causal: false,
+            key_lengths: Some(Arc::new(vec![2, 6])),
+        },
+        AttentionMask {
+            causal: true,
+            key_lengths: Some(Arc::new(vec![4, 6])),
+        },
     ];
     for mask in &masks {
         let q = Tensor::randn(&[2, 3, 4, 8], &mut rng).to_variable();
@@ -66,8 +78,15 @@ fn fused_attention_reproduces_pytorch_causal_softmax() {
     // With v = identity and scale 1, attention returns exactly those weights.
     let g = Golden::load("ops.safetensors");
     let x = g.tensor("causal_softmax.x").reshape(&[2, 1, 4, 4]);
-    let causal = AttentionMask { causal: true, key_lengths: None };
-    let weights = x.attention_weights(&Tensor::from_vec(identity(4), &[1, 1, 4, 4]).broadcast_to(&[2, 1, 4, 4]), &causal, 1.0);
+    let causal = AttentionMask {
+        causal: true,
+        key_lengths: None,
+    };
+    let weights = x.attention_weights(
+        &Tensor::from_vec(identity(4), &[1, 1, 4, 4]).broadcast_to(&[2, 1, 4, 4]),
+        &causal,
+        1.0,
+    );
     g.assert_matches("causal_softmax.out", &weights.to_vec(), 1.0);
 }
 
@@ -78,7 +97,11 @@ fn identity(n: usize) -> Vec<f32> {
 #[test]
 fn fused_layer_norm_matches_pytorch_and_the_composite() {
     let g = Golden::load("ops.safetensors");
-    let (x, w, b) = (g.tensor("layer_norm.x").to_variable(), g.tensor("layer_norm.weight").to_variable(), g.tensor("layer_norm.bias").to_variable());
+    let (x, w, b) = (
+        g.tensor("layer_norm.x").to_variable(),
+        g.tensor("layer_norm.weight").to_variable(),
+        g.tensor("layer_norm.bias").to_variable(),
+    );
     let y = x.layer_norm(&w, &b, 1e-5);
     g.assert_matches("layer_norm.out", &y.to_vec(), 1.0);
     let grads = y.mul(&g.tensor("layer_norm.grad_out")).sum_all().backward();
@@ -108,9 +131,16 @@ fn fused_cross_entropy_matches_the_composite_and_pytorch() {
     let targets: Vec<usize> = (0..300).map(|i| if i % 3 == 0 { 49 } else { (i * 7) % 49 }).collect();
     let kept: Vec<usize> = (0..300).filter(|i| i % 3 != 0).collect();
     let fused = x.softmax_cross_entropy(&targets, Some(49));
-    let slow = x.index_select(0, &kept).cross_entropy(&kept.iter().map(|&i| targets[i]).collect::<Vec<_>>());
+    let slow = x
+        .index_select(0, &kept)
+        .cross_entropy(&kept.iter().map(|&i| targets[i]).collect::<Vec<_>>());
     assert_close(&[fused.item()], &[slow.item()], 1e-5, "loss");
-    assert_close(&fused.backward().get(&x).unwrap().to_vec(), &slow.backward().get(&x).unwrap().to_vec(), 1e-5, "grad");
+    assert_close(
+        &fused.backward().get(&x).unwrap().to_vec(),
+        &slow.backward().get(&x).unwrap().to_vec(),
+        1e-5,
+        "grad",
+    );
 }
 
 #[test]

@@ -243,7 +243,15 @@ fn input_gradients(node: &Tensor, op: &Op, grad: &Tensor) -> Vec<(Tensor, Tensor
             ignore_index,
             lse,
         } => push(logits, loss::cross_entropy_grad(logits, targets, *ignore_index, lse, grad)),
-        Op::LstmSequence { x_proj, w_hh, bias, h0, c0, gates, cells } => {
+        Op::LstmSequence {
+            x_proj,
+            w_hh,
+            bias,
+            h0,
+            c0,
+            gates,
+            cells,
+        } => {
             let g = recurrent::lstm_sequence_backward(node, w_hh, h0, c0, gates, cells, grad, h0.requires_grad());
             push(x_proj, g.x_proj);
             push(w_hh, g.w_hh);

@@ -368,7 +368,14 @@ impl Op {
             | Op::CrossEntropy { logits: a, .. } => vec![a],
             Op::LayerNorm { input, weight, bias, .. } => vec![input, weight, bias],
             Op::Attention { q, k, v, .. } => vec![q, k, v],
-            Op::LstmSequence { x_proj, w_hh, bias, h0, c0, .. } => vec![x_proj, w_hh, bias, h0, c0],
+            Op::LstmSequence {
+                x_proj,
+                w_hh,
+                bias,
+                h0,
+                c0,
+                ..
+            } => vec![x_proj, w_hh, bias, h0, c0],
             Op::Binary(a, b, _) | Op::Matmul(a, b) => vec![a, b],
             Op::Where { on_true, on_false, .. } => vec![on_true, on_false],
             Op::Concat { args, .. } => args.iter().collect(),

@@ -133,11 +133,21 @@ fn table() -> Vec<Case> {
         case(CrossEntropy, vec![n(&[4, 6], &mut r)], |x| {
             x[0].softmax_cross_entropy(&[1, 0, 5, 2], Some(5))
         }),
-        case(LstmSequence, vec![n(&[2, 3, 12], &mut r), n(&[12, 3], &mut r), n(&[12], &mut r), n(&[2, 3], &mut r), n(&[2, 3], &mut r)], |x| {
-            // Every hidden state and the final cell state, so gradients reach all five inputs.
-            let (hs, c_last) = x[0].lstm_sequence(&x[1], &x[2], &x[3], &x[4]);
-            Tensor::concat(&[hs.reshape(&[6, 3]), c_last], 0)
-        }),
+        case(
+            LstmSequence,
+            vec![
+                n(&[2, 3, 12], &mut r),
+                n(&[12, 3], &mut r),
+                n(&[12], &mut r),
+                n(&[2, 3], &mut r),
+                n(&[2, 3], &mut r),
+            ],
+            |x| {
+                // Every hidden state and the final cell state, so gradients reach all five inputs.
+                let (hs, c_last) = x[0].lstm_sequence(&x[1], &x[2], &x[3], &x[4]);
+                Tensor::concat(&[hs.reshape(&[6, 3]), c_last], 0)
+            },
+        ),
     ]
 }
 

@@ -11,29 +11,32 @@ const SQRT_2_OVER_PI_HALF: f32 = 0.398_942_3; // 1/√(2π)
 
 /// `dst[i] = f(src[i])`, parallel in chunks when large.
 pub(crate) fn map_slice(src: &[f32], f: impl Fn(f32) -> f32 + Sync) -> Vec<f32> {
-    let mut dst = vec![0.0f32; src.len()];
+    // `collect` writes each element once (no zero-fill first) and vectorises.
     if src.len() >= PARALLEL_THRESHOLD {
-        dst.par_chunks_mut(PARALLEL_THRESHOLD / 4)
-            .zip(src.par_chunks(PARALLEL_THRESHOLD / 4))
-            .for_each(|(d, s)| d.iter_mut().zip(s).for_each(|(d, &s)| *d = f(s)));
+        let mut dst = Vec::with_capacity(src.len());
+        src.par_iter()
+            .with_min_len(PARALLEL_THRESHOLD / 4)
+            .map(|&x| f(x))
+            .collect_into_vec(&mut dst);
+        dst
     } else {
-        dst.iter_mut().zip(src).for_each(|(d, &s)| *d = f(s));
+        src.iter().map(|&x| f(x)).collect()
     }
-    dst
 }
 
 /// `out[i] = f(a[i], b[i])` over dense equal-length slices, parallel when large.
 pub(crate) fn zip_slices(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32 + Sync) -> Vec<f32> {
-    let mut dst = vec![0.0f32; a.len()];
-    let chunk = PARALLEL_THRESHOLD / 4;
     if a.len() >= PARALLEL_THRESHOLD {
-        dst.par_chunks_mut(chunk)
-            .zip(a.par_chunks(chunk).zip(b.par_chunks(chunk)))
-            .for_each(|(d, (a, b))| d.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (&a, &b))| *d = f(a, b)));
+        let mut dst = Vec::with_capacity(a.len());
+        a.par_iter()
+            .zip(b.par_iter())
+            .with_min_len(PARALLEL_THRESHOLD / 4)
+            .map(|(&a, &b)| f(a, b))
+            .collect_into_vec(&mut dst);
+        dst
     } else {
-        dst.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (&a, &b))| *d = f(a, b));
+        a.iter().zip(b).map(|(&a, &b)| f(a, b)).collect()
     }
-    dst
 }
 
 fn erf(x: f32) -> f32 {

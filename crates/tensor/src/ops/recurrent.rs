@@ -171,7 +171,11 @@ struct Chunk {
 fn chunks(d: Dims) -> Vec<Chunk> {
     let workers = rayon::current_num_threads();
     let step_work = d.batch * d.hidden * 4 * d.hidden;
-    let count = if step_work < 1 << 16 { 1 } else { workers.min(d.hidden / 16).max(1) };
+    let count = if step_work < 1 << 16 {
+        1
+    } else {
+        workers.min(d.hidden / 16).max(1)
+    };
     let per = d.hidden.div_ceil(count).div_ceil(16) * 16;
     let mut out = Vec::new();
     let mut start = 0;
@@ -197,7 +201,10 @@ unsafe impl Sync for Scatter {}
 
 impl Scatter {
     fn new(buffer: &mut [f32]) -> Scatter {
-        Scatter { ptr: buffer.as_mut_ptr(), len: buffer.len() }
+        Scatter {
+            ptr: buffer.as_mut_ptr(),
+            len: buffer.len(),
+        }
     }
 
     /// `buffer[offset..offset + len]`.
@@ -260,7 +267,11 @@ fn lstm_forward(xp: &[f32], w_hh: &[f32], bias: &[f32], h0: &[f32], c0: &[f32], 
     let (out_w, gates_w, cells_w) = (Scatter::new(&mut out), Scatter::new(&mut gates), Scatter::new(&mut cells));
     for t in 0..steps {
         let (first, second) = h_pair.split_at_mut(batch * h);
-        let (h_prev, h_next) = if t % 2 == 0 { (&*first, Scatter::new(second)) } else { (&*second, Scatter::new(first)) };
+        let (h_prev, h_next) = if t % 2 == 0 {
+            (&*first, Scatter::new(second))
+        } else {
+            (&*second, Scatter::new(first))
+        };
         for_chunks(&chunks, &mut work, |_, ch, (packed, z)| {
             let n = 4 * ch.len;
             for b in 0..batch {
@@ -277,7 +288,11 @@ fn lstm_forward(xp: &[f32], w_hh: &[f32], bias: &[f32], h0: &[f32], c0: &[f32], 
                 let at = (b * steps + t) * h + ch.start;
                 // SAFETY: row b's units of this chunk at steps t − 1 and t: no other worker
                 // touches them, and the two ranges do not overlap.
-                let c_prev: &[f32] = if t == 0 { &c0[b * h + ch.start..][..ch.len] } else { unsafe { cells_w.slice(at - h, ch.len) } };
+                let c_prev: &[f32] = if t == 0 {
+                    &c0[b * h + ch.start..][..ch.len]
+                } else {
+                    unsafe { cells_w.slice(at - h, ch.len) }
+                };
                 let (c_out, h_out) = unsafe { (cells_w.slice(at, ch.len), h_next.slice(b * h + ch.start, ch.len)) };
                 let zb = &mut z[b * n..(b + 1) * n];
                 cell_forward(zb, c_prev, c_out, h_out);
@@ -292,7 +307,11 @@ fn lstm_forward(xp: &[f32], w_hh: &[f32], bias: &[f32], h0: &[f32], c0: &[f32], 
     }
     for b in 0..batch {
         let last = (b * steps + steps - 1) * h;
-        let src = if steps == 0 { &c0[b * h..(b + 1) * h] } else { &cells[last..last + h] };
+        let src = if steps == 0 {
+            &c0[b * h..(b + 1) * h]
+        } else {
+            &cells[last..last + h]
+        };
         out[(batch * steps + b) * h..][..h].copy_from_slice(src);
     }
     Forward { out, gates, cells }
@@ -308,7 +327,11 @@ impl Tensor {
     /// all five inputs (h0 and c0 too, for encoder–decoder models; detach them for
     /// truncated BPTT).
     pub fn lstm_sequence(&self, w_hh: &Tensor, bias: &Tensor, h0: &Tensor, c0: &Tensor) -> (Tensor, Tensor) {
-        assert!(self.rank() == 3 && self.dim(2) % 4 == 0, "lstm_sequence: input projection must be (B, T, 4H), got {:?}", self.shape());
+        assert!(
+            self.rank() == 3 && self.dim(2) % 4 == 0,
+            "lstm_sequence: input projection must be (B, T, 4H), got {:?}",
+            self.shape()
+        );
         let (batch, steps, hidden) = (self.dim(0), self.dim(1), self.dim(2) / 4);
         let shapes_ok = w_hh.shape() == [4 * hidden, hidden]
             && bias.shape() == [4 * hidden]
@@ -326,16 +349,25 @@ impl Tensor {
             c0.shape()
         );
         let d = Dims { batch, steps, hidden };
-        let f = lstm_forward(&self.contiguous_data(), &w_hh.contiguous_data(), &bias.contiguous_data(), &h0.contiguous_data(), &c0.contiguous_data(), d);
+        let f = lstm_forward(
+            &self.contiguous_data(),
+            &w_hh.contiguous_data(),
+            &bias.contiguous_data(),
+            &h0.contiguous_data(),
+            &c0.contiguous_data(),
+            d,
+        );
         let (gates, cells) = (Arc::new(f.gates), Arc::new(f.cells));
-        let packed = Tensor::from_op(f.out, &[batch * steps + batch, hidden], &[self, w_hh, bias, h0, c0], || Op::LstmSequence {
-            x_proj: self.clone(),
-            w_hh: w_hh.clone(),
-            bias: bias.clone(),
-            h0: h0.clone(),
-            c0: c0.clone(),
-            gates,
-            cells,
+        let packed = Tensor::from_op(f.out, &[batch * steps + batch, hidden], &[self, w_hh, bias, h0, c0], || {
+            Op::LstmSequence {
+                x_proj: self.clone(),
+                w_hh: w_hh.clone(),
+                bias: bias.clone(),
+                h0: h0.clone(),
+                c0: c0.clone(),
+                gates,
+                cells,
+            }
         });
         let hs = packed.narrow(0, 0, batch * steps).reshape(&[batch, steps, hidden]); // (B, T, H)
         let c_last = packed.narrow(0, batch * steps, batch); // (B, H)
@@ -385,7 +417,13 @@ pub(crate) fn lstm_sequence_backward(
     let batch = h0.dim(0);
     let steps = out.dim(0) / batch - 1;
     let d = Dims { batch, steps, hidden: h };
-    let (out, w, h0, c0, grad) = (out.contiguous_data(), w_hh.contiguous_data(), h0.contiguous_data(), c0.contiguous_data(), grad.contiguous_data());
+    let (out, w, h0, c0, grad) = (
+        out.contiguous_data(),
+        w_hh.contiguous_data(),
+        h0.contiguous_data(),
+        c0.contiguous_data(),
+        grad.contiguous_data(),
+    );
     let chunks = chunks(d);
     let mut states: Vec<ChunkGrads> = chunks
         .iter()
@@ -399,7 +437,13 @@ pub(crate) fn lstm_sequence_backward(
             for b in 0..batch {
                 dc[b * c.len..(b + 1) * c.len].copy_from_slice(&grad[(batch * steps + b) * h + c.start..][..c.len]);
             }
-            ChunkGrads { w_rows, dz: vec![0.0; batch * 4 * c.len], dc, dh: vec![0.0; c.len], dbias: vec![0.0; 4 * c.len] }
+            ChunkGrads {
+                w_rows,
+                dz: vec![0.0; batch * 4 * c.len],
+                dc,
+                dh: vec![0.0; c.len],
+                dbias: vec![0.0; 4 * c.len],
+            }
         })
         .collect();
     // Each chunk's contribution to dh_{t−1} (B, H), double-buffered by step parity.
@@ -423,9 +467,20 @@ pub(crate) fn lstm_sequence_backward(
                 }
                 let grow = (b * steps + t) * 4 * h + ch.start;
                 let gate = |g: usize| &gates[grow + g * h..][..ch.len];
-                let c_prev = if t == 0 { &c0[b * h + ch.start..][..ch.len] } else { &cells[at - h..][..ch.len] };
+                let c_prev = if t == 0 {
+                    &c0[b * h + ch.start..][..ch.len]
+                } else {
+                    &cells[at - h..][..ch.len]
+                };
                 let dz = &mut s.dz[b * n..(b + 1) * n];
-                cell_backward([gate(0), gate(1), gate(2), gate(3)], &cells[at..at + ch.len], c_prev, &s.dh, &mut s.dc[b * ch.len..][..ch.len], dz);
+                cell_backward(
+                    [gate(0), gate(1), gate(2), gate(3)],
+                    &cells[at..at + ch.len],
+                    c_prev,
+                    &s.dh,
+                    &mut s.dc[b * ch.len..][..ch.len],
+                    dz,
+                );
                 s.dbias.iter_mut().zip(dz.iter()).for_each(|(d, x)| *d += x);
                 for g in 0..4 {
                     // SAFETY: this chunk's units of row (b, t); other workers write other columns.
@@ -433,7 +488,15 @@ pub(crate) fn lstm_sequence_backward(
                 }
             }
             if t > 0 || need_h0 {
-                matmul_serial(batch, h, n, MatRef::row_major(&s.dz, n), MatRef::row_major(&s.w_rows, h), partial, false);
+                matmul_serial(
+                    batch,
+                    h,
+                    n,
+                    MatRef::row_major(&s.dz, n),
+                    MatRef::row_major(&s.w_rows, h),
+                    partial,
+                    false,
+                );
             }
         });
     }
@@ -459,13 +522,25 @@ pub(crate) fn lstm_sequence_backward(
     let mut h_prev = vec![0.0f32; batch * steps * h];
     for b in 0..batch {
         for t in 0..steps {
-            let src = if t == 0 { &h0[b * h..(b + 1) * h] } else { &out[(b * steps + t - 1) * h..][..h] };
+            let src = if t == 0 {
+                &h0[b * h..(b + 1) * h]
+            } else {
+                &out[(b * steps + t - 1) * h..][..h]
+            };
             h_prev[(b * steps + t) * h..][..h].copy_from_slice(src);
         }
     }
     let mut dw = vec![0.0f32; 4 * h * h];
     let rows = batch * steps;
-    matmul(4 * h, h, rows, MatRef::row_major(&dgates, 4 * h).t(), MatRef::row_major(&h_prev, h), &mut dw, false);
+    matmul(
+        4 * h,
+        h,
+        rows,
+        MatRef::row_major(&dgates, 4 * h).t(),
+        MatRef::row_major(&h_prev, h),
+        &mut dw,
+        false,
+    );
     LstmGrads {
         x_proj: Tensor::from_vec(dgates, &[batch, steps, 4 * h]),
         w_hh: Tensor::from_vec(dw, &[4 * h, h]),
@@ -500,7 +575,11 @@ mod tests {
     #[test]
     fn chunks_cover_the_hidden_units_once() {
         for hidden in [1, 3, 16, 32, 100, 256, 257] {
-            let cs = chunks(Dims { batch: 64, steps: 1, hidden });
+            let cs = chunks(Dims {
+                batch: 64,
+                steps: 1,
+                hidden,
+            });
             assert_eq!(cs.iter().map(|c| c.len).sum::<usize>(), hidden);
             assert!(cs.windows(2).all(|w| w[0].start + w[0].len == w[1].start));
         }

@@ -1,0 +1,101 @@
+//! Fast convolution kernels against their naive references.
+
+use descent_kernels::conv::*;
+
+fn fill(n: usize, seed: u32) -> Vec<f32> {
+    let hash = |i: usize| ((i as u32).wrapping_mul(2654435761) ^ seed).wrapping_mul(40503);
+    (0..n).map(|i| (hash(i) % 1000) as f32 / 500.0 - 1.0).collect()
+}
+
+fn assert_close(what: &str, g: &Conv2dGeometry, fast: &[f32], slow: &[f32]) {
+    let scale = 1.0 + slow.iter().fold(0.0f32, |m, y| m.max(y.abs()));
+    for (i, (x, y)) in fast.iter().zip(slow).enumerate() {
+        assert!((x - y).abs() <= 1e-4 * scale, "{what}[{i}]: {x} vs {y} in {g:?}");
+    }
+}
+
+#[rustfmt::skip]
+const fn geom(batch: usize, in_channels: usize, (in_h, in_w): (usize, usize), out_channels: usize,
+              (kernel_h, kernel_w): (usize, usize), stride: usize, padding: usize) -> Conv2dGeometry {
+    Conv2dGeometry { batch, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride, padding }
+}
+
+/// Odd sizes, strides 1-3, padding 0-2, batch 0 to 64; the last two are LeNet's
+/// layers, big enough to run several chunks in parallel.
+const GEOMETRIES: &[Conv2dGeometry] = &[
+    geom(1, 1, (5, 5), 1, (3, 3), 1, 0),
+    geom(2, 3, (7, 6), 4, (3, 2), 2, 1),
+    geom(3, 2, (9, 9), 5, (4, 4), 2, 0),
+    geom(5, 4, (6, 7), 3, (3, 3), 1, 1),
+    geom(2, 1, (2, 2), 2, (3, 3), 1, 1),
+    geom(2, 2, (3, 3), 2, (1, 1), 2, 2),
+    geom(1, 3, (11, 13), 7, (5, 3), 3, 2),
+    geom(2, 0, (3, 3), 2, (2, 2), 1, 0), // no input channels: out = bias
+    geom(0, 2, (4, 4), 3, (3, 3), 1, 1), // empty batch: zero gradients
+    geom(64, 1, (28, 28), 6, (5, 5), 1, 0),
+    geom(64, 6, (12, 12), 16, (5, 5), 1, 0),
+];
+
+#[test]
+fn conv2d_forward_matches_reference() {
+    for g in GEOMETRIES {
+        let (x, w, b) = (fill(g.input_len(), 1), fill(g.weight_len(), 2), fill(g.out_channels, 3));
+        for bias in [None, Some(&b[..])] {
+            let mut fast = vec![f32::NAN; g.output_len()];
+            let mut slow = vec![0.0; g.output_len()];
+            conv2d_forward(g, &x, &w, bias, &mut fast);
+            conv2d_forward_reference(g, &x, &w, bias, &mut slow);
+            assert_close("out", g, &fast, &slow);
+        }
+    }
+}
+
+#[test]
+fn conv2d_backward_matches_reference() {
+    for g in GEOMETRIES {
+        let (x, w, dy) = (fill(g.input_len(), 4), fill(g.weight_len(), 5), fill(g.output_len(), 6));
+        let mut fast = [g.input_len(), g.weight_len(), g.out_channels].map(|n| vec![f32::NAN; n]);
+        let mut slow = [g.input_len(), g.weight_len(), g.out_channels].map(|n| vec![0.0; n]);
+        let [fi, fw, fb] = &mut fast;
+        conv2d_backward(g, &x, &w, &dy, Some(fi), Some(fw), Some(fb));
+        let [si, sw, sb] = &mut slow;
+        conv2d_backward_reference(g, &x, &w, &dy, Some(si), Some(sw), Some(sb));
+        for (name, f, s) in [("grad_input", fi, si), ("grad_weight", fw, sw), ("grad_bias", fb, sb)] {
+            assert_close(name, g, f, s);
+        }
+        // Weight gradient alone (a first layer): same numbers, grad_input skipped.
+        let mut only_w = vec![f32::NAN; g.weight_len()];
+        conv2d_backward(g, &x, &w, &dy, None, Some(&mut only_w), None);
+        assert_eq!(only_w, fast[1]);
+    }
+}
+
+#[test]
+fn conv2d_is_deterministic_across_thread_counts() {
+    let g = &GEOMETRIES[GEOMETRIES.len() - 1];
+    let (x, w, dy) = (fill(g.input_len(), 7), fill(g.weight_len(), 8), fill(g.output_len(), 9));
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let mut out = vec![0.0; g.output_len()];
+            let (mut gi, mut gw) = (vec![0.0; g.input_len()], vec![0.0; g.weight_len()]);
+            conv2d_forward(g, &x, &w, None, &mut out);
+            conv2d_backward(g, &x, &w, &dy, Some(&mut gi), Some(&mut gw), None);
+            (out, gi, gw)
+        })
+    };
+    assert_eq!(run(1), run(3));
+}
+
+#[test]
+#[should_panic(expected = "does not fit")]
+fn conv2d_rejects_a_kernel_larger_than_the_padded_input() {
+    geom(1, 1, (4, 4), 1, (7, 3), 1, 1).out_h();
+}
+
+#[test]
+#[should_panic(expected = "weight has 8 elements, expected 9")]
+fn conv2d_rejects_a_wrong_weight_size() {
+    let g = geom(1, 1, (4, 4), 1, (3, 3), 1, 0);
+    conv2d_forward(&g, &[0.0; 16], &[0.0; 8], None, &mut [0.0; 4]);
+}

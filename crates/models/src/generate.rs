@@ -1,0 +1,129 @@
+//! GPT checkpoints: saving a trained model with its tokenizer and prompt conventions, and
+//! writing text from one (`descent generate --model FILE --prompt TEXT`).
+//!
+//! The checkpoint is safetensors with string metadata: `milestone` (= `gpt`, which the
+//! CLI dispatches on), the sizes (`GptConfig::to_metadata`), the tokenizer, `bos` (text
+//! put before every prompt; the poetry model's `\n`) and `stop` (generation ends after
+//! it; also `\n` there).
+
+use crate::gpt::{Gpt, GptConfig};
+use crate::sampling::{generate, Sampler, SamplingConfig};
+use crate::tokenizer::Tokenizer;
+use crate::MilestoneError;
+use descent_nn::{named_params, Checkpoint};
+use descent_tensor::Rng;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Metadata value of `milestone` in GPT checkpoints.
+pub const GPT_MILESTONE: &str = "gpt";
+
+/// Saves `model`, its tokenizer, and the `bos`/`stop` texts to `path` (atomically).
+pub fn save_gpt(
+    path: &Path,
+    model: &Gpt,
+    tokenizer: &Tokenizer,
+    bos: &str,
+    stop: &str,
+    extra: &[(&str, String)],
+) -> Result<(), MilestoneError> {
+    let mut meta = model.config.to_metadata();
+    meta.insert("milestone".into(), GPT_MILESTONE.into());
+    meta.extend(tokenizer.to_metadata());
+    meta.insert("bos".into(), bos.into());
+    meta.insert("stop".into(), stop.into());
+    for (k, v) in extra {
+        meta.insert((*k).to_string(), v.clone());
+    }
+    Checkpoint::from_params(&named_params(model), meta).save(path)?;
+    Ok(())
+}
+
+/// A GPT checkpoint loaded for generation.
+pub struct LoadedGpt {
+    /// The model with the saved weights.
+    pub model: Gpt,
+    /// Its tokenizer.
+    pub tokenizer: Tokenizer,
+    /// Text put before every prompt.
+    pub bos: String,
+    /// Generation stops after this text (empty: never early).
+    pub stop: String,
+    /// Every metadata entry.
+    pub metadata: HashMap<String, String>,
+}
+
+/// Reads a GPT checkpoint written by [`save_gpt`]; errors name the file and what is wrong.
+pub fn load_gpt(path: &Path) -> Result<LoadedGpt, MilestoneError> {
+    let ck = Checkpoint::load(path)?;
+    let meta = ck.metadata.clone();
+    let bad = |why: String| MilestoneError::Config(format!("{}: {why}", path.display()));
+    match meta.get("milestone").map(String::as_str) {
+        Some(GPT_MILESTONE) => {}
+        other => return Err(bad(format!("not a GPT checkpoint (milestone {other:?})"))),
+    }
+    let config = GptConfig::from_metadata(&meta).map_err(bad)?;
+    let tokenizer = Tokenizer::from_metadata(&meta).map_err(|e| bad(e.to_string()))?;
+    if tokenizer.vocab_size() != config.vocab_size {
+        return Err(bad(format!(
+            "tokenizer has {} tokens, model {}",
+            tokenizer.vocab_size(),
+            config.vocab_size
+        )));
+    }
+    let model = Gpt::new(config, &mut Rng::new(0));
+    ck.apply(&named_params(&model), &[])?;
+    let get = |k: &str| meta.get(k).cloned().unwrap_or_default();
+    Ok(LoadedGpt {
+        model,
+        tokenizer,
+        bos: get("bos"),
+        stop: get("stop"),
+        metadata: meta,
+    })
+}
+
+/// Options of one generation.
+#[derive(Clone, Copy, Debug)]
+pub struct GenerateOptions {
+    /// Most new tokens.
+    pub max_new_tokens: usize,
+    /// How tokens are drawn.
+    pub sampling: SamplingConfig,
+    /// Drop prompt characters outside the vocabulary instead of failing.
+    pub skip_unknown: bool,
+    /// Use the KV cache (same tokens, faster).
+    pub use_cache: bool,
+}
+
+/// The text generated after `prompt` (without the prompt and the stop text), and the
+/// prompt characters dropped (with `skip_unknown`).
+pub fn generate_text(loaded: &LoadedGpt, prompt: &str, options: GenerateOptions) -> Result<(String, Vec<char>), MilestoneError> {
+    let full = format!("{}{prompt}", loaded.bos);
+    let (ids, dropped) = if options.skip_unknown {
+        loaded.tokenizer.encode_skipping_unknown(&full)
+    } else {
+        (
+            loaded
+                .tokenizer
+                .encode(&full)
+                .map_err(|e| MilestoneError::Config(format!("prompt {prompt:?}: {e}")))?,
+            Vec::new(),
+        )
+    };
+    if ids.is_empty() {
+        return Err(MilestoneError::Config("the prompt has no characters the model knows".into()));
+    }
+    let stop_ids = if loaded.stop.is_empty() {
+        Vec::new()
+    } else {
+        loaded.tokenizer.encode(&loaded.stop).unwrap_or_default()
+    };
+    let stop_id = (stop_ids.len() == 1).then(|| stop_ids[0]);
+    let mut sampler = Sampler::new(options.sampling);
+    let out = generate(&loaded.model, &ids, options.max_new_tokens, &mut sampler, options.use_cache, &|t| {
+        Some(t) == stop_id
+    });
+    let text = loaded.tokenizer.decode(&out);
+    Ok((text.strip_suffix(loaded.stop.as_str()).unwrap_or(&text).to_string(), dropped))
+}
