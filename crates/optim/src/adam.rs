@@ -70,153 +70,89 @@ impl AdamWConfig {
     }
 }
 
+/// Defines one Adam-family optimizer: the struct (config + moments), its constructor,
+/// `Debug`, and the `Optimizer` impl; the two members differ only in how weight decay
+/// enters (`decay`).
+macro_rules! adam_family {
+    ($(#[$doc:meta])* $name:ident, $config:ident, $decay:expr) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct $name {
+            config: $config,
+            moments: HashMap<TensorId, Moments>,
+        }
+
+        impl $name {
+            /// A fresh optimizer with zero moments.
+            pub fn new(config: $config) -> $name {
+                $name { config, moments: HashMap::new() }
+            }
+
+            /// The hyper-parameters in use (the learning rate as last set).
+            pub fn config(&self) -> &$config {
+                &self.config
+            }
+        }
+
+        /// Shows the hyper-parameters and how many parameters have state, not the buffers.
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name)).field("config", &self.config).field("params_with_state", &self.moments.len()).finish()
+            }
+        }
+
+        impl Optimizer for $name {
+            fn step(&mut self, params: &[Param], grads: &GradStore) {
+                let $config { lr, betas, eps, weight_decay } = self.config;
+                let decay: fn(f32) -> Decay = $decay;
+                let hyper = Hyper { lr, betas, eps, decay: decay(weight_decay) };
+                adam_step(stringify!($name), &hyper, &mut self.moments, params, grads);
+            }
+
+            fn learning_rate(&self) -> f32 {
+                self.config.lr
+            }
+
+            fn set_learning_rate(&mut self, lr: f32) {
+                self.config.lr = lr;
+            }
+
+            /// `"<index>.m"`, `"<index>.v"` and `"<index>.step"` for each parameter that has
+            /// taken a step.
+            fn export_state(&self, params: &[Param]) -> Vec<(String, Vec<f32>)> {
+                export_moments(&self.moments, params)
+            }
+
+            /// Restores the moments and step counters (all three entries of a parameter, or
+            /// none, which makes its next step the first).
+            fn import_state(&mut self, params: &[Param], state: &[(String, Vec<f32>)]) -> Result<(), String> {
+                import_moments(stringify!($name), &mut self.moments, params, state)
+            }
+        }
+    };
+}
+
+adam_family!(
 /// Adam: `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
 /// `p ← p − (lr/(1−β₁ᵗ)) · m / (√v/√(1−β₂ᵗ) + ε)`, with `t` counted per parameter.
 ///
 /// ε goes *after* bias-correcting √v (PyTorch's placement; `√(v̂ + ε)` misses the
 /// golden `optim.adam` by a factor of 1,654 of the tolerance).
-#[derive(Clone)]
-pub struct Adam {
-    config: AdamConfig,
-    moments: HashMap<TensorId, Moments>,
-}
+    Adam,
+    AdamConfig,
+    Decay::Coupled
+);
 
-impl Adam {
-    /// A fresh optimizer with zero moments.
-    pub fn new(config: AdamConfig) -> Adam {
-        Adam {
-            config,
-            moments: HashMap::new(),
-        }
-    }
-
-    /// The hyper-parameters in use (the learning rate as last set).
-    pub fn config(&self) -> &AdamConfig {
-        &self.config
-    }
-}
-
-/// Shows the hyper-parameters and how many parameters have state, not the buffers.
-impl std::fmt::Debug for Adam {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Adam")
-            .field("config", &self.config)
-            .field("params_with_state", &self.moments.len())
-            .finish()
-    }
-}
-
-impl Optimizer for Adam {
-    fn step(&mut self, params: &[Param], grads: &GradStore) {
-        let AdamConfig {
-            lr,
-            betas,
-            eps,
-            weight_decay,
-        } = self.config;
-        let hyper = Hyper {
-            lr,
-            betas,
-            eps,
-            decay: Decay::Coupled(weight_decay),
-        };
-        adam_step("Adam", &hyper, &mut self.moments, params, grads);
-    }
-
-    fn learning_rate(&self) -> f32 {
-        self.config.lr
-    }
-
-    fn set_learning_rate(&mut self, lr: f32) {
-        self.config.lr = lr;
-    }
-
-    /// `"<index>.m"`, `"<index>.v"` and `"<index>.step"` for each parameter that has
-    /// taken a step.
-    fn export_state(&self, params: &[Param]) -> Vec<(String, Vec<f32>)> {
-        export_moments(&self.moments, params)
-    }
-
-    /// Restores the moments and step counters (all three entries of a parameter, or
-    /// none, which makes its next step the first).
-    fn import_state(&mut self, params: &[Param], state: &[(String, Vec<f32>)]) -> Result<(), String> {
-        import_moments("Adam", &mut self.moments, params, state)
-    }
-}
-
+adam_family!(
 /// AdamW: `p ← p·(1 − lr·wd)` first, then the [`Adam`] update with no L2 term.
 ///
 /// The decay applies to every parameter it is given (biases and norm gains included,
 /// as the golden `gpt` run does); pass a separate parameter list to a second
 /// optimizer to exempt some.
-#[derive(Clone)]
-pub struct AdamW {
-    config: AdamWConfig,
-    moments: HashMap<TensorId, Moments>,
-}
-
-impl AdamW {
-    /// A fresh optimizer with zero moments.
-    pub fn new(config: AdamWConfig) -> AdamW {
-        AdamW {
-            config,
-            moments: HashMap::new(),
-        }
-    }
-
-    /// The hyper-parameters in use (the learning rate as last set).
-    pub fn config(&self) -> &AdamWConfig {
-        &self.config
-    }
-}
-
-/// Shows the hyper-parameters and how many parameters have state, not the buffers.
-impl std::fmt::Debug for AdamW {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AdamW")
-            .field("config", &self.config)
-            .field("params_with_state", &self.moments.len())
-            .finish()
-    }
-}
-
-impl Optimizer for AdamW {
-    fn step(&mut self, params: &[Param], grads: &GradStore) {
-        let AdamWConfig {
-            lr,
-            betas,
-            eps,
-            weight_decay,
-        } = self.config;
-        let hyper = Hyper {
-            lr,
-            betas,
-            eps,
-            decay: Decay::Decoupled(weight_decay),
-        };
-        adam_step("AdamW", &hyper, &mut self.moments, params, grads);
-    }
-
-    fn learning_rate(&self) -> f32 {
-        self.config.lr
-    }
-
-    fn set_learning_rate(&mut self, lr: f32) {
-        self.config.lr = lr;
-    }
-
-    /// `"<index>.m"`, `"<index>.v"` and `"<index>.step"` for each parameter that has
-    /// taken a step.
-    fn export_state(&self, params: &[Param]) -> Vec<(String, Vec<f32>)> {
-        export_moments(&self.moments, params)
-    }
-
-    /// Restores the moments and step counters (all three entries of a parameter, or
-    /// none, which makes its next step the first).
-    fn import_state(&mut self, params: &[Param], state: &[(String, Vec<f32>)]) -> Result<(), String> {
-        import_moments("AdamW", &mut self.moments, params, state)
-    }
-}
+    AdamW,
+    AdamWConfig,
+    Decay::Decoupled
+);
 
 /// Per-parameter Adam state: the step count `t` and the two moment averages.
 #[derive(Clone)]

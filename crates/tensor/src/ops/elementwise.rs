@@ -92,31 +92,20 @@ pub(crate) fn unary_forward(op: UnaryOp, src: &[f32]) -> Vec<f32> {
 
 /// `dx = dy · f'(x)` in one fused pass (`y` is the forward output, reused where cheaper).
 pub(crate) fn unary_backward(op: UnaryOp, x: &[f32], y: &[f32], dy: &[f32]) -> Vec<f32> {
-    let fused = |f: &(dyn Fn(f32, f32) -> f32 + Sync), inputs: &[f32]| zip_slices(inputs, dy, f);
+    // Each arm is its own monomorphised loop (no per-element dynamic dispatch).
     match op {
         UnaryOp::Neg => map_slice(dy, |g| -g),
-        UnaryOp::Exp => fused(&|y, g| y * g, y),
-        UnaryOp::Log => fused(&|x, g| g / x, x),
-        UnaryOp::Sqrt => fused(&|y, g| g * 0.5 / y, y),
-        UnaryOp::Abs => fused(
-            &|x, g| {
-                if x > 0.0 {
-                    g
-                } else if x < 0.0 {
-                    -g
-                } else {
-                    0.0
-                }
-            },
-            x,
-        ),
-        UnaryOp::Tanh => fused(&|y, g| g * (1.0 - y * y), y),
-        UnaryOp::Sigmoid => fused(&|y, g| g * y * (1.0 - y), y),
-        UnaryOp::Relu => fused(&|x, g| if x > 0.0 { g } else { 0.0 }, x),
-        UnaryOp::Gelu => fused(&|x, g| g * gelu_grad(x), x),
+        UnaryOp::Exp => zip_slices(y, dy, |y, g| y * g),
+        UnaryOp::Log => zip_slices(x, dy, |x, g| g / x),
+        UnaryOp::Sqrt => zip_slices(y, dy, |y, g| g * 0.5 / y),
+        UnaryOp::Abs => zip_slices(x, dy, |x, g| if x > 0.0 { g } else if x < 0.0 { -g } else { 0.0 }),
+        UnaryOp::Tanh => zip_slices(y, dy, |y, g| g * (1.0 - y * y)),
+        UnaryOp::Sigmoid => zip_slices(y, dy, |y, g| g * y * (1.0 - y)),
+        UnaryOp::Relu => zip_slices(x, dy, |x, g| if x > 0.0 { g } else { 0.0 }),
+        UnaryOp::Gelu => zip_slices(x, dy, |x, g| g * gelu_grad(x)),
         UnaryOp::Sign | UnaryOp::Step => vec![0.0; dy.len()],
-        UnaryOp::Pow(p) => fused(&|x, g| g * p * x.powf(p - 1.0), x),
-        UnaryOp::Clamp(lo, hi) => fused(&|x, g| if x >= lo && x <= hi { g } else { 0.0 }, x),
+        UnaryOp::Pow(p) => zip_slices(x, dy, |x, g| g * p * x.powf(p - 1.0)),
+        UnaryOp::Clamp(lo, hi) => zip_slices(x, dy, |x, g| if x >= lo && x <= hi { g } else { 0.0 }),
         UnaryOp::AddScalar(_) => dy.to_vec(),
         UnaryOp::MulScalar(c) => map_slice(dy, |g| g * c),
     }
