@@ -39,6 +39,7 @@
 pub mod checksum;
 pub mod download;
 pub mod embedded;
+pub mod embedded_text;
 pub mod error;
 pub mod idx;
 pub mod iris;
@@ -50,6 +51,7 @@ pub mod status;
 pub use checksum::{sha256_hex, sha256_uncompressed};
 pub use download::{fetch, fetch_from, Progress};
 pub use embedded::{mnist_subset, MNIST_SUBSET_TEST, MNIST_SUBSET_TRAIN};
+pub use embedded_text::{tang_poems_sample, tiny_shakespeare_head};
 pub use error::DataError;
 pub use idx::{encode_idx, is_gzip, parse_idx, read_idx, IdxArray};
 pub use iris::{iris, parse_iris_csv, Iris, IRIS_FEATURE_NAMES};
