@@ -19,7 +19,7 @@ use std::time::Instant;
 /// Options of `descent bench`.
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Workloads to run: matmul, lenet, lenet1989, mlp, gpt, gen (more arrive with their milestones).
+    /// Workloads to run: matmul, lenet, lenet1989, mlp, gpt, gen, lstm.
     #[arg(required = true)]
     workloads: Vec<String>,
 }
@@ -134,7 +134,8 @@ pub fn bench(args: BenchArgs, data_dir: Option<PathBuf>, threads: usize) -> Resu
                 descent_models::gpt_bench::bench_generation(true, threads),
                 descent_models::gpt_bench::bench_generation(false, threads),
             ],
-            other => bail!("unknown workload '{other}'; available: matmul, lenet, lenet1989, mlp, gpt, gen"),
+            "lstm" => vec![descent_models::charlm::bench_lstm_step(threads)],
+            other => bail!("unknown workload '{other}'; available: matmul, lenet, lenet1989, mlp, gpt, gen, lstm"),
         };
         for r in records {
             println!("{}", r.to_json_line());

@@ -91,7 +91,13 @@ impl Bpe {
         let alphabet = tokens
             .iter()
             .enumerate()
-            .filter_map(|(i, t)| (t.chars().count() == 1).then(|| (t.chars().next().unwrap(), i)))
+            .filter_map(|(i, t)| {
+                let mut chars = t.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => Some((c, i)),
+                    _ => None,
+                }
+            })
             .collect();
         let mut bpe = Bpe {
             tokens,

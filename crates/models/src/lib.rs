@@ -8,8 +8,11 @@
 //! Quick runs use data embedded in the binary where possible, so the tour works offline.
 #![warn(missing_docs)]
 
+pub mod adding;
 pub mod backprop;
+pub mod bleu;
 pub mod bpe;
+pub mod charlm;
 pub mod classifier;
 mod context;
 pub mod generate;
@@ -18,6 +21,7 @@ pub mod gpt_bench;
 pub mod gpt_poetry;
 pub mod lenet;
 pub mod lm;
+pub mod lstm;
 pub mod mcculloch_pitts;
 pub mod mnist_data;
 pub mod perceptron;
@@ -26,6 +30,9 @@ mod registry;
 pub mod sampling;
 pub mod text_files;
 pub mod tokenizer;
+pub mod transformer;
+pub mod translation;
+pub mod translation_data;
 pub mod xor;
 
 pub use context::{MilestoneError, Mode, RunConfig};

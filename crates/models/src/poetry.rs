@@ -85,7 +85,8 @@ fn clean_title(title: &str, known: &HashSet<char>) -> String {
 }
 
 /// Builds the corpus from the `max_chars` most frequent poem characters: poems using
-/// others are left out, titles and author names keep only known characters.
+/// others are left out, titles keep only known characters, author names are kept whole
+/// (their characters join the vocabulary).
 pub fn build_corpus(poems: &[Poem], max_chars: usize) -> PoetryCorpus {
     let mut counts: HashMap<char, usize> = HashMap::new();
     for p in poems {
@@ -98,13 +99,13 @@ pub fn build_corpus(poems: &[Poem], max_chars: usize) -> PoetryCorpus {
     let mut known: HashSet<char> = ranked.iter().take(max_chars).map(|&(c, _)| c).collect();
     known.extend("无题".chars());
     let kept: Vec<&Poem> = poems.iter().filter(|p| p.text.chars().all(|c| known.contains(&c))).collect();
-    let mut chars: Vec<char> = known.iter().copied().chain(TEMPLATE_CHARS.chars()).collect();
+    // Author names are the style part of the prompt: all their characters are kept.
+    let author_chars: Vec<char> = kept.iter().flat_map(|p| p.author.chars()).collect();
+    let mut chars: Vec<char> = known.iter().copied().chain(TEMPLATE_CHARS.chars()).chain(author_chars).collect();
+    chars.dedup();
     chars.sort_unstable();
     let tokenizer = CharTokenizer::from_chars(chars);
-    let prompt_of = |p: &Poem| {
-        let author: String = p.author.chars().filter(|c| known.contains(c)).collect();
-        prompt(&author, &clean_title(&p.title, &known))
-    };
+    let prompt_of = |p: &Poem| prompt(&p.author, &clean_title(&p.title, &known));
     let encode = |text: &str| -> Vec<usize> { text.chars().filter_map(|c| tokenizer.id(c)).collect() };
     let (mut train, mut held_out, mut held_out_poems, mut held_out_prompts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, p) in kept.iter().enumerate() {

@@ -1,6 +1,6 @@
 //! `GALLERY`: every milestone in historical order, as `descent list` prints it.
 
-use crate::{backprop, gpt_poetry, lenet, mcculloch_pitts, perceptron, xor, MilestoneError, RunConfig};
+use crate::{backprop, gpt_poetry, lenet, lstm, mcculloch_pitts, perceptron, translation, xor, MilestoneError, RunConfig};
 use descent_report::MilestoneReport;
 
 /// One entry of the gallery.
@@ -53,6 +53,20 @@ pub static GALLERY: &[Milestone] = &[
         title: "LeNet: convolutional networks",
         claim: "A convolutional network (LeNet) reaches 99% test accuracy on MNIST handwritten digits.",
         run: lenet::run,
+    },
+    Milestone {
+        id: "lstm",
+        year: 1997,
+        title: "LSTM: memory across long time lags",
+        claim: "On the adding problem (T = 100) an LSTM reaches test MSE < 0.01 while a tanh RNN of the same size and budget stays near the variance baseline 0.167.",
+        run: lstm::run,
+    },
+    Milestone {
+        id: "transformer",
+        year: 2017,
+        title: "Attention is all you need: translation",
+        claim: "An encoder-decoder Transformer translates English to Chinese with higher BLEU than an LSTM seq2seq of similar size and training budget.",
+        run: translation::run,
     },
     Milestone {
         id: "gpt",

@@ -56,7 +56,12 @@ impl FeedForward {
 
 impl Module for FeedForward {
     fn forward(&self, x: &Tensor) -> Tensor {
-        self.fc2.forward(&self.fc1.forward(x).gelu()) // (B, T, C)
+        let hidden = match &self.fc1.bias {
+            // One fused pass for bias + exact GELU over the widest activation.
+            Some(b) => x.matmul(&self.fc1.weight.value().t()).bias_gelu(&b.value()), // (B, T, 4C)
+            None => self.fc1.forward(x).gelu(),
+        };
+        self.fc2.forward(&hidden) // (B, T, C)
     }
 
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {

@@ -159,3 +159,25 @@ fn cached_attention_equals_one_full_causal_pass() {
     let stepped = Tensor::concat(&pieces, 1);
     assert_close(&stepped.to_vec(), &full.to_vec(), 1e-5, "cached attention");
 }
+
+#[test]
+fn fused_bias_gelu_matches_pytorch_gelu_and_the_composite() {
+    let g = Golden::load("ops.safetensors");
+    let x = g.tensor("gelu.x").to_variable();
+    let zero = Tensor::zeros(&[x.dim(1)]);
+    let y = x.bias_gelu(&zero);
+    g.assert_matches("gelu.out", &y.to_vec(), 1.0);
+    let grads = y.mul(&g.tensor("gelu.grad_out")).sum_all().backward();
+    g.assert_matches("gelu.grad_x", &grads.get(&x).unwrap().to_vec(), 1.0);
+    let mut rng = Rng::new(4);
+    let (big, b) = (
+        Tensor::randn(&[300, 128], &mut rng).to_variable(),
+        Tensor::randn(&[128], &mut rng).to_variable(),
+    );
+    let up = Tensor::randn(&[300, 128], &mut rng);
+    let (fused, slow) = (big.bias_gelu(&b), big.add(&b).gelu());
+    assert_close(&fused.to_vec(), &slow.to_vec(), 2e-6, "bias_gelu");
+    let (gf, gs) = (fused.mul(&up).sum_all().backward(), slow.mul(&up).sum_all().backward());
+    assert_close(&gf.get(&big).unwrap().to_vec(), &gs.get(&big).unwrap().to_vec(), 2e-5, "dx");
+    assert_close(&gf.get(&b).unwrap().to_vec(), &gs.get(&b).unwrap().to_vec(), 2e-5, "dbias");
+}

@@ -2,7 +2,7 @@
 //! gradient rule per [`Op`] variant, written with tensor ops under `no_grad`.
 
 use crate::op::{BinaryOp, Op};
-use crate::ops::{attention, conv, elementwise, loss, matmul, norm, recurrent, reduce, shape, softmax};
+use crate::ops::{attention, bias_gelu, conv, elementwise, loss, matmul, norm, recurrent, reduce, shape, softmax};
 use crate::{no_grad, GradStore, Tensor, TensorId};
 use std::collections::{HashMap, HashSet};
 
@@ -258,6 +258,11 @@ fn input_gradients(node: &Tensor, op: &Op, grad: &Tensor) -> Vec<(Tensor, Tensor
             push(bias, g.bias);
             push(h0, g.h0);
             push(c0, g.c0);
+        }
+        Op::BiasGelu { input, bias } => {
+            let (dx, db) = bias_gelu::bias_gelu_grads(input, bias, grad);
+            push(input, dx);
+            push(bias, db);
         }
     }
     out

@@ -272,6 +272,13 @@ pub enum Op {
         /// Cell states of every step (B, T, H), saved for backward.
         cells: Arc<Vec<f32>>,
     },
+    /// Fused `gelu(input + bias)` (exact erf GELU) over the last dim.
+    BiasGelu {
+        /// Input (.., n).
+        input: Tensor,
+        /// Bias (n).
+        bias: Tensor,
+    },
 }
 
 macro_rules! op_kinds {
@@ -293,6 +300,7 @@ op_kinds!(
     MulScalar, Add, Sub, Mul, Div, Maximum, Minimum, Sum, Max, Matmul, Reshape, Permute,
     BroadcastTo, Narrow, Contiguous, Concat, IndexSelect, Gather, Where, Softmax, LogSoftmax,
     Conv2d, MaxPool2d, AvgPool2d, LayerNorm, Attention, CrossEntropy, LstmSequence,
+    BiasGelu,
 );
 
 impl Op {
@@ -345,6 +353,7 @@ impl Op {
             Op::Attention { .. } => OpKind::Attention,
             Op::CrossEntropy { .. } => OpKind::CrossEntropy,
             Op::LstmSequence { .. } => OpKind::LstmSequence,
+            Op::BiasGelu { .. } => OpKind::BiasGelu,
         }
     }
 
@@ -368,6 +377,7 @@ impl Op {
             | Op::CrossEntropy { logits: a, .. } => vec![a],
             Op::LayerNorm { input, weight, bias, .. } => vec![input, weight, bias],
             Op::Attention { q, k, v, .. } => vec![q, k, v],
+            Op::BiasGelu { input, bias } => vec![input, bias],
             Op::LstmSequence {
                 x_proj,
                 w_hh,

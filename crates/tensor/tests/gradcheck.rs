@@ -133,6 +133,7 @@ fn table() -> Vec<Case> {
         case(CrossEntropy, vec![n(&[4, 6], &mut r)], |x| {
             x[0].softmax_cross_entropy(&[1, 0, 5, 2], Some(5))
         }),
+        case(BiasGelu, vec![n(&[3, 5], &mut r), n(&[5], &mut r)], |x| x[0].bias_gelu(&x[1])),
         case(
             LstmSequence,
             vec![

@@ -9,6 +9,7 @@
 //! weights are exactly 0 (as after PyTorch's −inf fill). The composite of primitives
 //! (matmul, `masked_fill(−inf)`, softmax, matmul) is the test oracle.
 
+use super::fast_math;
 use crate::layout::Layout;
 use crate::op::{AttentionMask, Op};
 use crate::{Storage, Tensor};
@@ -99,13 +100,9 @@ fn masked_softmax(p: &mut [f32], mask: &AttentionMask, dims: Dims, b: usize, sca
         if live.is_empty() {
             continue;
         }
-        let max = live.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s)) * scale;
-        let mut sum = 0.0f32;
-        for s in live.iter_mut() {
-            *s = (*s * scale - max).exp();
-            sum += *s;
-        }
-        let inv = 1.0 / sum;
+        let max = fast_math::max(live) * scale;
+        fast_math::exp_scaled_in_place(live, scale, max);
+        let inv = 1.0 / fast_math::sum(live);
         live.iter_mut().for_each(|s| *s *= inv);
     }
 }

@@ -7,16 +7,12 @@
 //! log-sum-exp per row, saved) and one backward: `(softmax − onehot)·g/count`.
 //! [`Tensor::cross_entropy`] (the composite) is its test oracle.
 
+use super::fast_math::{log_sum_exp_rows, scaled_exp};
 use crate::op::Op;
 use crate::Tensor;
 use descent_kernels::PARALLEL_THRESHOLD;
 use rayon::prelude::*;
 use std::sync::Arc;
-
-fn log_sum_exp(row: &[f32]) -> f32 {
-    let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
-    max + row.iter().map(|&x| (x - max).exp()).sum::<f32>().ln()
-}
 
 /// Rows per rayon task.
 fn chunk_rows(classes: usize) -> usize {
@@ -42,7 +38,7 @@ impl Tensor {
         let data = self.contiguous_data();
         let mut lse = vec![0.0f32; targets.len()];
         let chunk = chunk_rows(classes);
-        let work = |(l, rows): (&mut [f32], &[f32])| l.iter_mut().zip(rows.chunks(classes)).for_each(|(l, r)| *l = log_sum_exp(r));
+        let work = |(l, rows): (&mut [f32], &[f32])| log_sum_exp_rows(rows, classes, l);
         if data.len() >= PARALLEL_THRESHOLD {
             lse.par_chunks_mut(chunk).zip(data.par_chunks(chunk * classes)).for_each(work);
         } else {
@@ -82,7 +78,7 @@ pub(crate) fn cross_entropy_grad(logits: &Tensor, targets: &[usize], ignore_inde
                 continue;
             }
             let l = lse[row];
-            d.iter_mut().zip(s).for_each(|(d, &x)| *d = g * (x - l).exp());
+            scaled_exp(s, l, g, d);
             d[t] -= g;
         }
     };

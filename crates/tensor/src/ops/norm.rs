@@ -78,11 +78,14 @@ fn backward_block(x: &[f32], dy: &[f32], stats: &[f32], w: &[f32], n: usize, dx:
     }
 }
 
+/// One task's slices: dx (written), then x, dy and the row statistics.
+type BackwardChunk<'a> = (&'a mut [f32], (&'a [f32], (&'a [f32], &'a [f32])));
+
 /// Gradients (dx, dweight, dbias) of layer norm given the upstream gradient `dy`.
 pub(crate) fn layer_norm_backward(x: &[f32], dy: &[f32], stats: &[f32], w: &[f32], n: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let mut dx = vec![0.0f32; x.len()];
     let chunk = rows_per_task(n).max(8);
-    let partial = |(dxs, (xs, (gs, st))): (&mut [f32], (&[f32], (&[f32], &[f32])))| {
+    let partial = |(dxs, (xs, (gs, st))): BackwardChunk| {
         let (mut dw, mut db) = (vec![0.0f32; n], vec![0.0f32; n]);
         backward_block(xs, gs, st, w, n, dxs, &mut dw, &mut db);
         (dw, db)
