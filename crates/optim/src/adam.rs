@@ -2,8 +2,10 @@
 //! decay, as `torch.optim.AdamW`), sharing one update loop.
 
 use crate::state::{check_len, decode_step, encode_step, entry_name, parse_entry_name, set_once, unknown_slot};
+use crate::CHUNK;
 use crate::{dense_grad, Optimizer};
 use descent_tensor::{GradStore, Param, TensorId};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Hyper-parameters of [`Adam`]; `Default` is PyTorch's (lr 1e-3, β (0.9, 0.999),
@@ -304,16 +306,23 @@ fn adam_step(name: &str, hyper: &Hyper, moments: &mut HashMap<TensorId, Moments>
         let step_size = (lr as f64 / bias1) as f32;
         let bias2_sqrt = bias2_sqrt as f32;
         let Moments { m, v, .. } = state;
+        // Memory-bound: large parameters are updated in parallel chunks (elementwise,
+        // so the result does not depend on the split).
         param.update(|values| {
-            let state = m.iter_mut().zip(v.iter_mut());
-            for ((p, &g), (m, v)) in values.iter_mut().zip(grad.iter()).zip(state) {
-                let g = g + l2 * *p;
-                *p *= shrink;
-                *m = beta1 * *m + (1.0 - beta1) * g;
-                *v = beta2 * *v + (1.0 - beta2) * g * g;
-                // PyTorch's order: denom = √v/√(1−β₂ᵗ) + ε, p −= step_size·(m/denom).
-                *p -= step_size * (*m / (v.sqrt() / bias2_sqrt + eps));
-            }
+            let chunks = values
+                .par_chunks_mut(CHUNK)
+                .zip(grad.par_chunks(CHUNK))
+                .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)));
+            chunks.for_each(|((values, grad), (m, v))| {
+                for ((p, &g), (m, v)) in values.iter_mut().zip(grad).zip(m.iter_mut().zip(v.iter_mut())) {
+                    let g = g + l2 * *p;
+                    *p *= shrink;
+                    *m = beta1 * *m + (1.0 - beta1) * g;
+                    *v = beta2 * *v + (1.0 - beta2) * g * g;
+                    // PyTorch's order: denom = √v/√(1−β₂ᵗ) + ε, p −= step_size·(m/denom).
+                    *p -= step_size * (*m / (v.sqrt() / bias2_sqrt + eps));
+                }
+            })
         });
     }
 }

@@ -93,6 +93,10 @@ pub trait Optimizer {
     fn import_state(&mut self, params: &[Param], state: &[(String, Vec<f32>)]) -> Result<(), String>;
 }
 
+/// Elements per parallel task in the update loops: large enough that a task costs more
+/// than its hand-off, small enough that a big matrix splits across every thread.
+pub(crate) const CHUNK: usize = 1 << 15;
+
 /// The gradient of `param` as a dense slice, or `None` when the store has none.
 ///
 /// Panics, naming the optimizer and both shapes, when the element counts differ: a

@@ -2,8 +2,10 @@
 //! (L2) weight decay, as `torch.optim.SGD` with dampening 0.
 
 use crate::state::{check_len, entry_name, parse_entry_name, set_once, unknown_slot};
+use crate::CHUNK;
 use crate::{dense_grad, Optimizer};
 use descent_tensor::{GradStore, Param, TensorId};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Hyper-parameters of [`Sgd`]; `Default` gives plain SGD at lr 0.01.
@@ -95,22 +97,32 @@ impl Optimizer for Sgd {
             };
             if momentum == 0.0 {
                 param.update(|values| {
-                    for (p, &g) in values.iter_mut().zip(grad.iter()) {
-                        *p -= lr * (g + weight_decay * *p);
-                    }
+                    values.par_chunks_mut(CHUNK).zip(grad.par_chunks(CHUNK)).for_each(|(values, grad)| {
+                        for (p, &g) in values.iter_mut().zip(grad) {
+                            *p -= lr * (g + weight_decay * *p);
+                        }
+                    })
                 });
                 continue;
             }
             // A missing buffer means this is the parameter's first step: b₁ = g₁.
             let first = !self.buffers.contains_key(&id);
             let buffer = self.buffers.entry(id).or_insert_with(|| vec![0.0; grad.len()]);
+            // Memory-bound: large parameters are updated in parallel chunks (elementwise,
+            // so the result does not depend on the split).
             param.update(|values| {
-                for ((p, &g), b) in values.iter_mut().zip(grad.iter()).zip(buffer.iter_mut()) {
-                    let g = g + weight_decay * *p;
-                    *b = if first { g } else { momentum * *b + g };
-                    let direction = if nesterov { g + momentum * *b } else { *b };
-                    *p -= lr * direction;
-                }
+                let chunks = values
+                    .par_chunks_mut(CHUNK)
+                    .zip(grad.par_chunks(CHUNK))
+                    .zip(buffer.par_chunks_mut(CHUNK));
+                chunks.for_each(|((values, grad), buffer)| {
+                    for ((p, &g), b) in values.iter_mut().zip(grad).zip(buffer.iter_mut()) {
+                        let g = g + weight_decay * *p;
+                        *b = if first { g } else { momentum * *b + g };
+                        let direction = if nesterov { g + momentum * *b } else { *b };
+                        *p -= lr * direction;
+                    }
+                })
             });
         }
     }
