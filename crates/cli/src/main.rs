@@ -13,6 +13,9 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// descent — deep-learning history, re-created and measured.
 #[derive(Parser)]
 #[command(name = "descent", version, about, long_about = None)]
