@@ -13,6 +13,9 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+/// mimalloc keeps freed activation buffers for reuse; glibc's defaults hand large blocks
+/// back to the kernel, so every step page-faulted its activations in again (15–20% of a
+/// GPT step, W3).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -59,29 +62,7 @@ fn main() {
     }
 }
 
-/// Keeps freed activation buffers in the heap for reuse. glibc's defaults hand large
-/// blocks straight back to the kernel (mmap/munmap and heap trimming), so every training
-/// step page-faults its multi-megabyte activations in again: 15–20% of a GPT step (W3)
-/// went to the kernel before this. 32 MiB is the largest mmap threshold glibc accepts.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn keep_freed_memory() {
-    extern "C" {
-        fn mallopt(param: i32, value: i32) -> i32;
-    }
-    const M_TRIM_THRESHOLD: i32 = -1;
-    const M_MMAP_THRESHOLD: i32 = -3;
-    // SAFETY: mallopt only changes allocator tuning; called before any thread starts.
-    unsafe {
-        mallopt(M_MMAP_THRESHOLD, 32 << 20);
-        mallopt(M_TRIM_THRESHOLD, i32::MAX);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn keep_freed_memory() {}
-
 fn real_main(cli: Cli) -> Result<()> {
-    keep_freed_memory();
     let threads = cli
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
@@ -133,18 +114,35 @@ struct GenerateArgs {
 /// `descent generate`: dispatches on the checkpoint's metadata (character LSTM or GPT).
 fn generate(args: GenerateArgs) -> Result<()> {
     use descent_models::{charlm, generate as gpt};
-    let sampling = descent_models::sampling::SamplingConfig { temperature: args.temperature, top_k: args.top_k, top_p: args.top_p, seed: args.seed };
+    let sampling = descent_models::sampling::SamplingConfig {
+        temperature: args.temperature,
+        top_k: args.top_k,
+        top_p: args.top_p,
+        seed: args.seed,
+    };
     // The checkpoint error already names the file and the cause; no need for anyhow's chain.
-    let metadata = descent_nn::Checkpoint::load(&args.model).map_err(|e| anyhow::anyhow!("{e}"))?.metadata;
+    let metadata = descent_nn::Checkpoint::load(&args.model)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .metadata;
     let (text, dropped) = if charlm::is_char_lstm(&metadata) {
         let mut sampler = descent_models::sampling::Sampler::new(sampling);
         charlm::generate_text(&args.model, &args.prompt, args.tokens, &mut sampler, args.skip_unknown)?
     } else if metadata.get("milestone").map(String::as_str) == Some(gpt::GPT_MILESTONE) {
-        let options = gpt::GenerateOptions { max_new_tokens: args.tokens, sampling, skip_unknown: args.skip_unknown, use_cache: true };
+        let options = gpt::GenerateOptions {
+            max_new_tokens: args.tokens,
+            sampling,
+            skip_unknown: args.skip_unknown,
+            use_cache: true,
+        };
         gpt::generate_text(&gpt::load_gpt(&args.model)?, &args.prompt, options)?
     } else {
-        let what = metadata.get("milestone").map_or("an unlabelled checkpoint".to_string(), |m| format!("a '{m}' checkpoint"));
-        anyhow::bail!("{}: {what} cannot write text; use one saved by `descent run lstm` or `descent run gpt`", args.model.display());
+        let what = metadata
+            .get("milestone")
+            .map_or("an unlabelled checkpoint".to_string(), |m| format!("a '{m}' checkpoint"));
+        anyhow::bail!(
+            "{}: {what} cannot write text; use one saved by `descent run lstm` or `descent run gpt`",
+            args.model.display()
+        );
     };
     if !dropped.is_empty() {
         eprintln!("note: dropped prompt characters the model does not know: {dropped:?}");

@@ -12,7 +12,9 @@ const TANG_SAMPLE: &[u8] = include_bytes!("../fixtures/text/tang-poems-sample.ts
 fn gunzip(bytes: &[u8]) -> String {
     let mut text = String::new();
     // Compiled-in and covered by tests: a failure here is a build defect.
-    flate2::read::GzDecoder::new(bytes).read_to_string(&mut text).expect("embedded text fixture decompresses (tested)");
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut text)
+        .expect("embedded text fixture decompresses (tested)");
     text
 }
 

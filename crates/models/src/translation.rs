@@ -278,7 +278,10 @@ fn write_artifacts(
     let mut maps = String::from(
         "# Cross-attention maps (last decoder block, heads averaged): rows = output characters, columns = English BPE tokens\n\n",
     );
-    for (k, (example, pair)) in test.iter().filter(|(e, _)| e.source.len() >= 4).take(3).enumerate() {
+    // The three longest of the first 200 test sentences: enough tokens to show alignment.
+    let mut shown: Vec<&(Example, &Pair)> = test.iter().take(200).collect();
+    shown.sort_by_key(|(e, _)| std::cmp::Reverse(e.source.len()));
+    for (k, (example, pair)) in shown.into_iter().take(3).enumerate() {
         let output = transformer.translate(&example.source, 1, 40).remove(0);
         let mut rows = output.clone();
         rows.push(crate::translation_data::EOS);
@@ -310,6 +313,8 @@ fn write_artifacts(
     let meta = HashMap::from([
         ("milestone".to_string(), "transformer".to_string()),
         ("bpe".to_string(), source.bpe.to_json()),
+        ("target_chars".to_string(), target.chars.chars().iter().collect::<String>()),
+        ("config".to_string(), format!("{:?}", transformer.config)),
     ]);
     Checkpoint::from_params(&named_params(transformer), meta).save(&cfg.artifact_path("transformer.safetensors")?)?;
     report.artifact("transformer.safetensors");

@@ -128,6 +128,7 @@ impl Sequential {
     }
 
     /// Appends a layer named by its position.
+    #[allow(clippy::should_implement_trait)] // builder-style, as nn.Sequential; not `+`
     pub fn add(mut self, layer: impl Module + Send + Sync + 'static) -> Sequential {
         let name = self.layers.len().to_string();
         self.layers.push((name, Box::new(layer)));

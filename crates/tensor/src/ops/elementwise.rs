@@ -98,7 +98,15 @@ pub(crate) fn unary_backward(op: UnaryOp, x: &[f32], y: &[f32], dy: &[f32]) -> V
         UnaryOp::Exp => zip_slices(y, dy, |y, g| y * g),
         UnaryOp::Log => zip_slices(x, dy, |x, g| g / x),
         UnaryOp::Sqrt => zip_slices(y, dy, |y, g| g * 0.5 / y),
-        UnaryOp::Abs => zip_slices(x, dy, |x, g| if x > 0.0 { g } else if x < 0.0 { -g } else { 0.0 }),
+        UnaryOp::Abs => zip_slices(x, dy, |x, g| {
+            if x > 0.0 {
+                g
+            } else if x < 0.0 {
+                -g
+            } else {
+                0.0
+            }
+        }),
         UnaryOp::Tanh => zip_slices(y, dy, |y, g| g * (1.0 - y * y)),
         UnaryOp::Sigmoid => zip_slices(y, dy, |y, g| g * y * (1.0 - y)),
         UnaryOp::Relu => zip_slices(x, dy, |x, g| if x > 0.0 { g } else { 0.0 }),

@@ -5,6 +5,11 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a worker spins at the step barrier before yielding its core: about one
+/// step's work at W4's sizes (a 32×256×512 matmul takes ~35 µs).
+const SPIN_BEFORE_YIELD: Duration = Duration::from_micros(30);
 
 // ---- chunks and shared output buffers ------------------------------------------------------
 
@@ -127,11 +132,13 @@ pub(super) fn lockstep(rounds: usize, chunks: usize, job: impl Fn(usize, usize) 
             return;
         }
         let round = j / chunks;
-        let mut spins = 0u32;
+        let mut waited: Option<Instant> = None;
         while done.load(Ordering::Acquire) < round * chunks {
-            if spins < 64 {
-                std::hint::spin_loop();
-                spins += 1;
+            // Spin through the short waits of a quiet machine; once a wait outlasts a
+            // step's work the partner was probably descheduled, so give the core away.
+            let since = *waited.get_or_insert_with(Instant::now);
+            if since.elapsed() < SPIN_BEFORE_YIELD {
+                (0..32).for_each(|_| std::hint::spin_loop());
             } else {
                 std::thread::yield_now();
             }
