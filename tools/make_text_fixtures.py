@@ -1,14 +1,10 @@
 #!/usr/bin/env python3
 """Cut the small, real text excerpts that ship inside the descent binary.
 
-So that the sequence milestones' quick runs (and so `descent tour`) work on a fresh,
-offline machine, the binary embeds:
-
-- text/tinyshakespeare-head.txt.gz: the first 300,000 characters of tiny Shakespeare
-  (public-domain text; karpathy/char-rnn's data file, see ../shared/data/README.md);
-- text/tang-poems-sample.tsv.gz: every 12th poem of the 5/7-character jueju and lüshi
-  set (author<TAB>title<TAB>text; Tang poems are public domain, the compilation is MIT,
-  JackeyGao, chinese-poetry 2.0.1), plus every Li Bai poem of that set, in file order.
+So that the LSTM milestone's quick run (and so `descent tour`) works on a fresh, offline
+machine, the binary embeds text/tinyshakespeare-head.txt.gz: the first 300,000
+characters of tiny Shakespeare (public-domain text; karpathy/char-rnn's data file, see
+../shared/data/README.md).
 
 Python 3 standard library only; output is byte-identical on reruns (gzip mtime 0).
 
@@ -40,10 +36,6 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.src, "text", "tinyshakespeare.txt"), encoding="utf-8") as f:
         write_gz(os.path.join(args.out, "tinyshakespeare-head.txt.gz"), f.read()[:300_000])
-    with gzip.open(os.path.join(args.src, "poetry", "tang_jueju_lushi.tsv.gz"), "rt", encoding="utf-8") as f:
-        lines = f.read().splitlines()
-    kept = [l for i, l in enumerate(lines) if i % 12 == 0 or l.startswith("李白\t")]
-    write_gz(os.path.join(args.out, "tang-poems-sample.tsv.gz"), "\n".join(kept) + "\n")
 
 
 if __name__ == "__main__":

@@ -51,7 +51,7 @@ pub mod status;
 pub use checksum::{sha256_hex, sha256_uncompressed};
 pub use download::{fetch, fetch_from, Progress};
 pub use embedded::{mnist_subset, MNIST_SUBSET_TEST, MNIST_SUBSET_TRAIN};
-pub use embedded_text::{tang_poems_sample, tiny_shakespeare_head};
+pub use embedded_text::tiny_shakespeare_head;
 pub use error::DataError;
 pub use idx::{encode_idx, is_gzip, parse_idx, read_idx, IdxArray};
 pub use iris::{iris, parse_iris_csv, Iris, IRIS_FEATURE_NAMES};
