@@ -11,9 +11,7 @@ fn check(file: &str, variant: Variant, mut optimizer: Box<dyn Optimizer>, trajec
     let g = Golden::load(file);
     let model = LeNet::new(variant, &mut Rng::new(0));
     let named = named_params(&model);
-    for (name, p) in &named {
-        p.set_values(&g.raw(name).1);
-    }
+    g.load_params(&named);
     let params: Vec<Param> = named.iter().map(|(_, p)| p.clone()).collect();
     let input = g.tensor("input");
     let target = g.indices("target");

@@ -17,11 +17,7 @@ fn gpt_matches_pytorch_logits_loss_gradients_and_adamw_trajectory() {
     // ln_f's 2, head): every one is checked.
     assert_eq!(named.len(), 37, "the golden GPT has 37 parameter tensors");
     assert_eq!(g.names().iter().filter(|n| n.starts_with("grad.")).count(), 37);
-    for (name, p) in &named {
-        let (shape, values) = g.raw(name);
-        assert_eq!(&p.shape(), shape, "{name}: shape differs from the golden file");
-        p.set_values(values);
-    }
+    g.load_params(&named);
     let params: Vec<Param> = named.iter().map(|(_, p)| p.clone()).collect();
     let input = g.indices("input");
     let targets = g.indices("targets");
@@ -60,9 +56,7 @@ fn gpt_matches_pytorch_logits_loss_gradients_and_adamw_trajectory() {
 fn composite_cross_entropy_gives_the_same_golden_loss() {
     let g = Golden::load("gpt.safetensors");
     let model = Gpt::new(GptConfig::golden(), &mut Rng::new(0));
-    for (name, p) in &named_params(&model) {
-        p.set_values(&g.raw(name).1);
-    }
+    g.load_params(&named_params(&model));
     let logits = model.logits(&g.indices("input"), 2).reshape(&[32, 256]);
     g.assert_matches("loss", &[logits.cross_entropy(&g.indices("targets")).item()], 1.0);
 }

@@ -34,11 +34,7 @@ fn char_lstm_matches_pytorch() {
         ],
         "parameter names must be PyTorch's"
     );
-    for (name, p) in &named {
-        let (shape, values) = g.raw(name);
-        assert_eq!(&p.shape(), shape, "{name}");
-        p.set_values(values);
-    }
+    g.load_params(&named);
     let params: Vec<Param> = named.iter().map(|(_, p)| p.clone()).collect();
     let (input, targets) = (g.indices("input"), g.indices("targets"));
     let mut optimizer = Adam::new(AdamConfig {
@@ -75,9 +71,7 @@ fn char_lstm_loss_helper_agrees_with_the_golden_loss() {
         num_layers: 1,
     };
     let model = CharLstm::new(config, &mut Rng::new(0));
-    for (name, p) in named_params(&model) {
-        p.set_values(&g.raw(&name).1);
-    }
+    g.load_params(&named_params(&model));
     let (loss, state) = model.loss(&g.indices("input"), &g.indices("targets"), 2, None);
     g.assert_matches("loss", &[loss.item()], 1.0);
     assert_eq!(state.h[0].shape(), &[2, 32]);

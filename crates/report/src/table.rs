@@ -104,7 +104,8 @@ fn totals_line(entries: &[TourEntry]) -> String {
         .filter(|e| !matches!(e.status, TourStatus::Skipped { .. }))
         .map(|e| e.report.seconds)
         .filter(|s| s.is_finite())
-        .sum();
+        // fold from +0.0: `sum` of nothing is -0.0, which printed as "-0.00s".
+        .fold(0.0, |total, s| total + s);
     format!(
         "{} passed, {} failed, {} skipped in {}",
         count("PASS"),

@@ -1,7 +1,7 @@
 //! Reader for the PyTorch golden files (`../shared/golden/*.safetensors`) and the
 //! tolerance their README recommends.
 
-use descent_tensor::Tensor;
+use descent_tensor::{Param, Tensor};
 use safetensors::SafeTensors;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -64,6 +64,16 @@ impl Golden {
     /// An integer tensor stored with a `_f32` copy, as indices.
     pub fn indices(&self, name: &str) -> Vec<usize> {
         self.raw(&format!("{name}_f32")).1.iter().map(|&x| x as usize).collect()
+    }
+
+    /// Sets every parameter to the stored tensor of the same name (the reference's
+    /// initial weights), checking shapes.
+    pub fn load_params(&self, named: &[(String, Param)]) {
+        for (name, p) in named {
+            let (shape, values) = self.raw(name);
+            assert_eq!(&p.shape(), shape, "{}:{name}: shape differs from the model's", self.file);
+            p.set_values(values);
+        }
     }
 
     /// Every stored name (sorted).
