@@ -8,7 +8,7 @@ use descent_models::classifier::{evaluate, train_epoch, ClassificationData, Epoc
 use descent_models::lenet::{LeNet, Variant};
 use descent_models::mnist_data::load_mnist;
 use descent_models::RunConfig;
-use descent_nn::{params, Activation, Linear, Module, Sequential};
+use descent_nn::{params, Activation, Forward, Linear, Sequential};
 use descent_optim::{Optimizer, Sgd, SgdConfig};
 use descent_report::BenchRecord;
 use descent_tensor::Rng;
@@ -57,7 +57,13 @@ fn bench_matmul(threads: usize) -> Vec<BenchRecord> {
 }
 
 /// Trains `model` for `epochs` epochs of W1/W1s/W2; returns (mean epoch seconds, test accuracy).
-fn timed_training(model: &dyn Module, optimizer: &mut dyn Optimizer, data: &ClassificationData, batch: usize, epochs: usize) -> (f64, f32) {
+fn timed_training(
+    model: &dyn Forward,
+    optimizer: &mut dyn Optimizer,
+    data: &ClassificationData,
+    batch: usize,
+    epochs: usize,
+) -> (f64, f32) {
     let params = params(model);
     let mut seconds = 0.0;
     for epoch in 0..epochs {

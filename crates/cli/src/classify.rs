@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use descent_data::normalize_mnist;
 use descent_models::lenet::{LeNet, Variant};
-use descent_nn::{named_params, Checkpoint, Module};
+use descent_nn::{named_params, Checkpoint, Forward};
 use descent_tensor::{no_grad, Rng, Tensor};
 use image::imageops::FilterType;
 use image::GrayImage;

@@ -9,7 +9,7 @@
 //!
 //! Also here: ‖∂loss/∂h_t‖ for every step t, the vanishing gradient made visible.
 
-use descent_nn::{join_name, loss::mse_loss, named_params, CellKind, Linear, Module, Recurrent};
+use descent_nn::{join_name, loss::mse_loss, named_params, CellKind, Forward, Linear, Module, Recurrent};
 use descent_optim::{clip_grad_norm, Adam, AdamConfig, Optimizer};
 use descent_tensor::{no_grad, GradStore, Param, Rng, Tensor};
 use indicatif::ProgressBar;
@@ -76,11 +76,13 @@ impl AddingModel {
     }
 }
 
-impl Module for AddingModel {
+impl Forward for AddingModel {
     fn forward(&self, x: &Tensor) -> Tensor {
         self.predict(x)
     }
+}
 
+impl Module for AddingModel {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         self.rnn.visit(&join_name(prefix, "rnn"), f);
         self.head.visit(&join_name(prefix, "head"), f);

@@ -11,7 +11,7 @@
 use crate::mcculloch_pitts::print_if;
 use crate::xor::xor_data;
 use crate::{MilestoneError, RunConfig};
-use descent_nn::{loss::mse_loss, named_params, Activation, Linear, Module, Sequential};
+use descent_nn::{loss::mse_loss, named_params, Activation, Forward, Linear, Sequential};
 use descent_report::{line_chart_svg, LineChart, MilestoneReport, Series};
 use descent_tensor::{no_grad, Rng, Tensor};
 

@@ -16,7 +16,7 @@ use crate::gpt_bench::byte_corpus;
 use crate::sampling::Sampler;
 use crate::tokenizer::Tokenizer;
 use crate::MilestoneError;
-use descent_nn::{join_name, named_params, param_count, params, Checkpoint, Embedding, Linear, Module, Recurrent, RecurrentState};
+use descent_nn::{join_name, named_params, param_count, params, Checkpoint, Embedding, Forward, Linear, Module, Recurrent, RecurrentState};
 use descent_optim::{clip_grad_norm, Adam, AdamConfig, LrSchedule, Optimizer};
 use descent_report::BenchRecord;
 use descent_tensor::{no_grad, Param, Rng, Tensor};
@@ -123,13 +123,15 @@ impl CharLstm {
     }
 }
 
-impl Module for CharLstm {
+impl Forward for CharLstm {
     /// Ids (B, T) given as whole-number floats → logits (B, T, V).
     fn forward(&self, ids: &Tensor) -> Tensor {
         let flat: Vec<usize> = ids.to_vec().iter().map(|&v| v as usize).collect();
         self.forward_ids(&flat, ids.dim(0), None).0
     }
+}
 
+impl Module for CharLstm {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         self.emb.visit(&join_name(prefix, "emb"), f);
         self.lstm.visit(&join_name(prefix, "lstm"), f);

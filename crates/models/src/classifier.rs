@@ -2,7 +2,7 @@
 //! benchmarks: seeded shuffled batches, one optimizer step per batch, evaluation.
 
 use descent_data::BatchLoader;
-use descent_nn::Module;
+use descent_nn::Forward;
 use descent_optim::{LrSchedule, Optimizer};
 use descent_tensor::{no_grad, Param, Tensor};
 use indicatif::ProgressBar;
@@ -45,7 +45,7 @@ pub struct EpochPlan<'a> {
 /// (same seed and epoch, same order, so a resumed run sees the batches it would have)
 /// and, with a schedule, the global step the learning rate is read at.
 pub fn train_epoch(
-    model: &dyn Module,
+    model: &dyn Forward,
     params: &[Param],
     optimizer: &mut dyn Optimizer,
     data: &ClassificationData,
@@ -76,7 +76,7 @@ pub fn train_epoch(
 }
 
 /// Accuracy, mean loss and every prediction on a split (no graph recorded).
-pub fn evaluate(model: &dyn Module, split: &Split, feature_shape: &[usize], batch_size: usize) -> (f32, f32, Vec<usize>) {
+pub fn evaluate(model: &dyn Forward, split: &Split, feature_shape: &[usize], batch_size: usize) -> (f32, f32, Vec<usize>) {
     model.set_training(false);
     let width: usize = feature_shape.iter().product();
     let n = split.labels.len();

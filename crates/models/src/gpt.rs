@@ -9,7 +9,7 @@
 //! test (`tests/gpt_golden.rs`) checks logits, loss, all 37 gradients and a 10-step AdamW
 //! trajectory against PyTorch. Generation with a KV cache lives in `sampling.rs`.
 
-use descent_nn::{join_name, layer_norm, DecoderOnlyBlock, Embedding, KvCache, LayerNorm, Linear, Module};
+use descent_nn::{join_name, layer_norm, DecoderOnlyBlock, Embedding, Forward, KvCache, LayerNorm, Linear, Module};
 use descent_tensor::{Param, Rng, Tensor};
 use std::collections::HashMap;
 
@@ -196,14 +196,16 @@ impl Gpt {
     }
 }
 
-impl Module for Gpt {
+impl Forward for Gpt {
     /// Logits (B, T, vocab) of token ids given as whole numbers in a (B, T) tensor.
     fn forward(&self, ids: &Tensor) -> Tensor {
         assert_eq!(ids.rank(), 2, "Gpt: ids must be (B, T), got {:?}", ids.shape());
         let ids_usize: Vec<usize> = ids.to_vec().iter().map(|&x| x as usize).collect();
         self.logits(&ids_usize, ids.dim(0))
     }
+}
 
+impl Module for Gpt {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         self.tok_emb.visit(&join_name(prefix, "tok_emb"), f);
         self.pos_emb.visit(&join_name(prefix, "pos_emb"), f);

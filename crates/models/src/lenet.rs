@@ -13,7 +13,7 @@ use crate::classifier::{confusion, evaluate, train_epoch, ClassificationData, Ep
 use crate::mcculloch_pitts::print_if;
 use crate::mnist_data::load_mnist;
 use crate::{MilestoneError, RunConfig};
-use descent_nn::{join_name, named_params, Checkpoint, Conv2d, Linear, Module};
+use descent_nn::{join_name, named_params, Checkpoint, Conv2d, Forward, Linear, Module};
 use descent_optim::{Adam, AdamConfig, LrSchedule, Optimizer, Sgd, SgdConfig};
 use descent_report::{
     confusion_matrix_svg, line_chart_svg, write_image_grid_png, GridOptions, LineChart, MilestoneReport, Normalize, Series,
@@ -119,7 +119,7 @@ impl LeNet {
     }
 }
 
-impl Module for LeNet {
+impl Forward for LeNet {
     fn forward(&self, x: &Tensor) -> Tensor {
         let x = self.pool(&self.act(&self.conv1.forward(x))); // (B, 6, 12, 12)
         let x = self.pool(&self.act(&self.conv2.forward(&x))); // (B, 16, 4, 4)
@@ -128,7 +128,9 @@ impl Module for LeNet {
         let x = self.act(&self.fc2.forward(&x)); // (B, 84)
         self.fc3.forward(&x) // (B, 10)
     }
+}
 
+impl Module for LeNet {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         self.conv1.visit(&join_name(prefix, "conv1"), f);
         self.conv2.visit(&join_name(prefix, "conv2"), f);

@@ -8,7 +8,7 @@
 use crate::translation_data::{Batch, BOS, EOS, PAD};
 use descent_nn::attention::linear_normal;
 use descent_nn::{
-    join_name, layer_norm, sinusoidal_positions, DecoderBlock, Embedding, EncoderBlock, LayerNorm, Linear, Module, Recurrent,
+    join_name, layer_norm, sinusoidal_positions, DecoderBlock, Embedding, EncoderBlock, Forward, LayerNorm, Linear, Module, Recurrent,
 };
 use descent_tensor::{no_grad, AttentionMask, Param, Rng, Tensor};
 
@@ -186,11 +186,6 @@ impl TranslationTransformer {
 }
 
 impl Module for TranslationTransformer {
-    /// Not used: a translator needs source and target (see [`Translator`]).
-    fn forward(&self, x: &Tensor) -> Tensor {
-        x.clone()
-    }
-
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         self.source_embedding.visit(&join_name(prefix, "source_embedding"), f);
         self.target_embedding.visit(&join_name(prefix, "target_embedding"), f);
@@ -276,11 +271,6 @@ impl LstmSeq2Seq {
 }
 
 impl Module for LstmSeq2Seq {
-    /// Not used: a translator needs source and target (see [`Translator`]).
-    fn forward(&self, x: &Tensor) -> Tensor {
-        x.clone()
-    }
-
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         self.source_embedding.visit(&join_name(prefix, "source_embedding"), f);
         self.target_embedding.visit(&join_name(prefix, "target_embedding"), f);

@@ -2,7 +2,7 @@
 //! weights and batch → same logits, loss, every gradient, and 10-step loss trajectory.
 
 use descent_models::lenet::{LeNet, Variant};
-use descent_nn::{named_params, Module};
+use descent_nn::{named_params, Forward};
 use descent_optim::{Adam, AdamConfig, Optimizer, Sgd, SgdConfig};
 use descent_tensor::{Param, Rng};
 use descent_testkit::Golden;

@@ -1,6 +1,6 @@
 //! Parameter-free layers: activations, flatten, pooling, dropout.
 
-use crate::{join_name, Module};
+use crate::{join_name, Forward, Module};
 use descent_tensor::{Param, Rng, Tensor};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -22,7 +22,7 @@ pub enum Activation {
     Softmax,
 }
 
-impl Module for Activation {
+impl Forward for Activation {
     fn forward(&self, x: &Tensor) -> Tensor {
         match self {
             Activation::Relu => x.relu(),
@@ -33,18 +33,22 @@ impl Module for Activation {
             Activation::Softmax => x.softmax(x.rank() - 1),
         }
     }
+}
 
+impl Module for Activation {
     fn visit(&self, _prefix: &str, _f: &mut dyn FnMut(&str, &Param)) {}
 }
 
 /// Folds every dim after the batch dim into one (channel-major for NCHW, as PyTorch).
 pub struct Flatten;
 
-impl Module for Flatten {
+impl Forward for Flatten {
     fn forward(&self, x: &Tensor) -> Tensor {
         x.flatten_from(1)
     }
+}
 
+impl Module for Flatten {
     fn visit(&self, _prefix: &str, _f: &mut dyn FnMut(&str, &Param)) {}
 }
 
@@ -63,14 +67,16 @@ pub enum Pool2d {
     },
 }
 
-impl Module for Pool2d {
+impl Forward for Pool2d {
     fn forward(&self, x: &Tensor) -> Tensor {
         match *self {
             Pool2d::Max { kernel } => x.max_pool2d(kernel, kernel),
             Pool2d::Avg { kernel } => x.avg_pool2d(kernel, kernel),
         }
     }
+}
 
+impl Module for Pool2d {
     fn visit(&self, _prefix: &str, _f: &mut dyn FnMut(&str, &Param)) {}
 }
 
@@ -94,7 +100,7 @@ impl Dropout {
     }
 }
 
-impl Module for Dropout {
+impl Forward for Dropout {
     fn forward(&self, x: &Tensor) -> Tensor {
         if !self.training.load(Ordering::Relaxed) || self.p == 0.0 {
             return x.clone();
@@ -106,7 +112,9 @@ impl Module for Dropout {
             .collect();
         x.mul(&Tensor::from_vec(mask, x.shape()))
     }
+}
 
+impl Module for Dropout {
     fn visit(&self, _prefix: &str, _f: &mut dyn FnMut(&str, &Param)) {}
 
     fn set_training(&self, training: bool) {
@@ -118,7 +126,7 @@ impl Module for Dropout {
 /// names given.
 #[derive(Default)]
 pub struct Sequential {
-    layers: Vec<(String, Box<dyn Module + Send + Sync>)>,
+    layers: Vec<(String, Box<dyn Forward + Send + Sync>)>,
 }
 
 impl Sequential {
@@ -129,14 +137,14 @@ impl Sequential {
 
     /// Appends a layer named by its position.
     #[allow(clippy::should_implement_trait)] // builder-style, as nn.Sequential; not `+`
-    pub fn add(mut self, layer: impl Module + Send + Sync + 'static) -> Sequential {
+    pub fn add(mut self, layer: impl Forward + Send + Sync + 'static) -> Sequential {
         let name = self.layers.len().to_string();
         self.layers.push((name, Box::new(layer)));
         self
     }
 
     /// Appends a layer under an explicit name (e.g. `"conv1"`).
-    pub fn add_named(mut self, name: &str, layer: impl Module + Send + Sync + 'static) -> Sequential {
+    pub fn add_named(mut self, name: &str, layer: impl Forward + Send + Sync + 'static) -> Sequential {
         self.layers.push((name.to_string(), Box::new(layer)));
         self
     }
@@ -163,11 +171,13 @@ impl Sequential {
     }
 }
 
-impl Module for Sequential {
+impl Forward for Sequential {
     fn forward(&self, x: &Tensor) -> Tensor {
         self.layers.iter().fold(x.clone(), |h, (_, layer)| layer.forward(&h))
     }
+}
 
+impl Module for Sequential {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         for (name, layer) in &self.layers {
             layer.visit(&join_name(prefix, name), f);

@@ -10,7 +10,7 @@
 //! the model's context length, so each new token costs one query against the cache
 //! instead of a pass over the whole prefix.
 
-use crate::{join_name, Linear, Module};
+use crate::{join_name, Forward, Linear, Module};
 use descent_tensor::{AttentionMask, Param, Rng, Tensor};
 
 /// A Linear layer with weights N(0, std²) and zero bias (GPT-2's initialisation).
@@ -206,7 +206,7 @@ impl MultiHeadAttention {
     }
 }
 
-impl Module for MultiHeadAttention {
+impl Forward for MultiHeadAttention {
     /// Causal self-attention of (B, T, C).
     fn forward(&self, x: &Tensor) -> Tensor {
         self.forward_attend(
@@ -218,7 +218,9 @@ impl Module for MultiHeadAttention {
             },
         )
     }
+}
 
+impl Module for MultiHeadAttention {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         self.visit_flat(prefix, f);
     }

@@ -1,6 +1,6 @@
 //! Layers with parameters beyond Linear: 2-D convolution, embedding, layer norm.
 
-use crate::{init, join_name, Module};
+use crate::{init, join_name, Forward, Module};
 use descent_tensor::{Param, Rng, Tensor};
 
 /// 2-D convolution, weight (out, in, k, k), NCHW (PyTorch layout and default init).
@@ -30,12 +30,14 @@ impl Conv2d {
     }
 }
 
-impl Module for Conv2d {
+impl Forward for Conv2d {
     fn forward(&self, x: &Tensor) -> Tensor {
         let bias = self.bias.as_ref().map(|b| b.value());
         x.conv2d(&self.weight.value(), bias.as_ref(), self.stride, self.padding)
     }
+}
 
+impl Module for Conv2d {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         f(&join_name(prefix, "weight"), &self.weight);
         if let Some(b) = &self.bias {
@@ -71,13 +73,15 @@ impl Embedding {
     }
 }
 
-impl Module for Embedding {
+impl Forward for Embedding {
     /// Ids given as an f32 tensor of whole numbers.
     fn forward(&self, ids: &Tensor) -> Tensor {
         let ids_usize: Vec<usize> = ids.to_vec().iter().map(|&x| x as usize).collect();
         self.lookup(&ids_usize, ids.shape())
     }
+}
 
+impl Module for Embedding {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         f(&join_name(prefix, "weight"), &self.weight);
     }
@@ -105,7 +109,7 @@ impl LayerNorm {
     }
 }
 
-impl Module for LayerNorm {
+impl Forward for LayerNorm {
     fn forward(&self, x: &Tensor) -> Tensor {
         let last = x.rank() - 1;
         let centered = x.sub(&x.mean(last, true));
@@ -115,7 +119,9 @@ impl Module for LayerNorm {
             .mul(&self.weight.value())
             .add(&self.bias.value())
     }
+}
 
+impl Module for LayerNorm {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         f(&join_name(prefix, "weight"), &self.weight);
         f(&join_name(prefix, "bias"), &self.bias);

@@ -25,6 +25,6 @@ pub use checkpoint::{write_atomic, Checkpoint};
 pub use error::CheckpointError;
 pub use layers::{Conv2d, Embedding, LayerNorm};
 pub use linear::Linear;
-pub use module::{join_name, named_params, param_count, params, Module};
+pub use module::{join_name, named_buffers, named_params, named_state, param_count, params, Forward, Module};
 pub use rnn::{CellKind, Recurrent, RecurrentLayer, RecurrentState};
 pub use transformer::{layer_norm, sinusoidal_positions, DecoderBlock, DecoderOnlyBlock, EncoderBlock, FeedForward};

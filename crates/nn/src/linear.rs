@@ -1,6 +1,6 @@
 //! Fully connected layer, PyTorch layout: `y = x · Wᵀ + b`, W of shape (out, in).
 
-use crate::{init, join_name, Module};
+use crate::{init, join_name, Forward, Module};
 use descent_tensor::{Param, Rng, Tensor};
 
 /// An affine map on the last dimension.
@@ -38,7 +38,7 @@ impl Linear {
     }
 }
 
-impl Module for Linear {
+impl Forward for Linear {
     fn forward(&self, x: &Tensor) -> Tensor {
         let y = x.matmul(&self.weight.value().t()); // (.., out)
         match &self.bias {
@@ -46,7 +46,9 @@ impl Module for Linear {
             None => y,
         }
     }
+}
 
+impl Module for Linear {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         f(&join_name(prefix, "weight"), &self.weight);
         if let Some(b) = &self.bias {

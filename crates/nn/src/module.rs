@@ -1,21 +1,33 @@
-//! The `Module` trait: a forward function plus a visit over named parameters.
+//! The `Module` trait (a visit over named parameters and buffers) and the `Forward`
+//! trait (one tensor in, one out).
 //!
-//! One traversal serves everything that needs "all the parameters": optimizers,
-//! checkpoints, parameter counts, gradient clipping (burn's design).
+//! Traversal is separate from the forward pass (burn's design): one traversal serves
+//! everything that needs "all the parameters" (optimizers, checkpoints, parameter
+//! counts, gradient clipping), while models whose forward takes several inputs (a
+//! translator's source and target, a decoder block's memory) implement `Module` alone.
 
 use descent_tensor::{Param, Tensor};
 
-/// A layer or model: maps a tensor to a tensor and exposes its parameters by name.
+/// A layer or model that owns named parameters (and possibly buffers).
 pub trait Module {
-    /// Applies the layer.
-    fn forward(&self, x: &Tensor) -> Tensor;
-
-    /// Calls `f(name, param)` for every parameter, names dotted like PyTorch's
+    /// Calls `f(name, param)` for every trainable parameter, names dotted like PyTorch's
     /// `state_dict` keys (`"0.weight"`, `"fc1.bias"`) under `prefix`.
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param));
 
-    /// Switches training behaviour (dropout) on or off; containers pass it down.
+    /// Calls `f(name, buffer)` for every non-trainable tensor that a checkpoint must keep
+    /// (batch norm's running statistics). Optimizers never see buffers.
+    fn visit_buffers(&self, _prefix: &str, _f: &mut dyn FnMut(&str, &Param)) {}
+
+    /// Switches training behaviour (dropout, batch statistics) on or off; containers
+    /// pass it down.
     fn set_training(&self, _training: bool) {}
+}
+
+/// A module applied to one tensor: what [`crate::Sequential`] chains and what the
+/// classification loops train.
+pub trait Forward: Module {
+    /// Applies the layer.
+    fn forward(&self, x: &Tensor) -> Tensor;
 }
 
 /// `prefix.name`, or `name` at the top level.
@@ -31,6 +43,20 @@ pub fn join_name(prefix: &str, name: &str) -> String {
 pub fn named_params(module: &dyn Module) -> Vec<(String, Param)> {
     let mut out = Vec::new();
     module.visit("", &mut |name, p| out.push((name.to_string(), p.clone())));
+    out
+}
+
+/// Every buffer with its full name, in visit order.
+pub fn named_buffers(module: &dyn Module) -> Vec<(String, Param)> {
+    let mut out = Vec::new();
+    module.visit_buffers("", &mut |name, p| out.push((name.to_string(), p.clone())));
+    out
+}
+
+/// Parameters and then buffers, with names: everything a checkpoint saves.
+pub fn named_state(module: &dyn Module) -> Vec<(String, Param)> {
+    let mut out = named_params(module);
+    out.extend(named_buffers(module));
     out
 }
 

@@ -19,7 +19,7 @@
 //! Truncated backpropagation through time: pass the previous chunk's final state,
 //! detached ([`RecurrentState::detach`]), as the next chunk's initial state.
 
-use crate::{init, join_name, Module};
+use crate::{init, join_name, Forward, Module};
 use descent_tensor::{Param, Rng, Tensor};
 
 /// Which recurrent cell a [`Recurrent`] layer uses.
@@ -264,12 +264,14 @@ impl Recurrent {
     }
 }
 
-impl Module for Recurrent {
+impl Forward for Recurrent {
     /// Every top-layer hidden state (B, T, H), from the zero state.
     fn forward(&self, x: &Tensor) -> Tensor {
         self.forward_seq(x, None).0
     }
+}
 
+impl Module for Recurrent {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         for (l, layer) in self.layers.iter().enumerate() {
             f(&join_name(prefix, &format!("weight_ih_l{l}")), &layer.weight_ih);

@@ -10,7 +10,7 @@
 //!   `Embedding` over positions, GPT's choice).
 
 use crate::attention::{linear_normal, KvCache, MultiHeadAttention};
-use crate::{join_name, LayerNorm, Linear, Module};
+use crate::{join_name, Forward, LayerNorm, Linear, Module};
 use descent_tensor::{AttentionMask, Param, Rng, Tensor};
 
 /// The fused layer norm of `ln`'s parameters applied to `x` (same result as
@@ -54,7 +54,7 @@ impl FeedForward {
     }
 }
 
-impl Module for FeedForward {
+impl Forward for FeedForward {
     fn forward(&self, x: &Tensor) -> Tensor {
         let hidden = match &self.fc1.bias {
             // One fused pass for bias + exact GELU over the widest activation.
@@ -63,7 +63,9 @@ impl Module for FeedForward {
         };
         self.fc2.forward(&hidden) // (B, T, C)
     }
+}
 
+impl Module for FeedForward {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         self.fc1.visit(&join_name(prefix, "0"), f);
         self.fc2.visit(&join_name(prefix, "2"), f);
@@ -102,7 +104,7 @@ impl DecoderOnlyBlock {
     }
 }
 
-impl Module for DecoderOnlyBlock {
+impl Forward for DecoderOnlyBlock {
     fn forward(&self, x: &Tensor) -> Tensor {
         let h = layer_norm(&self.ln1, x);
         let x = x.add(&self.attn.forward_attend(
@@ -115,7 +117,9 @@ impl Module for DecoderOnlyBlock {
         )); // (B, T, C)
         x.add(&self.mlp.forward(&layer_norm(&self.ln2, &x))) // (B, T, C)
     }
+}
 
+impl Module for DecoderOnlyBlock {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         self.ln1.visit(&join_name(prefix, "ln1"), f);
         self.attn.visit_flat(prefix, f);
@@ -154,9 +158,11 @@ impl EncoderBlock {
         let x = x.add(&self.attn.forward_attend(&h, &h, mask)); // (B, S, C)
         x.add(&self.mlp.forward(&layer_norm(&self.ln2, &x))) // (B, S, C)
     }
+}
 
+impl Module for EncoderBlock {
     /// Names: `ln1`, `attn.{q,k,v,proj}`, `ln2`, `mlp.{0,2}`.
-    pub fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
+    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         self.ln1.visit(&join_name(prefix, "ln1"), f);
         self.attn.visit_flat(&join_name(prefix, "attn"), f);
         self.ln2.visit(&join_name(prefix, "ln2"), f);
@@ -212,9 +218,11 @@ impl DecoderBlock {
         let x = x.add(&self.cross_attn.forward_attend(&layer_norm(&self.ln2, &x), memory, source_mask)); // (B, T, C)
         x.add(&self.mlp.forward(&layer_norm(&self.ln3, &x))) // (B, T, C)
     }
+}
 
+impl Module for DecoderBlock {
     /// Names: `ln1`, `self_attn.*`, `ln2`, `cross_attn.*`, `ln3`, `mlp.*`.
-    pub fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
+    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         self.ln1.visit(&join_name(prefix, "ln1"), f);
         self.self_attn.visit_flat(&join_name(prefix, "self_attn"), f);
         self.ln2.visit(&join_name(prefix, "ln2"), f);

@@ -2,7 +2,7 @@
 //! ops (the oracles) and PyTorch's `ops.safetensors`; KV-cached attention against a
 //! full pass.
 
-use descent_nn::{layer_norm, KvCache, LayerNorm, Module, MultiHeadAttention};
+use descent_nn::{layer_norm, Forward, KvCache, LayerNorm, MultiHeadAttention};
 use descent_tensor::{AttentionMask, Rng, Tensor};
 use descent_testkit::Golden;
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! Checkpoint round trips and the errors a user sees for bad files.
 
-use descent_nn::{named_params, Checkpoint, CheckpointError, Linear, Module, Sequential};
+use descent_nn::{named_params, Checkpoint, CheckpointError, Forward, Linear, Module, Sequential};
 use descent_tensor::Rng;
 use std::collections::HashMap;
 

@@ -3,7 +3,7 @@
 //! a scalar transcription of PyTorch's equations, gradchecks of all three cells,
 //! truncated BPTT, PyTorch names and shape errors.
 
-use descent_nn::{named_params, CellKind, Module, Recurrent, RecurrentState};
+use descent_nn::{named_params, CellKind, Forward, Recurrent, RecurrentState};
 use descent_tensor::{Rng, Tensor};
 use descent_testkit::{gradcheck, GradcheckOptions};
 
