@@ -36,7 +36,7 @@ fn load_lenet(path: &Path) -> Result<LeNet> {
             other
         ),
     }
-    let variant = Variant::parse(ck.metadata.get("variant").map(String::as_str))?;
+    let variant = Variant::parse(ck.metadata.get("variant").map(String::as_str)).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let model = LeNet::new(variant, &mut Rng::new(0));
     ck.apply(&named_params(&model), &["optim."])?;
     Ok(model)

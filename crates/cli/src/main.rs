@@ -113,8 +113,8 @@ struct GenerateArgs {
 
 /// `descent generate`: dispatches on the checkpoint's metadata (character LSTM or GPT).
 fn generate(args: GenerateArgs) -> Result<()> {
-    use descent_models::{charlm, generate as gpt};
-    let sampling = descent_models::sampling::SamplingConfig {
+    use descent_gallery::{generate as gpt, saved as charlm};
+    let sampling = descent_text::SamplingConfig {
         temperature: args.temperature,
         top_k: args.top_k,
         top_p: args.top_p,
@@ -125,7 +125,7 @@ fn generate(args: GenerateArgs) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .metadata;
     let (text, dropped) = if charlm::is_char_lstm(&metadata) {
-        let mut sampler = descent_models::sampling::Sampler::new(sampling);
+        let mut sampler = descent_text::Sampler::new(sampling);
         charlm::generate_text(&args.model, &args.prompt, args.tokens, &mut sampler, args.skip_unknown)?
     } else if metadata.get("milestone").map(String::as_str) == Some(gpt::GPT_MILESTONE) {
         let options = gpt::GenerateOptions {

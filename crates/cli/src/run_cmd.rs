@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use descent_models::{find, Milestone, MilestoneError, Mode, RunConfig, GALLERY};
+use descent_gallery::{find, Milestone, MilestoneError, Mode, RunConfig, GALLERY};
 use descent_report::{summary_table, write_tour_html, MilestoneReport, TourEntry};
 use std::path::PathBuf;
 use std::time::Instant;

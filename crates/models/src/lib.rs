@@ -1,39 +1,18 @@
-//! `descent-models`: the gallery — one file per milestone of deep-learning history,
-//! each a program that trains on real data and measures the historical claim.
+//! `descent-models`: the reusable architectures of the gallery — LeNet, the character
+//! LSTM, GPT (with KV-cache generation), the encoder-decoder Transformer and the LSTM
+//! seq2seq translator — with PyTorch parameter names, so golden PyTorch dumps load
+//! directly.
 //!
-//! Every milestone file opens with the paper, the year, what it introduced, what we
-//! test and how to run it, and exposes `run(&RunConfig) -> MilestoneReport`. The
-//! [`GALLERY`] table lists them for `descent list`, `run` and `tour`. Reports are
-//! plain data (`descent-report`); a run writes its artifacts under `RunConfig::out_dir`.
-//! Quick runs use data embedded in the binary where possible, so the tour works offline.
+//! A model here is an architecture and its inference (forward, loss, sampling); how it
+//! is trained and what it is meant to show live in `descent-gallery`.
 #![warn(missing_docs)]
 
-pub mod adding;
-pub mod backprop;
-pub mod bleu;
-pub mod bpe;
-pub mod charlm;
-pub mod classifier;
-mod context;
-pub mod generate;
+pub mod char_lstm;
+pub mod generation;
 pub mod gpt;
-pub mod gpt_bench;
-pub mod gpt_poetry;
 pub mod lenet;
-pub mod lm;
-pub mod lstm;
-pub mod mcculloch_pitts;
-pub mod mnist_data;
-pub mod perceptron;
-pub mod poetry;
-mod registry;
-pub mod sampling;
-pub mod text_files;
-pub mod tokenizer;
-pub mod transformer;
-pub mod translation;
-pub mod translation_data;
-pub mod xor;
+pub mod translator;
 
-pub use context::{MilestoneError, Mode, RunConfig};
-pub use registry::{find, Milestone, GALLERY};
+pub use char_lstm::{CharLstm, CharLstmConfig, Streams};
+pub use gpt::{Gpt, GptConfig};
+pub use lenet::{LeNet, Variant as LeNetVariant};

@@ -3,7 +3,7 @@
 //! both biases. Same initial weights and batch → same logits, loss, all 7 gradients,
 //! and the 10-step Adam (lr 2e-3) loss trajectory, at the README's tolerance.
 
-use descent_models::charlm::{CharLstm, CharLstmConfig};
+use descent_models::char_lstm::{CharLstm, CharLstmConfig};
 use descent_nn::named_params;
 use descent_optim::{Adam, AdamConfig, Optimizer};
 use descent_tensor::{Param, Rng};

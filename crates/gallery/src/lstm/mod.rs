@@ -17,16 +17,21 @@
 //! Run: `descent run lstm [--full]`, then
 //! `descent generate --model runs/lstm/charlm.safetensors --prompt "ROMEO:" --tokens 200 --temperature 0.8`.
 
-use crate::adding::{adding_batch, hidden_gradient_norms, train_adding, AddingModel, AddingOutcome, AddingSettings, VARIANCE_BASELINE};
-use crate::charlm::{sample, save_checkpoint, train, CharLstm, CharLstmConfig, TrainSettings, Validation};
+pub mod adding;
+pub mod charlm;
+
 use crate::mcculloch_pitts::print_if;
-use crate::sampling::{Sampler, SamplingConfig};
+use crate::saved::save_checkpoint;
 use crate::text_files::{find_data_file, read_text};
-use crate::tokenizer::{CharTokenizer, Tokenizer};
 use crate::{MilestoneError, RunConfig};
+use adding::{adding_batch, hidden_gradient_norms, train_adding, AddingModel, AddingOutcome, AddingSettings, VARIANCE_BASELINE};
+use charlm::{train, TrainSettings, Validation};
+use descent_models::char_lstm::{sample, CharLstm, CharLstmConfig};
 use descent_nn::{param_count, CellKind};
 use descent_report::{line_chart_svg, LineChart, MilestoneReport, Series};
 use descent_tensor::Rng;
+use descent_text::{CharTokenizer, Tokenizer};
+use descent_text::{Sampler, SamplingConfig};
 
 /// Test MSE the LSTM must get under at the judged length.
 pub const LSTM_TARGET_MSE: f32 = 0.01;

@@ -1,6 +1,6 @@
 //! Tiny runs of the 1943–1986 milestones, asserting their real outcomes.
 
-use descent_models::{backprop, mcculloch_pitts, perceptron, xor, RunConfig};
+use descent_gallery::{backprop, mcculloch_pitts, perceptron, xor, RunConfig};
 
 fn cfg(id: &str) -> RunConfig {
     let mut c = RunConfig::new(id);

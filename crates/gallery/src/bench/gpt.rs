@@ -8,12 +8,15 @@
 //!   greedy, batch 1, with the KV cache (`gen_kv`, compare with bench.py's `gen_kv`) and
 //!   without (`gen`); tokens/s = 256 / median of 3 runs after a warm-up.
 
-use crate::gpt::{Gpt, GptConfig};
-use crate::sampling::{generate, Sampler, SamplingConfig};
+use super::{median, BenchContext, StepTimer};
+use crate::MilestoneError;
+use descent_models::generation::generate;
+use descent_models::gpt::{Gpt, GptConfig};
 use descent_nn::{param_count, params};
 use descent_optim::{AdamW, AdamWConfig, Optimizer};
 use descent_report::BenchRecord;
 use descent_tensor::Rng;
+use descent_text::{Sampler, SamplingConfig};
 use std::time::Instant;
 
 const TEXT_SEED: &str = concat!(
@@ -36,18 +39,9 @@ pub fn byte_corpus() -> Vec<usize> {
     raw.iter().cycle().take(raw.len() * reps).map(|&b| b as usize).collect()
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(|a, b| a.total_cmp(b));
-    let n = xs.len();
-    if n % 2 == 1 {
-        xs[n / 2]
-    } else {
-        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
-    }
-}
-
 /// W3: 60 AdamW steps; step_ms is the median of steps 11..60.
-pub fn bench_gpt_step(threads: usize) -> BenchRecord {
+pub fn step(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError> {
+    let threads = ctx.threads;
     const STEPS: usize = 60;
     const SKIP: usize = 10;
     const BATCH: usize = 32;
@@ -62,7 +56,8 @@ pub fn bench_gpt_step(threads: usize) -> BenchRecord {
     let data = byte_corpus();
     let mut rng = Rng::new(0);
     let t = config.context;
-    let (mut times, mut losses) = (Vec::new(), Vec::new());
+    let mut timer = StepTimer::new(SKIP);
+    let mut losses = Vec::new();
     for _ in 0..STEPS {
         let mut x = Vec::with_capacity(BATCH * t);
         let mut y = Vec::with_capacity(BATCH * t);
@@ -71,27 +66,33 @@ pub fn bench_gpt_step(threads: usize) -> BenchRecord {
             x.extend_from_slice(&data[s..s + t]);
             y.extend_from_slice(&data[s + 1..s + t + 1]);
         }
-        let start = Instant::now();
-        let loss = model.loss(&x, &y, BATCH);
-        let grads = loss.backward();
-        optimizer.step(&all, &grads);
-        let value = loss.item();
-        times.push(start.elapsed().as_secs_f64());
+        let value = timer.time(|| {
+            let loss = model.loss(&x, &y, BATCH);
+            let grads = loss.backward();
+            optimizer.step(&all, &grads);
+            loss.item()
+        });
         losses.push(value);
     }
-    let step_s = median(times[SKIP..].to_vec());
-    BenchRecord::new("gpt", "step_ms", step_s * 1e3)
+    let step_s = timer.median_seconds();
+    let record = BenchRecord::new("gpt", "step_ms", step_s * 1e3)
         .with("tokens_per_s", (BATCH * t) as f64 / step_s)
         .with("head", "untied")
         .with("attn", "fused")
         .with("params", param_count(&model) as u64)
         .with("loss_first", losses[0] as f64)
         .with("loss_last", *losses.last().expect("60 steps") as f64)
-        .with("threads", threads as u64)
+        .with("threads", threads as u64);
+    Ok(vec![record])
+}
+
+/// W6: with the KV cache (`gen_kv`), then without (`gen`).
+pub fn generation(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError> {
+    Ok(vec![bench_generation(true, ctx.threads), bench_generation(false, ctx.threads)])
 }
 
 /// W6: greedy generation of 256 tokens after bench.py's 16-byte prompt.
-pub fn bench_generation(use_cache: bool, threads: usize) -> BenchRecord {
+fn bench_generation(use_cache: bool, threads: usize) -> BenchRecord {
     const NEW: usize = 256;
     const REPS: usize = 3;
     let model = Gpt::new(GptConfig::bench(), &mut Rng::new(0));
@@ -108,7 +109,7 @@ pub fn bench_generation(use_cache: bool, threads: usize) -> BenchRecord {
         times.push(start.elapsed().as_secs_f64());
         assert_eq!(out.len(), NEW, "generation stopped early");
     }
-    let t = median(times);
+    let t = median(&times);
     BenchRecord::new(if use_cache { "gen_kv" } else { "gen" }, "tokens_per_s", NEW as f64 / t)
         .with("kv_cache", use_cache)
         .with("prompt", 16u64)

@@ -16,16 +16,16 @@
 //! trains for N passes over the training text instead of the mode's step budget).
 
 use crate::generate::{generate_text, load_gpt, save_gpt, GenerateOptions};
-use crate::gpt::{Gpt, GptConfig};
 use crate::lm::{held_out_loss, LmSettings, LmTrainer};
 use crate::mcculloch_pitts::print_if;
 use crate::poetry::{build_corpus, check_form, load_poems, prompt, unigram_perplexity, PoetryCorpus};
-use crate::sampling::SamplingConfig;
-use crate::tokenizer::Tokenizer;
 use crate::{MilestoneError, RunConfig};
+use descent_models::gpt::{Gpt, GptConfig};
 use descent_nn::param_count;
 use descent_report::{line_chart_svg, LineChart, MilestoneReport, Series};
 use descent_tensor::Rng;
+use descent_text::sampling::SamplingConfig;
+use descent_text::tokenizer::Tokenizer;
 use std::time::Instant;
 
 /// Sizes and budget of a run.
@@ -244,8 +244,8 @@ fn train_and_measure(cfg: &RunConfig, settings: &PoetrySettings, corpus: &Poetry
             continue;
         };
         ids.truncate(model.config.context / 2);
-        let mut sampler = crate::sampling::Sampler::new(sampling(cfg.seed + i as u64));
-        let out = crate::sampling::generate(model, &ids, 100, &mut sampler, true, &|t| t == newline);
+        let mut sampler = descent_text::sampling::Sampler::new(sampling(cfg.seed + i as u64));
+        let out = descent_models::generation::generate(model, &ids, 100, &mut sampler, true, &|t| t == newline);
         let poem = tokenizer.decode(&out);
         if check_form(&poem).well_formed {
             well_formed += 1;

@@ -2,13 +2,14 @@
 //! and uncached loops give identical tokens (greedy and seeded sampling), a saved model
 //! writes the same from disk, and prompts outside the vocabulary get a clear error.
 
-use descent_models::generate::{generate_text, load_gpt, save_gpt, GenerateOptions};
+use descent_gallery::generate::{generate_text, load_gpt, save_gpt, GenerateOptions};
+use descent_gallery::lm::{LmSettings, LmTrainer};
+use descent_gallery::poetry::{build_corpus, check_form, parse_poems, prompt};
+use descent_models::generation::generate;
 use descent_models::gpt::{Gpt, GptConfig};
-use descent_models::lm::{LmSettings, LmTrainer};
-use descent_models::poetry::{build_corpus, check_form, parse_poems, prompt};
-use descent_models::sampling::{generate, Sampler, SamplingConfig};
-use descent_models::tokenizer::{Tokenizer, TokenizerError};
 use descent_tensor::Rng;
+use descent_text::sampling::{Sampler, SamplingConfig};
+use descent_text::tokenizer::{Tokenizer, TokenizerError};
 
 const POEMS: &str = "李白\t静夜思\t床前明月光，疑是地上霜。举头望明月，低头思故乡。
 孟浩然\t春晓\t春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。
@@ -17,7 +18,7 @@ const POEMS: &str = "李白\t静夜思\t床前明月光，疑是地上霜。举�
 ";
 
 /// A tiny GPT trained until it recites the four poems (about 2 s).
-fn trained() -> (Gpt, Tokenizer, descent_models::poetry::PoetryCorpus) {
+fn trained() -> (Gpt, Tokenizer, descent_gallery::poetry::PoetryCorpus) {
     let poems = parse_poems(POEMS);
     let corpus = build_corpus(&poems, 1000);
     let config = GptConfig {

@@ -6,7 +6,7 @@
 //! LayerNorm gains are not decayed (GPT-2's convention). The golden parity test and
 //! the W3 benchmark instead decay every parameter, as bench.py does.
 
-use crate::gpt::Gpt;
+use descent_models::gpt::Gpt;
 use descent_nn::named_params;
 use descent_optim::{clip_grad_norm, AdamW, AdamWConfig, LrSchedule, Optimizer};
 use descent_tensor::{no_grad, Param, Rng};

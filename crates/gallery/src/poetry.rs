@@ -9,8 +9,8 @@
 //! a poem and starts the next, so generation starts from `\n` + prompt and stops at `\n`.
 
 use crate::text_files::{find_data_file, read_text};
-use crate::tokenizer::CharTokenizer;
 use crate::{MilestoneError, RunConfig};
+use descent_text::tokenizer::CharTokenizer;
 use std::collections::{HashMap, HashSet};
 
 /// One poem of the corpus.

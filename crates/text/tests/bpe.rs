@@ -2,8 +2,8 @@
 //! really compress, save/load through the checkpoint metadata, Chinese kept as whole
 //! characters, and a clear error for characters it never saw.
 
-use descent_models::bpe::{pre_tokenize, Bpe};
-use descent_models::tokenizer::{Tokenizer, TokenizerError};
+use descent_text::bpe::{pre_tokenize, Bpe};
+use descent_text::tokenizer::{Tokenizer, TokenizerError};
 
 const TEXT: &[&str] = &[
     "The cat sat on the mat. The cat is fat.",

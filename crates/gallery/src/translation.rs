@@ -13,15 +13,15 @@
 //! curves, the trained Transformer.
 //! Run: `descent run transformer [--full]`.
 
-use crate::bleu::{corpus_bleu, BleuTokenizer};
 use crate::mcculloch_pitts::print_if;
-use crate::transformer::{LstmSeq2Seq, TransformerConfig, TranslationTransformer, Translator};
 use crate::translation_data::{batches, examples, load_pairs, make_batch, split, Example, Pair, SourceVocab, TargetVocab};
 use crate::{MilestoneError, RunConfig};
+use descent_models::translator::{LstmSeq2Seq, TransformerConfig, TranslationTransformer, Translator};
 use descent_nn::{named_params, param_count, params, Checkpoint};
 use descent_optim::{clip_grad_norm, AdamW, AdamWConfig, LrSchedule, Optimizer};
 use descent_report::{line_chart_svg, write_heatmap_png, LineChart, MilestoneReport, Series};
 use descent_tensor::Rng;
+use descent_text::bleu::{corpus_bleu, BleuTokenizer};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
@@ -257,7 +257,7 @@ pub fn run_with(cfg: &RunConfig, settings: TranslationSettings) -> Result<Milest
     Ok(report)
 }
 
-type Outcome = (&'static str, usize, Vec<f32>, f64, crate::bleu::BleuScore, Vec<String>);
+type Outcome = (&'static str, usize, Vec<f32>, f64, descent_text::bleu::BleuScore, Vec<String>);
 
 fn write_artifacts(
     cfg: &RunConfig,
@@ -284,7 +284,7 @@ fn write_artifacts(
     for (k, (example, pair)) in shown.into_iter().take(3).enumerate() {
         let output = transformer.translate(&example.source, 1, 40).remove(0);
         let mut rows = output.clone();
-        rows.push(crate::translation_data::EOS);
+        rows.push(descent_models::translator::EOS);
         let values = transformer.cross_attention_map(&example.source, &output);
         let name = format!("attention_{k}.png");
         write_heatmap_png(&cfg.artifact_path(&name)?, &values, rows.len(), example.source.len(), 24)?;

@@ -3,12 +3,12 @@
 //! the unigram baseline on held-out poems, write its artifacts, and save a model that
 //! `descent generate` can load.
 
-use descent_models::generate::{generate_text, load_gpt, GenerateOptions};
+use descent_gallery::generate::{generate_text, load_gpt, GenerateOptions};
+use descent_gallery::gpt_poetry::{run_with, PoetrySettings};
+use descent_gallery::lm::LmSettings;
+use descent_gallery::{MilestoneError, RunConfig};
 use descent_models::gpt::GptConfig;
-use descent_models::gpt_poetry::{run_with, PoetrySettings};
-use descent_models::lm::LmSettings;
-use descent_models::sampling::SamplingConfig;
-use descent_models::{MilestoneError, RunConfig};
+use descent_text::sampling::SamplingConfig;
 
 #[test]
 fn tiny_poetry_gpt_beats_unigram_and_saves_a_usable_model() {

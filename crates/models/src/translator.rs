@@ -5,7 +5,6 @@
 //! Both train with teacher forcing on padded targets (padding ignored by the loss) and
 //! translate greedily.
 
-use crate::translation_data::{Batch, BOS, EOS, PAD};
 use descent_nn::attention::linear_normal;
 use descent_nn::{
     join_name, layer_norm, sinusoidal_positions, DecoderBlock, Embedding, EncoderBlock, Forward, LayerNorm, Linear, Module, Recurrent,
@@ -35,7 +34,7 @@ fn greedy(count: usize, max_len: usize, mut step: impl FnMut(&[usize], usize) ->
             let data = logits.contiguous_data();
             let mut next_tokens = Vec::with_capacity(count * (t + 1));
             for b in 0..count {
-                let next = crate::sampling::argmax(&data[b * vocab..(b + 1) * vocab]);
+                let next = descent_text::argmax(&data[b * vocab..(b + 1) * vocab]);
                 if !done[b] && next != EOS {
                     out[b].push(next);
                 }
@@ -303,4 +302,30 @@ impl Translator for LstmSeq2Seq {
     fn name(&self) -> &'static str {
         "lstm"
     }
+}
+
+/// Target id of padding (ignored by the loss).
+pub const PAD: usize = 0;
+
+/// Target id that starts every decoder input.
+pub const BOS: usize = 1;
+
+/// Target id that ends every sentence.
+pub const EOS: usize = 2;
+
+/// One training batch: sources of one length, padded targets.
+#[derive(Clone, Debug)]
+pub struct Batch {
+    /// Sentences.
+    pub size: usize,
+    /// Source ids (size × source_len), all real tokens.
+    pub source: Vec<usize>,
+    /// Source length shared by the batch.
+    pub source_len: usize,
+    /// Decoder input: BOS + target, padded (size × target_len).
+    pub decoder_input: Vec<usize>,
+    /// Next-token targets: target + EOS, padded with PAD (size × target_len).
+    pub decoder_target: Vec<usize>,
+    /// Padded target length.
+    pub target_len: usize,
 }

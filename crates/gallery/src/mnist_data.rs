@@ -3,7 +3,7 @@
 
 use crate::classifier::{ClassificationData, Split};
 use crate::{MilestoneError, RunConfig};
-use descent_data::{mnist_subset, normalize_mnist, Dataset, ImageSet};
+use descent_data::{mnist_subset, normalize_mnist, DataLocator, Dataset, ImageSet};
 
 fn split(set: &ImageSet) -> Split {
     Split {
@@ -15,8 +15,12 @@ fn split(set: &ImageSet) -> Split {
 /// Normalised MNIST as `(N, 1, 28, 28)`: full files when `full` (an error naming where
 /// it looked when they are missing), else the embedded subset.
 pub fn load_mnist(cfg: &RunConfig, full: bool) -> Result<ClassificationData, MilestoneError> {
+    load_mnist_from(&cfg.locator(), full)
+}
+
+/// [`load_mnist`] with an explicit data locator (benchmarks have no run config).
+pub fn load_mnist_from(locator: &DataLocator, full: bool) -> Result<ClassificationData, MilestoneError> {
     if full {
-        let locator = cfg.locator();
         let dir = locator.find(Dataset::Mnist)?;
         let train = locator.load(Dataset::Mnist, descent_data::Split::Train)?;
         let test = locator.load(Dataset::Mnist, descent_data::Split::Test)?;

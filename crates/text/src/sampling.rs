@@ -1,16 +1,7 @@
-//! Choosing the next token (greedy, temperature, top-k, top-p; seeded) and GPT
-//! generation with or without a KV cache.
-//!
-//! With the cache, the prompt is run once (prefill) and every new token costs one
-//! position per block, attending to the cached keys and values. Without it, each token
-//! re-runs the model over the last `context` tokens (nanoGPT's loop). Inside the context
-//! window the two give the same tokens (`tests/gpt_generate.rs` checks it). Past the
-//! window they differ by design: learned absolute positions end at `context`, so the
-//! cached loop drops its cache and re-reads the last `context/2` tokens at positions
-//! 0.. ("context shift", as bench.py's `generate_kv`), while the uncached loop slides.
+//! Choosing the next token from a row of logits: greedy, temperature, top-k, top-p,
+//! seeded so that the same seed writes the same text.
 
-use crate::gpt::Gpt;
-use descent_tensor::{no_grad, Rng};
+use descent_tensor::Rng;
 
 /// How the next token is drawn from the logits.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -98,46 +89,4 @@ pub fn argmax(xs: &[f32]) -> usize {
         }
     }
     best
-}
-
-/// Up to `max_new` tokens after `prompt` (returned without the prompt), stopping early
-/// after a token for which `stop` is true (that token is included). Batch 1.
-pub fn generate(
-    model: &Gpt,
-    prompt: &[usize],
-    max_new: usize,
-    sampler: &mut Sampler,
-    use_cache: bool,
-    stop: &dyn Fn(usize) -> bool,
-) -> Vec<usize> {
-    assert!(!prompt.is_empty(), "generate: the prompt needs at least one token");
-    let ctx = model.config.context;
-    no_grad(|| {
-        let mut tokens = prompt.to_vec();
-        let mut out = Vec::with_capacity(max_new);
-        let mut caches = model.new_caches(1);
-        // Prefill: the last `ctx` prompt tokens.
-        let mut logits = if use_cache {
-            model.last_logits_cached(&tokens[tokens.len().saturating_sub(ctx)..], 1, &mut caches)
-        } else {
-            model.last_logits(&tokens[tokens.len().saturating_sub(ctx)..], 1)
-        };
-        while out.len() < max_new {
-            let next = sampler.sample(&logits.contiguous_data());
-            tokens.push(next);
-            out.push(next);
-            if stop(next) || out.len() == max_new {
-                break;
-            }
-            logits = if !use_cache {
-                model.last_logits(&tokens[tokens.len().saturating_sub(ctx)..], 1)
-            } else if caches[0].len() >= ctx {
-                caches.iter_mut().for_each(|c| c.clear());
-                model.last_logits_cached(&tokens[tokens.len() - ctx / 2..], 1, &mut caches)
-            } else {
-                model.last_logits_cached(&[next], 1, &mut caches)
-            };
-        }
-        out
-    })
 }

@@ -6,12 +6,13 @@
 //! put before every prompt; the poetry model's `\n`) and `stop` (generation ends after
 //! it; also `\n` there).
 
-use crate::gpt::{Gpt, GptConfig};
-use crate::sampling::{generate, Sampler, SamplingConfig};
-use crate::tokenizer::Tokenizer;
 use crate::MilestoneError;
+use descent_models::generation::generate;
+use descent_models::gpt::{Gpt, GptConfig};
 use descent_nn::{named_params, Checkpoint};
 use descent_tensor::Rng;
+use descent_text::sampling::{Sampler, SamplingConfig};
+use descent_text::tokenizer::Tokenizer;
 use std::collections::HashMap;
 use std::path::Path;
 

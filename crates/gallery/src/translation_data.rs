@@ -5,19 +5,14 @@
 //! equal source length (so no encoder sees padding; targets are padded and the padding
 //! is ignored by the loss).
 
-use crate::bpe::Bpe;
 use crate::text_files::{find_data_file, read_text};
-use crate::tokenizer::CharTokenizer;
 use crate::{MilestoneError, RunConfig};
+use descent_models::translator::{Batch, BOS, EOS, PAD};
 use descent_tensor::Rng;
+use descent_text::bpe::Bpe;
+use descent_text::tokenizer::CharTokenizer;
 use std::collections::BTreeMap;
 
-/// Target id of padding (ignored by the loss).
-pub const PAD: usize = 0;
-/// Target id that starts every decoder input.
-pub const BOS: usize = 1;
-/// Target id that ends every sentence.
-pub const EOS: usize = 2;
 const SPECIALS: usize = 3;
 
 /// One English sentence and one Chinese translation.
@@ -115,7 +110,7 @@ impl SourceVocab {
         match self.bpe.encode(text) {
             Ok(ids) => ids,
             Err(_) => {
-                let (ids, _) = crate::tokenizer::Tokenizer::Bpe(self.bpe.clone()).encode_skipping_unknown(text);
+                let (ids, _) = descent_text::tokenizer::Tokenizer::Bpe(self.bpe.clone()).encode_skipping_unknown(text);
                 ids
             }
         }
@@ -134,23 +129,6 @@ pub struct Example {
     pub source: Vec<usize>,
     /// Target ids followed by EOS.
     pub target: Vec<usize>,
-}
-
-/// One training batch: sources of one length, padded targets.
-#[derive(Clone, Debug)]
-pub struct Batch {
-    /// Sentences.
-    pub size: usize,
-    /// Source ids (size × source_len), all real tokens.
-    pub source: Vec<usize>,
-    /// Source length shared by the batch.
-    pub source_len: usize,
-    /// Decoder input: BOS + target, padded (size × target_len).
-    pub decoder_input: Vec<usize>,
-    /// Next-token targets: target + EOS, padded with PAD (size × target_len).
-    pub decoder_target: Vec<usize>,
-    /// Padded target length.
-    pub target_len: usize,
 }
 
 /// Batches of at most `max_size` examples with equal source length, in a seeded random

@@ -3,14 +3,14 @@
 //! held-out combinations, its cross-attention rows are distributions, the LSTM seq2seq
 //! learns too; and the milestone runs end to end on the real pairs when they are present.
 
-use descent_models::bleu::{corpus_bleu, BleuTokenizer};
-use descent_models::transformer::{LstmSeq2Seq, TransformerConfig, TranslationTransformer, Translator};
-use descent_models::translation::{run_with, TranslationSettings};
-use descent_models::translation_data::{batches, examples, make_batch, Pair, SourceVocab, TargetVocab};
-use descent_models::{MilestoneError, RunConfig};
+use descent_gallery::translation::{run_with, TranslationSettings};
+use descent_gallery::translation_data::{batches, examples, make_batch, Pair, SourceVocab, TargetVocab};
+use descent_gallery::{MilestoneError, RunConfig};
+use descent_models::translator::{LstmSeq2Seq, TransformerConfig, TranslationTransformer, Translator};
 use descent_nn::params;
 use descent_optim::{AdamW, AdamWConfig, Optimizer};
 use descent_tensor::Rng;
+use descent_text::bleu::{corpus_bleu, BleuTokenizer};
 
 const WORDS: [&str; 10] = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
 const DIGITS: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
@@ -29,7 +29,7 @@ fn pairs(count: usize, seed: u64) -> Vec<Pair> {
         .collect()
 }
 
-fn fit(model: &dyn Translator, train: &[descent_models::translation_data::Example], steps: usize, lr: f32) -> f32 {
+fn fit(model: &dyn Translator, train: &[descent_gallery::translation_data::Example], steps: usize, lr: f32) -> f32 {
     let all = params(model);
     let mut optimizer = AdamW::new(AdamWConfig {
         lr,

@@ -4,14 +4,14 @@
 //! a character LSTM learns a small text, is saved, reloaded and writes text; bad
 //! checkpoints and prompts give clear errors.
 
-use descent_models::adding::{adding_batch, hidden_gradient_norms, train_adding, AddingModel, AddingSettings, VARIANCE_BASELINE};
-use descent_models::charlm::{
-    bits_per_char, generate_text, load_checkpoint, save_checkpoint, train, CharLstm, CharLstmConfig, TrainSettings,
-};
-use descent_models::sampling::{Sampler, SamplingConfig};
-use descent_models::tokenizer::{CharTokenizer, Tokenizer};
+use descent_gallery::lstm::adding::{adding_batch, hidden_gradient_norms, train_adding, AddingModel, AddingSettings, VARIANCE_BASELINE};
+use descent_gallery::lstm::charlm::{train, TrainSettings};
+use descent_gallery::saved::{generate_text, load_checkpoint, save_checkpoint};
+use descent_models::char_lstm::{bits_per_char, CharLstm, CharLstmConfig};
 use descent_nn::{named_params, CellKind, Checkpoint};
 use descent_tensor::Rng;
+use descent_text::sampling::{Sampler, SamplingConfig};
+use descent_text::tokenizer::{CharTokenizer, Tokenizer};
 use indicatif::ProgressBar;
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 //! `fixtures/make_bleu_fixture.py`): the same tokens from the `13a` and `zh` tokenizers,
 //! and the same n-gram counts, lengths, brevity penalty and score on 602 sentence pairs.
 
-use descent_models::bleu::{corpus_bleu, tokenize, BleuTokenizer};
+use descent_text::bleu::{corpus_bleu, tokenize, BleuTokenizer};
 
 fn fixture() -> (Vec<(String, String, String)>, serde_json::Value) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
