@@ -113,7 +113,7 @@ struct GenerateArgs {
 
 /// `descent generate`: dispatches on the checkpoint's metadata (character LSTM or GPT).
 fn generate(args: GenerateArgs) -> Result<()> {
-    use descent_gallery::{generate as gpt, saved as charlm};
+    use descent_gallery::saved::{char_lstm as charlm, gpt};
     let sampling = descent_text::SamplingConfig {
         temperature: args.temperature,
         top_k: args.top_k,

@@ -8,25 +8,13 @@
 //! Quick runs use data embedded in the binary where possible, so the tour works offline.
 #![warn(missing_docs)]
 
-pub mod backprop;
 pub mod bench;
-pub mod classifier;
-mod context;
-pub mod generate;
-pub mod gpt_poetry;
-pub mod lenet;
-pub mod lm;
-pub mod lstm;
-pub mod mcculloch_pitts;
-pub mod mnist_data;
-pub mod perceptron;
-pub mod poetry;
+pub mod common;
+pub mod harness;
+pub mod milestones;
 mod registry;
 pub mod saved;
 pub mod text_files;
-pub mod translation;
-pub mod translation_data;
-pub mod xor;
 
-pub use context::{MilestoneError, Mode, RunConfig};
+pub use harness::{MilestoneError, Mode, RunConfig};
 pub use registry::{find, Milestone, GALLERY};

@@ -1,6 +1,7 @@
 //! `GALLERY`: every milestone in historical order, as `descent list` prints it.
 
-use crate::{backprop, gpt_poetry, lenet, lstm, mcculloch_pitts, perceptron, translation, xor, MilestoneError, RunConfig};
+use crate::milestones::{backprop, gpt as gpt_poetry, lenet, lstm, mcculloch_pitts, perceptron, transformer as translation, xor};
+use crate::{MilestoneError, RunConfig};
 use descent_report::MilestoneReport;
 
 /// One entry of the gallery.

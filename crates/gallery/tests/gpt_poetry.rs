@@ -3,9 +3,9 @@
 //! the unigram baseline on held-out poems, write its artifacts, and save a model that
 //! `descent generate` can load.
 
-use descent_gallery::generate::{generate_text, load_gpt, GenerateOptions};
-use descent_gallery::gpt_poetry::{run_with, PoetrySettings};
-use descent_gallery::lm::LmSettings;
+use descent_gallery::common::lm::LmSettings;
+use descent_gallery::milestones::gpt::{run_with, PoetrySettings};
+use descent_gallery::saved::gpt::{generate_text, load_gpt, GenerateOptions};
 use descent_gallery::{MilestoneError, RunConfig};
 use descent_models::gpt::GptConfig;
 use descent_text::sampling::SamplingConfig;

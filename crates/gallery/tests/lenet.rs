@@ -1,7 +1,8 @@
 //! LeNet's quick run learns (resume is tested on the real binary, killed mid-run,
 //! in crates/cli/tests/resume.rs).
 
-use descent_gallery::{lenet, RunConfig};
+use descent_gallery::milestones::lenet;
+use descent_gallery::RunConfig;
 
 fn cfg(name: &str, epochs: usize) -> RunConfig {
     let mut c = RunConfig::new("lenet");

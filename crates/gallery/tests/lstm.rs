@@ -4,9 +4,11 @@
 //! a character LSTM learns a small text, is saved, reloaded and writes text; bad
 //! checkpoints and prompts give clear errors.
 
-use descent_gallery::lstm::adding::{adding_batch, hidden_gradient_norms, train_adding, AddingModel, AddingSettings, VARIANCE_BASELINE};
-use descent_gallery::lstm::charlm::{train, TrainSettings};
-use descent_gallery::saved::{generate_text, load_checkpoint, save_checkpoint};
+use descent_gallery::milestones::lstm::adding::{
+    adding_batch, hidden_gradient_norms, train_adding, AddingModel, AddingSettings, VARIANCE_BASELINE,
+};
+use descent_gallery::milestones::lstm::charlm::{train, TrainSettings};
+use descent_gallery::saved::char_lstm::{generate_text, load_checkpoint, save_checkpoint};
 use descent_models::char_lstm::{bits_per_char, CharLstm, CharLstmConfig};
 use descent_nn::{named_params, CellKind, Checkpoint};
 use descent_tensor::Rng;

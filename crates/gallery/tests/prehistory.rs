@@ -1,6 +1,7 @@
 //! Tiny runs of the 1943–1986 milestones, asserting their real outcomes.
 
-use descent_gallery::{backprop, mcculloch_pitts, perceptron, xor, RunConfig};
+use descent_gallery::milestones::{backprop, mcculloch_pitts, perceptron, xor};
+use descent_gallery::RunConfig;
 
 fn cfg(id: &str) -> RunConfig {
     let mut c = RunConfig::new(id);

@@ -3,8 +3,8 @@
 //! held-out combinations, its cross-attention rows are distributions, the LSTM seq2seq
 //! learns too; and the milestone runs end to end on the real pairs when they are present.
 
-use descent_gallery::translation::{run_with, TranslationSettings};
-use descent_gallery::translation_data::{batches, examples, make_batch, Pair, SourceVocab, TargetVocab};
+use descent_gallery::milestones::transformer::data::{batches, examples, make_batch, Pair, SourceVocab, TargetVocab};
+use descent_gallery::milestones::transformer::{run_with, TranslationSettings};
 use descent_gallery::{MilestoneError, RunConfig};
 use descent_models::translator::{LstmSeq2Seq, TransformerConfig, TranslationTransformer, Translator};
 use descent_nn::params;
@@ -29,7 +29,7 @@ fn pairs(count: usize, seed: u64) -> Vec<Pair> {
         .collect()
 }
 
-fn fit(model: &dyn Translator, train: &[descent_gallery::translation_data::Example], steps: usize, lr: f32) -> f32 {
+fn fit(model: &dyn Translator, train: &[descent_gallery::milestones::transformer::data::Example], steps: usize, lr: f32) -> f32 {
     let all = params(model);
     let mut optimizer = AdamW::new(AdamWConfig {
         lr,

@@ -1,7 +1,7 @@
 //! W1, W1s, W2 (image classification epochs) and W5 (matrix products).
 
 use super::{median, BenchContext};
-use crate::classifier::{evaluate, train_epoch, ClassificationData, EpochPlan};
+use crate::common::classifier::{evaluate, train_epoch, ClassificationData, EpochPlan};
 use crate::MilestoneError;
 use descent_kernels::matmul::{matmul as gemm, MatRef};
 use descent_models::lenet::{LeNet, Variant};

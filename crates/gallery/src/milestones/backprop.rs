@@ -8,8 +8,8 @@
 //! descent solves XOR (4/4 correct), and its autograd gradients agree with central
 //! finite differences. Run: `descent run backprop`.
 
-use crate::mcculloch_pitts::print_if;
-use crate::xor::xor_data;
+use crate::milestones::mcculloch_pitts::print_if;
+use crate::milestones::xor::xor_data;
 use crate::{MilestoneError, RunConfig};
 use descent_nn::{loss::mse_loss, named_params, Activation, Forward, Linear, Sequential};
 use descent_report::{line_chart_svg, LineChart, MilestoneReport, Series};

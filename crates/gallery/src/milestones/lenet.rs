@@ -9,9 +9,9 @@
 //! SGD) reaches, next to LeCun 1989's 5.0% test error on his smaller zip-code data.
 //! Run: `descent run lenet [--variant modern|1989] [--full] [--resume]`.
 
-use crate::classifier::{confusion, evaluate, train_epoch, ClassificationData, EpochPlan};
-use crate::mcculloch_pitts::print_if;
-use crate::mnist_data::load_mnist;
+use crate::common::classifier::{confusion, evaluate, train_epoch, ClassificationData, EpochPlan};
+use crate::common::mnist_data::load_mnist;
+use crate::milestones::mcculloch_pitts::print_if;
 use crate::{MilestoneError, RunConfig};
 use descent_models::lenet::{LeNet, Variant};
 use descent_nn::{named_params, Checkpoint};

@@ -1,7 +1,7 @@
 //! MNIST for the vision milestones: the full set from the data locator, or the
 //! 6000/1000 real subset embedded in the binary (quick runs, tests, offline tours).
 
-use crate::classifier::{ClassificationData, Split};
+use crate::common::classifier::{ClassificationData, Split};
 use crate::{MilestoneError, RunConfig};
 use descent_data::{mnist_subset, normalize_mnist, DataLocator, Dataset, ImageSet};
 

@@ -20,8 +20,8 @@
 pub mod adding;
 pub mod charlm;
 
-use crate::mcculloch_pitts::print_if;
-use crate::saved::save_checkpoint;
+use crate::milestones::mcculloch_pitts::print_if;
+use crate::saved::char_lstm::save_checkpoint;
 use crate::text_files::{find_data_file, read_text};
 use crate::{MilestoneError, RunConfig};
 use adding::{adding_batch, hidden_gradient_norms, train_adding, AddingModel, AddingOutcome, AddingSettings, VARIANCE_BASELINE};

@@ -15,10 +15,12 @@
 //! Run: `descent run gpt [--full] [--epochs N]` (quick: about a minute on 2 cores; `--epochs N`
 //! trains for N passes over the training text instead of the mode's step budget).
 
-use crate::generate::{generate_text, load_gpt, save_gpt, GenerateOptions};
-use crate::lm::{held_out_loss, LmSettings, LmTrainer};
-use crate::mcculloch_pitts::print_if;
-use crate::poetry::{build_corpus, check_form, load_poems, prompt, unigram_perplexity, PoetryCorpus};
+pub mod poetry;
+
+use crate::common::lm::{held_out_loss, LmSettings, LmTrainer};
+use crate::milestones::gpt::poetry::{build_corpus, check_form, load_poems, prompt, unigram_perplexity, PoetryCorpus};
+use crate::milestones::mcculloch_pitts::print_if;
+use crate::saved::gpt::{generate_text, load_gpt, save_gpt, GenerateOptions};
 use crate::{MilestoneError, RunConfig};
 use descent_models::gpt::{Gpt, GptConfig};
 use descent_nn::param_count;

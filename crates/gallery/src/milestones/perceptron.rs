@@ -9,7 +9,7 @@
 //! Novikoff's bound (γ from a max-margin separator we compute).
 //! Run: `descent run perceptron`.
 
-use crate::mcculloch_pitts::print_if;
+use crate::milestones::mcculloch_pitts::print_if;
 use crate::{MilestoneError, RunConfig};
 use descent_report::{line_chart_svg, LineChart, MilestoneReport, Series};
 use descent_tensor::{Rng, Tensor};

@@ -13,8 +13,10 @@
 //! curves, the trained Transformer.
 //! Run: `descent run transformer [--full]`.
 
-use crate::mcculloch_pitts::print_if;
-use crate::translation_data::{batches, examples, load_pairs, make_batch, split, Example, Pair, SourceVocab, TargetVocab};
+pub mod data;
+
+use crate::milestones::mcculloch_pitts::print_if;
+use crate::milestones::transformer::data::{batches, examples, load_pairs, make_batch, split, Example, Pair, SourceVocab, TargetVocab};
 use crate::{MilestoneError, RunConfig};
 use descent_models::translator::{LstmSeq2Seq, TransformerConfig, TranslationTransformer, Translator};
 use descent_nn::{named_params, param_count, params, Checkpoint};

@@ -7,8 +7,8 @@
 //! a cycle instead of converging. The reason (no separating line) is printed.
 //! Run: `descent run xor`.
 
-use crate::mcculloch_pitts::print_if;
-use crate::perceptron::{augment, Perceptron};
+use crate::milestones::mcculloch_pitts::print_if;
+use crate::milestones::perceptron::{augment, Perceptron};
 use crate::{MilestoneError, RunConfig};
 use descent_report::{line_chart_svg, LineChart, MilestoneReport, Series};
 
@@ -48,7 +48,7 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
     let epochs = cfg.epochs.unwrap_or(if cfg.full() { 100_000 } else { 2_000 });
     // Fixed presentation order, as Rosenblatt's machine saw its inputs: the weights then cycle exactly.
     let mut p = Perceptron::new(2);
-    let mut trace = crate::perceptron::PerceptronTrace::default();
+    let mut trace = crate::milestones::perceptron::PerceptronTrace::default();
     for epoch in 0..epochs {
         let t = p.train_in_order(&x, &labels);
         trace.updates += t;
