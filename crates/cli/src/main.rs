@@ -7,6 +7,7 @@
 mod bench;
 mod classify;
 mod data_cmd;
+mod progress;
 mod run_cmd;
 
 use anyhow::Result;

@@ -16,5 +16,6 @@ mod registry;
 pub mod saved;
 pub mod text_files;
 
-pub use harness::{MilestoneError, Mode, RunConfig};
-pub use registry::{find, Milestone, GALLERY};
+pub use descent_report::MilestoneReport;
+pub use harness::{execute, MilestoneError, Mode, Phase, Progress, Run, RunConfig, SaveRequest, Silent};
+pub use registry::{find, EpochBudget, Milestone, Options, GALLERY};

@@ -39,7 +39,7 @@ impl BenchContext {
     /// Full MNIST, read once and kept for the following workloads.
     pub fn mnist(&mut self) -> Result<ClassificationData, MilestoneError> {
         if self.mnist.is_none() {
-            self.mnist = Some(crate::common::mnist_data::load_mnist_from(&self.locator, true)?);
+            self.mnist = Some(crate::common::mnist_data::load_mnist(&self.locator, true)?);
         }
         Ok(self.mnist.clone().expect("loaded above"))
     }

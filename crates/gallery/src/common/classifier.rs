@@ -1,11 +1,11 @@
 //! A supervised image-classification loop shared by the vision milestones and the
 //! benchmarks: seeded shuffled batches, one optimizer step per batch, evaluation.
 
+use crate::Phase;
 use descent_data::BatchLoader;
 use descent_nn::Forward;
 use descent_optim::{LrSchedule, Optimizer};
 use descent_tensor::{no_grad, Param, Tensor};
-use indicatif::ProgressBar;
 
 /// Inputs and labels of one split, flattened: `inputs` is `(n, feature_shape...)`.
 #[derive(Clone, Debug)]
@@ -25,6 +25,8 @@ pub struct ClassificationData {
     pub test: Split,
     /// Shape of one example (e.g. `[1, 28, 28]`).
     pub feature_shape: Vec<usize>,
+    /// Which data, without paths (compared when a run resumes), e.g. `MNIST 60000/10000`.
+    pub identity: String,
     /// Human description of the source (e.g. "MNIST, 60000/10000, from ../shared/data/mnist").
     pub source: String,
 }
@@ -51,7 +53,7 @@ pub fn train_epoch(
     data: &ClassificationData,
     plan: EpochPlan,
     epoch: u64,
-    bar: &ProgressBar,
+    phase: &Phase,
 ) -> f32 {
     let batch_size = plan.batch_size;
     model.set_training(true);
@@ -70,7 +72,7 @@ pub fn train_epoch(
         drop(loss);
         optimizer.step(params, &grads);
         count += batch.len;
-        bar.inc(batch.len as u64);
+        phase.advance(batch.len as u64);
     }
     (total / count.max(1) as f64) as f32
 }

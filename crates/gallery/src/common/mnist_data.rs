@@ -2,7 +2,7 @@
 //! 6000/1000 real subset embedded in the binary (quick runs, tests, offline tours).
 
 use crate::common::classifier::{ClassificationData, Split};
-use crate::{MilestoneError, RunConfig};
+use crate::MilestoneError;
 use descent_data::{mnist_subset, normalize_mnist, DataLocator, Dataset, ImageSet};
 
 fn split(set: &ImageSet) -> Split {
@@ -14,12 +14,7 @@ fn split(set: &ImageSet) -> Split {
 
 /// Normalised MNIST as `(N, 1, 28, 28)`: full files when `full` (an error naming where
 /// it looked when they are missing), else the embedded subset.
-pub fn load_mnist(cfg: &RunConfig, full: bool) -> Result<ClassificationData, MilestoneError> {
-    load_mnist_from(&cfg.locator(), full)
-}
-
-/// [`load_mnist`] with an explicit data locator (benchmarks have no run config).
-pub fn load_mnist_from(locator: &DataLocator, full: bool) -> Result<ClassificationData, MilestoneError> {
+pub fn load_mnist(locator: &DataLocator, full: bool) -> Result<ClassificationData, MilestoneError> {
     if full {
         let dir = locator.find(Dataset::Mnist)?;
         let train = locator.load(Dataset::Mnist, descent_data::Split::Train)?;
@@ -29,6 +24,7 @@ pub fn load_mnist_from(locator: &DataLocator, full: bool) -> Result<Classificati
             train: split(&train),
             test: split(&test),
             feature_shape: vec![1, 28, 28],
+            identity: format!("MNIST {}/{}", train.n, test.n),
             source,
         });
     }
@@ -41,6 +37,7 @@ pub fn load_mnist_from(locator: &DataLocator, full: bool) -> Result<Classificati
         train: split(&train),
         test: split(&test),
         feature_shape: vec![1, 28, 28],
+        identity: format!("MNIST embedded subset {}/{}", train.n, test.n),
         source,
     })
 }

@@ -8,11 +8,10 @@
 //! descent solves XOR (4/4 correct), and its autograd gradients agree with central
 //! finite differences. Run: `descent run backprop`.
 
-use crate::milestones::mcculloch_pitts::print_if;
 use crate::milestones::xor::xor_data;
-use crate::{MilestoneError, RunConfig};
+use crate::{MilestoneError, Run};
 use descent_nn::{loss::mse_loss, named_params, Activation, Forward, Linear, Sequential};
-use descent_report::{line_chart_svg, LineChart, MilestoneReport, Series};
+use descent_report::{LineChart, Series};
 use descent_tensor::{no_grad, Rng, Tensor};
 
 /// The 2-H-1 sigmoid network of the paper's XOR experiment.
@@ -51,28 +50,22 @@ pub fn finite_difference_gap(net: &Sequential, loss_fn: &dyn Fn(&Sequential) -> 
 }
 
 /// Runs the milestone.
-pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
-    let mut report = MilestoneReport::new(
-        "backprop",
-        "Backpropagation",
-        1986,
-        "A small sigmoid MLP trained by backpropagation solves XOR (4/4), and its gradients match finite differences.",
-    );
+pub fn run(run: &mut Run) -> Result<(), MilestoneError> {
     let (rows, labels) = xor_data();
     let x = Tensor::from_vec(rows.concat(), &[4, 2]);
     let y = Tensor::from_vec(labels.clone(), &[4, 1]);
-    let mut rng = Rng::new(cfg.seed);
+    let mut rng = Rng::new(run.seed());
     let net = xor_net(4, &mut rng);
     let loss_fn = |net: &Sequential| mse_loss(&net.forward(&x), &y);
     let gap = finite_difference_gap(&net, &loss_fn);
 
     // Full-batch gradient descent with momentum, the paper's η = 0.5, α = 0.9.
     let (lr, momentum) = (0.5f32, 0.9f32);
-    let epochs = cfg.epochs.unwrap_or(if cfg.full() { 20_000 } else { 5_000 });
+    let epochs = run.epochs().expect("backprop declares epochs");
     let params = named_params(&net);
     let mut velocity: Vec<Vec<f32>> = params.iter().map(|(_, p)| vec![0.0; p.numel()]).collect();
     let mut losses = Vec::with_capacity(epochs);
-    let bar = cfg.progress_bar(epochs as u64, "backprop");
+    let phase = run.phase("backprop", epochs as u64);
     for _ in 0..epochs {
         let loss = loss_fn(&net);
         losses.push(loss.item());
@@ -90,26 +83,22 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
                 }
             });
         }
-        bar.inc(1);
+        phase.advance(1);
     }
-    bar.finish_and_clear();
+    drop(phase);
     let outputs = no_grad(|| net.forward(&x)).to_vec();
     let correct = outputs.iter().zip(&labels).filter(|(o, l)| (**o > 0.5) == (**l > 0.5)).count();
-    report.measure("xor_correct", format!("{correct}/4"));
-    report.measure("final_mse", *losses.last().unwrap_or(&f32::NAN) as f64);
-    report.measure("outputs", outputs.iter().map(|&o| o as f64).collect::<Vec<f64>>());
-    report.measure("gradcheck_rel_error", gap);
-    report.measure("epochs", epochs as u64);
-    report.passed = correct == 4 && gap < 1e-2;
-    report.note("2-4-1 sigmoid network, squared error, full-batch gradient descent with momentum (η = 0.5, α = 0.9, as in the paper).");
-    print_if(
-        cfg,
-        &format!(
-            "backprop: XOR {correct}/4, outputs {outputs:.3?}, final MSE {:.5}, gradient check relative error {gap:.2e}",
-            losses.last().unwrap_or(&f32::NAN)
-        ),
-    );
-    let path = cfg.artifact_path("loss.svg")?;
+    run.measure("xor_correct", format!("{correct}/4"));
+    run.measure("final_mse", *losses.last().unwrap_or(&f32::NAN) as f64);
+    run.measure("outputs", outputs.iter().map(|&o| o as f64).collect::<Vec<f64>>());
+    run.measure("gradcheck_rel_error", gap);
+    run.measure("epochs", epochs as u64);
+    run.judge(correct == 4 && gap < 1e-2);
+    run.note("2-4-1 sigmoid network, squared error, full-batch gradient descent with momentum (η = 0.5, α = 0.9, as in the paper).");
+    run.log(&format!(
+        "backprop: XOR {correct}/4, outputs {outputs:.3?}, final MSE {:.5}, gradient check relative error {gap:.2e}",
+        losses.last().unwrap_or(&f32::NAN)
+    ));
     let chart = LineChart {
         title: "Backprop on XOR: squared error".into(),
         x_label: "epoch".into(),
@@ -117,7 +106,6 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
         series: vec![Series::indexed_f32("train MSE", &losses)],
         log_y: true,
     };
-    line_chart_svg(&path, &chart)?;
-    report.artifact("loss.svg");
-    Ok(report)
+    run.line_chart("loss.svg", &chart)?;
+    Ok(())
 }

@@ -6,8 +6,7 @@
 //! (OR and NAND feeding AND) computes XOR, which no single unit can.
 //! Run: `descent run mcculloch-pitts`.
 
-use crate::{MilestoneError, RunConfig};
-use descent_report::MilestoneReport;
+use crate::{MilestoneError, Run};
 use descent_tensor::Tensor;
 use std::fmt::Write as _;
 
@@ -45,13 +44,7 @@ fn truth_table(n: usize, f: &dyn Fn(&Tensor) -> Tensor) -> Vec<(Vec<f32>, f32)> 
 }
 
 /// Runs the milestone: builds the gates, prints their truth tables, checks each.
-pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
-    let mut report = MilestoneReport::new(
-        "mcculloch-pitts",
-        "McCulloch–Pitts threshold neurons",
-        1943,
-        "Binary threshold units with hand-set weights compute AND, OR, NOT and NAND; a two-layer network of them computes XOR.",
-    );
+pub fn run(run: &mut Run) -> Result<(), MilestoneError> {
     let and = ThresholdLayer::new(&[&[1.0, 1.0]], &[-1.5]);
     let or = ThresholdLayer::new(&[&[1.0, 1.0]], &[-0.5]);
     let nand = ThresholdLayer::new(&[&[-1.0, -1.0]], &[1.5]);
@@ -79,20 +72,11 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
             let bits: Vec<String> = x.iter().map(|v| format!("{v:.0}")).collect();
             let _ = writeln!(text, "  {:>6} | {y:>3.0} | {:>3}", bits.join(" "), truth(x) as u8);
         }
-        report.measure(&format!("{name} correct"), format!("{correct}/{}", table.len()));
+        run.measure(&format!("{name} correct"), format!("{correct}/{}", table.len()));
     }
-    print_if(cfg, &text);
-    let path = cfg.artifact_path("truth_tables.txt")?;
-    std::fs::write(&path, &text).map_err(|e| MilestoneError::io(&path, e))?;
-    report.artifact("truth_tables.txt");
-    report.note("Weights and thresholds are set by hand, as in 1943: these units do not learn.");
-    report.passed = all_correct;
-    Ok(report)
-}
-
-/// Prints human detail when the run is interactive.
-pub(crate) fn print_if(cfg: &RunConfig, text: &str) {
-    if cfg.progress {
-        println!("{text}");
-    }
+    run.log(&text);
+    run.write_text("truth_tables.txt", &text)?;
+    run.note("Weights and thresholds are set by hand, as in 1943: these units do not learn.");
+    run.judge(all_correct);
+    Ok(())
 }

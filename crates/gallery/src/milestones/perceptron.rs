@@ -9,9 +9,8 @@
 //! Novikoff's bound (γ from a max-margin separator we compute).
 //! Run: `descent run perceptron`.
 
-use crate::milestones::mcculloch_pitts::print_if;
-use crate::{MilestoneError, RunConfig};
-use descent_report::{line_chart_svg, LineChart, MilestoneReport, Series};
+use crate::{MilestoneError, Run};
+use descent_report::{LineChart, Series};
 use descent_tensor::{Rng, Tensor};
 
 /// Rosenblatt's perceptron on inputs augmented with a constant 1 (the bias).
@@ -159,40 +158,30 @@ pub fn iris_setosa_vs_versicolor() -> (Vec<Vec<f32>>, Vec<f32>) {
 }
 
 /// Runs the milestone on the embedded iris data.
-pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
-    let mut report = MilestoneReport::new(
-        "perceptron",
-        "Rosenblatt's perceptron",
-        1958,
-        "The perceptron learning rule reaches 100% training accuracy on linearly separable real data, within Novikoff's mistake bound (R/γ)².",
-    );
+pub fn run(run: &mut Run) -> Result<(), MilestoneError> {
     let (rows, labels) = iris_setosa_vs_versicolor();
     let x = augment(&rows);
     let mut p = Perceptron::new(4);
-    let trace = p.train(&x, &labels, cfg.epochs.unwrap_or(100), cfg.seed, true);
+    let trace = p.train(&x, &labels, run.epochs().expect("perceptron declares epochs"), run.seed(), true);
     let accuracy = p.accuracy(&x, &labels);
-    let svm = max_margin_separator(&x, &labels, if cfg.full() { 20000 } else { 5000 });
+    let svm = max_margin_separator(&x, &labels, if run.full() { 20000 } else { 5000 });
     let (gamma, radius) = margin_and_radius(&svm, &x, &labels);
     let bound = (radius / gamma).powi(2);
-    report.measure("train_accuracy", accuracy as f64);
-    report.measure("updates", trace.updates as u64);
-    report.measure("epochs", trace.mistakes_per_epoch.len() as u64);
-    report.measure("novikoff_bound", bound.round());
-    report.measure("margin_gamma", gamma);
-    report.measure("radius_R", radius);
-    report.measure("weights", p.weights.iter().map(|&w| w as f64).collect::<Vec<f64>>());
-    report.passed = accuracy == 1.0 && gamma > 0.0 && (trace.updates as f64) <= bound;
-    report.note("Data: iris setosa vs versicolor (Fisher 1936, UCI, CC BY 4.0), 100 flowers, 4 features in cm, bias as a constant input.");
-    report.note("γ is the margin of a max-margin separator found by dual coordinate descent; any separator gives a valid bound.");
-    print_if(
-        cfg,
-        &format!(
-            "perceptron: {} updates over {} epochs, accuracy {accuracy}; Novikoff bound (R/γ)² = ({radius:.3}/{gamma:.4})² = {bound:.0}",
-            trace.updates,
-            trace.mistakes_per_epoch.len()
-        ),
-    );
-    let path = cfg.artifact_path("mistakes.svg")?;
+    run.measure("train_accuracy", accuracy as f64);
+    run.measure("updates", trace.updates as u64);
+    run.measure("epochs", trace.mistakes_per_epoch.len() as u64);
+    run.measure("novikoff_bound", bound.round());
+    run.measure("margin_gamma", gamma);
+    run.measure("radius_R", radius);
+    run.measure("weights", p.weights.iter().map(|&w| w as f64).collect::<Vec<f64>>());
+    run.judge(accuracy == 1.0 && gamma > 0.0 && (trace.updates as f64) <= bound);
+    run.note("Data: iris setosa vs versicolor (Fisher 1936, UCI, CC BY 4.0), 100 flowers, 4 features in cm, bias as a constant input.");
+    run.note("γ is the margin of a max-margin separator found by dual coordinate descent; any separator gives a valid bound.");
+    run.log(&format!(
+        "perceptron: {} updates over {} epochs, accuracy {accuracy}; Novikoff bound (R/γ)² = ({radius:.3}/{gamma:.4})² = {bound:.0}",
+        trace.updates,
+        trace.mistakes_per_epoch.len()
+    ));
     let chart = LineChart {
         title: "Perceptron on iris: mistakes per epoch".into(),
         x_label: "epoch".into(),
@@ -203,7 +192,6 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
         )],
         log_y: false,
     };
-    line_chart_svg(&path, &chart)?;
-    report.artifact("mistakes.svg");
-    Ok(report)
+    run.line_chart("mistakes.svg", &chart)?;
+    Ok(())
 }

@@ -7,10 +7,9 @@
 //! a cycle instead of converging. The reason (no separating line) is printed.
 //! Run: `descent run xor`.
 
-use crate::milestones::mcculloch_pitts::print_if;
 use crate::milestones::perceptron::{augment, Perceptron};
-use crate::{MilestoneError, RunConfig};
-use descent_report::{line_chart_svg, LineChart, MilestoneReport, Series};
+use crate::{MilestoneError, Run};
+use descent_report::{LineChart, Series};
 
 /// Why no single threshold unit computes XOR, in words.
 pub const NOT_SEPARABLE: &str = "XOR is not linearly separable: a unit w1·a + w2·b + c > 0 would need \
@@ -36,16 +35,10 @@ pub fn find_cycle(weights: &[Vec<f32>]) -> Option<(usize, usize)> {
 }
 
 /// Runs the milestone.
-pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
-    let mut report = MilestoneReport::new(
-        "xor",
-        "Minsky & Papert: the XOR limit",
-        1969,
-        "A single-layer perceptron trained on XOR never exceeds 3/4 correct, however long it runs.",
-    );
+pub fn run(run: &mut Run) -> Result<(), MilestoneError> {
     let (rows, labels) = xor_data();
     let x = augment(&rows);
-    let epochs = cfg.epochs.unwrap_or(if cfg.full() { 100_000 } else { 2_000 });
+    let epochs = run.epochs().expect("xor declares epochs");
     // Fixed presentation order, as Rosenblatt's machine saw its inputs: the weights then cycle exactly.
     let mut p = Perceptron::new(2);
     let mut trace = crate::milestones::perceptron::PerceptronTrace::default();
@@ -60,28 +53,26 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
     }
     // And in seeded random orders: no order helps.
     let mut shuffled = Perceptron::new(2);
-    let random_trace = shuffled.train(&x, &labels, epochs, cfg.seed, false);
+    let random_trace = shuffled.train(&x, &labels, epochs, run.seed(), false);
     let best = trace
         .accuracy_per_epoch
         .iter()
         .chain(&random_trace.accuracy_per_epoch)
         .fold(0.0f32, |m, &a| m.max(a));
     let cycle = find_cycle(&trace.weights_per_epoch);
-    report.measure("best_accuracy", best as f64);
-    report.measure("epochs", epochs as u64);
-    report.measure("updates", trace.updates as u64);
-    report.measure("still_updating_in_last_epoch", *trace.mistakes_per_epoch.last().unwrap_or(&0) > 0);
+    run.measure("best_accuracy", best as f64);
+    run.measure("epochs", epochs as u64);
+    run.measure("updates", trace.updates as u64);
+    run.measure("still_updating_in_last_epoch", *trace.mistakes_per_epoch.last().unwrap_or(&0) > 0);
     if let Some((start, period)) = cycle {
-        report.measure("weight_cycle", format!("from epoch {start}, period {period} epochs"));
+        run.measure("weight_cycle", format!("from epoch {start}, period {period} epochs"));
     }
-    report.note(NOT_SEPARABLE);
-    report.note("Two orders were tried: a fixed order (weights cycle exactly) and a seeded random order each epoch.");
-    print_if(
-        cfg,
-        &format!("xor: best accuracy {best} over {epochs} epochs; cycle {cycle:?}\n{NOT_SEPARABLE}"),
-    );
-    report.passed = best <= 0.75 && trace.mistakes_per_epoch.last().copied().unwrap_or(0) > 0;
-    let path = cfg.artifact_path("accuracy.svg")?;
+    run.note(NOT_SEPARABLE);
+    run.note("Two orders were tried: a fixed order (weights cycle exactly) and a seeded random order each epoch.");
+    run.log(&format!(
+        "xor: best accuracy {best} over {epochs} epochs; cycle {cycle:?}\n{NOT_SEPARABLE}"
+    ));
+    run.judge(best <= 0.75 && trace.mistakes_per_epoch.last().copied().unwrap_or(0) > 0);
     let shown = trace.accuracy_per_epoch.len().min(60);
     let chart = LineChart {
         title: "Perceptron on XOR: accuracy per epoch (first 60)".into(),
@@ -96,9 +87,7 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
         ],
         log_y: false,
     };
-    line_chart_svg(&path, &chart)?;
-    report.artifact("accuracy.svg");
-    let path = cfg.artifact_path("weights.txt")?;
+    run.line_chart("accuracy.svg", &chart)?;
     let text: String = trace
         .weights_per_epoch
         .iter()
@@ -106,7 +95,6 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
         .enumerate()
         .map(|(e, w)| format!("epoch {e}: w = {w:?}\n"))
         .collect();
-    std::fs::write(&path, text).map_err(|e| MilestoneError::io(&path, e))?;
-    report.artifact("weights.txt");
-    Ok(report)
+    run.write_text("weights.txt", &text)?;
+    Ok(())
 }

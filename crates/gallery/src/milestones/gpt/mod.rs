@@ -19,12 +19,11 @@ pub mod poetry;
 
 use crate::common::lm::{held_out_loss, LmSettings, LmTrainer};
 use crate::milestones::gpt::poetry::{build_corpus, check_form, load_poems, prompt, unigram_perplexity, PoetryCorpus};
-use crate::milestones::mcculloch_pitts::print_if;
-use crate::saved::gpt::{generate_text, load_gpt, save_gpt, GenerateOptions};
-use crate::{MilestoneError, RunConfig};
+use crate::saved::gpt::{generate_text, load_gpt, GenerateOptions};
+use crate::{MilestoneError, Run, SaveRequest};
 use descent_models::gpt::{Gpt, GptConfig};
 use descent_nn::param_count;
-use descent_report::{line_chart_svg, LineChart, MilestoneReport, Series};
+use descent_report::{LineChart, Series};
 use descent_tensor::Rng;
 use descent_text::sampling::SamplingConfig;
 use descent_text::tokenizer::Tokenizer;
@@ -100,20 +99,15 @@ struct Outcome {
 }
 
 /// Runs the milestone with the mode's settings.
-pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
-    run_with(cfg, PoetrySettings::for_mode(cfg.full()))
+pub fn run(run: &mut Run) -> Result<(), MilestoneError> {
+    let settings = PoetrySettings::for_mode(run.full());
+    run_with(run, settings)
 }
 
 /// Runs the milestone with explicit settings (tests use tiny ones).
-/// `--epochs N` (in `cfg`) replaces the step budget by N passes over the training text.
-pub fn run_with(cfg: &RunConfig, mut settings: PoetrySettings) -> Result<MilestoneReport, MilestoneError> {
-    let mut report = MilestoneReport::new(
-        "gpt",
-        "GPT: generative pre-training, prompted poems",
-        2020,
-        "A character-level GPT trained on Tang poems beats a unigram model on held-out perplexity and, prompted with author and title, writes poems in the regulated 5/7-character form.",
-    );
-    let poems = load_poems(cfg)?;
+/// `--epochs N` replaces the step budget by N passes over the training text.
+pub fn run_with(run: &mut Run, mut settings: PoetrySettings) -> Result<(), MilestoneError> {
+    let poems = load_poems(&run.data())?;
     let corpus = build_corpus(&poems, settings.max_chars);
     if corpus.held_out.len() <= settings.train.seq_len + 1 {
         let why = format!(
@@ -122,7 +116,7 @@ pub fn run_with(cfg: &RunConfig, mut settings: PoetrySettings) -> Result<Milesto
         );
         return Err(MilestoneError::Config(why));
     }
-    if let Some(epochs) = cfg.epochs {
+    if let Some(epochs) = run.epochs() {
         let per_step = settings.train.batch_size * settings.train.seq_len;
         settings.train.steps = (epochs * corpus.train.len()).div_ceil(per_step).max(1);
         settings.train.warmup = settings.train.steps / 20;
@@ -131,73 +125,77 @@ pub fn run_with(cfg: &RunConfig, mut settings: PoetrySettings) -> Result<Milesto
         vocab_size: corpus.tokenizer.vocab_size(),
         ..settings.model
     };
-    let model = Gpt::new(config, &mut Rng::new(cfg.seed));
-    print_if(
-        cfg,
-        &format!(
-            "gpt: {} poems kept of {}, {} characters, {} parameters",
-            corpus.poems_kept,
-            corpus.poems_read,
-            config.vocab_size,
-            param_count(&model)
-        ),
-    );
-    let outcome = train_and_measure(cfg, &settings, &corpus, &model)?;
+    let model = Gpt::new(config, &mut Rng::new(run.seed()));
+    run.log(&format!(
+        "gpt: {} poems kept of {}, {} characters, {} parameters",
+        corpus.poems_kept,
+        corpus.poems_read,
+        config.vocab_size,
+        param_count(&model)
+    ));
+    let outcome = train_and_measure(run, &settings, &corpus, &model)?;
     let tokenizer = Tokenizer::Char(corpus.tokenizer.clone());
-    let model_path = cfg.artifact_path("gpt.safetensors")?;
-    save_gpt(
-        &model_path,
-        &model,
-        &tokenizer,
-        "\n",
-        "\n",
-        &[("prompt_format", "用{author}风格写{title}:".to_string())],
+    let mut entries: Vec<(String, String)> = model.config.to_metadata().into_iter().collect();
+    entries.extend([
+        ("bos".to_string(), "\n".to_string()),
+        ("stop".to_string(), "\n".to_string()),
+        ("prompt_format".to_string(), "用{author}风格写{title}:".to_string()),
+    ]);
+    run.save(
+        "gpt.safetensors",
+        SaveRequest {
+            model: &model,
+            optimizer: None,
+            tokenizer: Some(&tokenizer),
+            entries,
+            epochs_done: 0,
+            epochs_total: 0,
+        },
     )?;
+    let model_path = run.path("gpt.safetensors")?;
     // The saved model must write the same poem as the one in memory.
     let reloaded = load_gpt(&model_path)?;
     let options = GenerateOptions {
         max_new_tokens: 100,
-        sampling: sampling(cfg.seed),
+        sampling: sampling(run.seed()),
         skip_unknown: false,
         use_cache: true,
     };
     let (libai, _) = generate_text(&reloaded, "用李白风格写春天:", options)?;
     let ratio = outcome.held_out_perplexity / outcome.unigram_perplexity;
-    report.measure("held_out_perplexity", outcome.held_out_perplexity);
-    report.measure("unigram_perplexity", outcome.unigram_perplexity);
-    report.measure("format_adherence", outcome.format_adherence);
-    report.measure("samples", outcome.samples.len() as u64);
-    report.measure("final_train_loss", *outcome.losses.last().unwrap_or(&f32::NAN) as f64);
-    report.measure("steps", settings.train.steps as u64);
-    report.measure("train_seconds", outcome.train_seconds);
-    report.measure(
+    run.measure("held_out_perplexity", outcome.held_out_perplexity);
+    run.measure("unigram_perplexity", outcome.unigram_perplexity);
+    run.measure("format_adherence", outcome.format_adherence);
+    run.measure("samples", outcome.samples.len() as u64);
+    run.measure("final_train_loss", *outcome.losses.last().unwrap_or(&f32::NAN) as f64);
+    run.measure("steps", settings.train.steps as u64);
+    run.measure("train_seconds", outcome.train_seconds);
+    run.measure(
         "tokens_per_second",
         (settings.train.steps * settings.train.batch_size * settings.train.seq_len) as f64 / outcome.train_seconds,
     );
-    report.measure("parameters", param_count(&model) as u64);
-    report.measure("vocab_size", config.vocab_size as u64);
-    report.measure("poems_train", (corpus.poems_kept - corpus.held_out_poems.len()) as u64);
-    report.measure("li_bai_spring", format!("用李白风格写春天:{libai}"));
-    report.note(&format!(
+    run.measure("params", param_count(&model) as u64);
+    run.measure("examples_seen", (settings.train.steps * settings.train.batch_size) as u64);
+    run.measure("vocab_size", config.vocab_size as u64);
+    run.measure("poems_train", (corpus.poems_kept - corpus.held_out_poems.len()) as u64);
+    run.measure("li_bai_spring", format!("用李白风格写春天:{libai}"));
+    run.note(&format!(
         "Model: d_model {}, {} heads, {} layers, context {}; {} steps of {}×{} characters, AdamW with warmup and cosine decay, gradient clipping at {}.",
         config.d_model, config.n_heads, config.n_layers, config.context, settings.train.steps, settings.train.batch_size, settings.train.seq_len, settings.train.clip_norm
     ));
-    report.note("Format: a poem is well formed when it has 4 or 8 lines, all of 5 or all of 7 Chinese characters, and ends with 。; samples use temperature 0.8, top-k 40, prompts from held-out poems.");
-    if !cfg.full() {
-        report.note("Quick run: the 2,000 most frequent characters, a 3-layer model and 900 steps, judged at 30% format adherence; `--full` trains a 6-layer model (d 192) on the 5,000 most frequent characters for 3,600 steps and asks for 80%.");
+    run.note("Format: a poem is well formed when it has 4 or 8 lines, all of 5 or all of 7 Chinese characters, and ends with 。; samples use temperature 0.8, top-k 40, prompts from held-out poems.");
+    if !run.full() {
+        run.note("Quick run: the 2,000 most frequent characters, a 3-layer model and 900 steps, judged at 30% format adherence; `--full` trains a 6-layer model (d 192) on the 5,000 most frequent characters for 3,600 steps and asks for 80%.");
     }
-    report.passed = ratio < 0.5 && outcome.format_adherence >= settings.min_format;
-    write_artifacts(cfg, &outcome, &mut report)?;
-    print_if(
-        cfg,
-        &format!(
-            "gpt: held-out perplexity {:.1} (unigram {:.1}), format adherence {:.0}%\n用李白风格写春天:{libai}",
-            outcome.held_out_perplexity,
-            outcome.unigram_perplexity,
-            outcome.format_adherence * 100.0
-        ),
-    );
-    Ok(report)
+    run.judge(ratio < 0.5 && outcome.format_adherence >= settings.min_format);
+    write_artifacts(run, &outcome)?;
+    run.log(&format!(
+        "gpt: held-out perplexity {:.1} (unigram {:.1}), format adherence {:.0}%\n用李白风格写春天:{libai}",
+        outcome.held_out_perplexity,
+        outcome.unigram_perplexity,
+        outcome.format_adherence * 100.0
+    ));
+    Ok(())
 }
 
 fn sampling(seed: u64) -> SamplingConfig {
@@ -209,9 +207,9 @@ fn sampling(seed: u64) -> SamplingConfig {
     }
 }
 
-fn train_and_measure(cfg: &RunConfig, settings: &PoetrySettings, corpus: &PoetryCorpus, model: &Gpt) -> Result<Outcome, MilestoneError> {
-    let mut trainer = LmTrainer::new(model, settings.train, cfg.seed);
-    let bar = cfg.progress_bar(settings.train.steps as u64, "gpt");
+fn train_and_measure(run: &Run, settings: &PoetrySettings, corpus: &PoetryCorpus, model: &Gpt) -> Result<Outcome, MilestoneError> {
+    let mut trainer = LmTrainer::new(model, settings.train, run.seed());
+    let phase = run.phase("gpt", settings.train.steps as u64);
     let start = Instant::now();
     let mut losses = Vec::with_capacity(settings.train.steps);
     for _ in 0..settings.train.steps {
@@ -223,10 +221,10 @@ fn train_and_measure(cfg: &RunConfig, settings: &PoetrySettings, corpus: &Poetry
             )));
         }
         losses.push(loss);
-        bar.set_prefix(format!("loss {loss:.3}"));
-        bar.inc(1);
+        phase.status(&format!("loss {loss:.3}"));
+        phase.advance(1);
     }
-    bar.finish_and_clear();
+    drop(phase);
     let train_seconds = start.elapsed().as_secs_f64();
     let loss = held_out_loss(
         model,
@@ -246,7 +244,7 @@ fn train_and_measure(cfg: &RunConfig, settings: &PoetrySettings, corpus: &Poetry
             continue;
         };
         ids.truncate(model.config.context / 2);
-        let mut sampler = descent_text::sampling::Sampler::new(sampling(cfg.seed + i as u64));
+        let mut sampler = descent_text::sampling::Sampler::new(sampling(run.seed() + i as u64));
         let out = descent_models::generation::generate(model, &ids, 100, &mut sampler, true, &|t| t == newline);
         let poem = tokenizer.decode(&out);
         if check_form(&poem).well_formed {
@@ -265,15 +263,13 @@ fn train_and_measure(cfg: &RunConfig, settings: &PoetrySettings, corpus: &Poetry
     })
 }
 
-fn write_artifacts(cfg: &RunConfig, outcome: &Outcome, report: &mut MilestoneReport) -> Result<(), MilestoneError> {
+fn write_artifacts(run: &mut Run, outcome: &Outcome) -> Result<(), MilestoneError> {
     let mut text = String::from("# Generated poems (prompt → poem; ✓ = regulated form)\n\n");
     for (prompt, poem) in &outcome.samples {
         let mark = if check_form(poem).well_formed { "✓" } else { "✗" };
         text.push_str(&format!("{mark} {prompt}{poem}\n"));
     }
-    let path = cfg.artifact_path("samples.txt")?;
-    std::fs::write(&path, text).map_err(|e| MilestoneError::io(&path, e))?;
-    report.artifact("samples.txt");
+    run.write_text("samples.txt", &text)?;
     let chart = LineChart {
         title: "Character GPT on Tang poems".into(),
         x_label: "step".into(),
@@ -281,8 +277,5 @@ fn write_artifacts(cfg: &RunConfig, outcome: &Outcome, report: &mut MilestoneRep
         series: vec![Series::indexed_f32("train loss", &outcome.losses)],
         log_y: false,
     };
-    line_chart_svg(&cfg.artifact_path("loss.svg")?, &chart)?;
-    report.artifact("loss.svg");
-    report.artifact("gpt.safetensors");
-    Ok(())
+    run.line_chart("loss.svg", &chart)
 }

@@ -9,7 +9,8 @@
 //! a poem and starts the next, so generation starts from `\n` + prompt and stops at `\n`.
 
 use crate::text_files::{find_data_file, read_text};
-use crate::{MilestoneError, RunConfig};
+use crate::MilestoneError;
+use descent_data::DataLocator;
 use descent_text::tokenizer::CharTokenizer;
 use std::collections::{HashMap, HashSet};
 
@@ -33,8 +34,8 @@ pub fn prompt(author: &str, title: &str) -> String {
 pub const TEMPLATE_CHARS: &str = "用风格写:\n";
 
 /// Reads `poetry/tang_jueju_lushi.tsv.gz` (`author\ttitle\ttext` per line).
-pub fn load_poems(cfg: &RunConfig) -> Result<Vec<Poem>, MilestoneError> {
-    let path = find_data_file(cfg, "poetry", "tang_jueju_lushi.tsv.gz")?;
+pub fn load_poems(locator: &DataLocator) -> Result<Vec<Poem>, MilestoneError> {
+    let path = find_data_file(locator, "poetry", "tang_jueju_lushi.tsv.gz")?;
     let text = read_text(&path)?;
     Ok(parse_poems(&text))
 }

@@ -9,10 +9,10 @@
 //!
 //! Also here: ‖∂loss/∂h_t‖ for every step t, the vanishing gradient made visible.
 
+use crate::Phase;
 use descent_nn::{join_name, loss::mse_loss, named_params, CellKind, Forward, Linear, Module, Recurrent};
 use descent_optim::{clip_grad_norm, Adam, AdamConfig, Optimizer};
 use descent_tensor::{no_grad, GradStore, Param, Rng, Tensor};
-use indicatif::ProgressBar;
 
 /// MSE of always predicting 1: the variance of the sum of two U(0, 1) values.
 pub const VARIANCE_BASELINE: f32 = 1.0 / 6.0;
@@ -138,7 +138,7 @@ pub fn test_mse(model: &AddingModel, seq_len: usize, count: usize, seed: u64) ->
 }
 
 /// Trains a fresh `kind` model; returns it with its test MSE and learning curve.
-pub fn train_adding(kind: CellKind, s: &AddingSettings, bar: &ProgressBar) -> (AddingModel, AddingOutcome) {
+pub fn train_adding(kind: CellKind, s: &AddingSettings, phase: &Phase) -> (AddingModel, AddingOutcome) {
     let start = std::time::Instant::now();
     let mut rng = Rng::new(s.seed);
     let model = AddingModel::new(kind, s.hidden, &mut rng);
@@ -161,9 +161,9 @@ pub fn train_adding(kind: CellKind, s: &AddingSettings, bar: &ProgressBar) -> (A
         if step % every == 0 || step == s.train_steps {
             let mse = eval(&model);
             curve.push((step, mse));
-            bar.set_prefix(format!("{} T={} mse {mse:.4}", kind.name(), s.seq_len));
+            phase.status(&format!("{} T={} mse {mse:.4}", kind.name(), s.seq_len));
         }
-        bar.inc(1);
+        phase.advance(1);
     }
     let test = test_mse(&model, s.seq_len, s.test_size, s.seed ^ 0x7E57);
     (

@@ -1,10 +1,10 @@
 //! Training a character LSTM with truncated BPTT.
 
+use crate::Phase;
 use descent_models::char_lstm::{bits_per_char, CharLstm, Streams};
 use descent_nn::params;
 use descent_nn::RecurrentState;
 use descent_optim::{clip_grad_norm, Adam, AdamConfig, LrSchedule, Optimizer};
-use indicatif::ProgressBar;
 
 /// How a character model is trained.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -40,7 +40,7 @@ pub struct Validation<'a> {
 
 /// Trains `model` on `ids` with truncated BPTT. The state carries over chunk
 /// boundaries (detached) and restarts at zero on each new pass over the streams.
-pub fn train(model: &CharLstm, ids: &[usize], s: &TrainSettings, bar: &ProgressBar, validation: Option<&Validation>) -> TrainLog {
+pub fn train(model: &CharLstm, ids: &[usize], s: &TrainSettings, phase: &Phase, validation: Option<&Validation>) -> TrainLog {
     let streams = Streams::new(ids, s.batch_size, s.seq_len);
     let all = params(model);
     let mut optimizer = Adam::new(AdamConfig {
@@ -63,11 +63,11 @@ pub fn train(model: &CharLstm, ids: &[usize], s: &TrainSettings, bar: &ProgressB
         optimizer.step(&all, &grads);
         state = Some(last.detach());
         log.losses.push(loss.item());
-        bar.inc(1);
+        phase.advance(1);
         if let Some(v) = validation.filter(|v| (step + 1) % v.every.max(1) == 0 || step + 1 == s.steps) {
             let bpc = bits_per_char(model, v.ids, 16, 100);
             log.val_bpc.push((step + 1, bpc));
-            bar.set_prefix(format!("validation {bpc:.3} bits/char"));
+            phase.status(&format!("validation {bpc:.3} bits/char"));
         }
     }
     log

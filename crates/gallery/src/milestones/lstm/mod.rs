@@ -20,15 +20,13 @@
 pub mod adding;
 pub mod charlm;
 
-use crate::milestones::mcculloch_pitts::print_if;
-use crate::saved::char_lstm::save_checkpoint;
 use crate::text_files::{find_data_file, read_text};
-use crate::{MilestoneError, RunConfig};
+use crate::{MilestoneError, Run, SaveRequest};
 use adding::{adding_batch, hidden_gradient_norms, train_adding, AddingModel, AddingOutcome, AddingSettings, VARIANCE_BASELINE};
 use charlm::{train, TrainSettings, Validation};
-use descent_models::char_lstm::{sample, CharLstm, CharLstmConfig};
+use descent_models::char_lstm::{sample, CharLstm, CharLstmConfig, CHECKPOINT_MODEL};
 use descent_nn::{param_count, CellKind};
-use descent_report::{line_chart_svg, LineChart, MilestoneReport, Series};
+use descent_report::{LineChart, Series};
 use descent_tensor::Rng;
 use descent_text::{CharTokenizer, Tokenizer};
 use descent_text::{Sampler, SamplingConfig};
@@ -99,45 +97,57 @@ fn charlm_settings(full: bool, vocab_size: usize) -> (CharLstmConfig, TrainSetti
     }
 }
 
+/// The RNN and the LSTM trained at the judged sequence length.
+struct Comparison<'a> {
+    settings: &'a AddingSettings,
+    rnn: AddingModel,
+    lstm: AddingModel,
+    rnn_mse: f32,
+    lstm_mse: f32,
+}
+
 /// Runs the milestone.
-pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
-    let mut report = MilestoneReport::new(
-        "lstm",
-        "LSTM: memory across long time lags",
-        1997,
-        "On the adding problem (T = 100) an LSTM reaches test MSE < 0.01 while a tanh RNN of the same size and training budget stays near the variance baseline 0.167.",
-    );
-    let settings = adding_settings(cfg.full(), cfg.seed);
-    let mut judged = None;
+pub fn run(run: &mut Run) -> Result<(), MilestoneError> {
+    let settings = adding_settings(run.full(), run.seed());
+    let mut judged: Option<Comparison> = None;
     let mut curves = Vec::new();
     for s in &settings {
-        let bar = cfg.progress_bar(2 * s.train_steps as u64, "adding");
-        let (rnn, rnn_out) = train_adding(CellKind::Tanh, s, &bar);
-        let (lstm, lstm_out) = train_adding(CellKind::Lstm, s, &bar);
-        bar.finish_and_clear();
+        let phase = run.phase("adding", 2 * s.train_steps as u64);
+        let (rnn, rnn_out) = train_adding(CellKind::Tanh, s, &phase);
+        let (lstm, lstm_out) = train_adding(CellKind::Lstm, s, &phase);
+        drop(phase);
         let t = s.seq_len;
-        print_if(
-            cfg,
-            &format!(
-                "adding problem T={t}: LSTM test MSE {:.4}, tanh RNN {:.4} (baseline {VARIANCE_BASELINE:.3})",
-                lstm_out.test_mse, rnn_out.test_mse
-            ),
-        );
-        report.measure(&format!("lstm_test_mse_T{t}"), lstm_out.test_mse as f64);
-        report.measure(&format!("rnn_test_mse_T{t}"), rnn_out.test_mse as f64);
-        report.measure(&format!("train_seconds_T{t}"), rnn_out.seconds + lstm_out.seconds);
+        run.log(&format!(
+            "adding problem T={t}: LSTM test MSE {:.4}, tanh RNN {:.4} (baseline {VARIANCE_BASELINE:.3})",
+            lstm_out.test_mse, rnn_out.test_mse
+        ));
+        run.measure(&format!("lstm_test_mse_T{t}"), lstm_out.test_mse as f64);
+        run.measure(&format!("rnn_test_mse_T{t}"), rnn_out.test_mse as f64);
+        run.measure(&format!("train_seconds_T{t}"), rnn_out.seconds + lstm_out.seconds);
         curves.push(Series::new(&format!("LSTM T={t}"), curve_points(&lstm_out)));
         curves.push(Series::new(&format!("RNN T={t}"), curve_points(&rnn_out)));
         if judged.is_none() {
-            judged = Some((s, rnn, lstm, rnn_out.test_mse, lstm_out.test_mse));
+            judged = Some(Comparison {
+                settings: s,
+                rnn,
+                lstm,
+                rnn_mse: rnn_out.test_mse,
+                lstm_mse: lstm_out.test_mse,
+            });
         }
     }
-    let (s, rnn, lstm, rnn_mse, lstm_mse) = judged.expect("at least one length");
-    report.measure("judged_seq_len", s.seq_len as u64);
-    report.measure("variance_baseline_mse", VARIANCE_BASELINE as f64);
-    report.measure("hidden", s.hidden as u64);
-    report.measure("train_steps", s.train_steps as u64);
-    report.passed = lstm_mse < LSTM_TARGET_MSE && rnn_mse > RNN_BASELINE_MSE;
+    let Comparison {
+        settings: s,
+        rnn,
+        lstm,
+        rnn_mse,
+        lstm_mse,
+    } = judged.expect("at least one length");
+    run.measure("judged_seq_len", s.seq_len as u64);
+    run.measure("variance_baseline_mse", VARIANCE_BASELINE as f64);
+    run.measure("hidden", s.hidden as u64);
+    run.measure("train_steps", s.train_steps as u64);
+    run.judge(lstm_mse < LSTM_TARGET_MSE && rnn_mse > RNN_BASELINE_MSE);
     let last = curves.iter().filter_map(|c| c.points.last()).fold(0.0f64, |m, p| m.max(p.0));
     curves.push(Series::new(
         "variance baseline",
@@ -150,25 +160,24 @@ pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
         series: curves,
         log_y: true,
     };
-    line_chart_svg(&cfg.artifact_path("adding_curves.svg")?, &chart)?;
-    report.artifact("adding_curves.svg");
-    gradient_plot(cfg, s, &rnn, &lstm, &mut report)?;
-    report.note("Adding problem as in Le, Jaitly & Hinton 2015 (values U(0,1), one marker in each half, target their sum); Hochreiter & Schmidhuber's experiment 4 used values in [−1, 1] and a scaled target.");
-    report.note(&format!(
+    run.line_chart("adding_curves.svg", &chart)?;
+    gradient_plot(run, s, &rnn, &lstm)?;
+    run.note("Adding problem as in Le, Jaitly & Hinton 2015 (values U(0,1), one marker in each half, target their sum); Hochreiter & Schmidhuber's experiment 4 used values in [−1, 1] and a scaled target.");
+    run.note(&format!(
         "Both models: one layer of {} units, Adam lr {}, batch {}, {} steps, gradient clip {}; the LSTM's forget-gate bias starts at +1.",
         s.hidden, s.lr, s.batch_size, s.train_steps, s.clip_norm
     ));
-    if !cfg.full() {
-        report.note("Quick run: T = 40 and a smaller model; `--full` tests the claim at T = 100 and also runs T = 200.");
+    if !run.full() {
+        run.note("Quick run: T = 40 and a smaller model; `--full` tests the claim at T = 100 and also runs T = 200.");
     }
-    match char_language_model(cfg, &mut report) {
+    match char_language_model(run) {
         Ok(()) => {}
         Err(MilestoneError::MissingData { reason, fix }) => {
-            report.note(&format!("Character model skipped: {reason} ({fix})."));
+            run.note(&format!("Character model skipped: {reason} ({fix})."));
         }
         Err(e) => return Err(e),
     }
-    Ok(report)
+    Ok(())
 }
 
 fn curve_points(outcome: &AddingOutcome) -> Vec<(f64, f64)> {
@@ -180,15 +189,9 @@ fn curve_points(outcome: &AddingOutcome) -> Vec<(f64, f64)> {
 }
 
 /// ‖∂loss/∂h_t‖ against t for the trained and the untrained models, on one batch.
-fn gradient_plot(
-    cfg: &RunConfig,
-    s: &AddingSettings,
-    rnn: &AddingModel,
-    lstm: &AddingModel,
-    report: &mut MilestoneReport,
-) -> Result<(), MilestoneError> {
-    let (x, y) = adding_batch(64, s.seq_len, &mut Rng::new(cfg.seed ^ 0x6AD));
-    let mut rng = Rng::new(cfg.seed);
+fn gradient_plot(run: &mut Run, s: &AddingSettings, rnn: &AddingModel, lstm: &AddingModel) -> Result<(), MilestoneError> {
+    let (x, y) = adding_batch(64, s.seq_len, &mut Rng::new(run.seed() ^ 0x6AD));
+    let mut rng = Rng::new(run.seed());
     let fresh_rnn = AddingModel::new(CellKind::Tanh, s.hidden, &mut rng);
     let fresh_lstm = AddingModel::new(CellKind::Lstm, s.hidden, &mut rng);
     let mut series = Vec::new();
@@ -201,13 +204,13 @@ fn gradient_plot(
         let norms = hidden_gradient_norms(model, &x, &y);
         let last = norms[norms.len() - 1];
         let key = name.replace(", ", "_").replace(' ', "_").replace("tanh_", "");
-        report.measure(
+        run.measure(
             &format!("grad_ratio_first_to_last_{key}"),
             (norms[0] / last.max(f32::MIN_POSITIVE)) as f64,
         );
         // How far back the loss still reaches: steps before the norm drops below 1e-6 of its last value.
         let span = norms.iter().rev().take_while(|&&n| n >= 1e-6 * last).count();
-        report.measure(&format!("grad_span_steps_{key}"), span as u64);
+        run.measure(&format!("grad_span_steps_{key}"), span as u64);
         let points = norms
             .iter()
             .enumerate()
@@ -222,9 +225,8 @@ fn gradient_plot(
         series,
         log_y: true,
     };
-    line_chart_svg(&cfg.artifact_path("gradient_norms.svg")?, &chart)?;
-    report.artifact("gradient_norms.svg");
-    report.note(&format!(
+    run.line_chart("gradient_norms.svg", &chart)?;
+    run.note(&format!(
         "gradient_norms.svg: ‖∂loss/∂h_t‖ on one batch of 64 sequences; points on the floor ({GRADIENT_FLOOR:e}) are exact zeros, gradients that underflowed float32 on the way back. grad_span_steps = steps before the norm falls below 1e-6 of its value at the last step."
     ));
     Ok(())
@@ -232,10 +234,10 @@ fn gradient_plot(
 
 /// Trains the character model on tiny Shakespeare; measures bits per character; saves
 /// the model and a sample.
-fn char_language_model(cfg: &RunConfig, report: &mut MilestoneReport) -> Result<(), MilestoneError> {
+fn char_language_model(run: &mut Run) -> Result<(), MilestoneError> {
     // Quick: the excerpt compiled into the binary (the tour runs offline); full: the whole text.
-    let (text, source) = if cfg.full() {
-        let path = find_data_file(cfg, "text", "tinyshakespeare.txt")?;
+    let (text, source) = if run.full() {
+        let path = find_data_file(&run.data(), "text", "tinyshakespeare.txt")?;
         (read_text(&path)?, path.display().to_string())
     } else {
         (
@@ -248,53 +250,57 @@ fn char_language_model(cfg: &RunConfig, report: &mut MilestoneReport) -> Result<
     let ids = tokenizer.encode(&text).expect("the vocabulary is built from this text");
     let split = ids.len() * 9 / 10;
     let (train_ids, val_ids) = (&ids[..split], &ids[split..]);
-    let (config, settings) = charlm_settings(cfg.full(), tokenizer.vocab_size());
-    let model = CharLstm::new(config, &mut Rng::new(cfg.seed));
-    let bar = cfg.progress_bar(settings.steps as u64, "char-lstm");
+    let (config, settings) = charlm_settings(run.full(), tokenizer.vocab_size());
+    let model = CharLstm::new(config, &mut Rng::new(run.seed()));
+    let phase = run.phase("char-lstm", settings.steps as u64);
     let start = std::time::Instant::now();
     let validation = Validation {
         ids: val_ids,
         every: settings.steps / 8,
     };
-    let log = train(&model, train_ids, &settings, &bar, Some(&validation));
-    bar.finish_and_clear();
+    let log = train(&model, train_ids, &settings, &phase, Some(&validation));
+    drop(phase);
     let seconds = start.elapsed().as_secs_f64();
     let val_bpc = log.val_bpc.last().expect("scored after the last step").1;
     let unigram = unigram_bits(train_ids, val_ids, tokenizer.vocab_size());
-    print_if(
-        cfg,
-        &format!(
-            "char LSTM: validation {val_bpc:.3} bits/char (unigram model {unigram:.3}) after {} steps",
-            settings.steps
-        ),
-    );
-    report.measure("charlm_val_bpc", val_bpc);
-    report.measure("charlm_best_val_bpc", log.val_bpc.iter().map(|v| v.1).fold(f64::INFINITY, f64::min));
-    report.measure("charlm_unigram_bpc", unigram);
-    report.measure("charlm_steps", settings.steps as u64);
-    report.measure("charlm_hidden", config.hidden_size as u64);
-    report.measure("charlm_params", param_count(&model) as u64);
-    report.measure("charlm_train_seconds", seconds);
-    report.passed &= val_bpc < unigram - 0.5;
-    let ckpt = [
-        ("val_bpc", format!("{val_bpc:.4}")),
-        ("steps", settings.steps.to_string()),
-        ("data", "tinyshakespeare".to_string()),
-    ];
-    save_checkpoint(&cfg.artifact_path("charlm.safetensors")?, &model, &tokenizer, &ckpt)?;
-    report.artifact("charlm.safetensors");
+    run.log(&format!(
+        "char LSTM: validation {val_bpc:.3} bits/char (unigram model {unigram:.3}) after {} steps",
+        settings.steps
+    ));
+    run.measure("charlm_val_bpc", val_bpc);
+    run.measure("charlm_best_val_bpc", log.val_bpc.iter().map(|v| v.1).fold(f64::INFINITY, f64::min));
+    run.measure("charlm_unigram_bpc", unigram);
+    run.measure("charlm_steps", settings.steps as u64);
+    run.measure("charlm_hidden", config.hidden_size as u64);
+    run.measure("charlm_params", param_count(&model) as u64);
+    run.measure("charlm_train_seconds", seconds);
+    let passed = run.passed() && val_bpc < unigram - 0.5;
+    run.judge(passed);
+    let mut entries = config.to_metadata();
+    entries.push(("model".into(), CHECKPOINT_MODEL.into()));
+    entries.push(("val_bpc".into(), format!("{val_bpc:.4}")));
+    entries.push(("steps".into(), settings.steps.to_string()));
+    run.save(
+        "charlm.safetensors",
+        SaveRequest {
+            model: &model,
+            optimizer: None,
+            tokenizer: Some(&tokenizer),
+            entries,
+            epochs_done: 0,
+            epochs_total: 0,
+        },
+    )?;
     let mut sampler = Sampler::new(SamplingConfig {
         temperature: 0.8,
         top_k: None,
         top_p: None,
-        seed: cfg.seed,
+        seed: run.seed(),
     });
     let prompt = tokenizer.encode("ROMEO:").expect("tiny Shakespeare has these letters");
     let written = format!("ROMEO:{}", tokenizer.decode(&sample(&model, &prompt, 500, &mut sampler)));
-    let sample_path = cfg.artifact_path("sample.txt")?;
-    std::fs::write(&sample_path, format!("{written}\n")).map_err(|e| MilestoneError::io(&sample_path, e))?;
-    report.artifact("sample.txt");
-    print_if(cfg, &format!("sample (temperature 0.8):\n{written}\n"));
+    run.write_text("sample.txt", &format!("{written}\n"))?;
+    run.log(&format!("sample (temperature 0.8):\n{written}\n"));
     let smooth: Vec<(f64, f64)> = log
         .losses
         .chunks(20)
@@ -317,9 +323,8 @@ fn char_language_model(cfg: &RunConfig, report: &mut MilestoneReport) -> Result<
         ],
         log_y: false,
     };
-    line_chart_svg(&cfg.artifact_path("charlm_loss.svg")?, &chart)?;
-    report.artifact("charlm_loss.svg");
-    report.note(&format!(
+    run.line_chart("charlm_loss.svg", &chart)?;
+    run.note(&format!(
         "Character LSTM on tiny Shakespeare ({source}): {} layer(s) of {} units, embedding {}, truncated BPTT over {}-character chunks of {} streams, Adam lr {} (cosine decay); validation = last 10% of the text.",
         config.num_layers, config.hidden_size, config.embed_dim, settings.seq_len, settings.batch_size, settings.lr
     ));

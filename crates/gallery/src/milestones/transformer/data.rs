@@ -6,7 +6,8 @@
 //! is ignored by the loss).
 
 use crate::text_files::{find_data_file, read_text};
-use crate::{MilestoneError, RunConfig};
+use crate::MilestoneError;
+use descent_data::DataLocator;
 use descent_models::translator::{Batch, BOS, EOS, PAD};
 use descent_tensor::Rng;
 use descent_text::bpe::Bpe;
@@ -25,8 +26,8 @@ pub struct Pair {
 }
 
 /// Reads `translation/cmn-eng.tsv.gz` (`english\tchinese\tattribution`, blank lines skipped).
-pub fn load_pairs(cfg: &RunConfig) -> Result<Vec<Pair>, MilestoneError> {
-    let path = find_data_file(cfg, "translation", "cmn-eng.tsv.gz")?;
+pub fn load_pairs(locator: &DataLocator) -> Result<Vec<Pair>, MilestoneError> {
+    let path = find_data_file(locator, "translation", "cmn-eng.tsv.gz")?;
     Ok(parse_pairs(&read_text(&path)?))
 }
 

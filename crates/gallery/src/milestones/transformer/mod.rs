@@ -15,16 +15,15 @@
 
 pub mod data;
 
-use crate::milestones::mcculloch_pitts::print_if;
 use crate::milestones::transformer::data::{batches, examples, load_pairs, make_batch, split, Example, Pair, SourceVocab, TargetVocab};
-use crate::{MilestoneError, RunConfig};
+use crate::{MilestoneError, Run, SaveRequest};
 use descent_models::translator::{LstmSeq2Seq, TransformerConfig, TranslationTransformer, Translator};
-use descent_nn::{named_params, param_count, params, Checkpoint};
+use descent_nn::{param_count, params};
 use descent_optim::{clip_grad_norm, AdamW, AdamWConfig, LrSchedule, Optimizer};
-use descent_report::{line_chart_svg, write_heatmap_png, LineChart, MilestoneReport, Series};
+use descent_report::{LineChart, Series};
 use descent_tensor::Rng;
-use descent_text::bleu::{corpus_bleu, BleuTokenizer};
-use std::collections::{BTreeMap, HashMap};
+use descent_text::bleu::{corpus_bleu, BleuScore, BleuTokenizer};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// Sizes and budget of a run.
@@ -142,23 +141,17 @@ fn translate_all(model: &dyn Translator, test: &[Example], max_len: usize) -> Ve
 }
 
 /// Runs the milestone with the mode's settings.
-pub fn run(cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
-    let mut settings = TranslationSettings::for_mode(cfg.full());
-    if let Some(epochs) = cfg.epochs {
+pub fn run(run: &mut Run) -> Result<(), MilestoneError> {
+    let mut settings = TranslationSettings::for_mode(run.full());
+    if let Some(epochs) = run.epochs() {
         settings.epochs = epochs;
     }
-    run_with(cfg, settings)
+    run_with(run, settings)
 }
 
 /// Runs the milestone with explicit settings (tests use tiny ones).
-pub fn run_with(cfg: &RunConfig, settings: TranslationSettings) -> Result<MilestoneReport, MilestoneError> {
-    let mut report = MilestoneReport::new(
-        "transformer",
-        "Attention is all you need: translation",
-        2017,
-        "An encoder-decoder Transformer translates English to Chinese with higher BLEU than an LSTM seq2seq of similar size and training budget.",
-    );
-    let mut pairs = load_pairs(cfg)?;
+pub fn run_with(run: &mut Run, settings: TranslationSettings) -> Result<(), MilestoneError> {
+    let mut pairs = load_pairs(&run.data())?;
     pairs.truncate(settings.max_pairs.unwrap_or(usize::MAX));
     let (train_pairs, test_pairs) = split(&pairs, 20);
     let source = SourceVocab::train(train_pairs.iter().map(|p| p.english.as_str()), settings.bpe_vocab);
@@ -182,7 +175,7 @@ pub fn run_with(cfg: &RunConfig, settings: TranslationSettings) -> Result<Milest
             test_set.len()
         )));
     }
-    let mut rng = Rng::new(cfg.seed);
+    let mut rng = Rng::new(run.seed());
     let config = TransformerConfig {
         source_vocab: source.size(),
         target_vocab: target.size(),
@@ -201,80 +194,88 @@ pub fn run_with(cfg: &RunConfig, settings: TranslationSettings) -> Result<Milest
         settings.lstm_layers,
         &mut rng,
     );
-    print_if(
-        cfg,
-        &format!(
-            "transformer: {} train / {} test pairs, {} BPE tokens, {} target characters",
-            train_set.len(),
-            test_set.len(),
-            source.size(),
-            target.size()
-        ),
-    );
+    run.log(&format!(
+        "transformer: {} train / {} test pairs, {} BPE tokens, {} target characters",
+        train_set.len(),
+        test_set.len(),
+        source.size(),
+        target.size()
+    ));
     let mut results = Vec::new();
     for (model, lr) in [
         (&transformer as &dyn Translator, settings.lr_transformer),
         (&lstm as &dyn Translator, settings.lr_lstm),
     ] {
-        let (losses, seconds) = train(model, &train_set, &settings, lr, cfg.seed);
+        let (losses, seconds) = train(model, &train_set, &settings, lr, run.seed());
         let hypotheses: Vec<String> = translate_all(model, &test_set, settings.max_len)
             .iter()
             .map(|ids| target.decode(ids))
             .collect();
         let bleu = corpus_bleu(&hypotheses, &references, BleuTokenizer::Zh);
-        print_if(
-            cfg,
-            &format!(
-                "{}: BLEU {:.2} after {} steps ({seconds:.0}s)",
-                model.name(),
-                bleu.score,
-                losses.len()
-            ),
-        );
-        results.push((model.name(), param_count(model), losses, seconds, bleu, hypotheses));
+        run.log(&format!(
+            "{}: BLEU {:.2} after {} steps ({seconds:.0}s)",
+            model.name(),
+            bleu.score,
+            losses.len()
+        ));
+        results.push(Outcome {
+            name: model.name(),
+            params: param_count(model),
+            losses,
+            seconds,
+            bleu,
+            hypotheses,
+        });
     }
     let (t, l) = (&results[0], &results[1]);
-    report.measure("bleu_transformer", t.4.score);
-    report.measure("bleu_lstm", l.4.score);
-    report.measure("params_transformer", t.1 as u64);
-    report.measure("params_lstm", l.1 as u64);
-    report.measure("train_seconds_transformer", t.3);
-    report.measure("train_seconds_lstm", l.3);
-    report.measure("steps", t.2.len() as u64);
-    report.measure("train_pairs", train_set.len() as u64);
-    report.measure("test_sentences", test_set.len() as u64);
-    report.measure("bpe_vocab", source.size() as u64);
-    report.measure("target_vocab", target.size() as u64);
-    report.passed = t.4.score > l.4.score;
-    report.note(&format!(
+    run.measure("bleu_transformer", t.bleu.score);
+    run.measure("bleu_lstm", l.bleu.score);
+    run.measure("params_transformer", t.params as u64);
+    run.measure("params_lstm", l.params as u64);
+    run.measure("train_seconds_transformer", t.seconds);
+    run.measure("train_seconds_lstm", l.seconds);
+    run.measure("steps", t.losses.len() as u64);
+    run.measure("train_pairs", train_set.len() as u64);
+    run.measure("test_sentences", test_set.len() as u64);
+    run.measure("bpe_vocab", source.size() as u64);
+    run.measure("target_vocab", target.size() as u64);
+    run.measure("params", t.params.max(l.params) as u64);
+    run.measure("examples_seen", (2 * train_set.len() * settings.epochs) as u64);
+    run.judge(t.bleu.score > l.bleu.score);
+    run.note(&format!(
         "Transformer: d_model {}, {} heads, {}+{} pre-LN blocks, sinusoidal positions. LSTM: embedding {}, {} layer(s) of {} units per side, source reversed. Same batches (equal source length, ≤ {} sentences), {} epochs, Adam with warmup + cosine, gradient clipping at 1; greedy decoding.",
         settings.d_model, settings.n_heads, settings.layers, settings.layers, settings.d_model, settings.lstm_layers, settings.lstm_hidden, settings.batch_size, settings.epochs
     ));
-    report.note("BLEU: corpus BLEU with sacreBLEU's defaults and its `zh` tokenizer (each Chinese character a token), against one reference per sentence; test sentences are English sentences never seen in training (all their translations held out).");
-    if !cfg.full() {
-        report
-            .note("Quick run: the 9,000 shortest pairs and small models for a few epochs; `--full` uses all 29k pairs and larger models.");
+    run.note("BLEU: corpus BLEU with sacreBLEU's defaults and its `zh` tokenizer (each Chinese character a token), against one reference per sentence; test sentences are English sentences never seen in training (all their translations held out).");
+    if !run.full() {
+        run.note("Quick run: the 9,000 shortest pairs and small models for a few epochs; `--full` uses all 29k pairs and larger models.");
     }
-    write_artifacts(cfg, &transformer, &test_kept, &source, &target, &results, &mut report)?;
-    Ok(report)
+    write_artifacts(run, &transformer, &test_kept, &source, &target, &results)
 }
 
-type Outcome = (&'static str, usize, Vec<f32>, f64, descent_text::bleu::BleuScore, Vec<String>);
+/// One translator trained and scored.
+struct Outcome {
+    name: &'static str,
+    params: usize,
+    losses: Vec<f32>,
+    seconds: f64,
+    bleu: BleuScore,
+    hypotheses: Vec<String>,
+}
 
 fn write_artifacts(
-    cfg: &RunConfig,
+    run: &mut Run,
     transformer: &TranslationTransformer,
     test: &[(Example, &Pair)],
     source: &SourceVocab,
     target: &TargetVocab,
     results: &[Outcome],
-    report: &mut MilestoneReport,
 ) -> Result<(), MilestoneError> {
     let mut text = String::from("# English → Chinese test translations: reference | Transformer | LSTM\n\n");
     for (i, (_, pair)) in test.iter().enumerate().take(40) {
         text.push_str(&format!(
             "{}\n  ref:         {}\n  transformer: {}\n  lstm:        {}\n",
-            pair.english, pair.chinese, results[0].5[i], results[1].5[i]
+            pair.english, pair.chinese, results[0].hypotheses[i], results[1].hypotheses[i]
         ));
     }
     let mut maps = String::from(
@@ -289,8 +290,7 @@ fn write_artifacts(
         rows.push(descent_models::translator::EOS);
         let values = transformer.cross_attention_map(&example.source, &output);
         let name = format!("attention_{k}.png");
-        write_heatmap_png(&cfg.artifact_path(&name)?, &values, rows.len(), example.source.len(), 24)?;
-        report.artifact(&name);
+        run.heatmap(&name, &values, rows.len(), example.source.len(), 24)?;
         let columns: Vec<&str> = example.source.iter().map(|&i| source.bpe.token(i)).collect();
         maps.push_str(&format!(
             "{name}: {}\n  columns: {columns:?}\n  rows: {:?} + EOS\n",
@@ -299,26 +299,31 @@ fn write_artifacts(
         ));
     }
     for (name, body) in [("translations.txt", text), ("attention_maps.txt", maps)] {
-        let path = cfg.artifact_path(name)?;
-        std::fs::write(&path, body).map_err(|e| MilestoneError::io(&path, e))?;
-        report.artifact(name);
+        run.write_text(name, &body)?;
     }
     let chart = LineChart {
         title: "Training loss, English→Chinese".into(),
         x_label: "step".into(),
         y_label: "cross-entropy (nats/char)".into(),
-        series: results.iter().map(|r| Series::indexed_f32(r.0, &r.2)).collect(),
+        series: results.iter().map(|r| Series::indexed_f32(r.name, &r.losses)).collect(),
         log_y: false,
     };
-    line_chart_svg(&cfg.artifact_path("loss.svg")?, &chart)?;
-    report.artifact("loss.svg");
-    let meta = HashMap::from([
-        ("milestone".to_string(), "transformer".to_string()),
+    run.line_chart("loss.svg", &chart)?;
+    let entries = vec![
+        ("model".to_string(), "translation-transformer".to_string()),
         ("bpe".to_string(), source.bpe.to_json()),
         ("target_chars".to_string(), target.chars.chars().iter().collect::<String>()),
         ("config".to_string(), format!("{:?}", transformer.config)),
-    ]);
-    Checkpoint::from_params(&named_params(transformer), meta).save(&cfg.artifact_path("transformer.safetensors")?)?;
-    report.artifact("transformer.safetensors");
-    Ok(())
+    ];
+    run.save(
+        "transformer.safetensors",
+        SaveRequest {
+            model: transformer,
+            optimizer: None,
+            tokenizer: None,
+            entries,
+            epochs_done: 0,
+            epochs_total: 0,
+        },
+    )
 }
