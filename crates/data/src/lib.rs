@@ -24,8 +24,8 @@
 //! - [`loader`]: [`BatchLoader`], mini-batches with a per-epoch seeded shuffle whose
 //!   order depends only on `(seed, epoch)`; the last partial batch is kept.
 //! - [`mod@iris`] and [`embedded`]: small real data compiled into the binary (Fisher's
-//!   Iris, the first 6,000 + 1,000 MNIST digits), so the early milestones and the
-//!   tests need no data folder and no network.
+//!   Iris, the first 6,000 + 1,000 MNIST digits, the first 2,500 + 1,000 Fashion-MNIST
+//!   images), so the early milestones and the tests need no data folder and no network.
 //!
 //! # Invariants
 //! - Bad input files produce a [`DataError`] whose message says what was wrong, in
@@ -50,7 +50,9 @@ pub mod status;
 
 pub use checksum::{sha256_hex, sha256_uncompressed};
 pub use download::{fetch, fetch_from, Progress};
-pub use embedded::{mnist_subset, MNIST_SUBSET_TEST, MNIST_SUBSET_TRAIN};
+pub use embedded::{
+    fashion_mnist_subset, mnist_subset, FASHION_MNIST_SUBSET_TEST, FASHION_MNIST_SUBSET_TRAIN, MNIST_SUBSET_TEST, MNIST_SUBSET_TRAIN,
+};
 pub use embedded_text::tiny_shakespeare_head;
 pub use error::DataError;
 pub use idx::{encode_idx, is_gzip, parse_idx, read_idx, IdxArray};

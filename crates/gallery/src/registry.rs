@@ -3,7 +3,7 @@
 //! `run`, `tour`, the reports and the README's table all read it.
 
 use crate::harness::Run;
-use crate::milestones::{backprop, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, xor};
+use crate::milestones::{backprop, dbn, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, xor};
 use crate::MilestoneError;
 
 /// One entry of the gallery.
@@ -157,6 +157,16 @@ pub static GALLERY: &[Milestone] = &[
         article: "",
         options: Options::NONE,
         run: lstm::run,
+    },
+    Milestone {
+        id: "dbn",
+        year: 2006,
+        title: "Deep belief nets: greedy layer-wise pre-training",
+        claim: "RBMs stacked greedily (784-500-500-2000) and fine-tuned by backprop beat the same sigmoid network from random initialisation with the same budget: by at least 1 point of MNIST test error with 1,000 labels, and no worse with all of them.",
+        event: None,
+        article: "2006: deep belief networks — data → restricted Boltzmann machine → features → a new RBM → higher-level features.",
+        options: Options::NONE,
+        run: dbn::run,
     },
     Milestone {
         id: "transformer",

@@ -1,5 +1,5 @@
-//! `descent-models`: the reusable architectures of the gallery — LeNet, the character
-//! LSTM, GPT (with KV-cache generation), the encoder-decoder Transformer and the LSTM
+//! `descent-models`: the reusable architectures of the gallery — LeNet, the RBM and deep
+//! belief net, the character LSTM, GPT (with KV-cache generation), the encoder-decoder Transformer and the LSTM
 //! seq2seq translator — with PyTorch parameter names, so golden PyTorch dumps load
 //! directly.
 //!
@@ -11,6 +11,7 @@ pub mod char_lstm;
 pub mod generation;
 pub mod gpt;
 pub mod lenet;
+pub mod rbm;
 pub mod translator;
 
 pub use char_lstm::{CharLstm, CharLstmConfig, Streams};

@@ -2,5 +2,6 @@
 //! classification loop, MNIST loading, GPT language-model training.
 
 pub mod classifier;
+pub mod images;
 pub mod lm;
 pub mod mnist_data;
