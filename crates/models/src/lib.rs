@@ -11,6 +11,7 @@ pub mod char_lstm;
 pub mod generation;
 pub mod gpt;
 pub mod lenet;
+pub mod limits;
 pub mod translator;
 
 pub use char_lstm::{CharLstm, CharLstmConfig, Streams};
