@@ -85,7 +85,8 @@ const EXIT_READER_LEFT: i32 = 141;
 /// run, and progress output must never end a run. So write errors are handled: our own
 /// writes to stdout check for a broken pipe ([`exit_quietly_if_reader_left`]), stderr
 /// writes ignore errors ([`note`]), and for the `println!`s elsewhere this hook turns
-/// the "failed printing to stdout: Broken pipe" panic into the same quiet exit.
+/// the "failed printing to stdout: Broken pipe" panic into the same quiet exit (and
+/// any other stdout failure, such as a full disk, into a one-line error).
 fn quiet_exit_when_stdout_closes() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -95,8 +96,13 @@ fn quiet_exit_when_stdout_closes() {
             .map(String::as_str)
             .or_else(|| payload.downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
-            std::process::exit(EXIT_READER_LEFT);
+        if let Some(cause) = message.strip_prefix("failed printing to stdout: ") {
+            if cause.starts_with("Broken pipe") {
+                std::process::exit(EXIT_READER_LEFT);
+            }
+            // Another failure (a full disk): one line, like every other error.
+            let _ = writeln!(std::io::stderr(), "error: cannot write to stdout: {cause}");
+            std::process::exit(1);
         }
         default_hook(info);
     }));

@@ -242,3 +242,18 @@ fn a_closed_stdout_pipe_ends_list_and_run_quietly() {
         assert_eq!(status, "141", "{args}");
     }
 }
+
+#[test]
+fn a_full_disk_on_stdout_is_a_one_line_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        println!("skipping: /dev/full is not available");
+        return;
+    };
+    let out = command(&["list"]).stdout(full).output().unwrap();
+    let output = common::Output {
+        status: out.status,
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_one_line_error(&output, &["cannot write to stdout"]);
+}
