@@ -12,6 +12,7 @@ pub mod dcgan;
 pub mod generation;
 pub mod gpt;
 pub mod lenet;
+pub mod limits;
 pub mod translator;
 
 pub use char_lstm::{CharLstm, CharLstmConfig, Streams};
