@@ -4,7 +4,7 @@ use crate::progress::TerminalProgress;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use descent_gallery::{execute, find, Milestone, MilestoneError, Mode, Progress, RunConfig, Silent, GALLERY};
-use descent_report::{summary_table, write_tour_html, MilestoneReport, TourEntry};
+use descent_report::{article_timeline, summary_table, write_tour_page, Fact, MilestoneReport, TourEntry, TourFacts, TourPage};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -133,9 +133,7 @@ pub fn tour(args: TourArgs, data_dir: Option<PathBuf>) -> Result<()> {
             Err(e) => {
                 println!("   ERROR: {e}");
                 not_passed.push(format!("{} stopped with an error", m.id));
-                let mut report = MilestoneReport::new(m.id, m.title, m.year, m.claim);
-                report.note(&format!("the run stopped with an error: {e}"));
-                TourEntry::ran(report, m.id)
+                TourEntry::errored(MilestoneReport::new(m.id, m.title, m.year, m.claim), &e.to_string())
             }
         };
         entries.push(entry);
@@ -143,7 +141,22 @@ pub fn tour(args: TourArgs, data_dir: Option<PathBuf>) -> Result<()> {
     println!("\n{}", summary_table(&entries));
     let good = not_passed.is_empty() && !entries.is_empty();
     let page = args.out.join(if good { "report.html" } else { "report-failed.html" });
-    write_tour_html(&page, &entries)?;
+    let mut timeline = article_timeline();
+    for event in &mut timeline {
+        event.milestones = GALLERY
+            .iter()
+            .filter(|m| m.event == Some(event.key.as_str()))
+            .map(|m| m.id.to_string())
+            .collect();
+    }
+    let mut facts = TourFacts::from_entries(&entries);
+    facts.matmul_gflops = measured_gflops(data_dir).map(|g| Fact::new(g, "f32 matmul, n = 1024, this machine"));
+    let tour_page = TourPage {
+        entries: &entries,
+        timeline: &timeline,
+        facts: Some(&facts),
+    };
+    write_tour_page(&page, &tour_page)?;
     println!("report: {}", page.display());
     if !good {
         let kept = args.out.join("report.html");
@@ -153,4 +166,16 @@ pub fn tour(args: TourArgs, data_dir: Option<PathBuf>) -> Result<()> {
         bail!("the tour did not pass: {}", not_passed.join(", "));
     }
     Ok(())
+}
+
+/// This machine's matrix-multiply rate (W5, n = 1024), for the page's compute figure.
+fn measured_gflops(data_dir: Option<PathBuf>) -> Option<f64> {
+    let threads = rayon::current_num_threads();
+    let mut ctx = descent_gallery::bench::BenchContext::new(descent_data::DataLocator::new(data_dir), threads);
+    let workload = descent_gallery::bench::find_workload("matmul")?;
+    let records = (workload.run)(&mut ctx).ok()?;
+    records
+        .iter()
+        .find(|r| r.extra.get("n").and_then(|v| v.as_u64()) == Some(1024))
+        .map(|r| r.value)
 }

@@ -202,3 +202,27 @@ fn no_server_error_says_what_to_do() {
     assert!(msg.contains("put them in") && msg.contains("DESCENT_DATA"), "{msg}");
     assert!(scratch.file_names("").is_empty());
 }
+
+#[test]
+fn a_failed_fetch_leaves_no_empty_folders_and_clears_stale_temporaries() {
+    let scratch = ScratchDir::new("dl-nofolders");
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}/");
+    // Neither the data root nor the set's folder exists yet.
+    let dest = scratch.path.join("data/mnist");
+    let err = fetch_from(&base, &[spec("a.gz", b"a")], &dest, &|_, _, _| {}).unwrap_err();
+    assert!(matches!(err, DataError::Download { .. }), "{err:?}");
+    assert!(
+        !scratch.path.join("data").exists(),
+        "the failed fetch left {:?}",
+        scratch.file_names("data")
+    );
+
+    // An existing folder stays; a temporary of a killed fetch (pid 4e9 runs nowhere) goes.
+    let dest = scratch.path.join("kept");
+    std::fs::create_dir_all(&dest).unwrap();
+    std::fs::write(dest.join(".a.gz.4000000000.tmp"), b"half a download").unwrap();
+    fetch_from(&base, &[spec("a.gz", b"a")], &dest, &|_, _, _| {}).unwrap_err();
+    assert!(dest.is_dir());
+    assert!(scratch.file_names("kept").is_empty(), "{:?}", scratch.file_names("kept"));
+}

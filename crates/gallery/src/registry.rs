@@ -16,8 +16,10 @@ pub struct Milestone {
     pub title: &'static str,
     /// The claim the run tests, in one sentence.
     pub claim: &'static str,
-    /// The entry of the article's timeline this milestone re-creates (the report's
-    /// timeline colours it with this run's verdict), if any.
+    /// The key of the article's timeline event this milestone re-creates
+    /// (`descent_report::article_timeline()`: `neuron`, `perceptron`, `backprop`, `lenet`,
+    /// `alexnet`, `gan`, `transformer`, `bert-gpt`, `gpt3`, `chatgpt`, `sora`), if any;
+    /// the tour's timeline colours the event with this run's verdict.
     pub event: Option<&'static str>,
     /// What the article says about it, where its words matter (quoted in the report).
     pub article: &'static str,
@@ -67,7 +69,7 @@ pub static GALLERY: &[Milestone] = &[
         year: 1943,
         title: "McCulloch–Pitts threshold neurons",
         claim: "Threshold units with hand-set weights compute AND, OR, NOT, NAND; two layers compute XOR.",
-        event: Some("1943 neuron model"),
+        event: Some("neuron"),
         article: "1943: the neuron model — a unit that fires when the weighted sum of its inputs passes a threshold.",
         options: Options::NONE,
         run: mcculloch_pitts::run,
@@ -77,7 +79,7 @@ pub static GALLERY: &[Milestone] = &[
         year: 1958,
         title: "Rosenblatt's perceptron",
         claim: "The perceptron rule reaches 100% training accuracy on separable real data (iris), within Novikoff's bound.",
-        event: Some("1958 perceptron"),
+        event: Some("perceptron"),
         article: "1958: the perceptron — the first neuron that learns its weights from examples.",
         options: Options {
             variants: &[],
@@ -96,7 +98,7 @@ pub static GALLERY: &[Milestone] = &[
         year: 1969,
         title: "Minsky & Papert: the XOR limit",
         claim: "A single-layer perceptron never exceeds 3/4 correct on XOR, however long it trains.",
-        event: Some("1958 perceptron"),
+        event: Some("perceptron"),
         article: "The perceptron's limit: a single layer cannot compute XOR (Minsky & Papert, 1969).",
         options: Options {
             variants: &[],
@@ -115,7 +117,7 @@ pub static GALLERY: &[Milestone] = &[
         year: 1986,
         title: "Backpropagation",
         claim: "A sigmoid MLP trained by backprop solves XOR (4/4); its gradients match finite differences.",
-        event: Some("1986 backprop"),
+        event: Some("backprop"),
         article: "1986: backpropagation — errors flow backwards through the layers, so hidden units can learn.",
         options: Options {
             variants: &[],
@@ -134,7 +136,7 @@ pub static GALLERY: &[Milestone] = &[
         year: 1989,
         title: "LeNet: convolutional networks",
         claim: "A convolutional network (LeNet) reaches 99% test accuracy on MNIST handwritten digits.",
-        event: Some("1989 LeNet"),
+        event: Some("lenet"),
         article: "1989: LeNet — Conv2D(6,k5,sigmoid) AvgPool2 Conv2D(16,k5,sigmoid) AvgPool2 Flatten Dense(120) Dense(84) Dense(10,softmax).",
         options: Options {
             variants: &["modern", "1989"],
@@ -173,7 +175,7 @@ pub static GALLERY: &[Milestone] = &[
         year: 2017,
         title: "Attention is all you need: translation",
         claim: "An encoder-decoder Transformer translates English to Chinese with higher BLEU than an LSTM seq2seq of similar size and training budget.",
-        event: Some("2017 Transformer"),
+        event: Some("transformer"),
         article: "2017: the Transformer — attention is all you need.",
         options: Options {
             variants: &[],
@@ -192,7 +194,7 @@ pub static GALLERY: &[Milestone] = &[
         year: 2020,
         title: "GPT: generative pre-training, prompted poems",
         claim: "A character-level GPT trained on Tang poems beats a unigram model on held-out perplexity and, prompted with author and title, writes poems in the regulated 5/7-character form.",
-        event: Some("2020 GPT-3"),
+        event: Some("gpt3"),
         article: "2020: GPT-3 — prompt = \"用李白风格写春天:\"; completion = gpt3.generate(prompt).",
         options: Options {
             variants: &[],
@@ -211,4 +213,24 @@ pub static GALLERY: &[Milestone] = &[
 /// The milestone with this id.
 pub fn find(id: &str) -> Option<&'static Milestone> {
     GALLERY.iter().find(|m| m.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GALLERY;
+
+    #[test]
+    fn ids_are_unique_and_events_are_the_articles() {
+        let keys: Vec<String> = descent_report::article_timeline().into_iter().map(|e| e.key).collect();
+        for (i, m) in GALLERY.iter().enumerate() {
+            assert!(GALLERY[..i].iter().all(|o| o.id != m.id), "duplicate id {}", m.id);
+            if let Some(event) = m.event {
+                assert!(keys.iter().any(|k| k == event), "{}: unknown timeline event {event}", m.id);
+            }
+        }
+        assert!(
+            GALLERY.windows(2).all(|w| w[0].year <= w[1].year),
+            "the gallery is in historical order"
+        );
+    }
 }

@@ -1,19 +1,22 @@
 //! `descent-models`: the reusable architectures of the gallery — LeNet, the RBM and deep
-//! belief net, the character LSTM, GPT (with KV-cache generation), the encoder-decoder Transformer and the LSTM
-//! seq2seq translator — with PyTorch parameter names, so golden PyTorch dumps load
-//! directly.
+//! belief net, DCGAN, the character LSTM, GPT (with KV-cache generation), the
+//! encoder-decoder Transformer and the LSTM seq2seq translator — with PyTorch parameter
+//! names, so golden PyTorch dumps load directly.
 //!
 //! A model here is an architecture and its inference (forward, loss, sampling); how it
 //! is trained and what it is meant to show live in `descent-gallery`.
 #![warn(missing_docs)]
 
 pub mod char_lstm;
+pub mod dcgan;
 pub mod generation;
 pub mod gpt;
 pub mod lenet;
+pub mod limits;
 pub mod rbm;
 pub mod translator;
 
 pub use char_lstm::{CharLstm, CharLstmConfig, Streams};
+pub use dcgan::{Dcgan, DcganConfig, Discriminator, Generator};
 pub use gpt::{Gpt, GptConfig};
 pub use lenet::{LeNet, Variant as LeNetVariant};

@@ -12,6 +12,7 @@
 
 mod checkpoint;
 mod config;
+mod cpu;
 mod error;
 mod history;
 mod lock;
@@ -20,6 +21,7 @@ mod run;
 
 pub use checkpoint::{restore, RunMeta, SaveRequest, OPTIMIZER_PREFIX};
 pub use config::{Mode, RunConfig};
+pub use cpu::process_cpu_seconds;
 pub use error::MilestoneError;
 pub use history::History;
 pub use lock::OutputLock;

@@ -29,6 +29,7 @@ pub struct Run {
     data: String,
     judged: bool,
     started: Instant,
+    cpu_at_start: Option<f64>,
     _lock: OutputLock,
 }
 
@@ -55,6 +56,7 @@ impl Run {
             data: String::new(),
             judged: false,
             started: Instant::now(),
+            cpu_at_start: super::process_cpu_seconds(),
             _lock: lock,
         })
     }
@@ -298,6 +300,9 @@ impl Run {
             )));
         }
         self.report.seconds = self.started.elapsed().as_secs_f64();
+        if let (Some(start), Some(now)) = (self.cpu_at_start, super::process_cpu_seconds()) {
+            self.report.measure(descent_report::fact_keys::CPU_SECONDS, now - start);
+        }
         let path = self.path("report.json")?;
         self.report.write_json(&path)?;
         Ok(self.report)

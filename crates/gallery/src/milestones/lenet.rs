@@ -14,7 +14,7 @@ use crate::common::mnist_data::load_mnist;
 use crate::{MilestoneError, Run, SaveRequest};
 use descent_models::lenet::{LeNet, Variant};
 use descent_nn::params;
-use descent_report::{GridOptions, LineChart, Normalize};
+use descent_report::{fact_keys, GridOptions, LineChart, Normalize};
 use descent_tensor::Rng;
 
 /// The checkpoint `descent classify` reads and `--resume` continues from.
@@ -33,15 +33,16 @@ pub fn run(run: &mut Run) -> Result<(), MilestoneError> {
     let first_99 = history.points("test_accuracy").iter().find(|p| p.1 >= 0.99).map(|p| p.0 as u64);
     run.measure("test_accuracy", accuracy as f64);
     run.measure("test_error_percent", ((1.0 - accuracy) * 100.0) as f64);
-    run.measure("mnist_test_error", ((1.0 - accuracy) * 100.0) as f64);
+    run.measure(fact_keys::MNIST_TEST_ERROR_PERCENT, ((1.0 - accuracy) * 100.0) as f64);
     run.measure("variant", variant.name());
     run.measure("epochs", epochs as u64);
     run.measure("best_test_accuracy", best);
     run.measure("first_epoch_at_99", first_99);
     run.measure("test_loss", test_loss as f64);
     run.measure("train_examples", data.train.labels.len() as u64);
-    run.measure("params", descent_nn::param_count(&model) as u64);
-    run.measure("examples_seen", (data.train.labels.len() * epochs) as u64);
+    run.measure(fact_keys::PARAMS, descent_nn::param_count(&model) as u64);
+    run.measure(fact_keys::EXAMPLES_SEEN, (data.train.labels.len() * epochs) as u64);
+    run.measure(fact_keys::DATA_BYTES, (data.train.labels.len() * 784) as u64);
     run.note("LeCun et al. 1989 reported 5.0% test error (1.0% train) on 2,007 zip-code test digits, on a smaller, harder set than MNIST.");
     let target = if run.full() { 0.99 } else { 0.95 };
     run.judge(match variant {

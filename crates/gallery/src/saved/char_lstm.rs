@@ -1,7 +1,8 @@
 //! Character-LSTM checkpoints: saved with their tokenizer, read back for `descent generate`.
 
+use crate::saved::gpt::StreamDecoder;
 use crate::MilestoneError;
-use descent_models::char_lstm::{sample, CharLstm, CharLstmConfig, CHECKPOINT_MODEL};
+use descent_models::char_lstm::{sample_each, CharLstm, CharLstmConfig, CHECKPOINT_MODEL};
 use descent_nn::{named_params, Checkpoint};
 use descent_tensor::Rng;
 use descent_text::{Sampler, Tokenizer};
@@ -38,7 +39,14 @@ pub struct LoadedCharLstm {
 /// Reads a checkpoint written by [`save_checkpoint`]; errors name the file and what is
 /// wrong with it.
 pub fn load_checkpoint(path: &Path) -> Result<LoadedCharLstm, MilestoneError> {
-    let ck = Checkpoint::load(path)?;
+    from_checkpoint(Checkpoint::load(path)?)
+}
+
+/// A character LSTM from a checkpoint already read. The sizes in the metadata are
+/// validated and compared with the number of values the file holds before the model
+/// is allocated.
+pub fn from_checkpoint(ck: Checkpoint) -> Result<LoadedCharLstm, MilestoneError> {
+    let path = ck.path.as_path();
     let bad = |why: String| MilestoneError::Config(format!("{}: {why}", path.display()));
     if !is_char_lstm(&ck.metadata) {
         let what = ck
@@ -56,6 +64,13 @@ pub fn load_checkpoint(path: &Path) -> Result<LoadedCharLstm, MilestoneError> {
             "tokenizer has {} tokens but the model {}",
             tokenizer.vocab_size(),
             config.vocab_size
+        )));
+    }
+    if config.parameter_count() != ck.value_count() as u128 {
+        return Err(bad(format!(
+            "the metadata describes a model of {} parameters but the file holds {} values",
+            config.parameter_count(),
+            ck.value_count()
         )));
     }
     let model = CharLstm::new(config, &mut Rng::new(0));
@@ -78,6 +93,24 @@ pub fn generate_text(
     skip_unknown: bool,
 ) -> Result<(String, Vec<char>), MilestoneError> {
     let loaded = load_checkpoint(path)?;
+    let mut text = String::new();
+    let dropped = stream_text(&loaded, prompt, tokens, sampler, skip_unknown, &mut |piece| {
+        text.push_str(piece);
+        true
+    })?;
+    Ok((text, dropped))
+}
+
+/// Writes as [`generate_text`] does, handing the text to `emit` piece by piece as it
+/// is drawn; ends early when `emit` returns false. Returns the prompt characters dropped.
+pub fn stream_text(
+    loaded: &LoadedCharLstm,
+    prompt: &str,
+    tokens: usize,
+    sampler: &mut Sampler,
+    skip_unknown: bool,
+    emit: &mut dyn FnMut(&str) -> bool,
+) -> Result<Vec<char>, MilestoneError> {
     let (ids, dropped) = if skip_unknown {
         loaded.tokenizer.encode_skipping_unknown(prompt)
     } else {
@@ -92,5 +125,14 @@ pub fn generate_text(
             "prompt {prompt:?} has no characters the model knows; give at least one, e.g. --prompt \"ROMEO:\""
         )));
     }
-    Ok((loaded.tokenizer.decode(&sample(&loaded.model, &ids, tokens, sampler)), dropped))
+    let mut decoder = StreamDecoder::new(&loaded.tokenizer);
+    let mut open = true;
+    sample_each(&loaded.model, &ids, tokens, sampler, &mut |t| {
+        open = decoder.push(t, emit);
+        !open
+    });
+    if open {
+        decoder.finish(emit);
+    }
+    Ok(dropped)
 }

@@ -7,7 +7,7 @@
 //! it; also `\n` there).
 
 use crate::MilestoneError;
-use descent_models::generation::generate;
+use descent_models::generation::generate_each;
 use descent_models::gpt::{Gpt, GptConfig};
 use descent_nn::{named_params, Checkpoint};
 use descent_tensor::Rng;
@@ -56,7 +56,14 @@ pub struct LoadedGpt {
 
 /// Reads a GPT checkpoint written by [`save_gpt`]; errors name the file and what is wrong.
 pub fn load_gpt(path: &Path) -> Result<LoadedGpt, MilestoneError> {
-    let ck = Checkpoint::load(path)?;
+    from_checkpoint(Checkpoint::load(path)?)
+}
+
+/// A GPT from a checkpoint already read (e.g. by a caller that first looked at its
+/// metadata). The sizes in the metadata are validated and compared with the number of
+/// values the file holds before the model is allocated.
+pub fn from_checkpoint(ck: Checkpoint) -> Result<LoadedGpt, MilestoneError> {
+    let path = ck.path.clone();
     let meta = ck.metadata.clone();
     let bad = |why: String| MilestoneError::Config(format!("{}: {why}", path.display()));
     match meta.get("milestone").map(String::as_str) {
@@ -70,6 +77,13 @@ pub fn load_gpt(path: &Path) -> Result<LoadedGpt, MilestoneError> {
             "tokenizer has {} tokens, model {}",
             tokenizer.vocab_size(),
             config.vocab_size
+        )));
+    }
+    if config.parameter_count() != ck.value_count() as u128 {
+        return Err(bad(format!(
+            "the metadata describes a GPT of {} parameters but the file holds {} values",
+            config.parameter_count(),
+            ck.value_count()
         )));
     }
     let model = Gpt::new(config, &mut Rng::new(0));
@@ -100,6 +114,24 @@ pub struct GenerateOptions {
 /// The text generated after `prompt` (without the prompt and the stop text), and the
 /// prompt characters dropped (with `skip_unknown`).
 pub fn generate_text(loaded: &LoadedGpt, prompt: &str, options: GenerateOptions) -> Result<(String, Vec<char>), MilestoneError> {
+    let mut text = String::new();
+    let dropped = stream_text(loaded, prompt, options, &mut |piece| {
+        text.push_str(piece);
+        true
+    })?;
+    Ok((text, dropped))
+}
+
+/// Generates as [`generate_text`] does, handing the text to `emit` piece by piece as
+/// it is drawn (the stop text is not emitted); generation ends early when `emit`
+/// returns false (e.g. the reader of stdout went away). Returns the prompt characters
+/// dropped.
+pub fn stream_text(
+    loaded: &LoadedGpt,
+    prompt: &str,
+    options: GenerateOptions,
+    emit: &mut dyn FnMut(&str) -> bool,
+) -> Result<Vec<char>, MilestoneError> {
     let full = format!("{}{prompt}", loaded.bos);
     let (ids, dropped) = if options.skip_unknown {
         loaded.tokenizer.encode_skipping_unknown(&full)
@@ -122,9 +154,61 @@ pub fn generate_text(loaded: &LoadedGpt, prompt: &str, options: GenerateOptions)
     };
     let stop_id = (stop_ids.len() == 1).then(|| stop_ids[0]);
     let mut sampler = Sampler::new(options.sampling);
-    let out = generate(&loaded.model, &ids, options.max_new_tokens, &mut sampler, options.use_cache, &|t| {
-        Some(t) == stop_id
-    });
-    let text = loaded.tokenizer.decode(&out);
-    Ok((text.strip_suffix(loaded.stop.as_str()).unwrap_or(&text).to_string(), dropped))
+    let mut decoder = StreamDecoder::new(&loaded.tokenizer);
+    let mut open = true;
+    generate_each(
+        &loaded.model,
+        &ids,
+        options.max_new_tokens,
+        &mut sampler,
+        options.use_cache,
+        &mut |t| {
+            if Some(t) == stop_id {
+                return true;
+            }
+            open = decoder.push(t, emit);
+            !open
+        },
+    );
+    if open {
+        decoder.finish(emit);
+    }
+    Ok(dropped)
+}
+
+/// Turns tokens into text as they come. A byte-level token may be part of a UTF-8
+/// character, so up to four ids are held back while their text ends in U+FFFD.
+pub(crate) struct StreamDecoder<'a> {
+    tokenizer: &'a Tokenizer,
+    pending: Vec<usize>,
+}
+
+impl<'a> StreamDecoder<'a> {
+    /// A decoder with nothing pending.
+    pub(crate) fn new(tokenizer: &'a Tokenizer) -> StreamDecoder<'a> {
+        StreamDecoder {
+            tokenizer,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Adds `id`; emits the pending text once it is whole. Returns what `emit` said.
+    pub(crate) fn push(&mut self, id: usize, emit: &mut dyn FnMut(&str) -> bool) -> bool {
+        self.pending.push(id);
+        let text = self.tokenizer.decode(&self.pending);
+        if text.ends_with('\u{FFFD}') && self.pending.len() < 4 {
+            return true;
+        }
+        self.pending.clear();
+        emit(&text)
+    }
+
+    /// Emits whatever is still held back.
+    pub(crate) fn finish(&mut self, emit: &mut dyn FnMut(&str) -> bool) -> bool {
+        if self.pending.is_empty() {
+            return true;
+        }
+        let text = self.tokenizer.decode(&std::mem::take(&mut self.pending));
+        emit(&text)
+    }
 }

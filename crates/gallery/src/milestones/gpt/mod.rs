@@ -23,7 +23,7 @@ use crate::saved::gpt::{generate_text, load_gpt, GenerateOptions};
 use crate::{MilestoneError, Run, SaveRequest};
 use descent_models::gpt::{Gpt, GptConfig};
 use descent_nn::param_count;
-use descent_report::{LineChart, Series};
+use descent_report::{fact_keys, LineChart, Series};
 use descent_tensor::Rng;
 use descent_text::sampling::SamplingConfig;
 use descent_text::tokenizer::Tokenizer;
@@ -174,7 +174,8 @@ pub fn run_with(run: &mut Run, mut settings: PoetrySettings) -> Result<(), Miles
         "tokens_per_second",
         (settings.train.steps * settings.train.batch_size * settings.train.seq_len) as f64 / outcome.train_seconds,
     );
-    run.measure("params", param_count(&model) as u64);
+    run.measure(fact_keys::PARAMS, param_count(&model) as u64);
+    run.measure(fact_keys::DATA_BYTES, poems.iter().map(|p| p.text.len()).sum::<usize>() as u64);
     run.measure("examples_seen", (settings.train.steps * settings.train.batch_size) as u64);
     run.measure("vocab_size", config.vocab_size as u64);
     run.measure("poems_train", (corpus.poems_kept - corpus.held_out_poems.len()) as u64);

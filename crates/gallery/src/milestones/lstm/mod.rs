@@ -26,7 +26,7 @@ use adding::{adding_batch, hidden_gradient_norms, train_adding, AddingModel, Add
 use charlm::{train, TrainSettings, Validation};
 use descent_models::char_lstm::{sample, CharLstm, CharLstmConfig, CHECKPOINT_MODEL};
 use descent_nn::{param_count, CellKind};
-use descent_report::{LineChart, Series};
+use descent_report::{fact_keys, LineChart, Series};
 use descent_tensor::Rng;
 use descent_text::{CharTokenizer, Tokenizer};
 use descent_text::{Sampler, SamplingConfig};
@@ -274,6 +274,9 @@ fn char_language_model(run: &mut Run) -> Result<(), MilestoneError> {
     run.measure("charlm_hidden", config.hidden_size as u64);
     run.measure("charlm_params", param_count(&model) as u64);
     run.measure("charlm_train_seconds", seconds);
+    run.measure(fact_keys::PARAMS, param_count(&model) as u64);
+    run.measure(fact_keys::EXAMPLES_SEEN, (settings.steps * settings.batch_size) as u64);
+    run.measure(fact_keys::DATA_BYTES, text.len() as u64);
     let passed = run.passed() && val_bpc < unigram - 0.5;
     run.judge(passed);
     let mut entries = config.to_metadata();

@@ -20,7 +20,7 @@ use crate::{MilestoneError, Run, SaveRequest};
 use descent_models::translator::{LstmSeq2Seq, TransformerConfig, TranslationTransformer, Translator};
 use descent_nn::{param_count, params};
 use descent_optim::{clip_grad_norm, AdamW, AdamWConfig, LrSchedule, Optimizer};
-use descent_report::{LineChart, Series};
+use descent_report::{fact_keys, LineChart, Series};
 use descent_tensor::Rng;
 use descent_text::bleu::{corpus_bleu, BleuScore, BleuTokenizer};
 use std::collections::BTreeMap;
@@ -239,8 +239,10 @@ pub fn run_with(run: &mut Run, settings: TranslationSettings) -> Result<(), Mile
     run.measure("test_sentences", test_set.len() as u64);
     run.measure("bpe_vocab", source.size() as u64);
     run.measure("target_vocab", target.size() as u64);
-    run.measure("params", t.params.max(l.params) as u64);
-    run.measure("examples_seen", (2 * train_set.len() * settings.epochs) as u64);
+    run.measure(fact_keys::PARAMS, t.params.max(l.params) as u64);
+    run.measure(fact_keys::EXAMPLES_SEEN, (2 * train_set.len() * settings.epochs) as u64);
+    let bytes: usize = train_pairs.iter().map(|p| p.english.len() + p.chinese.len()).sum();
+    run.measure(fact_keys::DATA_BYTES, bytes as u64);
     run.judge(t.bleu.score > l.bleu.score);
     run.note(&format!(
         "Transformer: d_model {}, {} heads, {}+{} pre-LN blocks, sinusoidal positions. LSTM: embedding {}, {} layer(s) of {} units per side, source reversed. Same batches (equal source length, ≤ {} sentences), {} epochs, Adam with warmup + cosine, gradient clipping at 1; greedy decoding.",
