@@ -8,6 +8,7 @@ mod bench;
 mod classify;
 mod data_cmd;
 mod digit_image;
+mod draw;
 mod generate_cmd;
 mod progress;
 mod run_cmd;
@@ -55,6 +56,8 @@ enum Command {
     Classify(classify::ClassifyArgs),
     /// Write text with a trained language model (`descent run lstm` or `descent run gpt` saves one).
     Generate(generate_cmd::GenerateArgs),
+    /// Draw images with a saved generator (`descent run gan` saves one).
+    Draw(draw::DrawArgs),
     /// Data sets: where they are looked for, and fetching missing ones.
     Data {
         #[command(subcommand)]
@@ -140,6 +143,7 @@ fn real_main(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench::bench(args, cli.data_dir, threads),
         Command::Classify(args) => classify::classify(args),
         Command::Generate(args) => generate_cmd::generate(args),
+        Command::Draw(args) => draw::draw(args),
         Command::Data { command } => data_cmd::data(command, cli.data_dir),
     }
 }

@@ -3,7 +3,7 @@
 //! `run`, `tour`, the reports and the README's table all read it.
 
 use crate::harness::Run;
-use crate::milestones::{backprop, dbn, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, xor};
+use crate::milestones::{backprop, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, xor};
 use crate::MilestoneError;
 
 /// One entry of the gallery.
@@ -169,6 +169,25 @@ pub static GALLERY: &[Milestone] = &[
         article: "2006: deep belief networks — data → restricted Boltzmann machine → features → a new RBM → higher-level features.",
         options: Options::NONE,
         run: dbn::run,
+    },
+    Milestone {
+        id: "gan",
+        year: 2014,
+        title: "Generative adversarial nets",
+        claim: "A GAN's samples land far nearer real digits than pixel-statistics generators do (Fréchet distance on a LeNet's features: at most a quarter of the way from real-vs-real to per-pixel Gaussians), and a class-conditional GAN draws the digit asked for.",
+        event: Some("gan"),
+        article: "2014: the generative adversarial revolution — min_G max_D E_x[log D(x)] + E_z[log(1 − D(G(z)))]; machines begin to create realistic images.",
+        options: Options {
+            variants: &["mlp", "dcgan", "mlp-fashion", "dcgan-fashion"],
+            resume: false,
+            epochs: Some(EpochBudget {
+                min: 1,
+                max: 200,
+                quick: None,
+                full: None,
+            }),
+        },
+        run: gan::run,
     },
     Milestone {
         id: "transformer",

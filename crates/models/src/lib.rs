@@ -1,5 +1,5 @@
 //! `descent-models`: the reusable architectures of the gallery — LeNet, the RBM and deep
-//! belief net, DCGAN, the character LSTM, GPT (with KV-cache generation), the
+//! belief net, GANs (MLP and DCGAN), the character LSTM, GPT (with KV-cache generation), the
 //! encoder-decoder Transformer and the LSTM seq2seq translator — with PyTorch parameter
 //! names, so golden PyTorch dumps load directly.
 //!
@@ -10,6 +10,7 @@
 pub mod char_lstm;
 pub mod dcgan;
 pub mod generation;
+pub mod gan;
 pub mod gpt;
 pub mod lenet;
 pub mod limits;

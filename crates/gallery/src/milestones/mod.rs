@@ -4,6 +4,7 @@
 
 pub mod backprop;
 pub mod dbn;
+pub mod gan;
 pub mod gpt;
 pub mod lenet;
 pub mod lstm;
