@@ -97,9 +97,14 @@ fn fetch_one(agent: &ureq::Agent, url: &str, spec: &FileSpec, dest_dir: &Path, p
     })?;
     let total = response.body().content_length();
 
-    // The pid keeps two concurrent fetches into one folder from sharing a temporary.
+    // A name may hold a subfolder (`1_Pooling/config.json`): the temporary goes beside
+    // its final place. The pid keeps two concurrent fetches from sharing a temporary.
+    let dest = dest_dir.join(&spec.name);
+    let parent = dest.parent().unwrap_or(dest_dir);
+    fs::create_dir_all(parent).map_err(|e| DataError::io(parent, e))?;
+    let file_name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = TempFile {
-        path: dest_dir.join(format!(".{}.{}.tmp", spec.name, std::process::id())),
+        path: parent.join(format!(".{file_name}.{}.tmp", std::process::id())),
         armed: true,
     };
     let file = File::create(&temp.path).map_err(|e| DataError::io(&temp.path, e))?;
@@ -136,7 +141,6 @@ fn fetch_one(agent: &ureq::Agent, url: &str, spec: &FileSpec, dest_dir: &Path, p
             actual,
         });
     }
-    let dest = dest_dir.join(&spec.name);
     fs::rename(&temp.path, &dest).map_err(|e| DataError::io(&dest, e))?;
     temp.keep();
     Ok(())

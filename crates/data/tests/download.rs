@@ -202,3 +202,44 @@ fn no_server_error_says_what_to_do() {
     assert!(msg.contains("put them in") && msg.contains("DESCENT_DATA"), "{msg}");
     assert!(scratch.file_names("").is_empty());
 }
+
+#[test]
+fn a_model_folder_with_a_subfolder_arrives_and_is_found() {
+    use descent_data::{DataLocator, Pretrained, RootSource, SearchRoot};
+    let scratch = ScratchDir::new("dl-model");
+    let config = br#"{"hidden_size": 8}"#.to_vec();
+    let pooling = br#"{"pooling_mode_mean_tokens": true}"#.to_vec();
+    // Checksums must be 'static, as in the real table.
+    let files: &'static [(&'static str, &'static str)] = Box::leak(Box::new([
+        ("config.json", &*Box::leak(sha256_hex(&config).into_boxed_str())),
+        ("1_Pooling/config.json", &*Box::leak(sha256_hex(&pooling).into_boxed_str())),
+    ]));
+    let model = Pretrained {
+        name: "tiny",
+        folder: "models/tiny",
+        title: "tiny test model",
+        source: "unused",
+        license: "test",
+        files,
+        required: &["config.json", "1_Pooling/config.json"],
+    };
+    let (base, server) = serve(
+        vec![
+            ("config.json", Reply::Body(config)),
+            ("1_Pooling/config.json", Reply::Body(pooling)),
+        ],
+        2,
+    );
+    let dir = model.fetch(&base, &scratch.path, &|_, _, _| {}).unwrap();
+    assert_eq!(server.join().unwrap().len(), 2);
+    assert_eq!(dir, scratch.path.join("models/tiny"));
+    assert_eq!(scratch.file_names("models/tiny/1_Pooling"), vec!["config.json"]);
+    assert!(model.problems(&dir).is_empty(), "{:?}", model.problems(&dir));
+    let locator = DataLocator::with_roots(vec![SearchRoot {
+        path: scratch.path.clone(),
+        source: RootSource::CommandLine,
+    }]);
+    assert_eq!(model.find(&locator).unwrap(), dir);
+    std::fs::write(dir.join("config.json"), b"{}").unwrap();
+    assert_eq!(model.problems(&dir).len(), 1);
+}
