@@ -12,6 +12,7 @@ pub mod backprop;
 pub mod bench;
 pub mod classifier;
 mod context;
+pub mod embedding;
 pub mod generate;
 pub mod gpt_poetry;
 pub mod lenet;

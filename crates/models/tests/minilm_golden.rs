@@ -30,7 +30,10 @@ fn minilm_dir() -> Option<PathBuf> {
 fn golden_present() -> bool {
     let present = golden_dir().join("minilm.safetensors").is_file();
     if !present {
-        eprintln!("skipping the MiniLM parity test: no minilm.safetensors in {}", golden_dir().display());
+        eprintln!(
+            "skipping the MiniLM parity test: no minilm.safetensors in {}",
+            golden_dir().display()
+        );
     }
     present
 }
@@ -54,7 +57,11 @@ fn minilm_matches_sentence_transformers() {
     assert_eq!(texts.len(), 12);
     for (i, text) in texts.iter().enumerate() {
         let ids: Vec<usize> = encoder.token_ids(text).iter().map(|&id| id as usize).collect();
-        assert_eq!(ids, golden.indices(&format!("s{i}.input_ids")), "token ids of sentence {i}: {text:?}");
+        assert_eq!(
+            ids,
+            golden.indices(&format!("s{i}.input_ids")),
+            "token ids of sentence {i}: {text:?}"
+        );
     }
     assert_eq!(encoder.token_ids(&texts[11]).len(), 256, "the long text is cut at max_seq_length");
 

@@ -16,6 +16,7 @@
 //! cache of embeddings can tell when the model changed.
 
 use super::config::{max_seq_length_from_json, parse_json, BertConfig, Pooling};
+use super::inference::InferenceWeights;
 use super::{Bert, SentenceEncoder};
 use descent_nn::{named_params, Module};
 use descent_tensor::Rng;
@@ -111,6 +112,7 @@ impl SentenceEncoder {
         load_weights(&model, &weights, &dir.join("model.safetensors"))?;
         let identity: String = files.hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
         Ok(SentenceEncoder {
+            inference: InferenceWeights::new(&model),
             model,
             tokenizer,
             pooling,

@@ -15,10 +15,12 @@
 
 pub mod config;
 pub mod folder;
+pub mod inference;
 pub mod sentence;
 
 pub use config::{BertConfig, Pooling};
 pub use folder::{load_weights, ModelFolderError};
+pub use inference::{InferenceWeights, Scratch, Threads};
 pub use sentence::{cosine, l2_normalize, SentenceEncoder};
 
 use descent_nn::{join_name, layer_norm, Embedding, FeedForward, Forward, LayerNorm, Module, MultiHeadAttention};

@@ -7,9 +7,10 @@
 //! order. The result does not depend on the batching: padded keys get exactly zero
 //! attention weight and padded rows are left out of the pooling.
 
-use super::{Bert, Pooling};
-use descent_tensor::no_grad;
+use super::inference::{InferenceWeights, Scratch};
+use super::{Bert, Pooling, Threads};
 use descent_text::WordPiece;
+use rayon::prelude::*;
 use std::path::PathBuf;
 
 /// A BERT sentence-embedding model loaded from a folder ([`SentenceEncoder::load`]).
@@ -28,6 +29,8 @@ pub struct SentenceEncoder {
     pub dir: PathBuf,
     /// Hex SHA-256 of every file read: equal identities, equal embeddings.
     pub identity: String,
+    /// `model`'s Linear weights packed for inference (made at load).
+    pub(crate) inference: InferenceWeights,
 }
 
 impl SentenceEncoder {
@@ -41,32 +44,23 @@ impl SentenceEncoder {
         self.tokenizer.encode(text, self.max_seq_length)
     }
 
-    /// Vectors of one batch of token-id sequences (padded here to the longest).
-    pub fn embed_batch(&self, sequences: &[Vec<u32>]) -> Vec<Vec<f32>> {
-        if sequences.is_empty() {
-            return Vec::new();
-        }
-        let steps = sequences.iter().map(Vec::len).max().unwrap_or(0);
-        let pad = self.tokenizer.pad_id() as usize;
-        let mut ids = Vec::with_capacity(sequences.len() * steps);
-        let mut lengths = Vec::with_capacity(sequences.len());
-        for seq in sequences {
-            assert!(
-                !seq.is_empty(),
-                "SentenceEncoder: an empty id sequence (encode adds [CLS] and [SEP])"
-            );
-            ids.extend(seq.iter().map(|&id| id as usize));
-            ids.resize(ids.len() + steps - seq.len(), pad);
-            lengths.push(seq.len());
-        }
-        let hidden = no_grad(|| self.model.hidden(&ids, &lengths)); // (B, T, C)
-        let states = hidden.contiguous_data();
+    /// Vectors of one batch of token-id sequences (each `[CLS] … [SEP]`), computed
+    /// together; `threads` says whether the batch may use several threads.
+    pub fn embed_batch(&self, sequences: &[Vec<u32>], threads: Threads, scratch: &mut Scratch) -> Vec<Vec<f32>> {
+        let lengths: Vec<usize> = sequences.iter().map(Vec::len).collect();
+        assert!(
+            lengths.iter().all(|&l| l > 0),
+            "SentenceEncoder: an empty id sequence (encode adds [CLS] and [SEP])"
+        );
+        let ids: Vec<usize> = sequences.iter().flatten().map(|&id| id as usize).collect();
+        let states = self.model.hidden_packed(&self.inference, &ids, &lengths, threads, scratch); // (N, C)
         let width = self.model.config.hidden_size;
+        let mut start = 0;
         lengths
             .iter()
-            .enumerate()
-            .map(|(b, &len)| {
-                let rows = &states[b * steps * width..(b + 1) * steps * width];
+            .map(|&len| {
+                let rows = &states[start * width..(start + len) * width];
+                start += len;
                 let mut vector = Vec::with_capacity(self.dim());
                 for mode in &self.pooling {
                     mode.pool(rows, len, width, &mut vector);
@@ -80,16 +74,30 @@ impl SentenceEncoder {
     }
 
     /// Vectors of `texts`, in their order, computed `batch_size` at a time over texts of
-    /// similar length.
-    pub fn encode<S: AsRef<str>>(&self, texts: &[S], batch_size: usize) -> Vec<Vec<f32>> {
+    /// similar length. With several batches and several threads, whole batches run in
+    /// parallel (one thread each), which wastes no time synchronising small products.
+    pub fn encode<S: AsRef<str> + Sync>(&self, texts: &[S], batch_size: usize) -> Vec<Vec<f32>> {
         assert!(batch_size > 0, "SentenceEncoder::encode: batch_size must be positive");
-        let sequences: Vec<Vec<u32>> = texts.iter().map(|t| self.token_ids(t.as_ref())).collect();
+        let sequences: Vec<Vec<u32>> = texts.par_iter().map(|t| self.token_ids(t.as_ref())).collect();
         let mut order: Vec<usize> = (0..sequences.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(sequences[i].len()));
-        let mut out = vec![Vec::new(); texts.len()];
-        for chunk in order.chunks(batch_size) {
+        let batches: Vec<&[usize]> = order.chunks(batch_size).collect();
+        let run = |scratch: &mut Scratch, chunk: &&[usize], threads: Threads| {
             let batch: Vec<Vec<u32>> = chunk.iter().map(|&i| sequences[i].clone()).collect();
-            for (&i, vector) in chunk.iter().zip(self.embed_batch(&batch)) {
+            self.embed_batch(&batch, threads, scratch)
+        };
+        let vectors: Vec<Vec<Vec<f32>>> = if batches.len() > 1 && rayon::current_num_threads() > 1 {
+            batches
+                .par_iter()
+                .map_init(Scratch::default, |s, c| run(s, c, Threads::Serial))
+                .collect()
+        } else {
+            let mut scratch = Scratch::default();
+            batches.iter().map(|c| run(&mut scratch, c, Threads::Parallel)).collect()
+        };
+        let mut out = vec![Vec::new(); texts.len()];
+        for (chunk, batch) in batches.iter().zip(vectors) {
+            for (&i, vector) in chunk.iter().zip(batch) {
                 out[i] = vector;
             }
         }
