@@ -205,7 +205,7 @@ pub fn load_weights(model: &dyn Module, bytes: &[u8], path: &Path) -> Result<(),
         let stored = format!("{prefix}{name}");
         let view = file.tensor(&stored).map_err(|_| {
             fail(format!(
-                "has no tensor '{stored}' (config.json describes a model these weights are not)"
+                "has no tensor '{stored}', which config.json calls for (the config and the weights disagree)"
             ))
         })?;
         if view.dtype() != Dtype::F32 {

@@ -11,11 +11,13 @@
 //! `encoder.layer.{i}.attention.self.query.weight`, `encoder.layer.{i}.attention.output.
 //! LayerNorm.bias`, `encoder.layer.{i}.intermediate.dense.weight`, ... (see [`BertLayer`]).
 //! [`folder`] reads a whole sentence-transformers folder (config, weights, tokenizer,
-//! pooling); [`sentence`] turns texts into sentence embeddings with it.
+//! pooling) and `save.rs` writes one; [`sentence`] turns texts into sentence embeddings
+//! with it, through the packed, inference-only forward of [`inference`].
 
 pub mod config;
 pub mod folder;
 pub mod inference;
+mod save;
 pub mod sentence;
 
 pub use config::{BertConfig, Pooling};

@@ -34,6 +34,27 @@ pub struct SentenceEncoder {
 }
 
 impl SentenceEncoder {
+    /// An encoder from parts (a model made or fine-tuned here rather than loaded); its
+    /// `dir` is empty and its `identity` says "unsaved" until it is saved and loaded.
+    pub fn new(model: Bert, tokenizer: WordPiece, pooling: Vec<Pooling>, normalize: bool, max_seq_length: usize) -> SentenceEncoder {
+        assert!(!pooling.is_empty(), "SentenceEncoder::new: no pooling mode");
+        assert!(
+            (2..=model.config.max_position_embeddings).contains(&max_seq_length),
+            "SentenceEncoder::new: max_seq_length {max_seq_length} outside 2..={}",
+            model.config.max_position_embeddings
+        );
+        SentenceEncoder {
+            inference: InferenceWeights::new(&model),
+            model,
+            tokenizer,
+            pooling,
+            normalize,
+            max_seq_length,
+            dir: PathBuf::new(),
+            identity: "unsaved".to_string(),
+        }
+    }
+
     /// Length of one sentence vector.
     pub fn dim(&self) -> usize {
         self.model.config.hidden_size * self.pooling.len()
