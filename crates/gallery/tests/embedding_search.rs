@@ -6,11 +6,11 @@ use descent_gallery::embedding::{cache_path, corpus_index, search};
 use descent_models::bert::{Bert, BertConfig, Pooling, SentenceEncoder};
 use descent_tensor::Rng;
 use descent_text::{WordPiece, WordPieceOptions};
-use std::path::PathBuf;
+use std::path::Path;
 
 const VOCAB: &str = "[PAD]\n[UNK]\n[CLS]\n[SEP]\nthe\ncat\nsat\non\nmat\na\ndog\nran\nhome\nbird\nsang\n.\n";
 
-fn tiny_model(dir: &PathBuf, seed: u64) -> SentenceEncoder {
+fn tiny_model(dir: &Path, seed: u64) -> SentenceEncoder {
     let config = BertConfig {
         vocab_size: 16,
         hidden_size: 8,
