@@ -1,17 +1,17 @@
 //! `descent classify`: a trained LeNet checkpoint reads digits from real image files.
 //!
-//! Images of any size are turned into MNIST's format: grey, white ink on black (dark ink
-//! on a light page is inverted), cropped to the ink, scaled to fit 20×20 keeping the
-//! aspect ratio, and centred in 28×28 — the preparation the MNIST digits went through.
+//! Images of any size are turned into MNIST's format (see `digit_image.rs`): ink bright
+//! on black, fitted in 20×20 keeping the aspect ratio, centred by mass in 28×28 — the
+//! preparation the MNIST digits went through. Blank images are errors, not digits.
 
-use anyhow::{bail, Context, Result};
+use crate::digit_image::load_digit;
+use anyhow::{bail, Result};
 use clap::Args;
 use descent_data::normalize_mnist;
 use descent_models::lenet::{LeNet, Variant};
 use descent_nn::{named_params, Checkpoint, Forward};
 use descent_tensor::{no_grad, Rng, Tensor};
-use image::imageops::FilterType;
-use image::GrayImage;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Options of `descent classify`.
@@ -20,14 +20,15 @@ pub struct ClassifyArgs {
     /// A LeNet checkpoint (e.g. runs/lenet/checkpoint.safetensors).
     #[arg(long)]
     model: PathBuf,
-    /// Image files (PNG, JPEG), any size.
+    /// Image files (PNG, JPEG, told by content), any size.
     #[arg(required = true)]
     images: Vec<PathBuf>,
 }
 
 /// Loads the LeNet stored in `path`.
 fn load_lenet(path: &Path) -> Result<LeNet> {
-    let ck = Checkpoint::load(path)?;
+    // The checkpoint error names the file and the cause; no need for anyhow's chain.
+    let ck = Checkpoint::load(path).map_err(|e| anyhow::anyhow!("{e}"))?;
     match ck.metadata.get("milestone").map(String::as_str) {
         Some("lenet") => {}
         other => bail!(
@@ -42,47 +43,23 @@ fn load_lenet(path: &Path) -> Result<LeNet> {
     Ok(model)
 }
 
-/// MNIST-style 28×28 pixels (0–255, ink bright) from a grey image.
-pub fn to_mnist_pixels(gray: &GrayImage) -> Vec<u8> {
-    let mut img = gray.clone();
-    let mean = img.pixels().map(|p| p.0[0] as f64).sum::<f64>() / (img.width() * img.height()).max(1) as f64;
-    if mean > 127.0 {
-        image::imageops::invert(&mut img);
-    }
-    // Bounding box of the ink (pixels above a quarter of full brightness).
-    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
-    for (x, y, p) in img.enumerate_pixels() {
-        if p.0[0] > 64 {
-            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
-        }
-    }
-    let mut canvas = GrayImage::new(28, 28);
-    if x0 == u32::MAX {
-        return canvas.into_raw(); // blank page
-    }
-    let crop = image::imageops::crop_imm(&img, x0, y0, x1 - x0 + 1, y1 - y0 + 1).to_image();
-    let scale = 20.0 / crop.width().max(crop.height()) as f64;
-    let (w, h) = (
-        ((crop.width() as f64 * scale).round() as u32).max(1),
-        ((crop.height() as f64 * scale).round() as u32).max(1),
-    );
-    let digit = image::imageops::resize(&crop, w, h, FilterType::Triangle);
-    image::imageops::overlay(&mut canvas, &digit, ((28 - w) / 2) as i64, ((28 - h) / 2) as i64);
-    canvas.into_raw()
-}
-
 /// Predicts the digit in each image and prints the class probabilities.
 pub fn classify(args: ClassifyArgs) -> Result<()> {
     let model = load_lenet(&args.model)?;
+    let mut out = std::io::stdout().lock();
     for path in &args.images {
-        let gray = image::open(path)
-            .with_context(|| format!("{}: cannot read as an image (PNG or JPEG expected)", path.display()))?
-            .to_luma8();
-        if gray.width() == 0 || gray.height() == 0 {
-            bail!("{}: the image is empty", path.display());
+        let prepared = load_digit(path)?;
+        for note in &prepared.notes {
+            crate::note(&format!("{}: {note}", path.display()));
         }
-        let x = Tensor::from_vec(normalize_mnist(&to_mnist_pixels(&gray)), &[1, 1, 28, 28]);
+        let x = Tensor::from_vec(normalize_mnist(&prepared.pixels), &[1, 1, 28, 28]);
         let probs = no_grad(|| model.forward(&x).softmax(1)).to_vec();
+        if probs.iter().any(|p| !p.is_finite()) {
+            bail!(
+                "{}: the model's outputs are not finite numbers; the checkpoint is damaged",
+                args.model.display()
+            );
+        }
         let digit = probs
             .iter()
             .enumerate()
@@ -90,7 +67,10 @@ pub fn classify(args: ClassifyArgs) -> Result<()> {
             .map(|(d, _)| d)
             .unwrap_or(0);
         let listed: Vec<String> = probs.iter().enumerate().map(|(d, p)| format!("{d}:{p:.3}")).collect();
-        println!("{}: {digit} (p = {:.3})  [{}]", path.display(), probs[digit], listed.join(" "));
+        if let Err(e) = writeln!(out, "{}: {digit} (p = {:.3})  [{}]", path.display(), probs[digit], listed.join(" ")) {
+            crate::exit_quietly_if_reader_left(&e);
+            bail!("cannot write to stdout: {e}");
+        }
     }
     Ok(())
 }

@@ -7,13 +7,21 @@
 mod bench;
 mod classify;
 mod data_cmd;
+mod digit_image;
 mod embed;
+mod generate_cmd;
+mod progress;
 mod run_cmd;
 mod search;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::path::PathBuf;
+
+/// Most worker threads `--threads` accepts: far above any machine here, low enough that
+/// a typo (`--threads 1000000`) is an error instead of a million OS threads.
+const MAX_THREADS: usize = 1024;
 
 /// mimalloc keeps freed activation buffers for reuse; glibc's defaults hand large blocks
 /// back to the kernel, so every step page-faulted its activations in again (15–20% of a
@@ -25,7 +33,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(name = "descent", version, about, long_about = None)]
 struct Cli {
-    /// Worker threads for parallel kernels (default: all cores).
+    /// Worker threads for parallel kernels, 1 to 1024 (default: all cores).
     #[arg(long, global = true)]
     threads: Option<usize>,
     /// Folder holding data sets (searched before $DESCENT_DATA and ./data).
@@ -48,7 +56,7 @@ enum Command {
     /// Predict digits in image files with a trained LeNet checkpoint.
     Classify(classify::ClassifyArgs),
     /// Write text with a trained language model (`descent run lstm` or `descent run gpt` saves one).
-    Generate(GenerateArgs),
+    Generate(generate_cmd::GenerateArgs),
     /// Sentence vectors of texts as JSON lines (all-MiniLM-L6-v2 or --model DIR).
     Embed(embed::EmbedArgs),
     /// Corpus lines closest in meaning to a query (cosine of sentence vectors, cached).
@@ -61,18 +69,72 @@ enum Command {
 }
 
 fn main() {
+    quiet_exit_when_stdout_closes();
     let cli = Cli::parse();
     if let Err(e) = real_main(cli) {
-        eprintln!("error: {e:#}");
+        // Not eprintln!: it panics when stderr is closed; the exit status still tells.
+        let _ = writeln!(std::io::stderr(), "error: {e:#}");
         std::process::exit(1);
     }
+}
+
+/// Exit status when the reader of stdout went away: what a process killed by SIGPIPE
+/// reports (128 + 13), so `set -o pipefail` scripts see what they see for `yes | head`.
+const EXIT_READER_LEFT: i32 = 141;
+
+/// A closed stdout (`descent list | head -1`, `descent run ... --json | true`) ends the
+/// program quietly.
+///
+/// Rust ignores SIGPIPE, so a write to a closed pipe fails with EPIPE, and `println!`
+/// panics on that. We keep SIGPIPE ignored instead of restoring its default disposition
+/// (which would end the process silently) because the signal does not say which stream
+/// closed: with the default, a closed stderr, where progress goes, would kill a training
+/// run, and progress output must never end a run. So write errors are handled: our own
+/// writes to stdout check for a broken pipe ([`exit_quietly_if_reader_left`]), stderr
+/// writes ignore errors ([`note`]), and for the `println!`s elsewhere this hook turns
+/// the "failed printing to stdout: Broken pipe" panic into the same quiet exit (and
+/// any other stdout failure, such as a full disk, into a one-line error).
+fn quiet_exit_when_stdout_closes() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if let Some(cause) = message.strip_prefix("failed printing to stdout: ") {
+            if cause.starts_with("Broken pipe") {
+                std::process::exit(EXIT_READER_LEFT);
+            }
+            // Another failure (a full disk): one line, like every other error.
+            let _ = writeln!(std::io::stderr(), "error: cannot write to stdout: {cause}");
+            std::process::exit(1);
+        }
+        default_hook(info);
+    }));
+}
+
+/// Ends the program quietly when `error` says the reader of stdout went away.
+pub(crate) fn exit_quietly_if_reader_left(error: &std::io::Error) {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(EXIT_READER_LEFT);
+    }
+}
+
+/// A `note: ...` line on stderr; a closed or full stderr is ignored (never ends a run).
+pub(crate) fn note(message: &str) {
+    let _ = writeln!(std::io::stderr(), "note: {message}");
 }
 
 fn real_main(cli: Cli) -> Result<()> {
     let threads = cli
         .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    anyhow::ensure!(threads > 0, "--threads must be at least 1");
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(MAX_THREADS));
+    anyhow::ensure!(
+        (1..=MAX_THREADS).contains(&threads),
+        "--threads {threads} is out of range; use 1 to {MAX_THREADS}"
+    );
     rayon::ThreadPoolBuilder::new().num_threads(threads).build_global()?;
     match cli.command {
         Command::List => {
@@ -83,78 +145,9 @@ fn real_main(cli: Cli) -> Result<()> {
         Command::Tour(args) => run_cmd::tour(args, cli.data_dir),
         Command::Bench(args) => bench::bench(args, cli.data_dir, threads),
         Command::Classify(args) => classify::classify(args),
-        Command::Generate(args) => generate(args),
+        Command::Generate(args) => generate_cmd::generate(args),
         Command::Embed(args) => embed::embed(args, cli.data_dir),
         Command::Search(args) => search::search(args, cli.data_dir),
         Command::Data { command } => data_cmd::data(command, cli.data_dir),
     }
-}
-
-/// Options of `descent generate`.
-#[derive(clap::Args)]
-struct GenerateArgs {
-    /// Checkpoint of a language model (runs/lstm/charlm.safetensors, runs/gpt/gpt.safetensors).
-    #[arg(long)]
-    model: PathBuf,
-    /// Text to continue.
-    #[arg(long)]
-    prompt: String,
-    /// New tokens (characters for the character models) to write.
-    #[arg(long, default_value_t = 200)]
-    tokens: usize,
-    /// Sampling temperature: below 1 sharper, above 1 more random, 0 always the likeliest.
-    #[arg(long, default_value_t = 0.8)]
-    temperature: f32,
-    /// Keep only the k likeliest tokens.
-    #[arg(long)]
-    top_k: Option<usize>,
-    /// Keep the likeliest tokens up to this total probability (nucleus sampling).
-    #[arg(long)]
-    top_p: Option<f32>,
-    /// Seed of the random draws.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Drop prompt characters the model does not know instead of stopping with an error.
-    #[arg(long)]
-    skip_unknown: bool,
-}
-
-/// `descent generate`: dispatches on the checkpoint's metadata (character LSTM or GPT).
-fn generate(args: GenerateArgs) -> Result<()> {
-    use descent_gallery::{generate as gpt, saved as charlm};
-    let sampling = descent_text::SamplingConfig {
-        temperature: args.temperature,
-        top_k: args.top_k,
-        top_p: args.top_p,
-        seed: args.seed,
-    };
-    // The checkpoint error already names the file and the cause; no need for anyhow's chain.
-    let metadata = descent_nn::Checkpoint::load(&args.model)
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-        .metadata;
-    let (text, dropped) = if charlm::is_char_lstm(&metadata) {
-        let mut sampler = descent_text::Sampler::new(sampling);
-        charlm::generate_text(&args.model, &args.prompt, args.tokens, &mut sampler, args.skip_unknown)?
-    } else if metadata.get("milestone").map(String::as_str) == Some(gpt::GPT_MILESTONE) {
-        let options = gpt::GenerateOptions {
-            max_new_tokens: args.tokens,
-            sampling,
-            skip_unknown: args.skip_unknown,
-            use_cache: true,
-        };
-        gpt::generate_text(&gpt::load_gpt(&args.model)?, &args.prompt, options)?
-    } else {
-        let what = metadata
-            .get("milestone")
-            .map_or("an unlabelled checkpoint".to_string(), |m| format!("a '{m}' checkpoint"));
-        anyhow::bail!(
-            "{}: {what} cannot write text; use one saved by `descent run lstm` or `descent run gpt`",
-            args.model.display()
-        );
-    };
-    if !dropped.is_empty() {
-        eprintln!("note: dropped prompt characters the model does not know: {dropped:?}");
-    }
-    println!("{}{text}", args.prompt);
-    Ok(())
 }

@@ -1,11 +1,12 @@
 //! `descent list`, `descent run <id>` and `descent tour`.
 
+use crate::progress::TerminalProgress;
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use descent_gallery::{find, Milestone, MilestoneError, Mode, RunConfig, GALLERY};
-use descent_report::{summary_table, write_tour_html, MilestoneReport, TourEntry};
+use descent_gallery::{execute, find, Milestone, MilestoneError, Mode, Progress, RunConfig, Silent, GALLERY};
+use descent_report::{article_timeline, summary_table, write_tour_page, Fact, MilestoneReport, TourEntry, TourFacts, TourPage};
 use std::path::PathBuf;
-use std::time::Instant;
+use std::sync::Arc;
 
 /// Options of `descent run`.
 #[derive(Args)]
@@ -27,13 +28,13 @@ pub struct RunArgs {
     /// Output folder for artifacts (default runs/<id>).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Milestone variant (e.g. `--variant 1989` for lenet).
+    /// Milestone variant (e.g. `--variant 1989` for lenet; `descent list` shows them).
     #[arg(long)]
     variant: Option<String>,
-    /// Number of training epochs (overrides the mode's default).
+    /// Number of training epochs (overrides the mode's default; where the milestone has epochs).
     #[arg(long)]
     epochs: Option<usize>,
-    /// Continue from the last checkpoint in the output folder.
+    /// Continue from the checkpoint in the output folder (where the milestone supports it).
     #[arg(long)]
     resume: bool,
 }
@@ -54,27 +55,20 @@ pub struct TourArgs {
 
 /// Prints the gallery.
 pub fn list() {
-    println!("{:<16} {:>4}  {:<36} claim", "id", "year", "title");
+    println!("{:<16} {:>4}  {:<44} claim", "id", "year", "title");
     for m in GALLERY {
-        println!("{:<16} {:>4}  {:<36} {}", m.id, m.year, m.title, m.claim);
+        println!("{:<16} {:>4}  {:<44} {}", m.id, m.year, m.title, m.claim);
     }
 }
 
-fn execute(m: &Milestone, cfg: &RunConfig) -> Result<MilestoneReport, MilestoneError> {
-    let start = Instant::now();
-    let mut report = (m.run)(cfg)?;
-    report.seconds = start.elapsed().as_secs_f64();
-    let path = cfg.out_dir.join("report.json");
-    report.write_json(&path)?;
-    Ok(report)
+fn unknown_milestone(id: &str) -> anyhow::Error {
+    let ids: Vec<&str> = GALLERY.iter().map(|m| m.id).collect();
+    anyhow::anyhow!("unknown milestone '{id}'; known: {}", ids.join(", "))
 }
 
 /// Runs one milestone and prints its summary (and JSON).
 pub fn run(args: RunArgs, data_dir: Option<PathBuf>) -> Result<()> {
-    let Some(m) = find(&args.id) else {
-        let ids: Vec<&str> = GALLERY.iter().map(|m| m.id).collect();
-        bail!("unknown milestone '{}'; known: {}", args.id, ids.join(", "));
-    };
+    let m = find(&args.id).ok_or_else(|| unknown_milestone(&args.id))?;
     let mut cfg = RunConfig::new(m.id);
     cfg.mode = if args.full { Mode::Full } else { Mode::Quick };
     cfg.seed = args.seed;
@@ -82,53 +76,106 @@ pub fn run(args: RunArgs, data_dir: Option<PathBuf>) -> Result<()> {
     cfg.variant = args.variant;
     cfg.epochs = args.epochs;
     cfg.resume = args.resume;
-    cfg.progress = !args.json;
     if let Some(out) = args.out {
         cfg.out_dir = out;
     }
-    let report = execute(m, &cfg).with_context(|| format!("milestone {} failed to run", m.id))?;
+    let out_dir = cfg.out_dir.clone();
+    let progress: Arc<dyn Progress> = if args.json {
+        Arc::new(Silent)
+    } else {
+        Arc::new(TerminalProgress::new())
+    };
+    let report = execute(m, cfg, progress).with_context(|| format!("milestone {} did not finish", m.id))?;
     if args.json {
         println!("{}", report.to_json());
     } else {
         println!("{}", report.human_summary());
-        println!("artifacts in {}", cfg.out_dir.display());
+        println!("artifacts in {}", out_dir.display());
     }
+    // FAIL is a finding, not an error: the exit status stays 0 (the tour's does not).
     Ok(())
 }
 
-/// Runs every quick milestone, prints a table, writes the HTML report.
+/// The milestones `--only` names (all when empty); an unknown id is an error.
+fn tour_selection(only: &[String]) -> Result<Vec<&'static Milestone>> {
+    if only.is_empty() {
+        return Ok(GALLERY.iter().collect());
+    }
+    only.iter().map(|id| find(id).ok_or_else(|| unknown_milestone(id))).collect()
+}
+
+/// Runs every quick milestone, prints a table, writes the HTML report. Exits non-zero
+/// when a milestone fails, errors or is skipped; the last good report page is then kept.
 pub fn tour(args: TourArgs, data_dir: Option<PathBuf>) -> Result<()> {
+    let selection = tour_selection(&args.only)?;
+    let progress: Arc<dyn Progress> = Arc::new(TerminalProgress::new());
     let mut entries = Vec::new();
-    for m in GALLERY
-        .iter()
-        .filter(|m| args.only.is_empty() || args.only.iter().any(|id| id == m.id))
-    {
+    let mut not_passed = Vec::new();
+    for m in selection {
         println!("== {} ({}) {}", m.id, m.year, m.title);
         let mut cfg = RunConfig::new(m.id);
         cfg.out_dir = args.out.join(m.id);
         cfg.seed = args.seed;
         cfg.data_dir = data_dir.clone();
-        let entry = match execute(m, &cfg) {
+        let entry = match execute(m, cfg, progress.clone()) {
             Ok(report) => {
                 println!("   {} in {:.1}s", if report.passed { "PASS" } else { "FAIL" }, report.seconds);
+                if !report.passed {
+                    not_passed.push(format!("{} failed", m.id));
+                }
                 TourEntry::ran(report, m.id)
             }
             Err(MilestoneError::MissingData { reason, fix }) => {
                 println!("   SKIPPED: {reason}\n   fix: {fix}");
+                not_passed.push(format!("{} skipped", m.id));
                 TourEntry::skipped(MilestoneReport::new(m.id, m.title, m.year, m.claim), &reason, &fix)
             }
             Err(e) => {
                 println!("   ERROR: {e}");
-                let mut report = MilestoneReport::new(m.id, m.title, m.year, m.claim);
-                report.note(&format!("the run stopped with an error: {e}"));
-                TourEntry::ran(report, m.id)
+                not_passed.push(format!("{} stopped with an error", m.id));
+                TourEntry::errored(MilestoneReport::new(m.id, m.title, m.year, m.claim), &e.to_string())
             }
         };
         entries.push(entry);
     }
     println!("\n{}", summary_table(&entries));
-    let html = args.out.join("report.html");
-    write_tour_html(&html, &entries)?;
-    println!("report: {}", html.display());
+    let good = not_passed.is_empty() && !entries.is_empty();
+    let page = args.out.join(if good { "report.html" } else { "report-failed.html" });
+    let mut timeline = article_timeline();
+    for event in &mut timeline {
+        event.milestones = GALLERY
+            .iter()
+            .filter(|m| m.event == Some(event.key.as_str()))
+            .map(|m| m.id.to_string())
+            .collect();
+    }
+    let mut facts = TourFacts::from_entries(&entries);
+    facts.matmul_gflops = measured_gflops(data_dir).map(|g| Fact::new(g, "f32 matmul, n = 1024, this machine"));
+    let tour_page = TourPage {
+        entries: &entries,
+        timeline: &timeline,
+        facts: Some(&facts),
+    };
+    write_tour_page(&page, &tour_page)?;
+    println!("report: {}", page.display());
+    if !good {
+        let kept = args.out.join("report.html");
+        if kept.exists() {
+            println!("(the last good tour's page, {}, is kept)", kept.display());
+        }
+        bail!("the tour did not pass: {}", not_passed.join(", "));
+    }
     Ok(())
+}
+
+/// This machine's matrix-multiply rate (W5, n = 1024), for the page's compute figure.
+fn measured_gflops(data_dir: Option<PathBuf>) -> Option<f64> {
+    let threads = rayon::current_num_threads();
+    let mut ctx = descent_gallery::bench::BenchContext::new(descent_data::DataLocator::new(data_dir), threads);
+    let workload = descent_gallery::bench::find_workload("matmul")?;
+    let records = (workload.run)(&mut ctx).ok()?;
+    records
+        .iter()
+        .find(|r| r.extra.get("n").and_then(|v| v.as_u64()) == Some(1024))
+        .map(|r| r.value)
 }

@@ -56,7 +56,7 @@ fn hash_reader(mut reader: impl Read) -> io::Result<String> {
 }
 
 /// Fills `buf` as far as the reader allows; returns how many bytes were read.
-fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_up_to(reader: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match reader.read(&mut buf[filled..]) {

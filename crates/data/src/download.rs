@@ -6,7 +6,10 @@
 //! renamed into place. On any error the temporary file is deleted, so a partial or
 //! corrupt download is never left where the loaders would pick it up.
 //!
-//! Files already present with the right checksum are not downloaded again.
+//! Files already present with the right checksum are not downloaded again. Temporary
+//! files left by a fetch that was killed are removed by the next one, and a fetch that
+//! fails removes the folders it created while they are still empty, so a try without
+//! network leaves nothing behind.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
@@ -36,10 +39,29 @@ pub fn fetch(dataset: Dataset, dest_root: &Path, progress: Progress) -> Result<P
 /// The mirror is a parameter so that tests (and users behind their own mirror) can
 /// point it elsewhere. For each file: skip it if it is present with the right
 /// uncompressed checksum; else stream it to a temporary file in `dest_dir`, verify,
-/// and rename into place. Stops at the first failure, deleting that file's temporary;
-/// files finished before it stay (they are verified).
+/// and rename into place. Stops at the first failure, deleting that file's temporary
+/// and the folders this call created if they are still empty; files finished before
+/// it stay (they are verified).
 pub fn fetch_from(base_url: &str, files: &[FileSpec], dest_dir: &Path, progress: Progress) -> Result<(), DataError> {
+    // The folders create_dir_all is about to make, deepest first.
+    let created: Vec<PathBuf> = dest_dir
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+        .map(Path::to_path_buf)
+        .collect();
     fs::create_dir_all(dest_dir).map_err(|e| DataError::io(dest_dir, e))?;
+    remove_stale_temps(dest_dir);
+    let result = fetch_all(base_url, files, dest_dir, progress);
+    if result.is_err() {
+        for dir in &created {
+            // remove_dir only removes empty folders: verified files stay.
+            let _ = fs::remove_dir(dir);
+        }
+    }
+    result
+}
+
+fn fetch_all(base_url: &str, files: &[FileSpec], dest_dir: &Path, progress: Progress) -> Result<(), DataError> {
     let agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_recv_response(Some(Duration::from_secs(60)))
@@ -63,10 +85,35 @@ pub fn fetch_from(base_url: &str, files: &[FileSpec], dest_dir: &Path, progress:
     Ok(())
 }
 
-/// Deletes its file when dropped, unless [`TempFile::keep`] was called.
+/// Removes `.<name>.<pid>.tmp` files of fetches whose process is gone (killed while
+/// downloading). Best effort; the loaders never open such names anyway.
+fn remove_stale_temps(dest_dir: &Path) {
+    let Ok(entries) = fs::read_dir(dest_dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix('.')
+            .and_then(|n| n.strip_suffix(".tmp"))
+            .and_then(|n| n.rsplit('.').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| pid != std::process::id() && !process_alive(pid)) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` runs (Linux: `/proc/<pid>` exists). Elsewhere every process
+/// counts as running, so stale temporaries are left alone.
+fn process_alive(pid: u32) -> bool {
+    !Path::new("/proc/self").exists() || Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// Deletes its file when dropped, unless [`TempFile::keep`] was called; also the
+/// subfolder made for it (`made_dir`) if that is left empty.
 struct TempFile {
     path: PathBuf,
     armed: bool,
+    made_dir: Option<PathBuf>,
 }
 
 impl TempFile {
@@ -79,6 +126,9 @@ impl Drop for TempFile {
     fn drop(&mut self) {
         if self.armed {
             let _ = fs::remove_file(&self.path);
+            if let Some(dir) = &self.made_dir {
+                let _ = fs::remove_dir(dir); // only if empty
+            }
         }
     }
 }
@@ -101,11 +151,13 @@ fn fetch_one(agent: &ureq::Agent, url: &str, spec: &FileSpec, dest_dir: &Path, p
     // its final place. The pid keeps two concurrent fetches from sharing a temporary.
     let dest = dest_dir.join(&spec.name);
     let parent = dest.parent().unwrap_or(dest_dir);
+    let made_dir = (!parent.exists()).then(|| parent.to_path_buf());
     fs::create_dir_all(parent).map_err(|e| DataError::io(parent, e))?;
     let file_name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = TempFile {
         path: parent.join(format!(".{file_name}.{}.tmp", std::process::id())),
         armed: true,
+        made_dir,
     };
     let file = File::create(&temp.path).map_err(|e| DataError::io(&temp.path, e))?;
     let mut writer = BufWriter::with_capacity(1 << 18, file);

@@ -71,6 +71,26 @@ pub enum DataError {
         extra: u64,
     },
 
+    /// The header declares more data than the file can hold or than is read at all.
+    #[error("{name}: the IDX header declares dims {dims:?}, {declared} bytes of data, more than the {limit} bytes this file can hold. The file is damaged or not a data set; delete it and fetch it again.")]
+    TooLarge {
+        /// The file name.
+        name: String,
+        /// The dimensions from the header.
+        dims: Vec<usize>,
+        /// Data bytes the header declares.
+        declared: u64,
+        /// The most this file may hold (the compressed size's ceiling, or 1 GiB).
+        limit: u64,
+    },
+
+    /// A data set file holds no examples.
+    #[error("{name}: the file holds 0 examples, so there is nothing to train or test on. Fetch the data set again.")]
+    Empty {
+        /// The file name.
+        name: String,
+    },
+
     /// The header is well-formed but its dimensions are unusable here.
     #[error("{name}: expected {expected}, but the IDX header says dims {dims:?}. Check that the images and labels files are not swapped.")]
     WrongShape {

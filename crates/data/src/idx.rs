@@ -7,13 +7,13 @@
 //! Gzip is detected from the first two bytes (`1f 8b`), not from the file name, so a
 //! file that was gunzipped but kept its `.gz` name (or the reverse) still reads.
 
-use std::borrow::Cow;
 use std::fs;
-use std::io::Read;
+use std::io::{self, Read};
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
 
+use crate::checksum::read_up_to;
 use crate::error::DataError;
 
 /// The IDX type byte for unsigned 8-bit elements.
@@ -28,30 +28,59 @@ pub struct IdxArray {
     pub data: Vec<u8>,
 }
 
+/// Most data bytes an IDX file may declare (1 GiB; MNIST's training images are 47 MB).
+pub const MAX_IDX_DATA_BYTES: u64 = 1 << 30;
+
+/// Largest file [`read_idx`] reads: the data limit plus room for a header.
+const MAX_IDX_FILE_BYTES: u64 = MAX_IDX_DATA_BYTES + (1 << 12);
+
+/// Deflate's best compression ratio is about 1032:1, so a gzip stream of `n` bytes
+/// cannot hold more than `1032·n`; a header declaring more is damaged or hostile.
+const MAX_DEFLATE_RATIO: u64 = 1032;
+
 /// Reads an IDX file (raw or gzip) and checks that its size matches its header.
 ///
-/// Errors name the file: unreadable, corrupt gzip, wrong magic, unsupported element
-/// type, truncated, or trailing bytes after the declared data.
+/// Errors name the file: unreadable or not a regular file (a FIFO or device is refused
+/// before it is opened), corrupt gzip, wrong magic, unsupported element type, a header
+/// declaring more than the file can hold, truncated, or trailing bytes.
 pub fn read_idx(path: &Path) -> Result<IdxArray, DataError> {
-    let bytes = fs::read(path).map_err(|e| DataError::io(path, e))?;
+    let bytes = read_regular_file(path, MAX_IDX_FILE_BYTES)?;
     parse_idx(&bytes, &path.display().to_string())
+}
+
+/// Reads a whole regular file of at most `limit` bytes, checking type and length from
+/// the metadata first (opening a FIFO blocks, and `/dev/zero` never ends).
+pub(crate) fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, DataError> {
+    let meta = fs::metadata(path).map_err(|e| DataError::io(path, e))?;
+    let refuse = |why: String| DataError::io(path, io::Error::new(io::ErrorKind::InvalidInput, why));
+    if !meta.is_file() {
+        return Err(refuse("not a regular file (a folder, pipe or device)".into()));
+    }
+    if meta.len() > limit {
+        return Err(refuse(format!("{} bytes, more than the {limit}-byte limit", meta.len())));
+    }
+    let file = fs::File::open(path).map_err(|e| DataError::io(path, e))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| DataError::io(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(refuse(format!("more than the {limit}-byte limit")));
+    }
+    Ok(bytes)
 }
 
 /// Parses IDX content held in memory (raw or gzip); `name` is used in error messages.
 ///
-/// This is how embedded data (`include_bytes!`) is read.
+/// This is how embedded data (`include_bytes!`) is read. Gzip content is inflated as a
+/// stream: the header is read first and checked against [`MAX_IDX_DATA_BYTES`] and
+/// what the compressed size can hold, then exactly the declared data is read, so a
+/// gzip bomb or a header claiming 10^9 images never allocates more than it may.
 pub fn parse_idx(bytes: &[u8], name: &str) -> Result<IdxArray, DataError> {
-    let raw = decompress_if_gzip(bytes, name)?;
-    let dims = parse_header(&raw, name)?;
-    let header_len = 4 + 4 * dims.len();
-    let data = match raw {
-        Cow::Owned(mut v) => {
-            v.drain(..header_len);
-            v
-        }
-        Cow::Borrowed(b) => b[header_len..].to_vec(),
-    };
-    Ok(IdxArray { dims, data })
+    if is_gzip(bytes) {
+        let limit = (bytes.len() as u64).saturating_mul(MAX_DEFLATE_RATIO).min(MAX_IDX_DATA_BYTES);
+        read_stream(&mut MultiGzDecoder::new(bytes), name, limit, None)
+    } else {
+        read_stream(&mut &bytes[..], name, MAX_IDX_DATA_BYTES, Some(bytes.len() as u64))
+    }
 }
 
 /// True when `bytes` start with the gzip magic number `1f 8b`.
@@ -59,73 +88,98 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
 }
 
-/// Returns the uncompressed content: `bytes` itself, or its gzip decompression.
-pub(crate) fn decompress_if_gzip<'a>(bytes: &'a [u8], name: &str) -> Result<Cow<'a, [u8]>, DataError> {
-    if !is_gzip(bytes) {
-        return Ok(Cow::Borrowed(bytes));
-    }
-    let mut out = Vec::new();
-    MultiGzDecoder::new(bytes).read_to_end(&mut out).map_err(|source| DataError::Gzip {
+/// Reads one IDX array from `reader` (uncompressed bytes). `known_len` is the total
+/// length when it is known (raw bytes in memory); otherwise (gzip) at most `limit` data
+/// bytes are read, and read errors are gzip errors.
+fn read_stream(reader: &mut dyn Read, name: &str, limit: u64, known_len: Option<u64>) -> Result<IdxArray, DataError> {
+    let gzip_error = |source| DataError::Gzip {
         name: name.to_string(),
         source,
-    })?;
-    Ok(Cow::Owned(out))
-}
-
-/// Checks uncompressed IDX bytes against their header and returns the dimensions.
-fn parse_header(raw: &[u8], name: &str) -> Result<Vec<usize>, DataError> {
-    let actual = raw.len() as u64;
-    if raw.len() < 4 {
-        // Too short to hold a magic number: call it truncated if what is there fits.
-        if raw.iter().take(2).all(|&b| b == 0) {
-            return Err(DataError::Truncated {
-                name: name.to_string(),
-                expected: 4,
-                actual,
-            });
-        }
-        return Err(bad_magic(raw, name));
+    };
+    let truncated = |expected: u64, actual: u64| DataError::Truncated {
+        name: name.to_string(),
+        expected,
+        actual: known_len.unwrap_or(actual),
+    };
+    let mut magic = [0u8; 4];
+    let got = read_up_to(reader, &mut magic).map_err(gzip_error)?;
+    check_magic(&magic[..got], name, known_len.unwrap_or(got as u64))?;
+    let header_len = 4 + 4 * magic[3] as usize;
+    let mut dim_bytes = vec![0u8; header_len - 4];
+    let got = read_up_to(reader, &mut dim_bytes).map_err(gzip_error)?;
+    if got < dim_bytes.len() {
+        return Err(truncated(header_len as u64, 4 + got as u64));
     }
-    if raw[0] != 0 || raw[1] != 0 || raw[3] == 0 {
-        return Err(bad_magic(raw, name));
-    }
-    if raw[2] != TYPE_U8 {
-        return Err(DataError::UnsupportedType {
-            name: name.to_string(),
-            type_byte: raw[2],
-        });
-    }
-    let ndim = raw[3] as usize;
-    let header_len = 4 + 4 * ndim;
-    if raw.len() < header_len {
-        return Err(DataError::Truncated {
-            name: name.to_string(),
-            expected: header_len as u64,
-            actual,
-        });
-    }
-    let dims: Vec<usize> = raw[4..header_len]
+    let dims: Vec<usize> = dim_bytes
         .chunks_exact(4)
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
     // u64 with saturation: a hostile header cannot overflow, it just looks huge.
     let data_len = dims.iter().fold(1u64, |acc, &d| acc.saturating_mul(d as u64));
     let expected = (header_len as u64).saturating_add(data_len);
-    if actual < expected {
-        return Err(DataError::Truncated {
-            name: name.to_string(),
-            expected,
-            actual,
-        });
+    if let Some(actual) = known_len {
+        if actual < expected {
+            return Err(truncated(expected, actual));
+        }
+        if actual > expected {
+            return Err(DataError::TrailingBytes {
+                name: name.to_string(),
+                dims,
+                extra: actual - expected,
+            });
+        }
     }
-    if actual > expected {
-        return Err(DataError::TrailingBytes {
+    if data_len > limit {
+        return Err(DataError::TooLarge {
             name: name.to_string(),
             dims,
-            extra: actual - expected,
+            declared: data_len,
+            limit,
         });
     }
-    Ok(dims)
+    let mut data = Vec::with_capacity(data_len as usize);
+    reader.take(data_len).read_to_end(&mut data).map_err(gzip_error)?;
+    if (data.len() as u64) < data_len {
+        return Err(truncated(expected, header_len as u64 + data.len() as u64));
+    }
+    if known_len.is_none() {
+        // Count what follows, up to the limit: the inflating work stays bounded too.
+        let extra = io::copy(&mut reader.take(limit), &mut io::sink()).map_err(gzip_error)?;
+        if extra > 0 {
+            return Err(DataError::TrailingBytes {
+                name: name.to_string(),
+                dims,
+                extra,
+            });
+        }
+    }
+    Ok(IdxArray { dims, data })
+}
+
+/// Checks the four magic bytes (`00 00 type ndim`); `actual` is the total length for
+/// the truncation message when fewer than four bytes are there.
+fn check_magic(magic: &[u8], name: &str, actual: u64) -> Result<(), DataError> {
+    if magic.len() < 4 {
+        // Too short to hold a magic number: call it truncated if what is there fits.
+        if magic.iter().take(2).all(|&b| b == 0) {
+            return Err(DataError::Truncated {
+                name: name.to_string(),
+                expected: 4,
+                actual,
+            });
+        }
+        return Err(bad_magic(magic, name));
+    }
+    if magic[0] != 0 || magic[1] != 0 || magic[3] == 0 {
+        return Err(bad_magic(magic, name));
+    }
+    if magic[2] != TYPE_U8 {
+        return Err(DataError::UnsupportedType {
+            name: name.to_string(),
+            type_byte: magic[2],
+        });
+    }
+    Ok(())
 }
 
 fn bad_magic(raw: &[u8], name: &str) -> DataError {

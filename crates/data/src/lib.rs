@@ -61,7 +61,7 @@ pub use iris::{iris, parse_iris_csv, Iris, IRIS_FEATURE_NAMES};
 pub use loader::{epoch_seed, Batch, BatchLoader, Epoch};
 pub use locate::{DataLocator, LookedAt, RootSource, SearchRoot, DATA_ENV_VAR};
 pub use mnist::{
-    normalize, normalize_mnist, to_unit_range, Dataset, FileSpec, ImageSet, Split, FILE_NAMES, MNIST_MEAN, MNIST_STD, N_CLASSES,
+    normalize, normalize_mnist, to_unit_range, Dataset, FileSpec, ImageSet, Split, FILE_NAMES, IMAGE_SIDE, MNIST_MEAN, MNIST_STD, N_CLASSES,
 };
 pub use pretrained::{Pretrained, MINILM, PRETRAINED};
 pub use status::{dataset_status, status, DatasetStatus, FileState, FileStatus};

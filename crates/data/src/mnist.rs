@@ -168,12 +168,17 @@ pub struct ImageSet {
     pub cols: usize,
 }
 
+/// Height and width of MNIST and Fashion-MNIST images.
+pub const IMAGE_SIDE: usize = 28;
+
 /// The number of classes of MNIST and Fashion-MNIST.
 pub const N_CLASSES: usize = 10;
 
 impl ImageSet {
     /// Loads one split from a data set folder (e.g. `<root>/mnist`), checking that the
-    /// images and labels agree in count and that every label is in `0..10`.
+    /// images are [`IMAGE_SIDE`]×[`IMAGE_SIDE`] (MNIST's and Fashion-MNIST's size, which
+    /// the models are built for), that there is at least one, that images and labels
+    /// agree in count, and that every label is in `0..10`.
     ///
     /// A file may also be present without its `.gz` suffix (already decompressed).
     pub fn load(dir: &Path, split: Split) -> Result<ImageSet, DataError> {
@@ -181,16 +186,20 @@ impl ImageSet {
         let images_path = existing_variant(dir, images_name);
         let labels_path = existing_variant(dir, labels_name);
         let images = read_idx(&images_path)?;
+        let images_name = images_path.display().to_string();
+        if images.dims.len() == 3 && images.dims[1..] != [IMAGE_SIDE, IMAGE_SIDE] {
+            return Err(DataError::WrongShape {
+                name: images_name,
+                expected: format!("{IMAGE_SIDE}×{IMAGE_SIDE} images (count, {IMAGE_SIDE}, {IMAGE_SIDE}) as in MNIST"),
+                dims: images.dims,
+            });
+        }
         let labels = read_idx(&labels_path)?;
-        ImageSet::from_idx(
-            images,
-            labels,
-            &images_path.display().to_string(),
-            &labels_path.display().to_string(),
-        )
+        ImageSet::from_idx(images, labels, &images_name, &labels_path.display().to_string())
     }
 
     /// Builds a set from already-parsed IDX arrays; the names are for error messages.
+    /// A set of no images, or of images with no pixels, is an error.
     pub fn from_idx(images: IdxArray, labels: IdxArray, images_name: &str, labels_name: &str) -> Result<ImageSet, DataError> {
         if images.dims.len() != 3 {
             return Err(DataError::WrongShape {
@@ -207,6 +216,18 @@ impl ImageSet {
             });
         }
         let (n, rows, cols) = (images.dims[0], images.dims[1], images.dims[2]);
+        if n == 0 {
+            return Err(DataError::Empty {
+                name: images_name.to_string(),
+            });
+        }
+        if rows == 0 || cols == 0 {
+            return Err(DataError::WrongShape {
+                name: images_name.to_string(),
+                expected: "images of at least 1×1 pixels".to_string(),
+                dims: images.dims,
+            });
+        }
         if n != labels.dims[0] {
             return Err(DataError::CountMismatch {
                 images: images_name.to_string(),

@@ -204,6 +204,30 @@ fn no_server_error_says_what_to_do() {
 }
 
 #[test]
+fn a_failed_fetch_leaves_no_empty_folders_and_clears_stale_temporaries() {
+    let scratch = ScratchDir::new("dl-nofolders");
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}/");
+    // Neither the data root nor the set's folder exists yet.
+    let dest = scratch.path.join("data/mnist");
+    let err = fetch_from(&base, &[spec("a.gz", b"a")], &dest, &|_, _, _| {}).unwrap_err();
+    assert!(matches!(err, DataError::Download { .. }), "{err:?}");
+    assert!(
+        !scratch.path.join("data").exists(),
+        "the failed fetch left {:?}",
+        scratch.file_names("data")
+    );
+
+    // An existing folder stays; a temporary of a killed fetch (pid 4e9 runs nowhere) goes.
+    let dest = scratch.path.join("kept");
+    std::fs::create_dir_all(&dest).unwrap();
+    std::fs::write(dest.join(".a.gz.4000000000.tmp"), b"half a download").unwrap();
+    fetch_from(&base, &[spec("a.gz", b"a")], &dest, &|_, _, _| {}).unwrap_err();
+    assert!(dest.is_dir());
+    assert!(scratch.file_names("kept").is_empty(), "{:?}", scratch.file_names("kept"));
+}
+
+#[test]
 fn a_model_folder_with_a_subfolder_arrives_and_is_found() {
     use descent_data::{DataLocator, Pretrained, RootSource, SearchRoot};
     let scratch = ScratchDir::new("dl-model");
@@ -242,4 +266,11 @@ fn a_model_folder_with_a_subfolder_arrives_and_is_found() {
     assert_eq!(model.find(&locator).unwrap(), dir);
     std::fs::write(dir.join("config.json"), b"{}").unwrap();
     assert_eq!(model.problems(&dir).len(), 1);
+
+    // The pooling file missing on the server: the subfolder made for it does not stay.
+    let (base, server) = serve(vec![("config.json", Reply::Body(br#"{"hidden_size": 8}"#.to_vec()))], 2);
+    let err = model.fetch(&base, &scratch.path.join("other"), &|_, _, _| {}).unwrap_err();
+    server.join().unwrap();
+    assert!(err.to_string().contains("404"), "{err}");
+    assert_eq!(scratch.file_names("other/models/tiny"), vec!["config.json"]);
 }

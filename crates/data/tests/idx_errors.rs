@@ -94,7 +94,7 @@ fn trailing_garbage() {
 #[test]
 fn count_mismatch_names_both_files() {
     let dir = ScratchDir::new("idx-count");
-    write_file(&dir.path, "train-images-idx3-ubyte.gz", &gzip(&tiny_images(5, 2, 2)));
+    write_file(&dir.path, "train-images-idx3-ubyte.gz", &gzip(&tiny_images(5, 28, 28)));
     write_file(&dir.path, "train-labels-idx1-ubyte.gz", &gzip(&tiny_labels(4)));
     let err = ImageSet::load(&dir.path, Split::Train).unwrap_err();
     assert!(
@@ -118,7 +118,7 @@ fn count_mismatch_names_both_files() {
 #[test]
 fn label_out_of_range() {
     let dir = ScratchDir::new("idx-label");
-    write_file(&dir.path, "t10k-images-idx3-ubyte.gz", &gzip(&tiny_images(3, 2, 2)));
+    write_file(&dir.path, "t10k-images-idx3-ubyte.gz", &gzip(&tiny_images(3, 28, 28)));
     write_file(&dir.path, "t10k-labels-idx1-ubyte.gz", &encode_idx(&[3], &[1, 10, 2]));
     let err = ImageSet::load(&dir.path, Split::Test).unwrap_err();
     assert!(matches!(err, DataError::LabelOutOfRange { index: 1, label: 10, .. }), "{err:?}");
@@ -145,9 +145,82 @@ fn missing_file_is_an_io_error_naming_it() {
 #[test]
 fn decompressed_files_without_gz_suffix_load() {
     let dir = ScratchDir::new("idx-nogz");
-    write_file(&dir.path, "train-images-idx3-ubyte", &tiny_images(6, 3, 3));
+    write_file(&dir.path, "train-images-idx3-ubyte", &tiny_images(6, 28, 28));
     write_file(&dir.path, "train-labels-idx1-ubyte", &tiny_labels(6));
     let set = ImageSet::load(&dir.path, Split::Train).unwrap();
-    assert_eq!((set.n, set.rows, set.cols), (6, 3, 3));
+    assert_eq!((set.n, set.rows, set.cols), (6, 28, 28));
     assert_eq!(set.labels, vec![0, 1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn images_that_are_not_28x28_are_an_error_before_training() {
+    let dir = ScratchDir::new("idx-size");
+    write_file(&dir.path, "train-images-idx3-ubyte.gz", &gzip(&tiny_images(4, 32, 32)));
+    write_file(&dir.path, "train-labels-idx1-ubyte.gz", &gzip(&tiny_labels(4)));
+    let err = ImageSet::load(&dir.path, Split::Train).unwrap_err();
+    assert!(matches!(err, DataError::WrongShape { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("train-images-idx3-ubyte.gz") && msg.contains("28×28") && msg.contains("[4, 32, 32]"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn empty_sets_are_an_error() {
+    let dir = ScratchDir::new("idx-empty");
+    write_file(&dir.path, "t10k-images-idx3-ubyte.gz", &gzip(&tiny_images(0, 28, 28)));
+    write_file(&dir.path, "t10k-labels-idx1-ubyte.gz", &gzip(&tiny_labels(0)));
+    let err = ImageSet::load(&dir.path, Split::Test).unwrap_err();
+    assert!(matches!(err, DataError::Empty { .. }), "{err:?}");
+    assert!(err.to_string().contains("t10k-images-idx3-ubyte.gz") && err.to_string().contains("0 examples"));
+}
+
+/// An IDX header declaring `dims`, followed by `data_len` zero bytes.
+fn header_then_zeros(dims: &[u32], data_len: usize) -> Vec<u8> {
+    let mut bytes = vec![0, 0, 8, dims.len() as u8];
+    for d in dims {
+        bytes.extend_from_slice(&d.to_be_bytes());
+    }
+    bytes.resize(bytes.len() + data_len, 0);
+    bytes
+}
+
+#[test]
+fn a_gzip_header_claiming_more_than_the_stream_can_hold_is_refused_before_allocating() {
+    // 10^9 images of 28×28 (784 GB), and 10^6 (784 MB, under the 1 GiB cap) in a few
+    // hundred bytes of gzip: both exceed what the compressed size can inflate to.
+    for count in [1_000_000_000u32, 1_000_000] {
+        let gz = gzip(&header_then_zeros(&[count, 28, 28], 1000));
+        let err = parse_idx(&gz, "bomb.gz").unwrap_err();
+        match &err {
+            DataError::TooLarge { declared, limit, .. } => {
+                assert_eq!(*declared, count as u64 * 784);
+                assert!(*limit <= gz.len() as u64 * 1032, "{err}");
+            }
+            other => panic!("expected TooLarge, got {other:?}"),
+        }
+        assert!(err.to_string().contains("bomb.gz"), "{err}");
+    }
+}
+
+#[test]
+fn a_gzip_bomb_after_a_small_header_reads_only_what_is_declared() {
+    // One 28×28 image declared, then 64 MB of zeros: trailing bytes, counted up to the
+    // stream's ceiling, never held in memory.
+    let gz = gzip(&header_then_zeros(&[1, 28, 28], 64 << 20));
+    assert!(gz.len() < 1 << 20, "the bomb compresses: {} bytes", gz.len());
+    let err = parse_idx(&gz, "bomb.gz").unwrap_err();
+    assert!(matches!(err, DataError::TrailingBytes { .. }), "{err:?}");
+}
+
+#[test]
+fn folders_and_devices_are_not_read_as_idx() {
+    let dir = ScratchDir::new("idx-special");
+    let err = read_idx(&dir.path).unwrap_err();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    if std::path::Path::new("/dev/zero").exists() {
+        let err = read_idx(std::path::Path::new("/dev/zero")).unwrap_err();
+        assert!(err.to_string().contains("/dev/zero"), "{err}");
+    }
 }

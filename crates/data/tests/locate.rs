@@ -24,7 +24,7 @@ fn cli_dir_wins_over_env_and_default() {
     assert!(found.starts_with(env.canonicalize().unwrap()), "{found:?}");
     assert_eq!(loc.fetch_root(), cli.canonicalize().unwrap());
     let set = loc.load(Dataset::Mnist, Split::Test).unwrap();
-    assert_eq!((set.n, set.rows, set.cols), (5, 4, 3));
+    assert_eq!((set.n, set.rows, set.cols), (5, 28, 28));
 }
 
 #[test]

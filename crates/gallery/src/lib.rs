@@ -8,26 +8,15 @@
 //! Quick runs use data embedded in the binary where possible, so the tour works offline.
 #![warn(missing_docs)]
 
-pub mod backprop;
 pub mod bench;
-pub mod classifier;
-mod context;
+pub mod common;
 pub mod embedding;
-pub mod generate;
-pub mod gpt_poetry;
-pub mod lenet;
-pub mod lm;
-pub mod lstm;
-pub mod mcculloch_pitts;
-pub mod mnist_data;
-pub mod perceptron;
-pub mod poetry;
+pub mod harness;
+pub mod milestones;
 mod registry;
 pub mod saved;
 pub mod text_files;
-pub mod translation;
-pub mod translation_data;
-pub mod xor;
 
-pub use context::{MilestoneError, Mode, RunConfig};
-pub use registry::{find, Milestone, GALLERY};
+pub use descent_report::MilestoneReport;
+pub use harness::{execute, MilestoneError, Mode, Phase, Progress, Run, RunConfig, SaveRequest, Silent};
+pub use registry::{find, EpochBudget, Milestone, Options, GALLERY};

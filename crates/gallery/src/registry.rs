@@ -1,20 +1,65 @@
-//! `GALLERY`: every milestone in historical order, as `descent list` prints it.
+//! `GALLERY`: every milestone in historical order — the single source of each one's id,
+//! year, title, claim, the article's words and the options it supports. `descent list`,
+//! `run`, `tour`, the reports and the README's table all read it.
 
-use crate::{backprop, gpt_poetry, lenet, lstm, mcculloch_pitts, perceptron, translation, xor, MilestoneError, RunConfig};
-use descent_report::MilestoneReport;
+use crate::harness::Run;
+use crate::milestones::{backprop, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, xor};
+use crate::MilestoneError;
 
 /// One entry of the gallery.
 pub struct Milestone {
-    /// Id used on the command line (`descent run <id>`).
+    /// Id used on the command line (`descent run <id>`) and as the output folder name.
     pub id: &'static str,
     /// Year of the original work.
     pub year: u32,
     /// Short title.
     pub title: &'static str,
-    /// The claim the run tests.
+    /// The claim the run tests, in one sentence.
     pub claim: &'static str,
-    /// Trains/evaluates and judges the claim.
-    pub run: fn(&RunConfig) -> Result<MilestoneReport, MilestoneError>,
+    /// The key of the article's timeline event this milestone re-creates
+    /// (`descent_report::article_timeline()`: `neuron`, `perceptron`, `backprop`, `lenet`,
+    /// `alexnet`, `gan`, `transformer`, `bert-gpt`, `gpt3`, `chatgpt`, `sora`), if any;
+    /// the tour's timeline colours the event with this run's verdict.
+    pub event: Option<&'static str>,
+    /// What the article says about it, where its words matter (quoted in the report).
+    pub article: &'static str,
+    /// The flags it supports.
+    pub options: Options,
+    /// Trains, measures and judges the claim.
+    pub run: fn(&mut Run) -> Result<(), MilestoneError>,
+}
+
+/// Which run flags a milestone supports; the others are errors, never silently ignored.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Names accepted by `--variant`; the first is the default. Empty: no variants.
+    pub variants: &'static [&'static str],
+    /// Whether `--resume` continues from a checkpoint.
+    pub resume: bool,
+    /// Whether `--epochs` is accepted, and within which budget.
+    pub epochs: Option<EpochBudget>,
+}
+
+impl Options {
+    /// No variants, no resume, no epochs.
+    pub const NONE: Options = Options {
+        variants: &[],
+        resume: false,
+        epochs: None,
+    };
+}
+
+/// The range of `--epochs` that tests the claim, and the defaults.
+#[derive(Clone, Copy, Debug)]
+pub struct EpochBudget {
+    /// Fewer epochs cannot test the claim (a pass would mean nothing).
+    pub min: usize,
+    /// More is refused (hours of CPU by mistake).
+    pub max: usize,
+    /// Quick-run default (`None` where the default budget is counted in steps).
+    pub quick: Option<usize>,
+    /// Full-run default.
+    pub full: Option<usize>,
 }
 
 /// The gallery, oldest first.
@@ -24,6 +69,9 @@ pub static GALLERY: &[Milestone] = &[
         year: 1943,
         title: "McCulloch–Pitts threshold neurons",
         claim: "Threshold units with hand-set weights compute AND, OR, NOT, NAND; two layers compute XOR.",
+        event: Some("neuron"),
+        article: "1943: the neuron model — a unit that fires when the weighted sum of its inputs passes a threshold.",
+        options: Options::NONE,
         run: mcculloch_pitts::run,
     },
     Milestone {
@@ -31,6 +79,18 @@ pub static GALLERY: &[Milestone] = &[
         year: 1958,
         title: "Rosenblatt's perceptron",
         claim: "The perceptron rule reaches 100% training accuracy on separable real data (iris), within Novikoff's bound.",
+        event: Some("perceptron"),
+        article: "1958: the perceptron — the first neuron that learns its weights from examples.",
+        options: Options {
+            variants: &[],
+            resume: false,
+            epochs: Some(EpochBudget {
+                min: 1,
+                max: 100_000,
+                quick: Some(100),
+                full: Some(100),
+            }),
+        },
         run: perceptron::run,
     },
     Milestone {
@@ -38,6 +98,18 @@ pub static GALLERY: &[Milestone] = &[
         year: 1969,
         title: "Minsky & Papert: the XOR limit",
         claim: "A single-layer perceptron never exceeds 3/4 correct on XOR, however long it trains.",
+        event: Some("perceptron"),
+        article: "The perceptron's limit: a single layer cannot compute XOR (Minsky & Papert, 1969).",
+        options: Options {
+            variants: &[],
+            resume: false,
+            epochs: Some(EpochBudget {
+                min: 100,
+                max: 10_000_000,
+                quick: Some(2_000),
+                full: Some(100_000),
+            }),
+        },
         run: xor::run,
     },
     Milestone {
@@ -45,6 +117,18 @@ pub static GALLERY: &[Milestone] = &[
         year: 1986,
         title: "Backpropagation",
         claim: "A sigmoid MLP trained by backprop solves XOR (4/4); its gradients match finite differences.",
+        event: Some("backprop"),
+        article: "1986: backpropagation — errors flow backwards through the layers, so hidden units can learn.",
+        options: Options {
+            variants: &[],
+            resume: false,
+            epochs: Some(EpochBudget {
+                min: 1,
+                max: 1_000_000,
+                quick: Some(5_000),
+                full: Some(20_000),
+            }),
+        },
         run: backprop::run,
     },
     Milestone {
@@ -52,6 +136,18 @@ pub static GALLERY: &[Milestone] = &[
         year: 1989,
         title: "LeNet: convolutional networks",
         claim: "A convolutional network (LeNet) reaches 99% test accuracy on MNIST handwritten digits.",
+        event: Some("lenet"),
+        article: "1989: LeNet — Conv2D(6,k5,sigmoid) AvgPool2 Conv2D(16,k5,sigmoid) AvgPool2 Flatten Dense(120) Dense(84) Dense(10,softmax).",
+        options: Options {
+            variants: &["modern", "1989"],
+            resume: true,
+            epochs: Some(EpochBudget {
+                min: 1,
+                max: 500,
+                quick: Some(8),
+                full: Some(12),
+            }),
+        },
         run: lenet::run,
     },
     Milestone {
@@ -59,6 +155,9 @@ pub static GALLERY: &[Milestone] = &[
         year: 1997,
         title: "LSTM: memory across long time lags",
         claim: "On the adding problem (T = 100) an LSTM reaches test MSE < 0.01 while a tanh RNN of the same size and budget stays near the variance baseline 0.167.",
+        event: None,
+        article: "",
+        options: Options::NONE,
         run: lstm::run,
     },
     Milestone {
@@ -66,18 +165,62 @@ pub static GALLERY: &[Milestone] = &[
         year: 2017,
         title: "Attention is all you need: translation",
         claim: "An encoder-decoder Transformer translates English to Chinese with higher BLEU than an LSTM seq2seq of similar size and training budget.",
-        run: translation::run,
+        event: Some("transformer"),
+        article: "2017: the Transformer — attention is all you need.",
+        options: Options {
+            variants: &[],
+            resume: false,
+            epochs: Some(EpochBudget {
+                min: 1,
+                max: 1_000,
+                quick: None,
+                full: None,
+            }),
+        },
+        run: transformer::run,
     },
     Milestone {
         id: "gpt",
         year: 2020,
         title: "GPT: generative pre-training, prompted poems",
         claim: "A character-level GPT trained on Tang poems beats a unigram model on held-out perplexity and, prompted with author and title, writes poems in the regulated 5/7-character form.",
-        run: gpt_poetry::run,
+        event: Some("gpt3"),
+        article: "2020: GPT-3 — prompt = \"用李白风格写春天:\"; completion = gpt3.generate(prompt).",
+        options: Options {
+            variants: &[],
+            resume: false,
+            epochs: Some(EpochBudget {
+                min: 1,
+                max: 1_000,
+                quick: None,
+                full: None,
+            }),
+        },
+        run: gpt::run,
     },
 ];
 
 /// The milestone with this id.
 pub fn find(id: &str) -> Option<&'static Milestone> {
     GALLERY.iter().find(|m| m.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GALLERY;
+
+    #[test]
+    fn ids_are_unique_and_events_are_the_articles() {
+        let keys: Vec<String> = descent_report::article_timeline().into_iter().map(|e| e.key).collect();
+        for (i, m) in GALLERY.iter().enumerate() {
+            assert!(GALLERY[..i].iter().all(|o| o.id != m.id), "duplicate id {}", m.id);
+            if let Some(event) = m.event {
+                assert!(keys.iter().any(|k| k == event), "{}: unknown timeline event {event}", m.id);
+            }
+        }
+        assert!(
+            GALLERY.windows(2).all(|w| w[0].year <= w[1].year),
+            "the gallery is in historical order"
+        );
+    }
 }

@@ -2,14 +2,14 @@
 //! `<root>/<dataset>/<file>` under the same roots as every data set (`--data-dir`,
 //! `$DESCENT_DATA`, `./data`), gzip or plain.
 
-use crate::{MilestoneError, RunConfig};
+use crate::MilestoneError;
+use descent_data::DataLocator;
 use std::io::Read;
 use std::path::PathBuf;
 
 /// The first `<root>/<dataset>/<file>` that exists; `MissingData` (the tour shows the
 /// milestone as SKIPPED) naming every place looked at otherwise.
-pub fn find_data_file(cfg: &RunConfig, dataset: &str, file: &str) -> Result<PathBuf, MilestoneError> {
-    let locator = cfg.locator();
+pub fn find_data_file(locator: &DataLocator, dataset: &str, file: &str) -> Result<PathBuf, MilestoneError> {
     let candidates: Vec<PathBuf> = locator.roots().iter().map(|r| r.path.join(dataset).join(file)).collect();
     if let Some(found) = candidates.iter().find(|p| p.is_file()) {
         return Ok(found.clone());

@@ -3,10 +3,10 @@
 //! the unigram baseline on held-out poems, write its artifacts, and save a model that
 //! `descent generate` can load.
 
-use descent_gallery::generate::{generate_text, load_gpt, GenerateOptions};
-use descent_gallery::gpt_poetry::{run_with, PoetrySettings};
-use descent_gallery::lm::LmSettings;
-use descent_gallery::{MilestoneError, RunConfig};
+use descent_gallery::common::lm::LmSettings;
+use descent_gallery::milestones::gpt::{run_with, PoetrySettings};
+use descent_gallery::saved::gpt::{generate_text, load_gpt, GenerateOptions};
+use descent_gallery::{find, MilestoneError, MilestoneReport, Run, RunConfig};
 use descent_models::gpt::GptConfig;
 use descent_text::sampling::SamplingConfig;
 
@@ -15,7 +15,6 @@ fn tiny_poetry_gpt_beats_unigram_and_saves_a_usable_model() {
     let out = std::env::temp_dir().join(format!("descent-test-gpt-{}", std::process::id()));
     let mut cfg = RunConfig::new("gpt");
     cfg.out_dir = out.clone();
-    cfg.progress = false;
     let settings = PoetrySettings {
         max_chars: 1000,
         model: GptConfig {
@@ -39,7 +38,7 @@ fn tiny_poetry_gpt_beats_unigram_and_saves_a_usable_model() {
         eval_windows: 20,
         min_format: 0.0,
     };
-    let report = match run_with(&cfg, settings) {
+    let report = match run_quietly(cfg, settings) {
         Err(MilestoneError::MissingData { reason, .. }) => {
             eprintln!("skipped: {reason}");
             return;
@@ -67,4 +66,10 @@ fn tiny_poetry_gpt_beats_unigram_and_saves_a_usable_model() {
     let (text, _) = generate_text(&loaded, "用李白风格写春天:", options).unwrap();
     assert!(!text.is_empty() && !text.contains('\n'));
     std::fs::remove_dir_all(&out).ok();
+}
+
+fn run_quietly(cfg: RunConfig, settings: PoetrySettings) -> Result<MilestoneReport, MilestoneError> {
+    let mut run = Run::silent(find("gpt").unwrap(), cfg)?;
+    run_with(&mut run, settings)?;
+    run.finish()
 }

@@ -4,15 +4,17 @@
 //! a character LSTM learns a small text, is saved, reloaded and writes text; bad
 //! checkpoints and prompts give clear errors.
 
-use descent_gallery::lstm::adding::{adding_batch, hidden_gradient_norms, train_adding, AddingModel, AddingSettings, VARIANCE_BASELINE};
-use descent_gallery::lstm::charlm::{train, TrainSettings};
-use descent_gallery::saved::{generate_text, load_checkpoint, save_checkpoint};
+use descent_gallery::milestones::lstm::adding::{
+    adding_batch, hidden_gradient_norms, train_adding, AddingModel, AddingSettings, VARIANCE_BASELINE,
+};
+use descent_gallery::milestones::lstm::charlm::{train, TrainSettings};
+use descent_gallery::saved::char_lstm::{generate_text, load_checkpoint, save_checkpoint};
+use descent_gallery::Phase;
 use descent_models::char_lstm::{bits_per_char, CharLstm, CharLstmConfig};
 use descent_nn::{named_params, CellKind, Checkpoint};
 use descent_tensor::Rng;
 use descent_text::sampling::{Sampler, SamplingConfig};
 use descent_text::tokenizer::{CharTokenizer, Tokenizer};
-use indicatif::ProgressBar;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -32,8 +34,8 @@ fn tiny_adding() -> AddingSettings {
 #[test]
 fn lstm_learns_the_adding_problem_where_the_rnn_does_not() {
     let s = tiny_adding();
-    let (_, lstm) = train_adding(CellKind::Lstm, &s, &ProgressBar::hidden());
-    let (_, rnn) = train_adding(CellKind::Tanh, &s, &ProgressBar::hidden());
+    let (_, lstm) = train_adding(CellKind::Lstm, &s, &Phase::silent());
+    let (_, rnn) = train_adding(CellKind::Tanh, &s, &Phase::silent());
     assert!(lstm.test_mse < 0.05, "LSTM test MSE {} at T = {}", lstm.test_mse, s.seq_len);
     assert!(
         rnn.test_mse > 0.8 * VARIANCE_BASELINE,
@@ -87,7 +89,7 @@ fn tiny_char_model() -> (CharLstm, Tokenizer, Vec<usize>) {
         clip_norm: 5.0,
     };
     let before = bits_per_char(&model, &ids, 4, 32);
-    let losses = train(&model, &ids, &settings, &ProgressBar::hidden(), None).losses;
+    let losses = train(&model, &ids, &settings, &Phase::silent(), None).losses;
     let after = bits_per_char(&model, &ids, 4, 32);
     assert!(losses.iter().all(|l| l.is_finite()));
     assert!(after < 1.0 && after < before / 3.0, "bits per char {before} → {after}");

@@ -3,9 +3,9 @@
 //! held-out combinations, its cross-attention rows are distributions, the LSTM seq2seq
 //! learns too; and the milestone runs end to end on the real pairs when they are present.
 
-use descent_gallery::translation::{run_with, TranslationSettings};
-use descent_gallery::translation_data::{batches, examples, make_batch, Pair, SourceVocab, TargetVocab};
-use descent_gallery::{MilestoneError, RunConfig};
+use descent_gallery::milestones::transformer::data::{batches, examples, make_batch, Pair, SourceVocab, TargetVocab};
+use descent_gallery::milestones::transformer::{run_with, TranslationSettings};
+use descent_gallery::{find, MilestoneError, MilestoneReport, Run, RunConfig};
 use descent_models::translator::{LstmSeq2Seq, TransformerConfig, TranslationTransformer, Translator};
 use descent_nn::params;
 use descent_optim::{AdamW, AdamWConfig, Optimizer};
@@ -29,7 +29,7 @@ fn pairs(count: usize, seed: u64) -> Vec<Pair> {
         .collect()
 }
 
-fn fit(model: &dyn Translator, train: &[descent_gallery::translation_data::Example], steps: usize, lr: f32) -> f32 {
+fn fit(model: &dyn Translator, train: &[descent_gallery::milestones::transformer::data::Example], steps: usize, lr: f32) -> f32 {
     let all = params(model);
     let mut optimizer = AdamW::new(AdamWConfig {
         lr,
@@ -106,7 +106,6 @@ fn translation_milestone_runs_end_to_end_on_real_pairs() {
     let out = std::env::temp_dir().join(format!("descent-test-transformer-{}", std::process::id()));
     let mut cfg = RunConfig::new("transformer");
     cfg.out_dir = out.clone();
-    cfg.progress = false;
     let settings = TranslationSettings {
         max_pairs: Some(1500),
         bpe_vocab: 300,
@@ -122,7 +121,7 @@ fn translation_milestone_runs_end_to_end_on_real_pairs() {
         lr_lstm: 3e-3,
         test_sentences: 40,
     };
-    let report = match run_with(&cfg, settings) {
+    let report = match run_quietly(cfg, settings) {
         Err(MilestoneError::MissingData { reason, .. }) => {
             eprintln!("skipped: {reason}");
             return;
@@ -143,4 +142,10 @@ fn translation_milestone_runs_end_to_end_on_real_pairs() {
         assert!(out.join(file).is_file(), "{file} missing");
     }
     std::fs::remove_dir_all(&out).ok();
+}
+
+fn run_quietly(cfg: RunConfig, settings: TranslationSettings) -> Result<MilestoneReport, MilestoneError> {
+    let mut run = Run::silent(find("transformer").unwrap(), cfg)?;
+    run_with(&mut run, settings)?;
+    run.finish()
 }

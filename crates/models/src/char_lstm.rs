@@ -57,19 +57,47 @@ impl CharLstmConfig {
         .collect()
     }
 
-    /// Sizes read back from checkpoint metadata; the error says which entry is wrong.
+    /// Sizes read back from checkpoint metadata and [validated](Self::validate); the
+    /// error says which entry is wrong.
     pub fn from_metadata(meta: &HashMap<String, String>) -> Result<CharLstmConfig, String> {
         let get = |key: &str| -> Result<usize, String> {
             let text = meta.get(key).ok_or_else(|| format!("metadata lacks '{key}'"))?;
             text.parse()
                 .map_err(|_| format!("metadata '{key}' = {text:?} is not a whole number"))
         };
-        Ok(CharLstmConfig {
+        let config = CharLstmConfig {
             vocab_size: get("vocab_size")?,
             embed_dim: get("embed_dim")?,
             hidden_size: get("hidden_size")?,
             num_layers: get("num_layers")?,
-        })
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks the sizes before anything is allocated: each in `1..=MAX_DIM` and at most
+    /// [`MAX_PARAMETERS`](crate::limits::MAX_PARAMETERS) parameters.
+    pub fn validate(&self) -> Result<(), String> {
+        crate::limits::check_dims(&[
+            ("vocab_size", self.vocab_size),
+            ("embed_dim", self.embed_dim),
+            ("hidden_size", self.hidden_size),
+            ("num_layers", self.num_layers),
+        ])?;
+        crate::limits::check_count("parameters", self.parameter_count())
+    }
+
+    /// Parameters of a model of these sizes (exact, in u128): the embedding, per LSTM
+    /// layer 4H·(inputs + H) weights and two 4H biases, and the head with its bias.
+    pub fn parameter_count(&self) -> u128 {
+        let (v, e, h, l) = (
+            self.vocab_size as u128,
+            self.embed_dim as u128,
+            self.hidden_size as u128,
+            self.num_layers as u128,
+        );
+        let layer = |inputs: u128| 4 * h * (inputs + h) + 8 * h;
+        v * e + layer(e) + (l - 1) * layer(h) + h * v + v
     }
 }
 
@@ -198,18 +226,30 @@ pub fn bits_per_char(model: &CharLstm, ids: &[usize], batch: usize, seq_len: usi
 /// `count` tokens after `prompt` (which must not be empty), drawn by `sampler`: the
 /// prompt is read once, then each new token is fed back with the carried state.
 pub fn sample(model: &CharLstm, prompt: &[usize], count: usize, sampler: &mut Sampler) -> Vec<usize> {
+    let mut out = Vec::with_capacity(count.min(1 << 16));
+    sample_each(model, prompt, count, sampler, &mut |t| {
+        out.push(t);
+        false
+    });
+    out
+}
+
+/// The loop of [`sample`], handing each token to `on_token` as soon as it is drawn (so
+/// a caller can print it at once) and stopping early after one for which it returns
+/// true. Memory stays constant whatever `count` is.
+pub fn sample_each(model: &CharLstm, prompt: &[usize], count: usize, sampler: &mut Sampler, on_token: &mut dyn FnMut(usize) -> bool) {
     assert!(!prompt.is_empty(), "sample: the prompt needs at least one token");
     let v = model.config.vocab_size;
     no_grad(|| {
         let (logits, mut state) = model.forward_ids(prompt, 1, None);
         let mut last = logits.contiguous_data()[(prompt.len() - 1) * v..].to_vec();
-        let mut out = Vec::with_capacity(count);
-        for _ in 0..count {
+        for written in 1..=count {
             let next = sampler.sample(&last);
-            out.push(next);
+            if on_token(next) || written == count {
+                break;
+            }
             let (logits, s) = model.forward_ids(&[next], 1, Some(&state));
             (last, state) = (logits.to_vec(), s);
         }
-        out
     })
 }

@@ -21,34 +21,57 @@ pub fn generate(
     use_cache: bool,
     stop: &dyn Fn(usize) -> bool,
 ) -> Vec<usize> {
+    let mut out = Vec::with_capacity(max_new.min(1 << 16));
+    generate_each(model, prompt, max_new, sampler, use_cache, &mut |t| {
+        out.push(t);
+        stop(t)
+    });
+    out
+}
+
+/// The loop of [`generate`], handing each new token to `on_token` as soon as it is
+/// drawn (so a caller can print it at once) and stopping after one for which it returns
+/// true. Memory stays bounded by the context whatever `max_new` is.
+pub fn generate_each(
+    model: &Gpt,
+    prompt: &[usize],
+    max_new: usize,
+    sampler: &mut Sampler,
+    use_cache: bool,
+    on_token: &mut dyn FnMut(usize) -> bool,
+) {
     assert!(!prompt.is_empty(), "generate: the prompt needs at least one token");
+    if max_new == 0 {
+        return;
+    }
     let ctx = model.config.context;
     no_grad(|| {
-        let mut tokens = prompt.to_vec();
-        let mut out = Vec::with_capacity(max_new);
+        // The last `ctx` tokens: all that the model ever reads again.
+        let mut window = prompt[prompt.len().saturating_sub(ctx)..].to_vec();
         let mut caches = model.new_caches(1);
         // Prefill: the last `ctx` prompt tokens.
         let mut logits = if use_cache {
-            model.last_logits_cached(&tokens[tokens.len().saturating_sub(ctx)..], 1, &mut caches)
+            model.last_logits_cached(&window, 1, &mut caches)
         } else {
-            model.last_logits(&tokens[tokens.len().saturating_sub(ctx)..], 1)
+            model.last_logits(&window, 1)
         };
-        while out.len() < max_new {
+        for written in 1..=max_new {
             let next = sampler.sample(&logits.contiguous_data());
-            tokens.push(next);
-            out.push(next);
-            if stop(next) || out.len() == max_new {
+            if window.len() == ctx {
+                window.remove(0);
+            }
+            window.push(next);
+            if on_token(next) || written == max_new {
                 break;
             }
             logits = if !use_cache {
-                model.last_logits(&tokens[tokens.len().saturating_sub(ctx)..], 1)
+                model.last_logits(&window, 1)
             } else if caches[0].len() >= ctx {
                 caches.iter_mut().for_each(|c| c.clear());
-                model.last_logits_cached(&tokens[tokens.len() - ctx / 2..], 1, &mut caches)
+                model.last_logits_cached(&window[window.len() - ctx / 2..], 1, &mut caches)
             } else {
                 model.last_logits_cached(&[next], 1, &mut caches)
             };
         }
-        out
     })
 }

@@ -62,20 +62,57 @@ impl GptConfig {
         ])
     }
 
-    /// Reads the sizes back from checkpoint metadata; names the missing key otherwise.
+    /// Reads the sizes back from checkpoint metadata and [validates](Self::validate)
+    /// them; the error names the missing or unusable key.
     pub fn from_metadata(meta: &HashMap<String, String>) -> Result<GptConfig, String> {
         let get = |key: &str| -> Result<usize, String> {
             meta.get(key)
                 .and_then(|v| v.parse().ok())
                 .ok_or_else(|| format!("checkpoint metadata lacks a numeric '{key}' (not a GPT checkpoint?)"))
         };
-        Ok(GptConfig {
+        let config = GptConfig {
             vocab_size: get("vocab_size")?,
             context: get("context")?,
             d_model: get("d_model")?,
             n_heads: get("n_heads")?,
             n_layers: get("n_layers")?,
-        })
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks the sizes before anything is allocated: each in `1..=MAX_DIM`, the heads
+    /// dividing the width, and at most [`MAX_PARAMETERS`](crate::limits::MAX_PARAMETERS)
+    /// parameters and KV-cache values (generation allocates 2·layers·context·width).
+    pub fn validate(&self) -> Result<(), String> {
+        crate::limits::check_dims(&[
+            ("vocab_size", self.vocab_size),
+            ("context", self.context),
+            ("d_model", self.d_model),
+            ("n_heads", self.n_heads),
+            ("n_layers", self.n_layers),
+        ])?;
+        if self.d_model % self.n_heads != 0 {
+            return Err(format!(
+                "metadata 'n_heads' = {} does not divide 'd_model' = {}",
+                self.n_heads, self.d_model
+            ));
+        }
+        crate::limits::check_count("parameters", self.parameter_count())?;
+        let cache = 2 * self.n_layers as u128 * self.context as u128 * self.d_model as u128;
+        crate::limits::check_count("KV-cache values", cache)
+    }
+
+    /// Parameters of a GPT of these sizes (exact; in u128 so no size overflows):
+    /// embeddings, 12d² + 13d per block, the final norm and the head.
+    pub fn parameter_count(&self) -> u128 {
+        let (v, c, d, l) = (
+            self.vocab_size as u128,
+            self.context as u128,
+            self.d_model as u128,
+            self.n_layers as u128,
+        );
+        v * d + c * d + l * (12 * d * d + 13 * d) + 2 * d + d * v
     }
 }
 

@@ -1,7 +1,7 @@
-//! `descent-models`: the reusable architectures of the gallery — LeNet, the character
-//! LSTM, GPT (with KV-cache generation), the encoder-decoder Transformer, the LSTM
-//! seq2seq translator and BERT (with sentence embeddings from released folders such as
-//! all-MiniLM-L6-v2) — with PyTorch parameter names, so golden PyTorch dumps and
+//! `descent-models`: the reusable architectures of the gallery — LeNet, DCGAN, the
+//! character LSTM, GPT (with KV-cache generation), the encoder-decoder Transformer, the
+//! LSTM seq2seq translator and BERT (with sentence embeddings from released folders such
+//! as all-MiniLM-L6-v2) — with PyTorch parameter names, so golden PyTorch dumps and
 //! Hugging Face checkpoints load directly.
 //!
 //! A model here is an architecture and its inference (forward, loss, sampling); how it
@@ -10,12 +10,15 @@
 
 pub mod bert;
 pub mod char_lstm;
+pub mod dcgan;
 pub mod generation;
 pub mod gpt;
 pub mod lenet;
+pub mod limits;
 pub mod translator;
 
 pub use bert::{Bert, BertConfig, ModelFolderError, SentenceEncoder};
 pub use char_lstm::{CharLstm, CharLstmConfig, Streams};
+pub use dcgan::{Dcgan, DcganConfig, Discriminator, Generator};
 pub use gpt::{Gpt, GptConfig};
 pub use lenet::{LeNet, Variant as LeNetVariant};

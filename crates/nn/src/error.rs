@@ -51,4 +51,34 @@ pub enum CheckpointError {
         /// Names with no matching parameter.
         names: Vec<String>,
     },
+    /// The path is a folder, FIFO, device or socket (refused before it is opened).
+    #[error("{path}: is {kind}, not a checkpoint file; give the path of a .safetensors file")]
+    NotAFile {
+        /// The path given.
+        path: PathBuf,
+        /// What it is, in words.
+        kind: &'static str,
+    },
+    /// The file is larger than any checkpoint this program reads.
+    #[error("{path}: {len} bytes is more than the {limit}-byte limit for checkpoints; is this the right file?")]
+    TooLarge {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// Its size.
+        len: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A tensor holds NaN or infinity: the run that saved it diverged or the file is damaged.
+    #[error("{path}: tensor '{name}' holds {value} at index {index}; the run that saved it diverged or the file is damaged (retrain, or use an earlier checkpoint)")]
+    NonFinite {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// Tensor name.
+        name: String,
+        /// Position of the first non-finite value.
+        index: usize,
+        /// That value.
+        value: f32,
+    },
 }

@@ -72,6 +72,86 @@ fn truncated_missing_and_mismatched_files_give_named_errors() {
 }
 
 #[test]
+fn non_finite_weights_are_an_error_naming_the_tensor() {
+    let dir = temp_dir("nan");
+    let a = model(1);
+    for (bad, file) in [(f32::NAN, "nan.safetensors"), (f32::INFINITY, "inf.safetensors")] {
+        let mut ck = Checkpoint::from_params(&named_params(&a), HashMap::new());
+        let (shape, mut values) = ck.tensors["1.bias"].clone();
+        values[1] = bad;
+        ck.insert("1.bias", &shape, values);
+        let path = dir.join(file);
+        ck.save(&path).unwrap();
+        let err = Checkpoint::load(&path).unwrap_err();
+        assert!(matches!(err, CheckpointError::NonFinite { index: 1, .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains(file) && text.contains("'1.bias'"), "{text}");
+    }
+}
+
+#[test]
+fn folders_devices_and_fifos_are_refused_before_reading() {
+    let dir = temp_dir("special");
+    let err = Checkpoint::load(&dir).unwrap_err();
+    assert!(
+        matches!(err, CheckpointError::NotAFile { .. }) && err.to_string().contains("folder"),
+        "{err}"
+    );
+    if std::path::Path::new("/dev/zero").exists() {
+        let err = Checkpoint::load(std::path::Path::new("/dev/zero")).unwrap_err();
+        assert!(err.to_string().contains("/dev/zero: is a device"), "{err}");
+    }
+    // A FIFO with no writer: opening it would block forever; it must be refused.
+    let fifo = dir.join("pipe.safetensors");
+    let _ = std::fs::remove_file(&fifo);
+    match std::process::Command::new("mkfifo").arg(&fifo).status() {
+        Ok(s) if s.success() => {
+            let err = Checkpoint::load(&fifo).unwrap_err();
+            assert!(err.to_string().contains("named pipe"), "{err}");
+        }
+        _ => println!("skipping the FIFO case: mkfifo is not available"),
+    }
+}
+
+#[test]
+fn garbage_is_an_error_naming_the_file() {
+    let dir = temp_dir("garbage");
+    for (file, bytes) in [
+        ("empty.safetensors", &b""[..]),
+        ("text.safetensors", b"hello, this is not a checkpoint"),
+    ] {
+        let path = dir.join(file);
+        std::fs::write(&path, bytes).unwrap();
+        let err = Checkpoint::load(&path).unwrap_err();
+        assert!(
+            matches!(err, CheckpointError::Corrupt { .. }) && err.to_string().contains(file),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn save_removes_temp_files_of_dead_processes_only() {
+    let dir = temp_dir("stale");
+    let path = dir.join("m.safetensors");
+    // 4e9 is above any Linux pid; pid 1 always runs.
+    let dead = dir.join("m.safetensors.tmp4000000000");
+    let old_style_dead = dir.join("m.tmp4000000001");
+    let alive = dir.join("m.safetensors.tmp1");
+    for p in [&dead, &old_style_dead, &alive] {
+        std::fs::write(p, b"half a checkpoint").unwrap();
+    }
+    Checkpoint::from_params(&named_params(&model(1)), HashMap::new())
+        .save(&path)
+        .unwrap();
+    Checkpoint::load(&path).unwrap();
+    if std::path::Path::new("/proc/self").exists() {
+        assert!(!dead.exists() && !old_style_dead.exists(), "stale temp files were left");
+        assert!(alive.exists(), "the temp file of a running process was removed");
+    }
+}
+
+#[test]
 fn dropout_is_identity_in_eval_and_scales_in_training() {
     let d = descent_nn::Dropout::new(0.5, 7);
     let x = descent_tensor::Tensor::ones(&[1000]);

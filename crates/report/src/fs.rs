@@ -20,6 +20,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
         fs::create_dir_all(parent).map_err(|e| ReportError::io(path, e))?;
     }
     let temp = temp_path(path)?;
+    remove_stale_temps(path);
     let result = write_and_sync(&temp, bytes).and_then(|()| fs::rename(&temp, path));
     if let Err(e) = result {
         // Best effort: the temp file may not exist if creating it is what failed.
@@ -38,6 +39,34 @@ fn temp_path(path: &Path) -> Result<PathBuf, ReportError> {
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let temp_name = format!(".{}.{}.{n}.tmp", name.to_string_lossy(), std::process::id());
     Ok(path.with_file_name(temp_name))
+}
+
+/// Removes `.name.<pid>.<n>.tmp` files beside `path` whose process is gone (killed
+/// mid-write). Best effort: what cannot be removed is left, and no reader opens it.
+fn remove_stale_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let pid = file_name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|rest| rest.split('.').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| pid != std::process::id() && !process_alive(pid)) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` runs (Linux: `/proc/<pid>` exists). Elsewhere every process
+/// counts as running, so stale temp files are left alone.
+fn process_alive(pid: u32) -> bool {
+    !Path::new("/proc/self").exists() || Path::new("/proc").join(pid.to_string()).exists()
 }
 
 fn write_and_sync(temp: &Path, bytes: &[u8]) -> std::io::Result<()> {

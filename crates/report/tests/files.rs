@@ -57,3 +57,19 @@ fn a_failed_write_keeps_the_old_file() {
     let leftovers = std::fs::read_dir(&dir).unwrap().count();
     assert_eq!(leftovers, 1, "temp file cleaned up");
 }
+
+#[test]
+fn temp_files_of_killed_writers_are_removed_on_the_next_write() {
+    let dir = common::temp_dir("stale");
+    let path = dir.join("report.json");
+    // 4e9 is above any Linux pid; pid 1 always runs.
+    let dead = dir.join(".report.json.4000000000.0.tmp");
+    let alive = dir.join(".report.json.1.0.tmp");
+    std::fs::write(&dead, b"half").unwrap();
+    std::fs::write(&alive, b"half").unwrap();
+    write_atomic(&path, b"{}").unwrap();
+    if std::path::Path::new("/proc/self").exists() {
+        assert!(!dead.exists(), "a stale temp file was left");
+        assert!(alive.exists(), "the temp file of a running process was removed");
+    }
+}

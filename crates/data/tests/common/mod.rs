@@ -73,8 +73,8 @@ pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 /// Writes a complete, tiny, valid data set folder (all four canonical files, gzip).
 pub fn write_tiny_dataset(dir: &Path) {
     let (n_train, n_test) = (12, 5);
-    write_file(dir, "train-images-idx3-ubyte.gz", &gzip(&tiny_images(n_train, 4, 3)));
+    write_file(dir, "train-images-idx3-ubyte.gz", &gzip(&tiny_images(n_train, 28, 28)));
     write_file(dir, "train-labels-idx1-ubyte.gz", &gzip(&tiny_labels(n_train)));
-    write_file(dir, "t10k-images-idx3-ubyte.gz", &gzip(&tiny_images(n_test, 4, 3)));
+    write_file(dir, "t10k-images-idx3-ubyte.gz", &gzip(&tiny_images(n_test, 28, 28)));
     write_file(dir, "t10k-labels-idx1-ubyte.gz", &gzip(&tiny_labels(n_test)));
 }

@@ -12,7 +12,7 @@ mod vision;
 
 pub use gpt::byte_corpus;
 
-use crate::classifier::ClassificationData;
+use crate::common::classifier::ClassificationData;
 use crate::MilestoneError;
 use descent_data::DataLocator;
 use descent_report::BenchRecord;
@@ -40,7 +40,7 @@ impl BenchContext {
     /// Full MNIST, read once and kept for the following workloads.
     pub fn mnist(&mut self) -> Result<ClassificationData, MilestoneError> {
         if self.mnist.is_none() {
-            self.mnist = Some(crate::mnist_data::load_mnist_from(&self.locator, true)?);
+            self.mnist = Some(crate::common::mnist_data::load_mnist(&self.locator, true)?);
         }
         Ok(self.mnist.clone().expect("loaded above"))
     }

@@ -1,15 +1,15 @@
 //! W1, W1s, W2 (image classification epochs) and W5 (matrix products).
 
 use super::{median, BenchContext};
-use crate::classifier::{evaluate, train_epoch, ClassificationData, EpochPlan};
+use crate::common::classifier::{evaluate, train_epoch, ClassificationData, EpochPlan};
 use crate::MilestoneError;
+use crate::Phase;
 use descent_kernels::matmul::{matmul as gemm, MatRef};
 use descent_models::lenet::{LeNet, Variant};
 use descent_nn::{params, Activation, Forward, Linear, Sequential};
 use descent_optim::{Optimizer, Sgd, SgdConfig};
 use descent_report::BenchRecord;
 use descent_tensor::Rng;
-use indicatif::ProgressBar;
 use std::time::Instant;
 
 /// W5: C = A·B for square n, GFLOP/s = 2n³/t, median of 20 after 3 warm-ups.
@@ -55,7 +55,7 @@ fn timed_training(
             seed: 0,
             schedule: None,
         };
-        train_epoch(model, &params, optimizer, data, plan, epoch as u64, &ProgressBar::hidden());
+        train_epoch(model, &params, optimizer, data, plan, epoch as u64, &Phase::silent());
         seconds += start.elapsed().as_secs_f64();
     }
     let (accuracy, _, _) = evaluate(model, &data.test, &data.feature_shape, 1000);

@@ -1,0 +1,129 @@
+//! Helpers of the process tests: run the real binary (with a deadline, so a hang fails
+//! instead of blocking), check the one-line error contract, make scratch folders and
+//! small checkpoints with random weights.
+// Each test binary uses a different part of this module.
+#![allow(dead_code)]
+
+use descent_nn::{named_params, Checkpoint};
+use descent_tensor::Rng;
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// What a finished run printed.
+pub struct Output {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// `descent args...`, stdout and stderr captured.
+pub fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_descent"));
+    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd
+}
+
+/// Waits for `child` at most `limit`; kills it and fails the test if it is still running.
+pub fn wait_with_deadline(mut child: Child, limit: Duration, what: &str) -> ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running after {limit:?} (hung?)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs `descent args...` to the end (at most two minutes).
+pub fn descent(args: &[&str]) -> Output {
+    let mut child = command(args).spawn().expect("the descent binary runs");
+    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let mut stderr = String::new();
+    let _ = err.read_to_string(&mut stderr);
+    let status = wait_with_deadline(child, Duration::from_secs(120), &args.join(" "));
+    Output {
+        status,
+        stdout: reader.join().unwrap(),
+        stderr,
+    }
+}
+
+/// Checks the contract for bad input: non-zero exit, exactly one `error: ...` line on
+/// stderr containing every one of `needles`, and no panic or backtrace text.
+pub fn assert_one_line_error(out: &Output, needles: &[&str]) {
+    let err = out.stderr.trim_end();
+    assert!(!out.status.success(), "exit 0 for bad input; stdout: {}", out.stdout);
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "panic text on stderr:\n{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "not one line:\n{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    for needle in needles {
+        assert!(err.contains(needle), "stderr lacks {needle:?}:\n{err}");
+    }
+}
+
+/// A fresh scratch folder for one test.
+pub fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("descent-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Saves a LeNet (modern) with random weights as `descent run lenet` would, with
+/// `tweak` applied to the checkpoint first.
+pub fn save_lenet(path: &Path, tweak: impl FnOnce(&mut Checkpoint)) {
+    let model = descent_models::LeNet::new(descent_models::LeNetVariant::Modern, &mut Rng::new(5));
+    let meta = HashMap::from([
+        ("milestone".to_string(), "lenet".to_string()),
+        ("variant".to_string(), "modern".to_string()),
+    ]);
+    let mut ck = Checkpoint::from_params(&named_params(&model), meta);
+    tweak(&mut ck);
+    ck.save(path).unwrap();
+}
+
+/// Letters and space: the vocabulary of the small text models below.
+pub const LETTERS: &str = " abcdefghijklmnopqrstuvwxyz";
+
+/// Saves a small character LSTM with random weights, as `descent run lstm` would.
+pub fn save_char_lstm(path: &Path) {
+    let tokenizer = descent_text::Tokenizer::Char(descent_text::CharTokenizer::from_texts([LETTERS]));
+    let config = descent_models::CharLstmConfig {
+        vocab_size: tokenizer.vocab_size(),
+        embed_dim: 8,
+        hidden_size: 16,
+        num_layers: 1,
+    };
+    let model = descent_models::CharLstm::new(config, &mut Rng::new(1));
+    descent_gallery::saved::char_lstm::save_checkpoint(path, &model, &tokenizer, &[]).unwrap();
+}
+
+/// Saves a small GPT with random weights, as `descent run gpt` would.
+pub fn save_gpt(path: &Path) {
+    let tokenizer = descent_text::Tokenizer::Char(descent_text::CharTokenizer::from_texts([LETTERS]));
+    let config = descent_models::GptConfig {
+        vocab_size: tokenizer.vocab_size(),
+        context: 16,
+        d_model: 16,
+        n_heads: 2,
+        n_layers: 2,
+    };
+    let model = descent_models::Gpt::new(config, &mut Rng::new(2));
+    descent_gallery::saved::gpt::save_gpt(path, &model, &tokenizer, "", "", &[]).unwrap();
+}

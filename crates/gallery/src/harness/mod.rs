@@ -1,0 +1,29 @@
+//! The milestone harness: what every run receives and how it ends.
+//!
+//! - [`RunConfig`] and [`Mode`]: the user's settings, checked against the milestone's
+//!   declared [`Options`](crate::Options) (unsupported flags and budgets below the floor
+//!   are errors, not silently ignored).
+//! - [`Run`]: the context a milestone's `run` function receives — report (claim, title,
+//!   year from the registry), measurements, notes, artifacts, the metric [`History`],
+//!   progress ([`Progress`], [`Phase`]; drawn by the CLI, never printed here), typed
+//!   checkpoints ([`SaveRequest`], [`RunMeta`]: exact resume, mismatches refused), and
+//!   the output-folder lock ([`OutputLock`]).
+//! - [`execute`]: start, run, finish; the report also lands in `<out>/report.json`.
+
+mod checkpoint;
+mod config;
+mod cpu;
+mod error;
+mod history;
+mod lock;
+mod progress;
+mod run;
+
+pub use checkpoint::{restore, RunMeta, SaveRequest, OPTIMIZER_PREFIX};
+pub use config::{Mode, RunConfig};
+pub use cpu::process_cpu_seconds;
+pub use error::MilestoneError;
+pub use history::History;
+pub use lock::OutputLock;
+pub use progress::{Phase, Progress, Silent};
+pub use run::{execute, Run};

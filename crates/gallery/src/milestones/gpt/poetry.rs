@@ -1,0 +1,168 @@
+//! Tang poems for a character-level GPT: reading `poetry/tang_jueju_lushi.tsv.gz`, the
+//! prompt format that makes the author part of the prompt, the vocabulary, and the check
+//! of a poem's form (jueju: 4 lines, lüshi: 8 lines, every line 5 or every line 7
+//! characters).
+//!
+//! Each poem becomes one line of training text, `用{author}风格写{title}:{poem}\n`
+//! ("write {title} in {author}'s style:"), so `用李白风格写春天:` asks for Li Bai's
+//! spring. The poems are concatenated into one stream of character ids; `\n` both ends
+//! a poem and starts the next, so generation starts from `\n` + prompt and stops at `\n`.
+
+use crate::text_files::{find_data_file, read_text};
+use crate::MilestoneError;
+use descent_data::DataLocator;
+use descent_text::tokenizer::CharTokenizer;
+use std::collections::{HashMap, HashSet};
+
+/// One poem of the corpus.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Poem {
+    /// Poet (simplified script).
+    pub author: String,
+    /// Title.
+    pub title: String,
+    /// Verse lines with their own punctuation (，。), no spaces.
+    pub text: String,
+}
+
+/// The prompt for a poem by `author` on `title`.
+pub fn prompt(author: &str, title: &str) -> String {
+    format!("用{author}风格写{title}:")
+}
+
+/// Characters of the prompt template (always in the vocabulary).
+pub const TEMPLATE_CHARS: &str = "用风格写:\n";
+
+/// Reads `poetry/tang_jueju_lushi.tsv.gz` (`author\ttitle\ttext` per line).
+pub fn load_poems(locator: &DataLocator) -> Result<Vec<Poem>, MilestoneError> {
+    let path = find_data_file(locator, "poetry", "tang_jueju_lushi.tsv.gz")?;
+    let text = read_text(&path)?;
+    Ok(parse_poems(&text))
+}
+
+/// Parses `author\ttitle\ttext` lines (blank or malformed lines are skipped).
+pub fn parse_poems(text: &str) -> Vec<Poem> {
+    text.lines()
+        .filter_map(|line| {
+            let mut parts = line.split('\t');
+            let (author, title, body) = (parts.next()?, parts.next()?, parts.next()?);
+            (!body.is_empty()).then(|| Poem {
+                author: author.to_string(),
+                title: title.to_string(),
+                text: body.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The training corpus: vocabulary, train and held-out streams, and held-out poems.
+pub struct PoetryCorpus {
+    /// Character vocabulary.
+    pub tokenizer: CharTokenizer,
+    /// Formatted training poems as one id stream.
+    pub train: Vec<usize>,
+    /// Formatted held-out poems (every 20th) as one id stream.
+    pub held_out: Vec<usize>,
+    /// The held-out poems themselves.
+    pub held_out_poems: Vec<Poem>,
+    /// Their prompts, as formatted for training (author and title cleaned).
+    pub held_out_prompts: Vec<String>,
+    /// Poems kept (their text is inside the vocabulary).
+    pub poems_kept: usize,
+    /// Poems read.
+    pub poems_read: usize,
+}
+
+/// Keeps `title` short and inside `known` characters: cut at the first space, unknown
+/// characters dropped, at most 8 characters; "无题" (untitled) if nothing is left.
+fn clean_title(title: &str, known: &HashSet<char>) -> String {
+    let first = title.split([' ', '·']).next().unwrap_or("");
+    let kept: String = first.chars().filter(|c| known.contains(c)).take(8).collect();
+    if kept.is_empty() {
+        "无题".to_string()
+    } else {
+        kept
+    }
+}
+
+/// Builds the corpus from the `max_chars` most frequent poem characters: poems using
+/// others are left out, titles keep only known characters, author names are kept whole
+/// (their characters join the vocabulary).
+pub fn build_corpus(poems: &[Poem], max_chars: usize) -> PoetryCorpus {
+    let mut counts: HashMap<char, usize> = HashMap::new();
+    for p in poems {
+        for c in p.text.chars() {
+            *counts.entry(c).or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<(char, usize)> = counts.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut known: HashSet<char> = ranked.iter().take(max_chars).map(|&(c, _)| c).collect();
+    known.extend("无题".chars());
+    let kept: Vec<&Poem> = poems.iter().filter(|p| p.text.chars().all(|c| known.contains(&c))).collect();
+    // Author names are the style part of the prompt: all their characters are kept.
+    let author_chars: Vec<char> = kept.iter().flat_map(|p| p.author.chars()).collect();
+    let mut chars: Vec<char> = known.iter().copied().chain(TEMPLATE_CHARS.chars()).chain(author_chars).collect();
+    chars.dedup();
+    chars.sort_unstable();
+    let tokenizer = CharTokenizer::from_chars(chars);
+    let prompt_of = |p: &Poem| prompt(&p.author, &clean_title(&p.title, &known));
+    let encode = |text: &str| -> Vec<usize> { text.chars().filter_map(|c| tokenizer.id(c)).collect() };
+    let (mut train, mut held_out, mut held_out_poems, mut held_out_prompts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (i, p) in kept.iter().enumerate() {
+        let line = format!("{}{}\n", prompt_of(p), p.text);
+        if i % 20 == 7 {
+            held_out.extend(encode(&line));
+            held_out_poems.push((*p).clone());
+            held_out_prompts.push(prompt_of(p));
+        } else {
+            train.extend(encode(&line));
+        }
+    }
+    PoetryCorpus {
+        tokenizer,
+        train,
+        held_out,
+        held_out_poems,
+        held_out_prompts,
+        poems_kept: kept.len(),
+        poems_read: poems.len(),
+    }
+}
+
+/// The shape of a (generated) poem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Form {
+    /// Characters per verse line (lines end at ，。？！；).
+    pub line_lengths: Vec<usize>,
+    /// 4 or 8 lines, all of 5 or all of 7 Chinese characters, ending with 。
+    pub well_formed: bool,
+}
+
+/// Measures the form of `poem` (the text after the prompt, without the final newline).
+pub fn check_form(poem: &str) -> Form {
+    let is_break = |c: char| "，。？！；".contains(c);
+    let trimmed = poem.trim_end_matches('\n');
+    let pieces: Vec<&str> = trimmed.split(is_break).collect();
+    let (last, lines) = pieces.split_last().expect("split yields at least one piece");
+    let line_lengths: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
+    let cjk = |l: &&str| l.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let same_length = line_lengths.windows(2).all(|w| w[0] == w[1]);
+    let well_formed = last.is_empty()
+        && trimmed.ends_with('。')
+        && matches!(line_lengths.len(), 4 | 8)
+        && same_length
+        && matches!(line_lengths.first(), Some(5 | 7))
+        && lines.iter().all(cjk);
+    Form { line_lengths, well_formed }
+}
+
+/// Perplexity of a unigram (character frequency) model fitted on `train`, on `held_out`:
+/// the baseline a language model must beat.
+pub fn unigram_perplexity(train: &[usize], held_out: &[usize], vocab: usize) -> f64 {
+    let mut counts = vec![1.0f64; vocab]; // add-one smoothing
+    train.iter().for_each(|&t| counts[t] += 1.0);
+    let total: f64 = counts.iter().sum();
+    let nll: f64 = held_out.iter().map(|&t| -(counts[t] / total).ln()).sum::<f64>() / held_out.len() as f64;
+    nll.exp()
+}

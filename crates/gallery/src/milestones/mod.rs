@@ -1,0 +1,12 @@
+//! One module per milestone of the article, oldest first. Each opens with the paper, the
+//! year, what it introduced, what we test and how to run it; the registry
+//! (`crate::GALLERY`) lists them.
+
+pub mod backprop;
+pub mod gpt;
+pub mod lenet;
+pub mod lstm;
+pub mod mcculloch_pitts;
+pub mod perceptron;
+pub mod transformer;
+pub mod xor;
