@@ -26,6 +26,16 @@ pub struct BertConfig {
     pub layer_norm_eps: f32,
 }
 
+impl BertConfig {
+    /// Number of parameters of the encoder these sizes describe (pooler excluded).
+    pub fn parameter_count(&self) -> u128 {
+        let (d, f) = (self.hidden_size as u128, self.intermediate_size as u128);
+        let tables = (self.vocab_size + self.max_position_embeddings + self.type_vocab_size) as u128 * d + 2 * d;
+        let layer = 4 * (d * d + d) + 2 * d * f + f + d + 4 * d;
+        tables + self.num_hidden_layers as u128 * layer
+    }
+}
+
 /// A positive whole number at `key`.
 fn size(json: &Value, key: &str) -> Result<usize, String> {
     match json[key].as_u64() {
@@ -66,6 +76,16 @@ impl BertConfig {
             type_vocab_size: size(&json, "type_vocab_size")?,
             layer_norm_eps: json["layer_norm_eps"].as_f64().unwrap_or(1e-12) as f32,
         };
+        crate::limits::check_dims(&[
+            ("vocab_size", config.vocab_size),
+            ("hidden_size", config.hidden_size),
+            ("num_hidden_layers", config.num_hidden_layers),
+            ("num_attention_heads", config.num_attention_heads),
+            ("intermediate_size", config.intermediate_size),
+            ("max_position_embeddings", config.max_position_embeddings),
+            ("type_vocab_size", config.type_vocab_size),
+        ])?;
+        crate::limits::check_count("parameters", config.parameter_count())?;
         if config.hidden_size % config.num_attention_heads != 0 {
             return Err(format!(
                 "hidden_size {} is not divisible by num_attention_heads {}",
@@ -162,6 +182,22 @@ mod tests {
         assert_eq!((config.hidden_size, config.layer_norm_eps), (8, 1e-12));
         let bad = text.replace("\"gelu\"", "\"relu\"");
         assert!(BertConfig::from_json(&bad).unwrap_err().contains("relu"));
+        let huge = text.replace("\"vocab_size\":10", "\"vocab_size\":100000000000");
+        assert!(BertConfig::from_json(&huge).unwrap_err().contains("vocab_size"));
+        let many = text.replace("\"hidden_size\":8", "\"hidden_size\":200000");
+        assert!(BertConfig::from_json(&many).unwrap_err().contains("parameters"));
+        // MiniLM-L6: the tensors of its model.safetensors, less the pooler and position_ids.
+        let minilm = BertConfig {
+            vocab_size: 30522,
+            hidden_size: 384,
+            num_hidden_layers: 6,
+            num_attention_heads: 12,
+            intermediate_size: 1536,
+            max_position_embeddings: 512,
+            type_vocab_size: 2,
+            layer_norm_eps: 1e-12,
+        };
+        assert_eq!(minilm.parameter_count(), 22_565_376);
         let modes = Pooling::modes_from_json(r#"{"word_embedding_dimension":8,"pooling_mode_mean_tokens":true}"#, 8);
         assert_eq!(modes.unwrap(), vec![Pooling::Mean]);
         assert!(Pooling::modes_from_json(r#"{"word_embedding_dimension":9}"#, 8).is_err());
