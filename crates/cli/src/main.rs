@@ -8,9 +8,11 @@ mod bench;
 mod classify;
 mod data_cmd;
 mod digit_image;
+mod embed;
 mod generate_cmd;
 mod progress;
 mod run_cmd;
+mod search;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -55,6 +57,10 @@ enum Command {
     Classify(classify::ClassifyArgs),
     /// Write text with a trained language model (`descent run lstm` or `descent run gpt` saves one).
     Generate(generate_cmd::GenerateArgs),
+    /// Sentence vectors of texts as JSON lines (all-MiniLM-L6-v2 or --model DIR).
+    Embed(embed::EmbedArgs),
+    /// Corpus lines closest in meaning to a query (cosine of sentence vectors, cached).
+    Search(search::SearchArgs),
     /// Data sets: where they are looked for, and fetching missing ones.
     Data {
         #[command(subcommand)]
@@ -140,6 +146,8 @@ fn real_main(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench::bench(args, cli.data_dir, threads),
         Command::Classify(args) => classify::classify(args),
         Command::Generate(args) => generate_cmd::generate(args),
+        Command::Embed(args) => embed::embed(args, cli.data_dir),
+        Command::Search(args) => search::search(args, cli.data_dir),
         Command::Data { command } => data_cmd::data(command, cli.data_dir),
     }
 }

@@ -171,6 +171,13 @@ pub enum DataError {
         /// What was wrong.
         reason: String,
     },
+
+    /// A pretrained model folder was not found in any of the places searched.
+    #[error("{message}")]
+    ModelNotFound {
+        /// Every place looked at, and the ways to fix it (several lines).
+        message: String,
+    },
 }
 
 impl DataError {

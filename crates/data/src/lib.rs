@@ -20,6 +20,8 @@
 //!   destination folder, verified, then renamed atomically; nothing partial is left.
 //! - [`checksum`]: SHA-256 of the *uncompressed* content, since mirrors recompress
 //!   gzip differently while the data is the same.
+//! - [`pretrained`]: released model folders kept beside the data ([`MINILM`]): found
+//!   through the same roots, fetched from the Hugging Face hub with checksums.
 //! - [`mod@status`]: what `descent data list` prints — present, missing, verified or not.
 //! - [`loader`]: [`BatchLoader`], mini-batches with a per-epoch seeded shuffle whose
 //!   order depends only on `(seed, epoch)`; the last partial batch is kept.
@@ -46,6 +48,7 @@ pub mod iris;
 pub mod loader;
 pub mod locate;
 pub mod mnist;
+pub mod pretrained;
 pub mod status;
 
 pub use checksum::{sha256_hex, sha256_uncompressed};
@@ -60,4 +63,5 @@ pub use locate::{DataLocator, LookedAt, RootSource, SearchRoot, DATA_ENV_VAR};
 pub use mnist::{
     normalize, normalize_mnist, to_unit_range, Dataset, FileSpec, ImageSet, Split, FILE_NAMES, IMAGE_SIDE, MNIST_MEAN, MNIST_STD, N_CLASSES,
 };
+pub use pretrained::{Pretrained, MINILM, PRETRAINED};
 pub use status::{dataset_status, status, DatasetStatus, FileState, FileStatus};

@@ -10,6 +10,7 @@
 
 pub mod bench;
 pub mod common;
+pub mod embedding;
 pub mod harness;
 pub mod milestones;
 mod registry;

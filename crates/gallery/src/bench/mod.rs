@@ -7,6 +7,7 @@
 
 mod gpt;
 mod lstm;
+mod minilm;
 mod vision;
 
 pub use gpt::byte_corpus;
@@ -91,6 +92,11 @@ pub static WORKLOADS: &[Workload] = &[
         name: "gen",
         about: "W6: 256 generated tokens with and without a KV cache",
         run: gpt::generation,
+    },
+    Workload {
+        name: "minilm",
+        about: "W9: all-MiniLM-L6-v2 embeddings of 512 SST-2 dev sentences, batch 32",
+        run: minilm::embed,
     },
 ];
 
