@@ -1,0 +1,147 @@
+//! The LSTM kernel's elementwise work: σ and tanh written so loops over them vectorise,
+//! and the per-row forward and backward cell kernels, compiled once per SIMD level
+//! (AVX-512, AVX2+FMA, baseline) and picked at run time.
+
+// ---- vectorisable σ and tanh ------------------------------------------------------------
+
+/// eˣ to about 1 ulp (Cephes' polynomial after range reduction), written without
+/// branches or calls so loops over it vectorise; inputs are clamped to ±87.
+#[inline(always)]
+fn exp_approx(x: f32) -> f32 {
+    let x = x.clamp(-87.0, 87.0);
+    let k = (x * std::f32::consts::LOG2_E + 0.5).floor();
+    let r = x - k * 0.693_359_4 + k * 2.121_944_4e-4; // ln 2 split in two, exact first part
+    let p = 1.987_569_1e-4_f32;
+    let p = p * r + 1.398_199_9e-3;
+    let p = p * r + 8.333_452e-3;
+    let p = p * r + 4.166_579_6e-2;
+    let p = p * r + 1.666_666_6e-1;
+    let p = p * r + 0.5;
+    let p = p * r * r + r + 1.0;
+    p * f32::from_bits(((k as i32 + 127) << 23) as u32)
+}
+
+/// 1/(1+e⁻ˣ) through [`exp_approx`].
+#[inline(always)]
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + exp_approx(-x))
+}
+
+/// tanh as Eigen's rational minimax approximation (a few ulp), clamped where it
+/// reaches ±1 in f32; tiny inputs return x.
+#[inline(always)]
+fn tanh(x: f32) -> f32 {
+    let y = x.clamp(-7.905_311, 7.905_311);
+    let y2 = y * y;
+    let p = -2.760_768_4e-16_f32;
+    let p = p * y2 + 2.000_188e-13;
+    let p = p * y2 - 8.604_672e-11;
+    let p = p * y2 + 5.122_297_3e-8;
+    let p = p * y2 + 1.485_722_35e-5;
+    let p = p * y2 + 6.372_619_5e-4;
+    let p = (p * y2 + 4.893_524_6e-3) * y;
+    let q = 1.198_258_4e-6_f32;
+    let q = q * y2 + 1.185_347_1e-4;
+    let q = q * y2 + 2.268_434_7e-3;
+    let q = q * y2 + 4.893_525e-3;
+    if x.abs() < 4e-4 {
+        x
+    } else {
+        p / q
+    }
+}
+
+// ---- per-row cell kernels (hot loops, compiled per SIMD level) ----------------------------
+
+/// Forward cell for one batch row of a chunk: `z` holds the pre-activations
+/// `[i | f | g | o]` (4·len) and receives the activations; writes c_t and h_t.
+#[inline(always)]
+fn cell_forward_row(z: &mut [f32], c_prev: &[f32], c_out: &mut [f32], h_out: &mut [f32]) {
+    let len = c_prev.len();
+    let (zi, rest) = z.split_at_mut(len);
+    let (zf, rest) = rest.split_at_mut(len);
+    let (zg, zo) = rest.split_at_mut(len);
+    let (zo, c_out, h_out) = (&mut zo[..len], &mut c_out[..len], &mut h_out[..len]);
+    for u in 0..len {
+        let (i, f, g, o) = (sigmoid(zi[u]), sigmoid(zf[u]), tanh(zg[u]), sigmoid(zo[u]));
+        let c = f * c_prev[u] + i * g;
+        (zi[u], zf[u], zg[u], zo[u]) = (i, f, g, o);
+        c_out[u] = c;
+        h_out[u] = o * tanh(c);
+    }
+}
+
+/// Backward cell for one batch row of a chunk. `gates` are the four activation slices,
+/// `dh` the total gradient reaching h_t, `dc` the carried gradient of c_t (updated to
+/// that of c_{t−1}); writes the pre-activation gradients `dz = [di | df | dg | do]`.
+#[inline(always)]
+fn cell_backward_row(gates: [&[f32]; 4], c: &[f32], c_prev: &[f32], dh: &[f32], dc: &mut [f32], dz: &mut [f32]) {
+    let len = c.len();
+    let [gi, gf, gg, go] = gates.map(|g| &g[..len]);
+    let (c_prev, dh, dc) = (&c_prev[..len], &dh[..len], &mut dc[..len]);
+    let (dzi, rest) = dz.split_at_mut(len);
+    let (dzf, rest) = rest.split_at_mut(len);
+    let (dzg, dzo) = rest.split_at_mut(len);
+    let dzo = &mut dzo[..len];
+    for u in 0..len {
+        let (i, f, g, o) = (gi[u], gf[u], gg[u], go[u]);
+        let tc = tanh(c[u]);
+        let dct = dc[u] + dh[u] * o * (1.0 - tc * tc);
+        dzi[u] = dct * g * i * (1.0 - i);
+        dzf[u] = dct * c_prev[u] * f * (1.0 - f);
+        dzg[u] = dct * i * (1.0 - g * g);
+        dzo[u] = dh[u] * tc * o * (1.0 - o);
+        dc[u] = dct * f;
+    }
+}
+
+/// Runs a row kernel compiled for the best SIMD level this CPU has (the same source,
+/// vectorised by LLVM at 16, 8 or 4 lanes).
+macro_rules! simd_dispatch {
+    ($name:ident, $generic:ident, ($($arg:ident: $ty:ty),*)) => {
+        pub(super) fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+                fn wide($($arg: $ty),*) { $generic($($arg),*) }
+                #[target_feature(enable = "avx2,fma")]
+                fn narrow($($arg: $ty),*) { $generic($($arg),*) }
+                if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vl") {
+                    // SAFETY: the CPU has the features `wide` was compiled for.
+                    return unsafe { wide($($arg),*) };
+                }
+                if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+                    // SAFETY: as above, for `narrow`.
+                    return unsafe { narrow($($arg),*) };
+                }
+            }
+            $generic($($arg),*)
+        }
+    };
+}
+
+simd_dispatch!(cell_forward, cell_forward_row, (z: &mut [f32], c_prev: &[f32], c_out: &mut [f32], h_out: &mut [f32]));
+simd_dispatch!(cell_backward, cell_backward_row, (gates: [&[f32]; 4], c: &[f32], c_prev: &[f32], dh: &[f32], dc: &mut [f32], dz: &mut [f32]));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_exp_sigmoid_and_tanh_match_std() {
+        let mut worst = [0.0f32; 3];
+        for i in -40_000..=40_000 {
+            let x = i as f32 * 5e-4; // [−20, 20]
+            let rel = |a: f32, b: f32| (a - b).abs() / b.abs().max(1e-30);
+            if x.abs() < 15.0 {
+                worst[0] = worst[0].max(rel(exp_approx(x), x.exp()));
+            }
+            worst[1] = worst[1].max((sigmoid(x) - 1.0 / (1.0 + (-x).exp())).abs());
+            worst[2] = worst[2].max((tanh(x) - x.tanh()).abs());
+        }
+        assert!(worst[0] < 3e-7, "exp relative error {}", worst[0]);
+        assert!(worst[1] < 2e-7 && worst[2] < 3e-7, "sigmoid/tanh absolute errors {worst:?}");
+        assert!((0.0..1e-30).contains(&sigmoid(-200.0)));
+        assert!(sigmoid(200.0) == 1.0 && tanh(200.0) > 0.999_999 && tanh(-1e-6) == -1e-6);
+    }
+}
