@@ -284,23 +284,27 @@ pub fn attention_backward(
     });
 }
 
-/// The f64 weights of one (b, h) pair, (Tq, Tk), straight from the definition.
+/// The f64 weights of one (b, h) pair, (Tq, Tk), straight from the definition: scores,
+/// −∞ where the mask hides a key (decided per key, not through [`KeyMask::visible`]),
+/// softmax; a row with every key hidden is all zeros.
 fn probs_f64(d: &AttentionDims, q: &Strided4, k: &Strided4, mask: &KeyMask, scale: f32, b: usize, h: usize) -> Vec<f64> {
     let (tq, tk) = (d.q_len, d.kv_len);
+    let hidden = |i: usize, j: usize| (mask.causal && j + tq > tk + i) || mask.key_lengths.is_some_and(|l| j >= l[b]);
     let mut p = vec![0.0f64; tq * tk];
     for i in 0..tq {
-        let limit = mask.visible(d, b, i);
         let row = &mut p[i * tk..(i + 1) * tk];
-        for (j, s) in row.iter_mut().enumerate().take(limit) {
-            *s = scale as f64
-                * (0..d.head_dim)
-                    .map(|c| q.at(b, h, i, c) as f64 * k.at(b, h, j, c) as f64)
-                    .sum::<f64>();
+        for (j, s) in row.iter_mut().enumerate() {
+            let dot: f64 = (0..d.head_dim).map(|c| q.at(b, h, i, c) as f64 * k.at(b, h, j, c) as f64).sum();
+            *s = if hidden(i, j) { f64::NEG_INFINITY } else { scale as f64 * dot };
         }
-        let max = row[..limit].iter().fold(f64::NEG_INFINITY, |m, &s| m.max(s));
-        row[..limit].iter_mut().for_each(|s| *s = (*s - max).exp());
-        let total: f64 = row[..limit].iter().sum();
-        row[..limit].iter_mut().for_each(|s| *s /= total);
+        let max = row.iter().fold(f64::NEG_INFINITY, |m, &s| m.max(s));
+        if max == f64::NEG_INFINITY {
+            row.fill(0.0);
+            continue;
+        }
+        row.iter_mut().for_each(|s| *s = (*s - max).exp());
+        let total: f64 = row.iter().sum();
+        row.iter_mut().for_each(|s| *s /= total);
     }
     p
 }
