@@ -30,7 +30,7 @@ use crate::PARALLEL_THRESHOLD;
 
 mod unfold;
 
-use unfold::{col2im, im2col};
+use unfold::{col2im, copy_short, im2col};
 
 /// Shape of one 2-D convolution: NCHW input, weight (out_ch, in_ch, kh, kw), the same
 /// stride and zero padding along both spatial axes.
@@ -323,7 +323,7 @@ fn weight_grad_accumulated(g: &Conv2dGeometry, input: &[f32], grad_out: &[f32], 
             let dy = &grad_out[first * out_image..][..images * out_image];
             for (o, dst_row) in go.chunks_exact_mut(cols).enumerate() {
                 for (n, dst) in dst_row.chunks_exact_mut(p).enumerate() {
-                    dst.copy_from_slice(&dy[(n * oc + o) * p..][..p]);
+                    copy_short(dst, &dy[(n * oc + o) * p..][..p]);
                 }
             }
             im2col(g, images, &input[first * in_image..][..images * in_image], col); // (K, images·P)
@@ -399,7 +399,7 @@ fn backward_chunk(
         // grad_out permuted to one (oc, images·P) matrix.
         for (o, dst_row) in go.chunks_exact_mut(cols).enumerate() {
             for (n, dst) in dst_row.chunks_exact_mut(p).enumerate() {
-                dst.copy_from_slice(&grad_out[(n * oc + o) * p..][..p]);
+                copy_short(dst, &grad_out[(n * oc + o) * p..][..p]);
             }
         }
         if let Some(gb) = grad_bias {

@@ -15,7 +15,7 @@ use super::Conv2dGeometry;
 
 /// `dst.copy_from_slice(src)` for im2col's short rows: eight-float blocks that compile
 /// to inline vector moves, where `copy_from_slice` would call `memmove` for every row.
-fn copy_short(dst: &mut [f32], src: &[f32]) {
+pub(super) fn copy_short(dst: &mut [f32], src: &[f32]) {
     let (mut d, mut s) = (dst.chunks_exact_mut(8), src.chunks_exact(8));
     for (d, s) in (&mut d).zip(&mut s) {
         let block: &[f32; 8] = s.try_into().unwrap();
@@ -197,7 +197,7 @@ fn im2col_phased(g: &Conv2dGeometry, images: usize, input: &[f32], col: &mut [f3
             dst[..rows.start * ow_n].fill(0.0);
             dst[rows.end * ow_n..].fill(0.0);
             if whole_rows {
-                dst[rows.start * ow_n..rows.end * ow_n].copy_from_slice(&src[first..first + rows.len() * ws]);
+                copy_short(&mut dst[rows.start * ow_n..rows.end * ow_n], &src[first..first + rows.len() * ws]);
                 continue;
             }
             for (i, oh) in rows.clone().enumerate() {
