@@ -37,9 +37,10 @@ const GEOMETRIES: &[Conv2dGeometry] = &[
     LARGE_WEIGHT,
 ];
 
-/// DCGAN's 64→128 layer at batch 3: a weight large enough (131,072 elements) for the
-/// accumulated weight-gradient route.
-const LARGE_WEIGHT: Conv2dGeometry = geom(3, 64, (14, 14), 128, (4, 4), 2, 1);
+/// DCGAN's 64→128 layer at batch 41: a weight large enough (131,072 elements) for the
+/// accumulated weight-gradient route, and a batch of three image groups (20 images
+/// each), so both halves run and the second ends in a short group.
+const LARGE_WEIGHT: Conv2dGeometry = geom(41, 64, (14, 14), 128, (4, 4), 2, 1);
 
 #[test]
 fn conv2d_forward_matches_reference() {

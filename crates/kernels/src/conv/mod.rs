@@ -22,6 +22,7 @@
 //! input rather than keep the forward's `col`, so the kernels stay stateless.
 
 use std::cell::Cell;
+use std::ops::Range;
 
 use rayon::prelude::*;
 
@@ -303,37 +304,54 @@ const LARGE_WEIGHT_ELEMS: usize = 1 << 16;
 /// Target size (elements) of one image group's `col` in [`weight_grad_accumulated`].
 const WEIGHT_GROUP_COL_ELEMS: usize = 1 << 20;
 
-/// Overwrites `grad_weight` (out_ch, K) with Σ over images of grad_out · colᵀ, one
-/// image group at a time: each group's (out_ch, K) product (inner dimension
-/// images·P, long enough to run the gemm near its peak) accumulates into the one
-/// gradient, parallel inside the gemm. Groups follow the geometry only, so the result
-/// does not depend on the thread count.
+/// Overwrites `grad_weight` (out_ch, K) with Σ over images of grad_out · colᵀ. The
+/// batch is cut in two halves that run in parallel (rayon::join), each accumulating its
+/// image groups into one (K, out_ch) partial: a group's product has inner dimension
+/// images·P, long enough to run the gemm near its peak, and the unfold of one half
+/// overlaps the other's gemm. The halves and groups follow the geometry only and the
+/// two partials are added in order, so the result does not depend on the thread count.
 fn weight_grad_accumulated(g: &Conv2dGeometry, input: &[f32], grad_out: &[f32], grad_weight: &mut [f32]) {
     let (k, p, oc) = (g.patch_len(), g.out_h() * g.out_w(), g.out_channels);
     let per = (WEIGHT_GROUP_COL_ELEMS / (k * p).max(1)).clamp(1, g.batch.max(1));
+    let groups = g.batch.div_ceil(per);
+    let split = groups.div_ceil(2) * per; // first image of the second half
+    let mut partials = vec![0.0f32; 2 * k * oc];
+    let (first_half, second_half) = partials.split_at_mut(k * oc);
+    rayon::join(
+        || weight_grad_images(g, 0..split.min(g.batch), per, input, grad_out, first_half),
+        || weight_grad_images(g, split.min(g.batch)..g.batch, per, input, grad_out, second_half),
+    );
+    // (K, oc) partials, summed and transposed into (oc, K).
+    for (r, (a, b)) in first_half.chunks_exact(oc).zip(second_half.chunks_exact(oc)).enumerate() {
+        let dst = grad_weight[r..].iter_mut().step_by(k);
+        dst.zip(a.iter().zip(b)).for_each(|(d, (a, b))| *d = a + b);
+    }
+}
+
+/// Overwrites `gw_t` (K, out_ch) with Σ col · grad_outᵀ over `images`, `per` at a time
+/// (zero for no images).
+fn weight_grad_images(g: &Conv2dGeometry, images: Range<usize>, per: usize, input: &[f32], grad_out: &[f32], gw_t: &mut [f32]) {
+    let (k, p, oc) = (g.patch_len(), g.out_h() * g.out_w(), g.out_channels);
     let (in_image, out_image) = (g.in_channels * g.in_h * g.in_w, oc * p);
-    with_scratch((oc + k) * per * p + k * oc, |scratch| {
-        let (go_buf, rest) = scratch.split_at_mut(oc * per * p);
-        let (col_buf, gw_t) = rest.split_at_mut(k * per * p);
-        for (i, first) in (0..g.batch).step_by(per).enumerate() {
-            let images = per.min(g.batch - first);
-            let cols = images * p;
+    gw_t.fill(0.0);
+    with_scratch((oc + k) * per * p, |scratch| {
+        let (go_buf, col_buf) = scratch.split_at_mut(oc * per * p);
+        for first in images.clone().step_by(per) {
+            let n = per.min(images.end - first);
+            let cols = n * p;
             let (go, col) = (&mut go_buf[..oc * cols], &mut col_buf[..k * cols]);
-            // grad_out permuted to one (oc, images·P) matrix.
-            let dy = &grad_out[first * out_image..][..images * out_image];
+            // grad_out permuted to one (oc, n·P) matrix.
+            let dy = &grad_out[first * out_image..][..n * out_image];
             for (o, dst_row) in go.chunks_exact_mut(cols).enumerate() {
-                for (n, dst) in dst_row.chunks_exact_mut(p).enumerate() {
-                    copy_short(dst, &dy[(n * oc + o) * p..][..p]);
+                for (i, dst) in dst_row.chunks_exact_mut(p).enumerate() {
+                    copy_short(dst, &dy[(i * oc + o) * p..][..p]);
                 }
             }
-            im2col(g, images, &input[first * in_image..][..images * in_image], col); // (K, images·P)
-                                                                                     // (K, oc) += col · goᵀ: gemm streams col as it lies (packing a transposed col
-                                                                                     // cost as much as the unfold).
+            im2col(g, n, &input[first * in_image..][..n * in_image], col); // (K, n·P)
+                                                                           // (K, oc) += col · goᵀ: the gemm streams col as it lies (packing a transposed
+                                                                           // col cost as much as the unfold).
             let (col, go_t) = (MatRef::row_major(col, cols), MatRef::row_major(go, cols).t());
-            matmul(k, oc, cols, col, go_t, gw_t, i > 0);
-        }
-        for (r, row) in gw_t.chunks_exact(oc).enumerate() {
-            row.iter().zip(grad_weight[r..].iter_mut().step_by(k)).for_each(|(s, d)| *d = *s);
+            matmul(k, oc, cols, col, go_t, gw_t, true);
         }
     });
 }
