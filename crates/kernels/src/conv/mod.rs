@@ -315,8 +315,9 @@ fn weight_grad_accumulated(g: &Conv2dGeometry, input: &[f32], grad_out: &[f32], 
     let per = (WEIGHT_GROUP_COL_ELEMS / (k * p).max(1)).clamp(1, g.batch.max(1));
     let groups = g.batch.div_ceil(per);
     let split = groups.div_ceil(2) * per; // first image of the second half
-    let mut partials = vec![0.0f32; 2 * k * oc];
-    let (first_half, second_half) = partials.split_at_mut(k * oc);
+    let mut partials = PARTIALS.take();
+    partials.resize(partials.len().max(2 * k * oc), 0.0);
+    let (first_half, second_half) = partials[..2 * k * oc].split_at_mut(k * oc);
     rayon::join(
         || weight_grad_images(g, 0..split.min(g.batch), per, input, grad_out, first_half),
         || weight_grad_images(g, split.min(g.batch)..g.batch, per, input, grad_out, second_half),
@@ -326,14 +327,23 @@ fn weight_grad_accumulated(g: &Conv2dGeometry, input: &[f32], grad_out: &[f32], 
         let dst = grad_weight[r..].iter_mut().step_by(k);
         dst.zip(a.iter().zip(b)).for_each(|(d, (a, b))| *d = a + b);
     }
+    PARTIALS.set(partials);
+}
+
+thread_local! {
+    /// The two (K, out_ch) partials of [`weight_grad_accumulated`], kept between calls
+    /// like `SCRATCH` (its own cell: the halves borrow `SCRATCH`).
+    static PARTIALS: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
 }
 
 /// Overwrites `gw_t` (K, out_ch) with Σ col · grad_outᵀ over `images`, `per` at a time
-/// (zero for no images).
+/// (zero for no images): the first group's product overwrites, the others add.
 fn weight_grad_images(g: &Conv2dGeometry, images: Range<usize>, per: usize, input: &[f32], grad_out: &[f32], gw_t: &mut [f32]) {
     let (k, p, oc) = (g.patch_len(), g.out_h() * g.out_w(), g.out_channels);
     let (in_image, out_image) = (g.in_channels * g.in_h * g.in_w, oc * p);
-    gw_t.fill(0.0);
+    if images.is_empty() {
+        gw_t.fill(0.0);
+    }
     with_scratch((oc + k) * per * p, |scratch| {
         let (go_buf, col_buf) = scratch.split_at_mut(oc * per * p);
         for first in images.clone().step_by(per) {
@@ -351,7 +361,7 @@ fn weight_grad_images(g: &Conv2dGeometry, images: Range<usize>, per: usize, inpu
                                                                            // (K, oc) += col · goᵀ: the gemm streams col as it lies (packing a transposed
                                                                            // col cost as much as the unfold).
             let (col, go_t) = (MatRef::row_major(col, cols), MatRef::row_major(go, cols).t());
-            matmul(k, oc, cols, col, go_t, gw_t, true);
+            matmul(k, oc, cols, col, go_t, gw_t, first > images.start);
         }
     });
 }
