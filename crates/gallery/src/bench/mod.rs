@@ -5,6 +5,7 @@
 //! One [`StepTimer`] and one [`median`] serve every workload, so "step_ms" means the
 //! same thing everywhere: the median of the timed steps after the warm-up steps.
 
+mod dcgan;
 mod gpt;
 mod lstm;
 mod minilm;
@@ -92,6 +93,11 @@ pub static WORKLOADS: &[Workload] = &[
         name: "gen",
         about: "W6: 256 generated tokens with and without a KV cache",
         run: gpt::generation,
+    },
+    Workload {
+        name: "dcgan",
+        about: "W7: DCGAN step (z 100, batch 64): D on real + fake, then G through D",
+        run: dcgan::step,
     },
     Workload {
         name: "minilm",
