@@ -15,9 +15,9 @@
 //! | [`matmul`] | strided matrix product through the `gemm` crate |
 //! | [`conv`] | 2-D convolution (im2col + gemm) |
 //! | [`pool`] | max and average 2-D pooling |
-| [`conv_transpose`] | transposed 2-D convolution (gemm + col2im) |
-| [`batch_norm`], [`group_norm`], [`normalize`] | batch and group normalisation, per-row L2 normalisation |
-| [`bce`], [`rectifiers`], [`upsample`] | binary cross-entropy with logits, ReLU relatives (leaky ReLU, SiLU, softplus, sigmoid), nearest upsampling |
+//! | [`conv_transpose`] | transposed 2-D convolution (gemm + col2im) |
+//! | [`batch_norm`], [`group_norm`], [`normalize`] | batch and group normalisation, per-row L2 normalisation |
+//! | [`bce`], [`rectifiers`], [`upsample`] | binary cross-entropy with logits, ReLU relatives (leaky ReLU, SiLU, softplus, sigmoid), nearest upsampling |
 //! | [`norm`] | layer normalisation over the last dim |
 //! | [`softmax`] | softmax, log-softmax, fused softmax cross-entropy |
 //! | [`attention`] | scaled dot-product attention with causal and key-length masks |
