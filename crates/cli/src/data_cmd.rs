@@ -31,7 +31,16 @@ pub fn data(command: DataCommand, data_dir: Option<PathBuf>) -> Result<()> {
                 let dir = s.dir.as_ref().map(|d| d.display().to_string()).unwrap_or_else(|| "-".into());
                 println!("{:<14} {:<10} {}", s.dataset.name(), s.summary(), dir);
             }
-            println!("embedded in the binary: iris (150 rows), MNIST subset (6000 train / 1000 test)");
+            println!("embedded in the binary (quick runs use these; sources in crates/data/fixtures/README.md):");
+            for file in descent_data::EMBEDDED {
+                println!(
+                    "  {:<44} {:>9} bytes  {}; {}",
+                    file.name,
+                    file.bytes.len(),
+                    file.content,
+                    file.licence
+                );
+            }
             Ok(())
         }
         DataCommand::Fetch { name } => {

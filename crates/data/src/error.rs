@@ -6,8 +6,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::locate::LookedAt;
-use crate::mnist::Dataset;
+use crate::locate::{LookedAt, Sought};
 
 /// The error type of `descent-data`.
 #[derive(Debug, thiserror::Error)]
@@ -109,10 +108,10 @@ pub enum DataError {
     },
 
     /// A data set was not found in any of the places searched.
-    #[error("{}", crate::locate::not_found_message(*.dataset, .looked))]
+    #[error("{}", crate::locate::not_found_message(.dataset, .looked))]
     NotFound {
-        /// The data set asked for.
-        dataset: Dataset,
+        /// The data set (or text file) asked for.
+        dataset: Sought,
         /// Every place looked at, in search order, with why it did not do.
         looked: Vec<LookedAt>,
     },
@@ -141,7 +140,34 @@ pub enum DataError {
         actual: String,
     },
 
-    /// A text data file (CSV) could not be parsed.
+    /// A file holds, or decompresses to, more than a reader accepts: not the file it
+    /// should be, or a gzip bomb.
+    #[error("{name}: holds or decompresses to more than {limit} bytes, far more than this data set has; it is not the right file (or it is damaged). Check the path, or fetch the file again.")]
+    TooLarge {
+        /// The file (or embedded blob) name.
+        name: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+
+    /// Too many lines of a text data file are malformed for it to be the file it should be.
+    #[error("{name}: {bad} of {total} lines are malformed (first: line {line}: {reason}); expected lines of {expected}. This is not the right file, or it is damaged.")]
+    Malformed {
+        /// The file name.
+        name: String,
+        /// Malformed lines.
+        bad: usize,
+        /// Non-blank lines after any header.
+        total: usize,
+        /// 1-based number of the first malformed line.
+        line: usize,
+        /// What was wrong with it.
+        reason: String,
+        /// The expected format, in words.
+        expected: String,
+    },
+
+    /// A text data file (CSV, TSV) could not be parsed.
     #[error("{name} line {line}: {reason}")]
     Parse {
         /// The file name.

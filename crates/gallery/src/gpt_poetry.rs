@@ -46,7 +46,8 @@ pub struct PoetrySettings {
 }
 
 impl PoetrySettings {
-    /// Quick (the tour: about a minute on 2 cores) or full.
+    /// Quick (the tour: about a minute on 2 cores, on the poems embedded in the binary)
+    /// or full (the whole `poetry/tang_jueju_lushi.tsv.gz` of the data folder).
     pub fn for_mode(full: bool) -> PoetrySettings {
         let model = |d_model, n_heads, n_layers| GptConfig {
             vocab_size: 0,
@@ -76,6 +77,8 @@ impl PoetrySettings {
             }
         } else {
             PoetrySettings {
+                // The embedded poems are exactly those whose characters are among the
+                // 2,000 most frequent of the whole file: this vocabulary keeps them all.
                 max_chars: 2000,
                 model: model(128, 4, 3),
                 train: train(16, 96, 900, 2e-3),

@@ -23,7 +23,6 @@ pub mod perceptron;
 pub mod poetry;
 mod registry;
 pub mod saved;
-pub mod text_files;
 pub mod translation;
 pub mod translation_data;
 pub mod xor;

@@ -22,7 +22,6 @@ pub mod charlm;
 
 use crate::mcculloch_pitts::print_if;
 use crate::saved::save_checkpoint;
-use crate::text_files::{find_data_file, read_text};
 use crate::{MilestoneError, RunConfig};
 use adding::{adding_batch, hidden_gradient_norms, train_adding, AddingModel, AddingOutcome, AddingSettings, VARIANCE_BASELINE};
 use charlm::{train, TrainSettings, Validation};
@@ -235,8 +234,9 @@ fn gradient_plot(
 fn char_language_model(cfg: &RunConfig, report: &mut MilestoneReport) -> Result<(), MilestoneError> {
     // Quick: the excerpt compiled into the binary (the tour runs offline); full: the whole text.
     let (text, source) = if cfg.full() {
-        let path = find_data_file(cfg, "text", "tinyshakespeare.txt")?;
-        (read_text(&path)?, path.display().to_string())
+        let path = descent_data::TINY_SHAKESPEARE.find(&cfg.locator())?;
+        let text = descent_data::read_text_file(&path, descent_data::MAX_TEXT_BYTES)?;
+        (text, path.display().to_string())
     } else {
         (
             descent_data::tiny_shakespeare_head(),
