@@ -263,7 +263,7 @@ pub(crate) fn embedded_rows<T>(name: &str, parse: impl Fn(&str, &str) -> Result<
 /// The text of [`DataError::NotFound`] for a text file.
 pub(crate) fn not_found_message(file: &TextFile, looked: &[LookedAt]) -> String {
     use std::fmt::Write as _;
-    let mut s = format!("{} ({}) not found. Looked in, in order:\n", file.title, file.relative_path());
+    let mut s = format!("{}: {} not found. Looked in, in order:\n", file.title, file.relative_path());
     for l in looked {
         let _ = writeln!(s, "  - {} ({}): {}", l.dir.display(), l.source.label(), l.problem);
     }
