@@ -5,8 +5,10 @@
 //! One [`StepTimer`] and one [`median`] serve every workload, so "step_ms" means the
 //! same thing everywhere: the median of the timed steps after the warm-up steps.
 
+mod dcgan;
 mod gpt;
 mod lstm;
+mod minilm;
 mod vision;
 
 pub use gpt::byte_corpus;
@@ -91,6 +93,16 @@ pub static WORKLOADS: &[Workload] = &[
         name: "gen",
         about: "W6: 256 generated tokens with and without a KV cache",
         run: gpt::generation,
+    },
+    Workload {
+        name: "dcgan",
+        about: "W7: DCGAN step (z 100, batch 64): D on real + fake, then G through D",
+        run: dcgan::step,
+    },
+    Workload {
+        name: "minilm",
+        about: "W9: all-MiniLM-L6-v2 embeddings of 512 SST-2 dev sentences, batch 32",
+        run: minilm::embed,
     },
 ];
 
