@@ -26,6 +26,9 @@
 //! - [`mod@iris`] and [`embedded`]: small real data compiled into the binary (Fisher's
 //!   Iris, the first 6,000 + 1,000 MNIST digits), so the early milestones and the
 //!   tests need no data folder and no network.
+//! - [`cifar`] and [`embedded_cifar`]: CIFAR-10 in its binary layout (the shared
+//!   JPEG-derived subset), per-channel normalisation, class names, and a losslessly packed
+//!   1,500 + 400 image subset compiled in for offline quick runs.
 //!
 //! # Invariants
 //! - Bad input files produce a [`DataError`] whose message says what was wrong, in
@@ -37,8 +40,10 @@
 #![warn(missing_docs)]
 
 pub mod checksum;
+pub mod cifar;
 pub mod download;
 pub mod embedded;
+pub mod embedded_cifar;
 pub mod embedded_text;
 pub mod error;
 pub mod idx;
@@ -49,8 +54,13 @@ pub mod mnist;
 pub mod status;
 
 pub use checksum::{sha256_hex, sha256_uncompressed};
+pub use cifar::{
+    find_cifar10, load_cifar10, normalize_cifar, parse_class_names, CifarSet, CIFAR10_CLASSES, CIFAR10_DIR, CIFAR10_MEAN, CIFAR10_STD,
+    CIFAR_IMAGE_BYTES,
+};
 pub use download::{fetch, fetch_from, Progress};
 pub use embedded::{mnist_subset, MNIST_SUBSET_TEST, MNIST_SUBSET_TRAIN};
+pub use embedded_cifar::{cifar_subset, CIFAR_SUBSET_TEST, CIFAR_SUBSET_TRAIN};
 pub use embedded_text::tiny_shakespeare_head;
 pub use error::DataError;
 pub use idx::{encode_idx, is_gzip, parse_idx, read_idx, IdxArray};

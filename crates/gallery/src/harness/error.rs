@@ -53,6 +53,10 @@ impl From<DataError> for MilestoneError {
                 reason: e.to_string(),
                 fix: "descent data fetch all, or pass --data-dir DIR".into(),
             },
+            DataError::FolderNotFound { .. } => MilestoneError::MissingData {
+                reason: e.to_string(),
+                fix: "set DESCENT_DATA (or pass --data-dir) to a folder holding the shared data sets".into(),
+            },
             other => MilestoneError::Data(other),
         }
     }
