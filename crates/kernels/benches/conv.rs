@@ -93,6 +93,7 @@ fn main() {
         in_w: 24,
         kernel: 2,
         stride: 2,
+        padding: 0,
     };
     let pool2 = Pool2dGeometry {
         channels: 16,

@@ -274,6 +274,31 @@ pub fn conv2d_backward(
     }
 }
 
+/// The input gradient alone of [`conv2d_forward`], overwriting `grad_input`: what
+/// [`conv2d_backward`] gives for it, without the forward input. It is also the forward
+/// pass of a transposed convolution (`conv_transpose`).
+///
+/// Shapes: weight (out_ch, in_ch, kh, kw), grad_out (batch, out_ch, out_h, out_w),
+/// grad_input (batch, in_ch, in_h, in_w).
+pub fn conv2d_backward_input(g: &Conv2dGeometry, weight: &[f32], grad_out: &[f32], grad_input: &mut [f32]) {
+    check_len("weight", weight.len(), g.weight_len(), g);
+    check_len("grad_out", grad_out.len(), g.output_len(), g);
+    check_len("grad_input", grad_input.len(), g.input_len(), g);
+    if grad_out.is_empty() || grad_input.is_empty() {
+        grad_input.fill(0.0);
+        return;
+    }
+    let nb = g.images_per_chunk();
+    let in_image = g.in_channels * g.in_h * g.in_w;
+    let out_image = g.out_channels * g.out_h() * g.out_w();
+    let chunks: Vec<_> = grad_input.chunks_mut(nb * in_image).collect();
+    run_chunks(chunks, g.output_len() * g.patch_len(), |c, gi, gemm| {
+        let images = gi.len() / in_image;
+        let grad_out = &grad_out[c * nb * out_image..][..images * out_image];
+        backward_chunk(g, gemm, images, &[], weight, grad_out, Some(gi), None, None);
+    });
+}
+
 /// [`conv2d_backward`] of `images` consecutive images; every given buffer is overwritten.
 #[allow(clippy::too_many_arguments)] // a flat kernel signature reads better than a struct
 fn backward_chunk(

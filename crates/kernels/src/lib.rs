@@ -7,9 +7,16 @@
 //! because a thread hop costs more than a 16-element add.
 #![warn(missing_docs)]
 
+pub mod batch_norm;
+pub mod bce;
 pub mod conv;
+pub mod conv_transpose;
+pub mod group_norm;
 pub mod matmul;
+pub mod normalize;
 pub mod pool;
+pub mod rectifiers;
+pub mod upsample;
 
 /// Work (in multiply-adds or elements) below which a kernel stays single-threaded.
 pub const PARALLEL_THRESHOLD: usize = 1 << 15;

@@ -1,7 +1,8 @@
-//! Max and average 2-D pooling (NCHW, no padding), forward and backward, beside naive
-//! references.
+//! Max and average 2-D pooling (NCHW), forward and backward, beside naive references.
 //!
-//! Windows that do not fit are dropped at the bottom and right edges (PyTorch's default
+//! Max pooling may pad with −∞ (AlexNet's overlapping 3/2 pool with padding 1); a padded
+//! window is simply clipped to the input. Average pooling takes no padding. Windows
+//! that do not fit are dropped at the bottom and right edges (PyTorch's default
 //! `ceil_mode=False`). Every (image, channel) plane is independent, so the fast kernels
 //! run in blocks of whole planes, in parallel through rayon when the tensor is large;
 //! each plane is computed by one task in a fixed order, so results do not depend on the
@@ -14,7 +15,7 @@ use rayon::prelude::*;
 use crate::PARALLEL_THRESHOLD;
 
 /// Shape of one 2-D pooling: NCHW input, a square `kernel` window moved by `stride`
-/// along both axes, no padding.
+/// along both axes, `padding` (max pooling only) on every side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Pool2dGeometry {
     /// Images in the batch (N).
@@ -29,19 +30,24 @@ pub struct Pool2dGeometry {
     pub kernel: usize,
     /// Step between neighbouring windows (windows overlap when `stride < kernel`).
     pub stride: usize,
+    /// Implicit −∞ rows and columns on every side (max pooling only; at most kernel/2,
+    /// PyTorch's rule, so every window keeps at least one input element).
+    pub padding: usize,
 }
 
 impl Pool2dGeometry {
-    /// Output height: `(in_h − kernel) / stride + 1`. Panics if the window does not fit.
+    /// Output height: `(in_h + 2·padding − kernel) / stride + 1`. Panics if the window
+    /// does not fit.
     pub fn out_h(&self) -> usize {
         self.validate();
-        (self.in_h - self.kernel) / self.stride + 1
+        (self.in_h + 2 * self.padding - self.kernel) / self.stride + 1
     }
 
-    /// Output width: `(in_w − kernel) / stride + 1`. Panics if the window does not fit.
+    /// Output width: `(in_w + 2·padding − kernel) / stride + 1`. Panics if the window
+    /// does not fit.
     pub fn out_w(&self) -> usize {
         self.validate();
-        (self.in_w - self.kernel) / self.stride + 1
+        (self.in_w + 2 * self.padding - self.kernel) / self.stride + 1
     }
 
     /// Panics, naming the geometry, unless kernel and stride are non-zero and the
@@ -52,11 +58,16 @@ impl Pool2dGeometry {
             "pool2d: kernel and stride must be at least 1 in {self:?}"
         );
         assert!(
-            self.kernel <= self.in_h && self.kernel <= self.in_w,
+            self.kernel <= self.in_h + 2 * self.padding && self.kernel <= self.in_w + 2 * self.padding,
             "pool2d: {k}x{k} window does not fit the {}x{} input in {self:?}",
             self.in_h,
             self.in_w,
             k = self.kernel
+        );
+        assert!(
+            2 * self.padding <= self.kernel,
+            "pool2d: padding {} is more than half the kernel in {self:?}",
+            self.padding
         );
     }
 
@@ -70,9 +81,11 @@ impl Pool2dGeometry {
         self.batch * self.channels * self.out_h() * self.out_w()
     }
 
-    /// Input index (within a plane) of the top-left corner of output `(oh, ow)`'s window.
-    fn window_origin(&self, oh: usize, ow: usize) -> usize {
-        oh * self.stride * self.in_w + ow * self.stride
+    /// Input rows (or columns, with `len` = in_w) under output row `o`'s window,
+    /// clipped to the input: never empty (see `padding`).
+    fn window(&self, o: usize, len: usize) -> std::ops::Range<usize> {
+        let start = o * self.stride;
+        start.saturating_sub(self.padding)..(start + self.kernel - self.padding).min(len)
     }
 }
 
@@ -117,9 +130,10 @@ pub fn max_pool2d_forward(g: &Pool2dGeometry, input: &[f32], out: &mut [f32], ar
         let planes = out.chunks_exact_mut(out_plane).zip(argmax.chunks_exact_mut(out_plane));
         for (p, (out, argmax)) in (first..).zip(planes) {
             let x = &input[p * in_plane..][..in_plane]; // (in_h, in_w)
-            match (g.kernel, g.stride) {
-                (2, 2) => max_pool_plane_2x2(g, x, out, argmax),
-                _ => max_pool_plane(g, x, out, argmax),
+            match (g.kernel, g.stride, g.padding) {
+                (2, 2, 0) => max_pool_plane_2x2(g, x, out, argmax),
+                (_, _, 0) => max_pool_plane(g, x, out, argmax),
+                _ => max_pool_plane_padded(g, x, out, argmax),
             }
         }
     };
@@ -142,6 +156,28 @@ fn max_pool_plane(g: &Pool2dGeometry, x: &[f32], out: &mut [f32], argmax: &mut [
             for row in (origin..).step_by(g.in_w).take(k) {
                 for (at, &v) in (row..).zip(&x[row..row + k]) {
                     // Selects, not branches: random data would mispredict them.
+                    let take = (v > best) | v.is_nan();
+                    best = if take { v } else { best };
+                    best_at = if take { at } else { best_at };
+                }
+            }
+            (*o, *a) = (best, best_at as u32);
+        }
+    }
+}
+
+/// [`max_pool_plane`] with −∞ padding: each window clipped to the input, its maximum
+/// searched in row-major order from the first element inside (PyTorch's order).
+fn max_pool_plane_padded(g: &Pool2dGeometry, x: &[f32], out: &mut [f32], argmax: &mut [u32]) {
+    let ow_n = g.out_w();
+    for (oh, (out_row, arg_row)) in out.chunks_mut(ow_n).zip(argmax.chunks_mut(ow_n)).enumerate() {
+        let rows = g.window(oh, g.in_h);
+        for (ow, (o, a)) in out_row.iter_mut().zip(arg_row).enumerate() {
+            let cols = g.window(ow, g.in_w);
+            let first = rows.start * g.in_w + cols.start;
+            let (mut best, mut best_at) = (x[first], first);
+            for row in rows.clone().map(|r| r * g.in_w) {
+                for (at, &v) in (row + cols.start..).zip(&x[row + cols.start..row + cols.end]) {
                     let take = (v > best) | v.is_nan();
                     best = if take { v } else { best };
                     best_at = if take { at } else { best_at };
@@ -201,6 +237,7 @@ pub fn max_pool2d_backward(g: &Pool2dGeometry, grad_out: &[f32], argmax: &[u32],
 ///
 /// Shapes: input (batch, channels, in_h, in_w); out (batch, channels, out_h, out_w).
 pub fn avg_pool2d_forward(g: &Pool2dGeometry, input: &[f32], out: &mut [f32]) {
+    assert_eq!(g.padding, 0, "avg_pool2d: padding is not supported in {g:?}");
     check_len("input", input.len(), g.input_len(), g);
     check_len("output", out.len(), g.output_len(), g);
     let (in_plane, out_plane) = (g.in_h * g.in_w, g.out_h() * g.out_w());
@@ -238,6 +275,7 @@ fn avg_pool_plane(g: &Pool2dGeometry, x: &[f32], out: &mut [f32]) {
 ///
 /// Shapes: grad_out (batch, channels, out_h, out_w); grad_input (batch, channels, in_h, in_w).
 pub fn avg_pool2d_backward(g: &Pool2dGeometry, grad_out: &[f32], grad_input: &mut [f32]) {
+    assert_eq!(g.padding, 0, "avg_pool2d: padding is not supported in {g:?}");
     check_len("grad_out", grad_out.len(), g.output_len(), g);
     check_len("grad_input", grad_input.len(), g.input_len(), g);
     let (ow_n, k, s, in_w) = (g.out_w(), g.kernel, g.stride, g.in_w);
@@ -276,10 +314,20 @@ pub fn max_pool2d_forward_reference(g: &Pool2dGeometry, input: &[f32], out: &mut
     for p in 0..g.batch * g.channels {
         for oh in 0..oh_n {
             for ow in 0..ow_n {
-                let (mut best, mut best_at) = (f32::NEG_INFINITY, g.window_origin(oh, ow));
+                let (rows, cols) = (g.window(oh, g.in_h), g.window(ow, g.in_w));
+                let (mut best, mut best_at) = (f32::NEG_INFINITY, rows.start * g.in_w + cols.start);
                 for ki in 0..g.kernel {
                     for kj in 0..g.kernel {
-                        let at = (oh * g.stride + ki) * g.in_w + ow * g.stride + kj;
+                        let (Some(h), Some(w)) = (
+                            (oh * g.stride + ki).checked_sub(g.padding),
+                            (ow * g.stride + kj).checked_sub(g.padding),
+                        ) else {
+                            continue;
+                        };
+                        if h >= g.in_h || w >= g.in_w {
+                            continue; // −∞ padding never wins
+                        }
+                        let at = h * g.in_w + w;
                         let v = input[p * plane + at];
                         if v > best || v.is_nan() {
                             (best, best_at) = (v, at);
@@ -348,8 +396,22 @@ mod tests {
             in_w,
             kernel,
             stride,
+            padding: 0,
         }
     }
+
+    const fn padded(g: Pool2dGeometry, padding: usize) -> Pool2dGeometry {
+        Pool2dGeometry { padding, ..g }
+    }
+
+    /// Max pooling with −∞ padding: AlexNet's 3/2/1, odd and even sizes, 2/1/1, 4/3/2.
+    const PADDED: &[Pool2dGeometry] = &[
+        padded(geom(2, 3, 7, 7, 3, 2), 1),
+        padded(geom(1, 2, 8, 6, 3, 2), 1),
+        padded(geom(1, 1, 4, 5, 2, 1), 1),
+        padded(geom(2, 1, 9, 9, 4, 3), 2),
+        padded(geom(64, 8, 27, 27, 3, 2), 1),
+    ];
 
     /// Non-overlapping, overlapping (stride < kernel), gapped (stride > kernel), ragged
     /// edges, and LeNet's two pools at batch 64 (large enough to go parallel).
@@ -364,7 +426,7 @@ mod tests {
 
     #[test]
     fn max_pool2d_matches_reference() {
-        for g in GEOMETRIES {
+        for g in GEOMETRIES.iter().chain(PADDED) {
             let (x, dy) = (fill(g.input_len(), 1), fill(g.output_len(), 2));
             let (mut out, mut arg) = (vec![f32::NAN; g.output_len()], vec![u32::MAX; g.output_len()]);
             let (mut ref_out, mut ref_arg) = (vec![0.0; g.output_len()], vec![0; g.output_len()]);

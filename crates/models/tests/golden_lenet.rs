@@ -13,25 +13,18 @@ fn check(file: &str, variant: Variant, mut optimizer: Box<dyn Optimizer>, trajec
     let named = named_params(&model);
     g.load_params(&named);
     let params: Vec<Param> = named.iter().map(|(_, p)| p.clone()).collect();
-    let input = g.tensor("input");
-    let target = g.indices("target");
-    let mut losses = Vec::new();
-    for step in 0..10 {
-        let logits = model.forward(&input);
-        let loss = logits.cross_entropy(&target);
-        losses.push(loss.item());
-        let grads = loss.backward();
-        if step == 0 {
-            g.assert_matches("logits", &logits.to_vec(), 1.0);
-            g.assert_matches("loss", &[loss.item()], 1.0);
-            for (name, p) in &named {
-                let grad = grads.get_param(p).unwrap_or_else(|| panic!("no gradient for {name}"));
-                g.assert_matches(&format!("grad.{name}"), &grad.to_vec(), 1.0);
-            }
-        }
-        optimizer.step(&params, &grads);
-    }
-    g.assert_matches(trajectory, &losses, 1.0);
+    let (input, target) = (g.tensor("input"), g.indices("target"));
+    g.check_training(
+        &named,
+        &[],
+        trajectory,
+        || {
+            let logits = model.forward(&input);
+            let loss = logits.cross_entropy(&target);
+            (vec![("logits", logits)], loss)
+        },
+        |grads| optimizer.step(&params, grads),
+    );
 }
 
 #[test]

@@ -41,24 +41,18 @@ fn char_lstm_matches_pytorch() {
         lr: 2e-3,
         ..AdamConfig::default()
     });
-    let mut losses = Vec::new();
-    for step in 0..10 {
-        let (logits, _) = model.forward_ids(&input, 2, None);
-        assert_eq!(logits.shape(), &[2, 12, 256]);
-        let loss = logits.reshape(&[24, 256]).softmax_cross_entropy(&targets, None);
-        losses.push(loss.item());
-        let grads = loss.backward();
-        if step == 0 {
-            g.assert_matches("logits", &logits.to_vec(), 1.0);
-            g.assert_matches("loss", &[loss.item()], 1.0);
-            for (name, p) in &named {
-                let grad = grads.get_param(p).unwrap_or_else(|| panic!("no gradient for {name}"));
-                g.assert_matches(&format!("grad.{name}"), &grad.to_vec(), 1.0);
-            }
-        }
-        optimizer.step(&params, &grads);
-    }
-    g.assert_matches("adam_losses", &losses, 1.0);
+    g.check_training(
+        &named,
+        &[],
+        "adam_losses",
+        || {
+            let (logits, _) = model.forward_ids(&input, 2, None);
+            assert_eq!(logits.shape(), &[2, 12, 256]);
+            let loss = logits.reshape(&[24, 256]).softmax_cross_entropy(&targets, None);
+            (vec![("logits", logits)], loss)
+        },
+        |grads| optimizer.step(&params, grads),
+    );
 }
 
 #[test]

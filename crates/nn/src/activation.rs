@@ -1,4 +1,4 @@
-//! Parameter-free layers: activations, flatten, pooling, dropout.
+//! Parameter-free layers: activations, flatten, pooling, upsampling, dropout.
 
 use crate::{join_name, Forward, Module};
 use descent_tensor::{Param, Rng, Tensor};
@@ -20,6 +20,12 @@ pub enum Activation {
     Step,
     /// Softmax over the last dim.
     Softmax,
+    /// Leaky ReLU with the given negative slope (DCGAN's discriminator: 0.2).
+    LeakyRelu(f32),
+    /// SiLU (swish): x·σ(x).
+    Silu,
+    /// Softplus ln(1 + eˣ).
+    Softplus,
 }
 
 impl Forward for Activation {
@@ -31,6 +37,9 @@ impl Forward for Activation {
             Activation::Gelu => x.gelu(),
             Activation::Step => x.step(),
             Activation::Softmax => x.softmax(x.rank() - 1),
+            Activation::LeakyRelu(slope) => x.leaky_relu(*slope),
+            Activation::Silu => x.silu(),
+            Activation::Softplus => x.softplus(),
         }
     }
 }
@@ -77,6 +86,24 @@ impl Forward for Pool2d {
 }
 
 impl Module for Pool2d {
+    fn visit(&self, _prefix: &str, _f: &mut dyn FnMut(&str, &Param)) {}
+}
+
+/// Nearest-neighbour upsampling of (N, C, H, W) by an integer factor (PyTorch's
+/// `nn.Upsample(scale_factor=scale, mode="nearest")`).
+#[derive(Clone, Copy, Debug)]
+pub struct Upsample {
+    /// Factor on both spatial axes.
+    pub scale: usize,
+}
+
+impl Forward for Upsample {
+    fn forward(&self, x: &Tensor) -> Tensor {
+        x.upsample_nearest2d(self.scale)
+    }
+}
+
+impl Module for Upsample {
     fn visit(&self, _prefix: &str, _f: &mut dyn FnMut(&str, &Param)) {}
 }
 
@@ -181,6 +208,12 @@ impl Module for Sequential {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         for (name, layer) in &self.layers {
             layer.visit(&join_name(prefix, name), f);
+        }
+    }
+
+    fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
+        for (name, layer) in &self.layers {
+            layer.visit_buffers(&join_name(prefix, name), f);
         }
     }
 

@@ -16,15 +16,17 @@ mod layers;
 mod linear;
 pub mod loss;
 mod module;
+mod norm_layers;
 pub mod rnn;
 pub mod transformer;
 
-pub use activation::{Activation, Dropout, Flatten, Pool2d, Sequential};
+pub use activation::{Activation, Dropout, Flatten, Pool2d, Sequential, Upsample};
 pub use attention::{KvCache, MultiHeadAttention};
 pub use checkpoint::{write_atomic, Checkpoint};
 pub use error::CheckpointError;
 pub use layers::{Conv2d, Embedding, LayerNorm};
 pub use linear::Linear;
 pub use module::{join_name, named_buffers, named_params, named_state, param_count, params, Forward, Module};
+pub use norm_layers::{BatchNorm, BatchNorm1d, BatchNorm2d, ConvTranspose2d, GroupNorm};
 pub use rnn::{CellKind, Recurrent, RecurrentLayer, RecurrentState};
 pub use transformer::{layer_norm, sinusoidal_positions, DecoderBlock, DecoderOnlyBlock, EncoderBlock, FeedForward};

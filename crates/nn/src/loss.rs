@@ -2,17 +2,9 @@
 
 use descent_tensor::Tensor;
 
-/// Mean squared error.
+/// Mean squared error (mean of (prediction − target)²; gradients to both).
 pub fn mse_loss(prediction: &Tensor, target: &Tensor) -> Tensor {
-    assert_eq!(
-        prediction.shape(),
-        target.shape(),
-        "mse_loss: prediction {:?} vs target {:?}",
-        prediction.shape(),
-        target.shape()
-    );
-    let diff = prediction.sub(target);
-    diff.mul(&diff).mean_all()
+    prediction.mse_loss(target)
 }
 
 /// Cross-entropy of (N, classes) logits against class indices, mean over rows.
@@ -20,17 +12,10 @@ pub fn cross_entropy(logits: &Tensor, targets: &[usize]) -> Tensor {
     logits.cross_entropy(targets)
 }
 
-/// Binary cross-entropy on logits, stable form: max(x,0) − x·y + log(1 + e^−|x|).
+/// Binary cross-entropy on logits against targets in [0, 1], mean over elements; the
+/// fused, numerically stable op (`Tensor::bce_with_logits`).
 pub fn bce_with_logits(logits: &Tensor, targets: &Tensor) -> Tensor {
-    assert_eq!(
-        logits.shape(),
-        targets.shape(),
-        "bce_with_logits: logits {:?} vs targets {:?}",
-        logits.shape(),
-        targets.shape()
-    );
-    let softplus = logits.abs().neg().exp().add_scalar(1.0).log();
-    logits.relu().sub(&logits.mul(targets)).add(&softplus).mean_all()
+    logits.bce_with_logits(targets)
 }
 
 /// Fraction of rows whose argmax equals the label.

@@ -3,6 +3,7 @@
 
 use descent_optim::{Adam, AdamConfig, AdamW, AdamWConfig, Optimizer, Sgd, SgdConfig};
 use descent_tensor::{GradStore, Param, Tensor};
+use descent_testkit::assert_close;
 use std::slice::from_ref;
 
 fn param(values: &[f32]) -> Param {
@@ -15,12 +16,6 @@ fn store(pairs: &[(&Param, &[f32])]) -> GradStore {
         grads.insert(param.id(), Tensor::from_slice(grad, &[grad.len()]));
     }
     grads
-}
-
-fn assert_close(actual: &[f32], expected: &[f32], what: &str) {
-    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
-        assert!((a - e).abs() <= 1e-6 * (1.0 + e.abs()), "{what}[{i}]: got {a}, expected {e}");
-    }
 }
 
 fn momentum(lr: f32, momentum: f32, nesterov: bool) -> Sgd {
@@ -78,9 +73,9 @@ fn sgd_momentum_first_buffer_is_the_gradient() {
     let p = param(&[1.0]);
     let mut sgd = momentum(0.1, 0.9, false);
     sgd.step(from_ref(&p), &store(&[(&p, &[1.0])]));
-    assert_close(&p.value().to_vec(), &[0.9], "step 1");
+    assert_close(&p.value().to_vec(), &[0.9], 1e-6, 1e-6, "step 1");
     sgd.step(from_ref(&p), &store(&[(&p, &[1.0])]));
-    assert_close(&p.value().to_vec(), &[0.71], "step 2");
+    assert_close(&p.value().to_vec(), &[0.71], 1e-6, 1e-6, "step 2");
 }
 
 #[test]
@@ -94,8 +89,8 @@ fn nesterov_differs_from_plain_momentum() {
         plain_sgd.step(from_ref(&plain), &store(&[(&plain, &[1.0])]));
         nesterov_sgd.step(from_ref(&nesterov), &store(&[(&nesterov, &[1.0])]));
     }
-    assert_close(&nesterov.value().to_vec(), &[1.0 - 0.19 - 0.271], "nesterov");
-    assert_close(&plain.value().to_vec(), &[0.71], "plain");
+    assert_close(&nesterov.value().to_vec(), &[1.0 - 0.19 - 0.271], 1e-6, 1e-6, "nesterov");
+    assert_close(&plain.value().to_vec(), &[0.71], 1e-6, 1e-6, "plain");
 }
 
 #[test]
@@ -119,7 +114,7 @@ fn sgd_weight_decay_shrinks() {
     for _ in 0..2 {
         sgd.step(from_ref(&p), &store(&[(&p, &[0.0, 0.0])]));
     }
-    assert_close(&p.value().to_vec(), &[2.0 * 0.95 * 0.95, -4.0 * 0.95 * 0.95], "decayed");
+    assert_close(&p.value().to_vec(), &[2.0 * 0.95 * 0.95, -4.0 * 0.95 * 0.95], 1e-6, 1e-6, "decayed");
 }
 
 #[test]
@@ -135,7 +130,7 @@ fn adamw_decay_shrinks_with_zero_gradient() {
         adamw.step(from_ref(&p), &store(&[(&p, &[0.0, 0.0])]));
     }
     let factor = 0.99f32 * 0.99 * 0.99;
-    assert_close(&p.value().to_vec(), &[3.0 * factor, -factor], "decayed");
+    assert_close(&p.value().to_vec(), &[3.0 * factor, -factor], 1e-6, 1e-6, "decayed");
 }
 
 #[test]
@@ -147,7 +142,7 @@ fn adam_first_step_moves_by_lr_times_sign() {
         ..AdamConfig::default()
     });
     adam.step(from_ref(&p), &store(&[(&p, &[1e-3, -5.0, 100.0])]));
-    assert_close(&p.value().to_vec(), &[-0.1, 0.1, -0.1], "first step");
+    assert_close(&p.value().to_vec(), &[-0.1, 0.1, -0.1], 1e-6, 1e-6, "first step");
 }
 
 #[test]

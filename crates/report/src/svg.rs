@@ -114,23 +114,74 @@ impl Svg {
     /// `rotate` turns it about that point (-90 for a y-axis label).
     #[allow(clippy::too_many_arguments)] // one call per label; a style struct would only add noise
     pub(crate) fn text(&mut self, (x, y): (f64, f64), content: &str, size: f64, anchor: Anchor, fill: &str, rotate: f64) {
-        let anchor = match anchor {
-            Anchor::Start => "start",
-            Anchor::Middle => "middle",
-            Anchor::End => "end",
-        };
         let transform = if rotate == 0.0 {
             String::new()
         } else {
             format!(r#" transform="rotate({rotate} {} {})""#, px(x), px(y))
         };
+        self.text_element((x, y), content, size, anchor, fill, &transform);
+    }
+
+    /// Like [`text`](Self::text), unrotated and bold: a heading inside a chart.
+    pub(crate) fn bold_text(&mut self, at: (f64, f64), content: &str, size: f64, anchor: Anchor, fill: &str) {
+        self.text_element(at, content, size, anchor, fill, r#" font-weight="bold""#);
+    }
+
+    /// One `<text>`; `extra` is a trusted attribute string written by this module.
+    fn text_element(&mut self, (x, y): (f64, f64), content: &str, size: f64, anchor: Anchor, fill: &str, extra: &str) {
+        let anchor = match anchor {
+            Anchor::Start => "start",
+            Anchor::Middle => "middle",
+            Anchor::End => "end",
+        };
         let _ = writeln!(
             self.body,
-            r#"<text x="{}" y="{}" dy="0.35em" font-family="sans-serif" font-size="{size}" text-anchor="{anchor}" fill="{fill}"{transform}>{}</text>"#,
+            r#"<text x="{}" y="{}" dy="0.35em" font-family="sans-serif" font-size="{size}" text-anchor="{anchor}" fill="{fill}"{extra}>{}</text>"#,
             px(x),
             px(y),
             escape(content)
         );
+    }
+
+    /// A rounded bar (a pill: corner radius half its height), drawn at `opacity`.
+    #[allow(clippy::too_many_arguments)] // geometry plus paint, like `rect`
+    pub(crate) fn pill(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str, opacity: f64) {
+        let _ = writeln!(
+            self.body,
+            r#"<rect x="{}" y="{}" width="{}" height="{}" rx="{}" fill="{fill}" fill-opacity="{opacity}"/>"#,
+            px(x),
+            px(y),
+            px(w.max(0.0)),
+            px(h.max(0.0)),
+            px(h.max(0.0) / 2.0)
+        );
+    }
+
+    /// A circle with an outline (a hollow marker when `fill` is white).
+    pub(crate) fn ring(&mut self, (x, y): (f64, f64), radius: f64, fill: &str, stroke: &str) {
+        let _ = writeln!(
+            self.body,
+            r#"<circle cx="{}" cy="{}" r="{radius}" fill="{fill}" stroke="{stroke}" stroke-width="2"/>"#,
+            px(x),
+            px(y)
+        );
+    }
+
+    /// A `<title>` child: the tooltip (and accessible name) of the enclosing group.
+    pub(crate) fn title(&mut self, text: &str) {
+        let _ = writeln!(self.body, "<title>{}</title>", escape(text));
+    }
+
+    /// Opens a `<g>` with CSS classes (so a page or a test can find it) and a
+    /// tooltip; close it with [`end_group`](Self::end_group).
+    pub(crate) fn group(&mut self, class: &str, tooltip: &str) {
+        let _ = writeln!(self.body, r#"<g class="{}">"#, escape(class));
+        self.title(tooltip);
+    }
+
+    /// Closes the innermost [`group`](Self::group).
+    pub(crate) fn end_group(&mut self) {
+        self.body.push_str("</g>\n");
     }
 
     /// The finished document.

@@ -34,7 +34,7 @@ pub(crate) fn key_measures(entry: &TourEntry) -> String {
 /// perceptron  1958  The Perceptron  PASS    0.42s  train_accuracy=1 epochs=7
 /// lenet5      1998  LeNet-5         SKIPPED     -  MNIST missing (fix: descent fetch mnist)
 ///
-/// 1 passed, 0 failed, 1 skipped in 0.42s
+/// 1 passed, 0 failed, 0 errored, 1 skipped in 0.42s
 /// ```
 ///
 /// Long cells are cut with `…`; widths count characters, not bytes.
@@ -45,7 +45,8 @@ pub fn summary_table(entries: &[TourEntry]) -> String {
         let report = &entry.report;
         let (time, detail) = match &entry.status {
             TourStatus::Skipped { reason, fix } => ("-".to_string(), format!("{reason} (fix: {fix})")),
-            _ => (format_seconds(report.seconds), key_measures(entry)),
+            TourStatus::Errored { message } => ("-".to_string(), format!("error: {message}")),
+            TourStatus::Passed | TourStatus::Failed => (format_seconds(report.seconds), key_measures(entry)),
         };
         rows.push([
             truncate(&report.milestone, MAX_ID),
@@ -97,20 +98,30 @@ fn push_row(out: &mut String, cells: &[String; 6], widths: &[usize; 6]) {
     out.push('\n');
 }
 
-fn totals_line(entries: &[TourEntry]) -> String {
+/// `"2 passed, 1 failed, 0 errored, 1 skipped"`: every status, even at zero, so that
+/// a reader (or a script) finds the same words every time.
+pub(crate) fn status_counts(entries: &[TourEntry]) -> String {
     let count = |label: &str| entries.iter().filter(|e| e.status.label() == label).count();
-    let seconds: f64 = entries
+    format!(
+        "{} passed, {} failed, {} errored, {} skipped",
+        count("PASS"),
+        count("FAIL"),
+        count("ERROR"),
+        count("SKIPPED")
+    )
+}
+
+/// Wall-clock seconds of the milestones that ran to a verdict.
+pub(crate) fn total_seconds(entries: &[TourEntry]) -> f64 {
+    entries
         .iter()
-        .filter(|e| !matches!(e.status, TourStatus::Skipped { .. }))
+        .filter(|e| e.status.ran())
         .map(|e| e.report.seconds)
         .filter(|s| s.is_finite())
         // fold from +0.0: `sum` of nothing is -0.0, which printed as "-0.00s".
-        .fold(0.0, |total, s| total + s);
-    format!(
-        "{} passed, {} failed, {} skipped in {}",
-        count("PASS"),
-        count("FAIL"),
-        count("SKIPPED"),
-        format_seconds(seconds)
-    )
+        .fold(0.0, |total, s| total + s)
+}
+
+fn totals_line(entries: &[TourEntry]) -> String {
+    format!("{} in {}", status_counts(entries), format_seconds(total_seconds(entries)))
 }

@@ -9,6 +9,11 @@ pub enum TourStatus {
     Passed,
     /// It ran and its measurements did not uphold the claim.
     Failed,
+    /// It started but stopped with an error before it could judge the claim.
+    Errored {
+        /// The error, one line, e.g. `"cannot read checkpoint: file is empty"`.
+        message: String,
+    },
     /// It did not run; says why and what would let it run (e.g. a dataset to fetch).
     Skipped {
         /// Why it was skipped, e.g. `"MNIST not found in data/mnist"`.
@@ -19,13 +24,21 @@ pub enum TourStatus {
 }
 
 impl TourStatus {
-    /// `"PASS"`, `"FAIL"` or `"SKIPPED"`, as shown in tables.
+    /// `"PASS"`, `"FAIL"`, `"ERROR"` or `"SKIPPED"`, as shown in tables (and used as
+    /// the CSS class of the status on the tour page).
     pub fn label(&self) -> &'static str {
         match self {
             TourStatus::Passed => "PASS",
             TourStatus::Failed => "FAIL",
+            TourStatus::Errored { .. } => "ERROR",
             TourStatus::Skipped { .. } => "SKIPPED",
         }
+    }
+
+    /// Whether the milestone ran to its verdict (passed or failed), so that its
+    /// measurements are complete and its time counts.
+    pub fn ran(&self) -> bool {
+        matches!(self, TourStatus::Passed | TourStatus::Failed)
     }
 }
 
@@ -38,7 +51,7 @@ impl TourStatus {
 pub struct TourEntry {
     /// What the milestone claimed and measured (for a skipped one: just the claim).
     pub report: MilestoneReport,
-    /// Passed, failed, or skipped with a reason.
+    /// Passed, failed, errored, or skipped with a reason.
     pub status: TourStatus,
     /// Artifact paths relative to the HTML file.
     pub artifacts: Vec<String>,
@@ -57,6 +70,19 @@ impl TourEntry {
             .map(|a| if prefix.is_empty() { a.clone() } else { format!("{prefix}/{a}") })
             .collect();
         TourEntry { report, status, artifacts }
+    }
+
+    /// An entry for a milestone that stopped with an error; `report` carries its id,
+    /// title, year and claim, and whatever it measured before the error (shown, not
+    /// judged, and not collected by [`crate::TourFacts::from_entries`]).
+    pub fn errored(report: MilestoneReport, message: &str) -> Self {
+        TourEntry {
+            report,
+            status: TourStatus::Errored {
+                message: message.to_string(),
+            },
+            artifacts: Vec::new(),
+        }
     }
 
     /// An entry for a milestone that did not run; `report` carries its id, title,

@@ -107,7 +107,7 @@ fn summary_table_aligns_columns() {
     assert!(lines[2].contains("PASS") && lines[2].contains("train_accuracy=1 epochs=7"));
     assert!(!lines[2].contains("final_loss"), "only the first few measures");
     assert!(lines[3].contains("SKIPPED") && lines[3].contains("descent fetch mnist"));
-    assert!(table.contains("1 passed, 0 failed, 1 skipped"));
+    assert!(table.contains("1 passed, 0 failed, 0 errored, 1 skipped"));
     assert!(table.lines().all(|l| l == l.trim_end()), "no trailing spaces");
 }
 

@@ -3,6 +3,7 @@
 
 use crate::op::{BinaryOp, Op};
 use crate::ops::{attention, bias_gelu, conv, elementwise, loss, matmul, norm, recurrent, reduce, shape, softmax};
+use crate::ops::{batch_norm, conv_transpose, pointwise_loss, upsample};
 use crate::{no_grad, GradStore, Tensor, TensorId};
 use std::collections::{HashMap, HashSet};
 
@@ -209,8 +210,9 @@ fn input_gradients(node: &Tensor, op: &Op, grad: &Tensor) -> Vec<(Tensor, Tensor
             input,
             kernel,
             stride,
+            padding,
             argmax,
-        } => push(input, conv::max_pool2d_grad(input, *kernel, *stride, argmax, grad)),
+        } => push(input, conv::max_pool2d_grad(input, (*kernel, *stride, *padding), argmax, grad)),
         Op::AvgPool2d { input, kernel, stride } => push(input, conv::avg_pool2d_grad(input, *kernel, *stride, grad)),
         Op::LayerNorm {
             input,
@@ -264,6 +266,60 @@ fn input_gradients(node: &Tensor, op: &Op, grad: &Tensor) -> Vec<(Tensor, Tensor
             push(input, dx);
             push(bias, db);
         }
+        Op::ConvTranspose2d {
+            input,
+            weight,
+            bias,
+            params,
+        } => {
+            let (gi, gw, gb) = conv_transpose::conv_transpose2d_grads(input, weight, bias.as_ref(), *params, grad);
+            if let Some(gi) = gi {
+                push(input, gi);
+            }
+            if let Some(gw) = gw {
+                push(weight, gw);
+            }
+            if let (Some(b), Some(gb)) = (bias, gb) {
+                push(b, gb);
+            }
+        }
+        Op::BatchNorm {
+            input,
+            weight,
+            bias,
+            running,
+            stats,
+        } => {
+            let grads = batch_norm::batch_norm_grads(input, weight, running.is_some(), stats, grad);
+            let mut inputs = vec![input, weight, bias];
+            if let Some((mean, var)) = running {
+                inputs.extend([mean, var]);
+            }
+            inputs.into_iter().zip(grads).for_each(|(t, g)| push(t, g));
+        }
+        Op::GroupNorm {
+            input,
+            weight,
+            bias,
+            groups,
+            stats,
+        } => {
+            let [dx, dw, db] = batch_norm::group_norm_grads(input, weight, *groups, stats, grad);
+            push(input, dx);
+            push(weight, dw);
+            push(bias, db);
+        }
+        Op::BceWithLogits { logits, targets } => {
+            let (gl, gt) = pointwise_loss::bce_with_logits_grads(logits, targets, grad);
+            if let Some(gl) = gl {
+                push(logits, gl);
+            }
+            if let Some(gt) = gt {
+                push(targets, gt);
+            }
+        }
+        Op::UpsampleNearest2d { input, scale } => push(input, upsample::upsample_nearest2d_grad(input, *scale, grad)),
+        Op::Normalize { input, eps, norms } => push(input, upsample::normalize_grad(node, norms, *eps, grad)),
     }
     out
 }

@@ -30,6 +30,8 @@ pub use grad_mode::{is_grad_enabled, no_grad, NoGradGuard};
 pub use grad_store::GradStore;
 pub use layout::Layout;
 pub use op::{AttentionMask, BinaryOp, ConvParams, Op, OpKind, UnaryOp};
+pub use ops::batch_norm::BatchStats;
+pub use ops::upsample::NORMALIZE_EPS;
 pub use param::Param;
 pub use rng::Rng;
 pub use storage::Storage;

@@ -41,6 +41,12 @@ pub enum UnaryOp {
     AddScalar(f32),
     /// x · c.
     MulScalar(f32),
+    /// x for x > 0, else slope·x (derivative `slope` at 0, as PyTorch).
+    LeakyRelu(f32),
+    /// SiLU (swish): x·σ(x).
+    Silu,
+    /// ln(1 + eˣ), and x itself above 20 (PyTorch's threshold).
+    Softplus,
 }
 
 /// Elementwise functions of two tensors, with NumPy broadcasting.
@@ -202,6 +208,8 @@ pub enum Op {
         kernel: usize,
         /// Window step.
         stride: usize,
+        /// −∞ padding on every side.
+        padding: usize,
         /// Per output element, `h·W + w` of the maximum in its plane.
         argmax: Arc<Vec<u32>>,
     },
@@ -279,6 +287,67 @@ pub enum Op {
         /// Bias (n).
         bias: Tensor,
     },
+    /// Transposed convolution (NCHW) with weight `[in, out, kh, kw]`.
+    ConvTranspose2d {
+        /// Input (N, C_in, H, W).
+        input: Tensor,
+        /// Kernel (C_in, C_out, KH, KW).
+        weight: Tensor,
+        /// Optional per-output-channel bias (C_out).
+        bias: Option<Tensor>,
+        /// Stride and padding.
+        params: ConvParams,
+    },
+    /// Batch normalisation over dim 1 of (N, C, *): batch statistics in training, the
+    /// running statistics (then inputs too) in evaluation.
+    BatchNorm {
+        /// Input (N, C, *).
+        input: Tensor,
+        /// Gain (C).
+        weight: Tensor,
+        /// Shift (C).
+        bias: Tensor,
+        /// Evaluation mode: the running mean and variance (C each) that normalised.
+        running: Option<(Tensor, Tensor)>,
+        /// Per channel: the means, then the 1/√(var + eps), that normalised.
+        stats: Arc<Vec<f32>>,
+    },
+    /// Group normalisation of (N, C, *) in `groups` channel groups.
+    GroupNorm {
+        /// Input (N, C, *).
+        input: Tensor,
+        /// Per-channel gain (C).
+        weight: Tensor,
+        /// Per-channel shift (C).
+        bias: Tensor,
+        /// Number of channel groups (divides C).
+        groups: usize,
+        /// Per (image, group): mean, then 1/√(var + eps).
+        stats: Arc<Vec<f32>>,
+    },
+    /// Binary cross-entropy on logits, mean over all elements.
+    BceWithLogits {
+        /// Logits (any shape).
+        logits: Tensor,
+        /// Targets in [0, 1], same shape.
+        targets: Tensor,
+    },
+    /// Nearest-neighbour upsampling of (N, C, H, W) by an integer factor.
+    UpsampleNearest2d {
+        /// Input (N, C, H, W).
+        input: Tensor,
+        /// Factor on both axes.
+        scale: usize,
+    },
+    /// L2 normalisation of the last dim: x / max(‖x‖, eps).
+    Normalize {
+        /// Input (.., n).
+        input: Tensor,
+        /// Floor of the divisor.
+        eps: f32,
+        /// Each row's ‖x‖, saved for backward.
+        norms: Arc<Vec<f32>>,
+    },
 }
 
 macro_rules! op_kinds {
@@ -301,6 +370,8 @@ op_kinds!(
     BroadcastTo, Narrow, Contiguous, Concat, IndexSelect, Gather, Where, Softmax, LogSoftmax,
     Conv2d, MaxPool2d, AvgPool2d, LayerNorm, Attention, CrossEntropy, LstmSequence,
     BiasGelu,
+    LeakyRelu, Silu, Softplus, ConvTranspose2d, BatchNorm, GroupNorm, BceWithLogits,
+    UpsampleNearest2d, Normalize,
 );
 
 impl Op {
@@ -323,6 +394,9 @@ impl Op {
                 UnaryOp::Clamp(..) => OpKind::Clamp,
                 UnaryOp::AddScalar(_) => OpKind::AddScalar,
                 UnaryOp::MulScalar(_) => OpKind::MulScalar,
+                UnaryOp::LeakyRelu(_) => OpKind::LeakyRelu,
+                UnaryOp::Silu => OpKind::Silu,
+                UnaryOp::Softplus => OpKind::Softplus,
             },
             Op::Binary(_, _, b) => match b {
                 BinaryOp::Add => OpKind::Add,
@@ -354,6 +428,12 @@ impl Op {
             Op::CrossEntropy { .. } => OpKind::CrossEntropy,
             Op::LstmSequence { .. } => OpKind::LstmSequence,
             Op::BiasGelu { .. } => OpKind::BiasGelu,
+            Op::ConvTranspose2d { .. } => OpKind::ConvTranspose2d,
+            Op::BatchNorm { .. } => OpKind::BatchNorm,
+            Op::GroupNorm { .. } => OpKind::GroupNorm,
+            Op::BceWithLogits { .. } => OpKind::BceWithLogits,
+            Op::UpsampleNearest2d { .. } => OpKind::UpsampleNearest2d,
+            Op::Normalize { .. } => OpKind::Normalize,
         }
     }
 
@@ -374,7 +454,9 @@ impl Op {
             | Op::LogSoftmax { arg: a, .. }
             | Op::MaxPool2d { input: a, .. }
             | Op::AvgPool2d { input: a, .. }
-            | Op::CrossEntropy { logits: a, .. } => vec![a],
+            | Op::CrossEntropy { logits: a, .. }
+            | Op::UpsampleNearest2d { input: a, .. }
+            | Op::Normalize { input: a, .. } => vec![a],
             Op::LayerNorm { input, weight, bias, .. } => vec![input, weight, bias],
             Op::Attention { q, k, v, .. } => vec![q, k, v],
             Op::BiasGelu { input, bias } => vec![input, bias],
@@ -389,11 +471,26 @@ impl Op {
             Op::Binary(a, b, _) | Op::Matmul(a, b) => vec![a, b],
             Op::Where { on_true, on_false, .. } => vec![on_true, on_false],
             Op::Concat { args, .. } => args.iter().collect(),
-            Op::Conv2d { input, weight, bias, .. } => {
+            Op::Conv2d { input, weight, bias, .. } | Op::ConvTranspose2d { input, weight, bias, .. } => {
                 let mut v = vec![input, weight];
                 v.extend(bias.iter());
                 v
             }
+            Op::BatchNorm {
+                input,
+                weight,
+                bias,
+                running,
+                ..
+            } => {
+                let mut v = vec![input, weight, bias];
+                if let Some((mean, var)) = running {
+                    v.extend([mean, var]);
+                }
+                v
+            }
+            Op::GroupNorm { input, weight, bias, .. } => vec![input, weight, bias],
+            Op::BceWithLogits { logits, targets } => vec![logits, targets],
         }
     }
 }

@@ -42,7 +42,7 @@ fn table() -> Vec<Case> {
     let n = |shape: &[usize], r: &mut Rng| Tensor::randn(shape, r);
     let pos = |shape: &[usize], r: &mut Rng| Tensor::uniform(shape, 0.5, 2.0, r);
     use OpKind::*;
-    vec![
+    let mut cases = vec![
         case(Neg, vec![n(&[3, 4], &mut r)], |x| x[0].neg()),
         case(Exp, vec![n(&[3, 4], &mut r)], |x| x[0].exp()),
         case(Log, vec![pos(&[3, 4], &mut r)], |x| x[0].log()),
@@ -149,6 +149,47 @@ fn table() -> Vec<Case> {
                 Tensor::concat(&[hs.reshape(&[6, 3]), c_last], 0)
             },
         ),
+    ];
+    cases.extend(second_set(&mut r));
+    cases
+}
+
+/// Rows for the ops of the generative, vision and multimodal milestones.
+fn second_set(r: &mut Rng) -> Vec<Case> {
+    let n = |shape: &[usize], r: &mut Rng| Tensor::randn(shape, r);
+    let pos = |shape: &[usize], r: &mut Rng| Tensor::uniform(shape, 0.5, 2.0, r);
+    use OpKind::*;
+    vec![
+        case(LeakyRelu, vec![away_from_zero(&[3, 4], r)], |x| x[0].leaky_relu(0.2)),
+        case(Silu, vec![n(&[3, 4], r).mul_scalar(2.0)], |x| x[0].silu()),
+        case(
+            Softplus,
+            vec![Tensor::from_vec(vec![-25.0, -3.0, -0.4, 0.0, 0.6, 2.0, 19.0, 25.0], &[2, 4])],
+            |x| x[0].softplus(),
+        ),
+        case(ConvTranspose2d, vec![n(&[2, 3, 4, 4], r), n(&[3, 2, 3, 3], r), n(&[2], r)], |x| {
+            x[0].conv_transpose2d(&x[1], Some(&x[2]), 2, 1)
+        }),
+        case(BatchNorm, vec![n(&[4, 3, 2, 2], r), pos(&[3], r), n(&[3], r)], |x| {
+            x[0].batch_norm_train(&x[1], &x[2], 1e-5).0
+        }),
+        case(BatchNorm, vec![n(&[6, 5], r), pos(&[5], r), n(&[5], r)], |x| {
+            x[0].batch_norm_train(&x[1], &x[2], 1e-5).0
+        }),
+        case(
+            BatchNorm,
+            vec![n(&[2, 3, 2, 2], r), pos(&[3], r), n(&[3], r), n(&[3], r), pos(&[3], r)],
+            |x| x[0].batch_norm_eval(&x[1], &x[2], &x[3], &x[4], 1e-5),
+        ),
+        case(GroupNorm, vec![n(&[2, 4, 3, 3], r), pos(&[4], r), n(&[4], r)], |x| {
+            x[0].group_norm(2, &x[1], &x[2], 1e-5)
+        }),
+        case(BceWithLogits, vec![n(&[4, 3], r).mul_scalar(2.0), Tensor::rand(&[4, 3], r)], |x| {
+            x[0].bce_with_logits(&x[1])
+        }),
+        case(UpsampleNearest2d, vec![n(&[2, 2, 3, 3], r)], |x| x[0].upsample_nearest2d(2)),
+        case(Normalize, vec![n(&[3, 5], r)], |x| x[0].normalize()),
+        case(MaxPool2d, vec![distinct(&[2, 2, 7, 7], r)], |x| x[0].max_pool2d_padded(3, 2, 1)),
     ]
 }
 

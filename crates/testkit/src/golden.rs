@@ -1,7 +1,7 @@
 //! Reader for the PyTorch golden files (`../shared/golden/*.safetensors`) and the
 //! tolerance their README recommends.
 
-use descent_tensor::{Param, Tensor};
+use descent_tensor::{GradStore, Param, Tensor};
 use safetensors::SafeTensors;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -113,5 +113,48 @@ impl Golden {
             expected[worst.1],
             worst.0
         );
+    }
+
+    /// The llm.c-style parity check of a whole model on the stored batch. `forward`
+    /// returns the outputs to compare at step 0 (e.g. `("logits", tensor)`) and the
+    /// loss; `update` applies one optimizer step. At step 0 the outputs, `loss`, and
+    /// `grad.<name>` of every parameter in `named` are compared (names listed in
+    /// `exact_zeros` — gradients that are zero in exact arithmetic — are checked as
+    /// `|x| ≤ limit` instead); then the losses of all steps must match `trajectory`
+    /// (its length is the number of steps).
+    pub fn check_training(
+        &self,
+        named: &[(String, Param)],
+        exact_zeros: &[(&str, f32)],
+        trajectory: &str,
+        mut forward: impl FnMut() -> (Vec<(&'static str, Tensor)>, Tensor),
+        mut update: impl FnMut(&GradStore),
+    ) {
+        let steps = self.raw(trajectory).1.len();
+        let mut losses = Vec::with_capacity(steps);
+        for step in 0..steps {
+            let (outputs, loss) = forward();
+            losses.push(loss.item());
+            let grads = loss.backward();
+            if step == 0 {
+                for (name, value) in &outputs {
+                    self.assert_matches(name, &value.to_vec(), 1.0);
+                }
+                self.assert_matches("loss", &[loss.item()], 1.0);
+                for (name, p) in named {
+                    let grad = grads.get_param(p).unwrap_or_else(|| panic!("no gradient for {name}")).to_vec();
+                    match exact_zeros.iter().find(|(suffix, _)| name.ends_with(suffix)) {
+                        Some((_, limit)) => assert!(
+                            grad.iter().all(|x| x.abs() <= *limit),
+                            "{name}: gradient should be ~0 (|x| <= {limit}), got {grad:?}"
+                        ),
+                        None => self.assert_matches(&format!("grad.{name}"), &grad, 1.0),
+                    }
+                }
+            }
+            drop(loss);
+            update(&grads);
+        }
+        self.assert_matches(trajectory, &losses, 1.0);
     }
 }

@@ -28,11 +28,11 @@ fn conv_geometry(input: &Tensor, weight: &Tensor, params: ConvParams) -> Conv2dG
     g
 }
 
-fn pool_geometry(input: &Tensor, kernel: usize, stride: usize, op: &str) -> Pool2dGeometry {
+fn pool_geometry(input: &Tensor, kernel: usize, stride: usize, padding: usize, op: &str) -> Pool2dGeometry {
     assert!(input.rank() == 4, "{op}: input must be (N, C, H, W), got {:?}", input.shape());
     assert!(
-        kernel > 0 && stride > 0 && input.dim(2) >= kernel && input.dim(3) >= kernel,
-        "{op}: kernel {kernel} / stride {stride} do not fit input {:?}",
+        kernel > 0 && stride > 0 && input.dim(2) + 2 * padding >= kernel && input.dim(3) + 2 * padding >= kernel && 2 * padding <= kernel,
+        "{op}: kernel {kernel} / stride {stride} / padding {padding} do not fit input {:?}",
         input.shape()
     );
     Pool2dGeometry {
@@ -42,6 +42,7 @@ fn pool_geometry(input: &Tensor, kernel: usize, stride: usize, op: &str) -> Pool
         in_w: input.dim(3),
         kernel,
         stride,
+        padding,
     }
 }
 
@@ -82,7 +83,13 @@ impl Tensor {
 
     /// Max pooling with a square window; gradient goes to the first maximum of each window.
     pub fn max_pool2d(&self, kernel: usize, stride: usize) -> Tensor {
-        let g = pool_geometry(self, kernel, stride, "max_pool2d");
+        self.max_pool2d_padded(kernel, stride, 0)
+    }
+
+    /// Max pooling padded with −∞ on every side (PyTorch's `max_pool2d(x, kernel,
+    /// stride, padding)`, padding at most kernel/2; AlexNet's overlapping pool is 3, 2, 1).
+    pub fn max_pool2d_padded(&self, kernel: usize, stride: usize, padding: usize) -> Tensor {
+        let g = pool_geometry(self, kernel, stride, padding, "max_pool2d");
         let shape = [g.batch, g.channels, g.out_h(), g.out_w()];
         let n: usize = shape.iter().product();
         let (mut out, mut argmax) = (vec![0.0f32; n], vec![0u32; n]);
@@ -92,13 +99,14 @@ impl Tensor {
             input: self.clone(),
             kernel,
             stride,
+            padding,
             argmax,
         })
     }
 
     /// Average pooling with a square window.
     pub fn avg_pool2d(&self, kernel: usize, stride: usize) -> Tensor {
-        let g = pool_geometry(self, kernel, stride, "avg_pool2d");
+        let g = pool_geometry(self, kernel, stride, 0, "avg_pool2d");
         let shape = [g.batch, g.channels, g.out_h(), g.out_w()];
         let mut out = vec![0.0f32; shape.iter().product()];
         avg_pool2d_forward(&g, &self.contiguous_data(), &mut out);
@@ -139,8 +147,8 @@ pub(crate) fn conv2d_grads(
 }
 
 /// Gradient of max pooling: scatter to the recorded argmax positions.
-pub(crate) fn max_pool2d_grad(input: &Tensor, kernel: usize, stride: usize, argmax: &[u32], grad: &Tensor) -> Tensor {
-    let g = pool_geometry(input, kernel, stride, "max_pool2d");
+pub(crate) fn max_pool2d_grad(input: &Tensor, (kernel, stride, padding): (usize, usize, usize), argmax: &[u32], grad: &Tensor) -> Tensor {
+    let g = pool_geometry(input, kernel, stride, padding, "max_pool2d");
     let mut gi = vec![0.0f32; input.numel()];
     max_pool2d_backward(&g, &grad.contiguous_data(), argmax, &mut gi);
     Tensor::from_vec(gi, input.shape())
@@ -148,7 +156,7 @@ pub(crate) fn max_pool2d_grad(input: &Tensor, kernel: usize, stride: usize, argm
 
 /// Gradient of average pooling: spread evenly over each window.
 pub(crate) fn avg_pool2d_grad(input: &Tensor, kernel: usize, stride: usize, grad: &Tensor) -> Tensor {
-    let g = pool_geometry(input, kernel, stride, "avg_pool2d");
+    let g = pool_geometry(input, kernel, stride, 0, "avg_pool2d");
     let mut gi = vec![0.0f32; input.numel()];
     avg_pool2d_backward(&g, &grad.contiguous_data(), &mut gi);
     Tensor::from_vec(gi, input.shape())

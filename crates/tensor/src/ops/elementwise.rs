@@ -3,7 +3,7 @@
 use crate::layout::{broadcast_shapes, coalesce};
 use crate::op::{BinaryOp, Op, UnaryOp};
 use crate::Tensor;
-use descent_kernels::PARALLEL_THRESHOLD;
+use descent_kernels::{rectifiers, PARALLEL_THRESHOLD};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -87,6 +87,9 @@ pub(crate) fn unary_forward(op: UnaryOp, src: &[f32]) -> Vec<f32> {
         UnaryOp::Clamp(lo, hi) => map_slice(src, |x| x.clamp(lo, hi)),
         UnaryOp::AddScalar(c) => map_slice(src, |x| x + c),
         UnaryOp::MulScalar(c) => map_slice(src, |x| x * c),
+        UnaryOp::LeakyRelu(slope) => map_slice(src, |x| rectifiers::leaky_relu(x, slope)),
+        UnaryOp::Silu => map_slice(src, rectifiers::silu),
+        UnaryOp::Softplus => map_slice(src, rectifiers::softplus),
     }
 }
 
@@ -116,6 +119,9 @@ pub(crate) fn unary_backward(op: UnaryOp, x: &[f32], y: &[f32], dy: &[f32]) -> V
         UnaryOp::Clamp(lo, hi) => zip_slices(x, dy, |x, g| if x >= lo && x <= hi { g } else { 0.0 }),
         UnaryOp::AddScalar(_) => dy.to_vec(),
         UnaryOp::MulScalar(c) => map_slice(dy, |g| g * c),
+        UnaryOp::LeakyRelu(slope) => zip_slices(x, dy, |x, g| g * rectifiers::leaky_relu_grad(x, slope)),
+        UnaryOp::Silu => zip_slices(x, dy, |x, g| g * rectifiers::silu_grad(x)),
+        UnaryOp::Softplus => zip_slices(x, dy, |x, g| g * rectifiers::softplus_grad(x)),
     }
 }
 
@@ -287,6 +293,18 @@ impl Tensor {
     /// x · c.
     pub fn mul_scalar(&self, c: f32) -> Tensor {
         self.unary(UnaryOp::MulScalar(c))
+    }
+    /// Leaky ReLU: x for x > 0, else `slope`·x (DCGAN's discriminator uses 0.2).
+    pub fn leaky_relu(&self, slope: f32) -> Tensor {
+        self.unary(UnaryOp::LeakyRelu(slope))
+    }
+    /// SiLU (swish): x·σ(x).
+    pub fn silu(&self) -> Tensor {
+        self.unary(UnaryOp::Silu)
+    }
+    /// Softplus ln(1 + eˣ) (x itself above 20, as PyTorch).
+    pub fn softplus(&self) -> Tensor {
+        self.unary(UnaryOp::Softplus)
     }
 
     fn compare(&self, other: &Tensor, name: &str, f: impl Fn(f32, f32) -> bool + Sync) -> Tensor {

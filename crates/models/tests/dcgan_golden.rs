@@ -1,0 +1,75 @@
+//! DCGAN parity with PyTorch (../shared/golden/dcgan.safetensors): from the same
+//! parameters, batch and noise, the same fake images, discriminator logits, both
+//! losses, every gradient, and the 5-step alternating Adam trajectory.
+
+use descent_models::{Dcgan, DcganConfig};
+use descent_nn::{named_params, Forward};
+use descent_tensor::{GradStore, Param, Rng};
+use descent_testkit::Golden;
+
+/// Biases that feed a training-mode batch norm: exact gradient 0 (README: |x| ≤ 1e-6).
+const STRUCTURAL_ZEROS: [&str; 3] = ["G.fc.bias", "G.up1.bias", "D.c2.bias"];
+
+fn model(g: &Golden) -> Dcgan {
+    let model = Dcgan::new(DcganConfig::small(), &mut Rng::new(0));
+    g.load_params(&named_params(&model));
+    model
+}
+
+fn check_grads(g: &Golden, named: &[(String, Param)], grads: &GradStore, prefix: &str) {
+    for (name, p) in named.iter().filter(|(n, _)| n.starts_with(prefix)) {
+        let grad = grads.get_param(p).unwrap_or_else(|| panic!("no gradient for {name}")).to_vec();
+        if STRUCTURAL_ZEROS.contains(&name.as_str()) {
+            let worst = grad.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            assert!(worst <= 1e-6, "grad.{name}: |x| up to {worst}, should be 0");
+        } else {
+            g.assert_matches(&format!("grad.{name}"), &grad, 1.0);
+        }
+    }
+}
+
+#[test]
+fn dcgan_step_zero_matches_pytorch() {
+    let g = Golden::load("dcgan.safetensors");
+    let model = model(&g);
+    let named = named_params(&model);
+    let (real, z) = (g.tensor("real"), g.tensor("z"));
+
+    let fake = model.generator.forward(&z);
+    g.assert_matches("fake", &fake.to_vec(), 1.0);
+    let d = &model.discriminator;
+    g.assert_matches("d_real", &d.forward(&real).to_vec(), 1.0);
+    g.assert_matches("d_fake", &d.forward(&fake.detach()).to_vec(), 1.0);
+
+    let loss_d = model.discriminator_loss(&real, &fake);
+    g.assert_matches("loss_d", &[loss_d.item()], 1.0);
+    let grads_d = loss_d.backward();
+    check_grads(&g, &named, &grads_d, "D.");
+    assert!(
+        named
+            .iter()
+            .filter(|(n, _)| n.starts_with("G."))
+            .all(|(_, p)| grads_d.get_param(p).is_none()),
+        "the detached fake lets no gradient reach G"
+    );
+
+    let loss_g = model.generator_loss(&fake);
+    g.assert_matches("loss_g", &[loss_g.item()], 1.0);
+    check_grads(&g, &named, &loss_g.backward(), "G.");
+}
+
+#[test]
+fn dcgan_adam_trajectory_matches_pytorch() {
+    let g = Golden::load("dcgan.safetensors");
+    let model = model(&g);
+    let (real, z) = (g.tensor("real"), g.tensor("z"));
+    let (mut opt_d, mut opt_g) = (Dcgan::adam(), Dcgan::adam());
+    let (mut losses_d, mut losses_g) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let (ld, lg) = model.train_step(&real, &z, &mut opt_d, &mut opt_g);
+        losses_d.push(ld);
+        losses_g.push(lg);
+    }
+    g.assert_matches("adam_losses_d", &losses_d, 1.0);
+    g.assert_matches("adam_losses_g", &losses_g, 1.0);
+}
