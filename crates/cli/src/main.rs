@@ -6,7 +6,9 @@
 
 mod bench;
 mod classify;
+mod classify_cifar;
 mod data_cmd;
+mod distributed;
 mod progress;
 mod run_cmd;
 
@@ -44,7 +46,7 @@ enum Command {
     Tour(run_cmd::TourArgs),
     /// Anchor workloads (../shared/bench/WORKLOADS.md) as JSON lines.
     Bench(bench::BenchArgs),
-    /// Predict digits in image files with a trained LeNet checkpoint.
+    /// Predict digits (LeNet) or CIFAR-10 classes (alexnet) in image files with a trained checkpoint.
     Classify(classify::ClassifyArgs),
     /// Write text with a trained language model (`descent run lstm` or `descent run gpt` saves one).
     Generate(GenerateArgs),

@@ -7,6 +7,7 @@
 //! is trained and what it is meant to show live in `descent-gallery`.
 #![warn(missing_docs)]
 
+pub mod alexnet;
 pub mod char_lstm;
 pub mod dcgan;
 pub mod generation;
@@ -14,6 +15,7 @@ pub mod gpt;
 pub mod lenet;
 pub mod translator;
 
+pub use alexnet::{CifarNet, CifarNetConfig, Nonlinearity, PoolShape, WeightInit};
 pub use char_lstm::{CharLstm, CharLstmConfig, Streams};
 pub use dcgan::{Dcgan, DcganConfig, Discriminator, Generator};
 pub use gpt::{Gpt, GptConfig};

@@ -5,6 +5,7 @@
 //! One [`StepTimer`] and one [`median`] serve every workload, so "step_ms" means the
 //! same thing everywhere: the median of the timed steps after the warm-up steps.
 
+mod cifar;
 mod gpt;
 mod lstm;
 mod vision;
@@ -23,6 +24,9 @@ pub struct BenchContext {
     pub locator: DataLocator,
     /// Worker threads of the pool (reported in every record).
     pub threads: usize,
+    /// The processes running a workload together (`descent bench cifar --distributed`
+    /// under mpirun); one process by default.
+    pub world: descent_dist::World,
     mnist: Option<ClassificationData>,
 }
 
@@ -32,6 +36,7 @@ impl BenchContext {
         BenchContext {
             locator,
             threads,
+            world: descent_dist::World::local(),
             mnist: None,
         }
     }
@@ -91,6 +96,11 @@ pub static WORKLOADS: &[Workload] = &[
         name: "gen",
         about: "W6: 256 generated tokens with and without a KV cache",
         run: gpt::generation,
+    },
+    Workload {
+        name: "cifar",
+        about: "W8: AlexNet-style CIFAR-10 CNN (batch norm, dropout), SGD, one epoch (data-parallel with --distributed)",
+        run: cifar::epoch,
     },
 ];
 

@@ -4,3 +4,4 @@
 pub mod classifier;
 pub mod lm;
 pub mod mnist_data;
+pub mod parallel;

@@ -31,6 +31,9 @@ pub enum MilestoneError {
     /// A checkpoint could not be read or written.
     #[error(transparent)]
     Checkpoint(#[from] descent_nn::CheckpointError),
+    /// A rank of a distributed run failed (every rank stops at the same step).
+    #[error(transparent)]
+    Distributed(#[from] descent_dist::DistError),
     /// The run's options do not make sense (unknown variant, ...).
     #[error("{0}")]
     Config(String),
