@@ -6,8 +6,10 @@
 
 mod bench;
 mod classify;
+mod classify_cifar;
 mod data_cmd;
 mod digit_image;
+mod distributed;
 mod draw;
 mod embed;
 mod generate_cmd;
@@ -54,7 +56,7 @@ enum Command {
     Tour(run_cmd::TourArgs),
     /// Anchor workloads (../shared/bench/WORKLOADS.md) as JSON lines.
     Bench(bench::BenchArgs),
-    /// Predict digits in image files with a trained LeNet checkpoint.
+    /// Predict digits (LeNet) or CIFAR-10 classes (alexnet) in image files with a trained checkpoint.
     Classify(classify::ClassifyArgs),
     /// Write text with a trained language model (`descent run lstm` or `descent run gpt` saves one).
     Generate(generate_cmd::GenerateArgs),

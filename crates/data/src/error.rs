@@ -136,6 +136,19 @@ pub enum DataError {
         looked: Vec<LookedAt>,
     },
 
+    /// A data folder (other than MNIST's) was not found in any of the places searched.
+    #[error("{}", crate::locate::folder_not_found_message(.what, .folder, .files, .looked))]
+    FolderNotFound {
+        /// The data set, for people (`CIFAR-10`).
+        what: String,
+        /// The folder name under a data root (`cifar10-jpeg-subset`).
+        folder: String,
+        /// The files it must hold.
+        files: Vec<String>,
+        /// Every place looked at, in search order, with why it did not do.
+        looked: Vec<LookedAt>,
+    },
+
     /// A download failed (no network, HTTP error status, connection cut).
     #[error("could not download {url}: {reason}. If this machine has no network, get {file} and the other files of its set elsewhere and put them in {}, or set DESCENT_DATA to a folder that holds the set's folder (`descent data list` shows where it looks).", .dest_dir.display())]
     Download {

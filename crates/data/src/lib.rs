@@ -36,9 +36,12 @@
 //!   source and licence in one table ([`EMBEDDED`], which `descent data list` prints):
 //!   Fisher's Iris, the first 6,000 + 1,000 MNIST digits, the first 2,500 + 1,000
 //!   Fashion-MNIST images, 300,000 characters of tiny
-//!   Shakespeare, 11,255 Tang poems, 9,000 English–Chinese pairs and 12,607 SST-2 rows.
+//!   Shakespeare, 11,255 Tang poems, 9,000 English–Chinese pairs, 12,607 SST-2 rows, and
+//!   1,500 + 400 CIFAR-10 images (losslessly packed, [`embedded_cifar`]).
 //!   Quick runs always read these, so the tour needs no data folder and no network and
 //!   gives the same results everywhere; full runs read the data folder.
+//! - [`cifar`]: CIFAR-10 in its binary layout (the shared JPEG-derived subset),
+//!   per-channel normalisation, class names.
 //!
 //! # Invariants
 //! - Bad input files produce a [`DataError`] whose message says what was wrong, in
@@ -54,8 +57,10 @@
 #![warn(missing_docs)]
 
 pub mod checksum;
+pub mod cifar;
 pub mod download;
 pub mod embedded;
+pub mod embedded_cifar;
 pub mod error;
 pub mod idx;
 pub mod iris;
@@ -67,8 +72,13 @@ pub mod status;
 pub mod text;
 
 pub use checksum::{sha256_hex, sha256_uncompressed};
+pub use cifar::{
+    find_cifar10, load_cifar10, normalize_cifar, parse_class_names, CifarSet, CIFAR10_CLASSES, CIFAR10_DIR, CIFAR10_MEAN, CIFAR10_STD,
+    CIFAR_IMAGE_BYTES,
+};
 pub use download::{fetch, fetch_from, Progress};
 pub use embedded::{fashion_mnist_subset, mnist_subset, FASHION_MNIST_SUBSET_TEST, FASHION_MNIST_SUBSET_TRAIN, EmbeddedFile, EMBEDDED, MNIST_SUBSET_TEST, MNIST_SUBSET_TRAIN};
+pub use embedded_cifar::{cifar_subset, CIFAR_SUBSET_TEST, CIFAR_SUBSET_TRAIN};
 pub use error::DataError;
 pub use idx::{encode_idx, is_gzip, parse_idx, read_idx, IdxArray};
 pub use iris::{iris, parse_iris_csv, Iris, IRIS_FEATURE_NAMES};

@@ -222,6 +222,26 @@ fn images_not_found_message(dataset: Dataset, looked: &[LookedAt]) -> String {
     s
 }
 
+/// The text of [`DataError::FolderNotFound`].
+pub(crate) fn folder_not_found_message(what: &str, folder: &str, files: &[String], looked: &[LookedAt]) -> String {
+    let mut s = format!("{what} data not found. Looked in, in order:\n");
+    for l in looked {
+        let _ = writeln!(s, "  - {} ({}): {}", l.dir.display(), l.source.label(), l.problem);
+    }
+    let target = looked
+        .first()
+        .map(|l| l.dir.display().to_string())
+        .unwrap_or_else(|| format!("data/{folder}"));
+    let _ = write!(
+        s,
+        "To fix, do one of:\n  \
+         - put the files {} in {target}\n  \
+         - set {DATA_ENV_VAR} to a folder that holds {folder}/ (or pass --data-dir)",
+        files.join(", ")
+    );
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

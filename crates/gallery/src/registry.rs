@@ -3,7 +3,7 @@
 //! `run`, `tour`, the reports and the README's table all read it.
 
 use crate::harness::Run;
-use crate::milestones::{backprop, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, xor};
+use crate::milestones::{alexnet, backprop, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, xor};
 use crate::MilestoneError;
 
 /// One entry of the gallery.
@@ -169,6 +169,25 @@ pub static GALLERY: &[Milestone] = &[
         article: "2006: deep belief networks — data → restricted Boltzmann machine → features → a new RBM → higher-level features.",
         options: Options::NONE,
         run: dbn::run,
+    },
+    Milestone {
+        id: "alexnet",
+        year: 2012,
+        title: "AlexNet: ReLU, dropout, GPUs",
+        claim: "On CIFAR-10 an AlexNet-style CNN (ReLU, overlapping max-pool, dropout) beats k-means features + a linear classifier, ReLU reaches 25% training error at least twice as fast as tanh, and dropout narrows the train-test gap.",
+        event: Some("alexnet"),
+        article: "AlexNet crushed the traditional methods with a 16.4% error rate (runner-up 26.2%). Key techniques: ReLU, f(x) = max(0, x); dropout regularisation; GPU acceleration.",
+        options: Options {
+            variants: &[],
+            resume: false,
+            epochs: Some(EpochBudget {
+                min: 2,
+                max: 200,
+                quick: Some(10),
+                full: Some(15),
+            }),
+        },
+        run: alexnet::run,
     },
     Milestone {
         id: "gan",

@@ -9,6 +9,7 @@
 //! is trained and what it is meant to show live in `descent-gallery`.
 #![warn(missing_docs)]
 
+pub mod alexnet;
 pub mod bert;
 pub mod char_lstm;
 pub mod dcgan;
@@ -20,6 +21,7 @@ pub mod limits;
 pub mod rbm;
 pub mod translator;
 
+pub use alexnet::{CifarNet, CifarNetConfig, Nonlinearity, PoolShape, WeightInit};
 pub use bert::{Bert, BertConfig, ModelFolderError, SentenceEncoder};
 pub use char_lstm::{CharLstm, CharLstmConfig, Streams};
 pub use dcgan::{Dcgan, DcganConfig, Discriminator, Generator};

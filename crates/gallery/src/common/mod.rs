@@ -8,3 +8,4 @@ pub mod frechet;
 pub mod images;
 pub mod lm;
 pub mod mnist_data;
+pub mod parallel;

@@ -2,6 +2,7 @@
 //! year, what it introduced, what we test and how to run it; the registry
 //! (`crate::GALLERY`) lists them.
 
+pub mod alexnet;
 pub mod backprop;
 pub mod dbn;
 pub mod gan;
