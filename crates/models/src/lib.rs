@@ -8,14 +8,18 @@
 #![warn(missing_docs)]
 
 pub mod char_lstm;
+pub mod clip;
 pub mod dcgan;
 pub mod generation;
 pub mod gpt;
 pub mod lenet;
 pub mod limits;
 pub mod translator;
+pub mod vqa;
 
 pub use char_lstm::{CharLstm, CharLstmConfig, Streams};
+pub use clip::{Clip, ClipConfig, ImageEncoder, PatchEmbedding, TextEncoder};
 pub use dcgan::{Dcgan, DcganConfig, Discriminator, Generator};
 pub use gpt::{Gpt, GptConfig};
 pub use lenet::{LeNet, Variant as LeNetVariant};
+pub use vqa::{Vqa, VqaConfig, VqaInputs};
