@@ -3,7 +3,7 @@
 //! `run`, `tour`, the reports and the README's table all read it.
 
 use crate::harness::Run;
-use crate::milestones::{alexnet, backprop, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, xor};
+use crate::milestones::{alexnet, backprop, clip, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, xor};
 use crate::MilestoneError;
 
 /// One entry of the gallery.
@@ -245,6 +245,25 @@ pub static GALLERY: &[Milestone] = &[
             }),
         },
         run: gpt::run,
+    },
+    Milestone {
+        id: "clip",
+        year: 2021,
+        title: "CLIP: one space for images and text",
+        claim: "A CLIP trained from scratch on captioned CIFAR-10, Fashion-MNIST and MNIST images classifies test images zero-shot, from prompt templates never seen in training, at 4× chance or better in English and in Chinese.",
+        event: None,
+        article: "2021: CLIP — a unified image–text representation: image_emb = vision_encoder(photo); text_emb = text_encoder(\"一只猫在沙发上\"); similarity = cos(image_emb, text_emb).",
+        options: Options {
+            variants: &[],
+            resume: false,
+            epochs: Some(EpochBudget {
+                min: 1,
+                max: 1_000,
+                quick: None,
+                full: None,
+            }),
+        },
+        run: clip::run,
     },
 ];
 

@@ -12,6 +12,7 @@
 pub mod alexnet;
 pub mod bert;
 pub mod char_lstm;
+pub mod clip;
 pub mod dcgan;
 pub mod generation;
 pub mod gan;
@@ -20,10 +21,13 @@ pub mod lenet;
 pub mod limits;
 pub mod rbm;
 pub mod translator;
+pub mod vqa;
 
 pub use alexnet::{CifarNet, CifarNetConfig, Nonlinearity, PoolShape, WeightInit};
 pub use bert::{Bert, BertConfig, ModelFolderError, SentenceEncoder};
 pub use char_lstm::{CharLstm, CharLstmConfig, Streams};
+pub use clip::{Clip, ClipConfig, ImageEncoder, PatchEmbedding, TextEncoder};
 pub use dcgan::{Dcgan, DcganConfig, Discriminator, Generator};
 pub use gpt::{Gpt, GptConfig};
 pub use lenet::{LeNet, Variant as LeNetVariant};
+pub use vqa::{Vqa, VqaConfig, VqaInputs};

@@ -4,6 +4,7 @@
 
 pub mod alexnet;
 pub mod backprop;
+pub mod clip;
 pub mod dbn;
 pub mod gan;
 pub mod gpt;
