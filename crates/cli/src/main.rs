@@ -8,6 +8,8 @@ mod bench;
 mod classify;
 mod data_cmd;
 mod digit_image;
+mod draw_cmd;
+mod draw_diffusion;
 mod generate_cmd;
 mod progress;
 mod run_cmd;
@@ -53,6 +55,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Predict digits in image files with a trained LeNet checkpoint.
     Classify(classify::ClassifyArgs),
+    /// Draw images or clips with a trained generative model (`descent run dalle` or `descent run sora` saves one).
+    Draw(draw_cmd::DrawArgs),
     /// Write text with a trained language model (`descent run lstm` or `descent run gpt` saves one).
     Generate(generate_cmd::GenerateArgs),
     /// Data sets: where they are looked for, and fetching missing ones.
@@ -140,6 +144,7 @@ fn real_main(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench::bench(args, cli.data_dir, threads),
         Command::Classify(args) => classify::classify(args),
         Command::Generate(args) => generate_cmd::generate(args),
+        Command::Draw(args) => draw_cmd::draw(args),
         Command::Data { command } => data_cmd::data(command, cli.data_dir),
     }
 }

@@ -104,6 +104,17 @@ impl LeNet {
     }
 }
 
+impl LeNet {
+    /// The 84 activations before the last layer (B, 84): the features a Fréchet
+    /// distance on this classifier compares.
+    pub fn features(&self, x: &Tensor) -> Tensor {
+        let x = self.pool(&self.act(&self.conv1.forward(x))); // (B, 6, 12, 12)
+        let x = self.pool(&self.act(&self.conv2.forward(&x))); // (B, 16, 4, 4)
+        let x = self.act(&self.fc1.forward(&x.flatten_from(1))); // (B, 120)
+        self.act(&self.fc2.forward(&x)) // (B, 84)
+    }
+}
+
 impl Forward for LeNet {
     fn forward(&self, x: &Tensor) -> Tensor {
         let x = self.pool(&self.act(&self.conv1.forward(x))); // (B, 6, 12, 12)

@@ -5,6 +5,7 @@
 //! One [`StepTimer`] and one [`median`] serve every workload, so "step_ms" means the
 //! same thing everywhere: the median of the timed steps after the warm-up steps.
 
+mod ddpm;
 mod gpt;
 mod lstm;
 mod vision;
@@ -91,6 +92,11 @@ pub static WORKLOADS: &[Workload] = &[
         name: "gen",
         about: "W6: 256 generated tokens with and without a KV cache",
         run: gpt::generation,
+    },
+    Workload {
+        name: "ddpm",
+        about: "W10: DDPM U-Net training step (class-conditioned, ch 64, batch 64)",
+        run: ddpm::step,
     },
 ];
 

@@ -3,6 +3,7 @@
 //! (`crate::GALLERY`) lists them.
 
 pub mod backprop;
+pub mod dalle;
 pub mod gpt;
 pub mod lenet;
 pub mod lstm;
