@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// Options of `descent bench`.
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Workloads to run (`descent bench list` names them): lenet, lenet1989, mlp, gpt, lstm, matmul, gen, dcgan, cifar, minilm.
+    /// Workloads to run (`descent bench list` names them): lenet, lenet1989, mlp, gpt, lstm, matmul, gen, dcgan, cifar, minilm, ddpm.
     #[arg(required = true)]
     workloads: Vec<String>,
     /// Run `cifar` data-parallel over the processes started by `mpirun` (a build with

@@ -10,7 +10,9 @@ mod classify_cifar;
 mod data_cmd;
 mod digit_image;
 mod distributed;
-mod draw;
+mod draw_cmd;
+mod draw_diffusion;
+mod draw_gan;
 mod embed;
 mod generate_cmd;
 mod progress;
@@ -58,14 +60,14 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Predict digits (LeNet) or CIFAR-10 classes (alexnet) in image files with a trained checkpoint.
     Classify(classify::ClassifyArgs),
+    /// Draw images or clips with a trained generative model (`descent run gan`, `dalle` or `sora` saves one).
+    Draw(draw_cmd::DrawArgs),
     /// Write text with a trained language model (`descent run lstm` or `descent run gpt` saves one).
     Generate(generate_cmd::GenerateArgs),
     /// Sentence vectors of texts as JSON lines (all-MiniLM-L6-v2 or --model DIR).
     Embed(embed::EmbedArgs),
     /// Corpus lines closest in meaning to a query (cosine of sentence vectors, cached).
     Search(search::SearchArgs),
-    /// Draw images with a saved generator (`descent run gan` saves one).
-    Draw(draw::DrawArgs),
     /// Data sets: where they are looked for, and fetching missing ones.
     Data {
         #[command(subcommand)]
@@ -153,7 +155,7 @@ fn real_main(cli: Cli) -> Result<()> {
         Command::Generate(args) => generate_cmd::generate(args),
         Command::Embed(args) => embed::embed(args, cli.data_dir),
         Command::Search(args) => search::search(args, cli.data_dir),
-        Command::Draw(args) => draw::draw(args),
+        Command::Draw(args) => draw_cmd::draw(args),
         Command::Data { command } => data_cmd::data(command, cli.data_dir),
     }
 }

@@ -3,7 +3,7 @@
 //! `run`, `tour`, the reports and the README's table all read it.
 
 use crate::harness::Run;
-use crate::milestones::{alexnet, backprop, clip, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, xor};
+use crate::milestones::{alexnet, backprop, clip, dalle, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, xor};
 use crate::MilestoneError;
 
 /// One entry of the gallery.
@@ -264,6 +264,16 @@ pub static GALLERY: &[Milestone] = &[
             }),
         },
         run: clip::run,
+    },
+    Milestone {
+        id: "dalle",
+        year: 2022,
+        title: "DALL·E 2: generating images from text, by diffusion",
+        claim: "A diffusion U-Net conditioned on a caption encoder trained with it draws, from English or Chinese captions, digits and clothes that this project's classifiers read as the asked class at least 90% of the time (DDIM sampling with classifier-free guidance).",
+        event: None,
+        article: "DALL·E 2 (2022): text-to-image generation.",
+        options: Options::NONE,
+        run: dalle::run,
     },
 ];
 

@@ -105,13 +105,12 @@ impl LeNet {
 }
 
 impl LeNet {
-    /// The 84 penultimate activations (fc2 after its activation), (B, 84): what the
-    /// generative milestones compute Fréchet distances on.
+    /// The 84 activations before the last layer (B, 84): the features a Fréchet
+    /// distance on this classifier compares.
     pub fn features(&self, x: &Tensor) -> Tensor {
         let x = self.pool(&self.act(&self.conv1.forward(x))); // (B, 6, 12, 12)
         let x = self.pool(&self.act(&self.conv2.forward(&x))); // (B, 16, 4, 4)
-        let x = x.flatten_from(1); // (B, 256), channel-major like PyTorch
-        let x = self.act(&self.fc1.forward(&x)); // (B, 120)
+        let x = self.act(&self.fc1.forward(&x.flatten_from(1))); // (B, 120)
         self.act(&self.fc2.forward(&x)) // (B, 84)
     }
 }

@@ -1,7 +1,8 @@
 //! `descent-models`: the reusable architectures of the gallery — LeNet, the RBM and
 //! deep belief net, GANs (MLP and DCGAN), the
 //! character LSTM, GPT (with KV-cache generation), the encoder-decoder Transformer, the
-//! LSTM seq2seq translator and BERT (with sentence embeddings from released folders such
+//! LSTM seq2seq translator, the diffusion U-Nets (image and space-time) with
+//! their sampler and caption encoder, and BERT (with sentence embeddings from released folders such
 //! as all-MiniLM-L6-v2) — with PyTorch parameter names, so golden PyTorch dumps and
 //! Hugging Face checkpoints load directly.
 //!
@@ -11,16 +12,21 @@
 
 pub mod alexnet;
 pub mod bert;
+pub mod caption;
 pub mod char_lstm;
 pub mod clip;
 pub mod dcgan;
+pub mod diffusion;
 pub mod generation;
 pub mod gan;
 pub mod gpt;
 pub mod lenet;
 pub mod limits;
 pub mod rbm;
+pub mod text_diffusion;
 pub mod translator;
+pub mod unet;
+pub mod video_unet;
 pub mod vqa;
 
 pub use alexnet::{CifarNet, CifarNetConfig, Nonlinearity, PoolShape, WeightInit};
@@ -31,3 +37,4 @@ pub use dcgan::{Dcgan, DcganConfig, Discriminator, Generator};
 pub use gpt::{Gpt, GptConfig};
 pub use lenet::{LeNet, Variant as LeNetVariant};
 pub use vqa::{Vqa, VqaConfig, VqaInputs};
+pub use unet::{UNet, UNetConfig};

@@ -11,7 +11,8 @@
 //!   [`bar_chart_svg`] (gradient norm per time step, accuracy per class),
 //!   [`confusion_matrix_svg`] (counts in every cell).
 //! - Pictures as PNG: [`write_image_grid_png`] (inputs or filters, misclassified ones
-//!   framed), [`write_heatmap_png`] (attention maps, weight matrices; viridis).
+//!   framed), [`write_heatmap_png`] (attention maps, weight matrices; viridis);
+//!   generated clips as looping animated GIFs ([`write_clips_gif`]).
 //! - The tour page: [`TourEntry`] rows (passed, failed, errored, skipped) rendered as
 //!   a terminal table ([`summary_table`]) and a static HTML page ([`write_tour_page`]):
 //!   the article's timeline drawn as a gantt chart with each event's status
@@ -105,6 +106,7 @@
 
 #![warn(missing_docs)]
 
+mod animation;
 mod axis;
 mod bench;
 mod colormap;
@@ -125,6 +127,7 @@ mod table;
 mod timeline;
 mod tour;
 
+pub use animation::{write_clips_gif, ClipOptions};
 pub use bench::{append_json_lines, BenchRecord};
 pub use colormap::viridis;
 pub use confusion::confusion_matrix_svg;

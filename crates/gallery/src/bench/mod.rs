@@ -7,6 +7,7 @@
 
 mod cifar;
 mod dcgan;
+mod ddpm;
 mod gpt;
 mod lstm;
 mod minilm;
@@ -113,6 +114,11 @@ pub static WORKLOADS: &[Workload] = &[
         name: "minilm",
         about: "W9: all-MiniLM-L6-v2 embeddings of 512 SST-2 dev sentences, batch 32",
         run: minilm::embed,
+    },
+    Workload {
+        name: "ddpm",
+        about: "W10: DDPM U-Net training step (class-conditioned, ch 64, batch 64)",
+        run: ddpm::step,
     },
 ];
 

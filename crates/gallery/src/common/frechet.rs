@@ -61,6 +61,11 @@ pub fn frechet_distance(a: &Gaussian, b: &Gaussian) -> f64 {
     (mean_term + trace(&a.cov) + trace(&b.cov) - 2.0 * cross).max(0.0)
 }
 
+/// The Fréchet distance between two feature sets (n, dim) and (m, dim).
+pub fn frechet_distance_of(a: &[f32], b: &[f32], dim: usize) -> f64 {
+    frechet_distance(&Gaussian::fit(a, dim), &Gaussian::fit(b, dim))
+}
+
 /// `a · b` for small square f64 matrices (feature-sized, once per distance).
 fn multiply(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
     let mut out = vec![0.0; n * n];

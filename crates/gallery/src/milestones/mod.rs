@@ -5,6 +5,7 @@
 pub mod alexnet;
 pub mod backprop;
 pub mod clip;
+pub mod dalle;
 pub mod dbn;
 pub mod gan;
 pub mod gpt;

@@ -62,7 +62,7 @@ pub fn load_image_model(path: &Path) -> Result<Box<dyn ImageModel>, MilestoneErr
                 (None, None) => "an unlabelled checkpoint".into(),
             };
             Err(MilestoneError::Config(format!(
-                "{}: {what} cannot draw images; use one saved by `descent run gan` (gan.safetensors or conditional_gan.safetensors)",
+                "{}: {what} cannot draw images; use one saved by `descent run gan` (gan.safetensors or conditional_gan.safetensors), `descent run dalle` or `descent run sora`",
                 path.display()
             )))
         }

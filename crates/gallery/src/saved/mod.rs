@@ -2,5 +2,6 @@
 //! read back by `descent generate` (text) and `descent draw` (images).
 
 pub mod char_lstm;
+pub mod diffusion;
 pub mod gpt;
 pub mod image_models;

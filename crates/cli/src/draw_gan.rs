@@ -1,34 +1,13 @@
-//! `descent draw`: images from a saved generator (`descent run gan` saves two). A grid
+//! `descent draw` for GANs: images from a saved generator (`descent run gan` saves two). A grid
 //! when `--out` ends in `.png`, one 28×28 PNG per image when it names a folder. The
 //! checkpoint's `model` entry picks the model (`descent_gallery::saved::image_models`),
 //! so later generators join without changing this command's shape.
 
 use anyhow::{bail, Context, Result};
-use clap::Args;
+use crate::draw_cmd::DrawArgs;
 use descent_gallery::saved::image_models::{load_image_model, DrawRequest, Drawing, MAX_IMAGES};
 use descent_report::{write_image_grid_png, GridOptions, Normalize};
 use std::path::{Path, PathBuf};
-
-/// Options of `descent draw`.
-#[derive(Args)]
-pub struct DrawArgs {
-    /// A saved generator (runs/gan/conditional_gan.safetensors, runs/gan/gan.safetensors).
-    #[arg(long)]
-    model: PathBuf,
-    /// The class to draw, by number or name (`7`, `sneaker`); conditional models only.
-    /// Without it a conditional model draws every class in turn.
-    #[arg(long)]
-    label: Option<String>,
-    /// How many images, 1 to 10,000.
-    #[arg(long, default_value_t = 16)]
-    n: usize,
-    /// `NAME.png` for one grid, or a folder for one PNG per image.
-    #[arg(long)]
-    out: PathBuf,
-    /// Seed of the noise the images are drawn from.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-}
 
 /// Where the images go.
 enum Target {
@@ -52,7 +31,7 @@ fn target(out: &Path) -> Result<Target> {
 }
 
 /// Draws and writes the images; prints where they went.
-pub fn draw(args: DrawArgs) -> Result<()> {
+pub fn draw(args: &DrawArgs) -> Result<()> {
     anyhow::ensure!(
         (1..=MAX_IMAGES).contains(&args.n),
         "--n {}: ask for 1 to {MAX_IMAGES} images",

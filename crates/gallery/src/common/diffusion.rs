@@ -1,0 +1,108 @@
+//! The diffusion training recipe shared by the text-to-image and text-to-video
+//! milestones: draw a batch, a step t and noise per item, a caption per item (the null
+//! caption with probability `null_prob`, which is what classifier-free guidance
+//! needs), predict the noise, and take one AdamW step on the mean squared error.
+
+use crate::Phase;
+use descent_models::diffusion::NoiseSchedule;
+use descent_optim::{clip_grad_norm, AdamW, AdamWConfig, LrSchedule, Optimizer};
+use descent_tensor::{Param, Rng, Tensor};
+
+/// Optimisation settings of a diffusion run.
+#[derive(Clone, Copy, Debug)]
+pub struct DiffusionTraining {
+    /// Items per step.
+    pub batch_size: usize,
+    /// Optimizer steps.
+    pub steps: usize,
+    /// Peak learning rate (cosine decay to a tenth after a linear warm-up).
+    pub lr: f32,
+    /// Warm-up steps.
+    pub warmup: usize,
+    /// Share of items trained with the null caption.
+    pub null_prob: f32,
+    /// Gradient-norm clip.
+    pub clip_norm: f32,
+}
+
+/// One training example as the model sees it.
+pub struct NoisyBatch {
+    /// x_t, (B, item shape...).
+    pub noisy: Tensor,
+    /// The noise added, same shape: the target.
+    pub noise: Tensor,
+    /// Step of each item.
+    pub steps: Vec<usize>,
+    /// Caption of each item (`None`: the null caption).
+    pub captions: Vec<Option<Vec<usize>>>,
+}
+
+/// Draws one batch: `draw(rng)` returns an item's clean values (in [−1, 1]) and its
+/// caption ids; `item_shape` is one item's shape.
+pub fn noisy_batch(
+    schedule: &NoiseSchedule,
+    settings: &DiffusionTraining,
+    item_shape: &[usize],
+    rng: &mut Rng,
+    draw: &mut dyn FnMut(&mut Rng) -> (Vec<f32>, Vec<usize>),
+) -> NoisyBatch {
+    let b = settings.batch_size;
+    let per_item: usize = item_shape.iter().product();
+    let mut clean = Vec::with_capacity(b * per_item);
+    let mut captions = Vec::with_capacity(b);
+    for _ in 0..b {
+        let (values, caption) = draw(rng);
+        assert_eq!(values.len(), per_item, "noisy_batch: an item of {} values for shape {item_shape:?}", values.len());
+        clean.extend(values);
+        captions.push((rng.uniform() >= settings.null_prob).then_some(caption));
+    }
+    let steps: Vec<usize> = (0..b).map(|_| rng.below(schedule.steps())).collect();
+    let noise: Vec<f32> = (0..b * per_item).map(|_| rng.normal()).collect();
+    let noisy = schedule.add_noise(&clean, &noise, &steps);
+    let mut shape = vec![b];
+    shape.extend_from_slice(item_shape);
+    NoisyBatch {
+        noisy: Tensor::from_vec(noisy, &shape),
+        noise: Tensor::from_vec(noise, &shape),
+        steps,
+        captions,
+    }
+}
+
+/// Trains by noise prediction: `predict(x_t, t, captions)` is the model's ε̂; returns the
+/// loss of every step. `on_step(step, loss)` is called after each (logging, records).
+#[allow(clippy::too_many_arguments)] // the recipe's parts, each used once
+pub fn train_noise_prediction(
+    params: &[Param],
+    settings: &DiffusionTraining,
+    item_shape: &[usize],
+    seed: u64,
+    phase: &Phase,
+    draw: &mut dyn FnMut(&mut Rng) -> (Vec<f32>, Vec<usize>),
+    predict: &dyn Fn(&Tensor, &[usize], &[Option<&[usize]>]) -> Tensor,
+    on_step: &mut dyn FnMut(usize, f32),
+) -> Vec<f32> {
+    let schedule = NoiseSchedule::ddpm();
+    let mut optimizer = AdamW::new(AdamWConfig {
+        lr: settings.lr,
+        ..AdamWConfig::default()
+    });
+    let lr = LrSchedule::cosine(settings.lr, settings.lr / 10.0, settings.steps.saturating_sub(settings.warmup)).with_warmup(settings.warmup);
+    let mut rng = Rng::new(seed);
+    let mut losses = Vec::with_capacity(settings.steps);
+    for step in 0..settings.steps {
+        let batch = noisy_batch(&schedule, settings, item_shape, &mut rng, draw);
+        let captions: Vec<Option<&[usize]>> = batch.captions.iter().map(|c| c.as_deref()).collect();
+        let loss = predict(&batch.noisy, &batch.steps, &captions).mse_loss(&batch.noise);
+        let mut grads = loss.backward();
+        let value = loss.item();
+        drop(loss); // parameters then have one owner and update in place
+        clip_grad_norm(&mut grads, params, settings.clip_norm);
+        lr.apply(&mut optimizer, step);
+        optimizer.step(params, &grads);
+        losses.push(value);
+        on_step(step, value);
+        phase.advance(1);
+    }
+    losses
+}

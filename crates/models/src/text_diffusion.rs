@@ -1,0 +1,175 @@
+//! Text-conditioned diffusion models as saved: a caption encoder trained together with
+//! an image U-Net ([`TextToImage`]) or a space-time U-Net ([`TextToVideo`]), under one
+//! name space (`text.*`, `unet.*` / `video.*`), with everything a loader needs in the
+//! checkpoint metadata (`caption.*`, `unet.*`, `video.*`).
+//!
+//! The encoder's caption vector enters the U-Net through `unet.cond` (a Linear into the
+//! time embedding), so any text tower that yields one vector per caption (CLIP's, once
+//! trained) can stand in for [`CaptionEncoder`].
+
+use crate::caption::{CaptionEncoder, CaptionEncoderConfig, CaptionVocab};
+use crate::diffusion::{ddim_sample, DdimOptions, NoiseSchedule};
+use crate::unet::{CondInput, UNet, UNetConfig};
+use crate::video_unet::{VideoUNet, VideoUNetConfig};
+use descent_nn::{join_name, Module};
+use descent_tensor::{Param, Tensor};
+use std::collections::HashMap;
+
+/// Caption encoder + image U-Net.
+pub struct TextToImage {
+    /// Words the encoder knows.
+    pub vocab: CaptionVocab,
+    /// Caption → vector (`text.*`).
+    pub text: CaptionEncoder,
+    /// Noise predictor (`unet.*`).
+    pub unet: UNet,
+}
+
+/// Caption encoder + space-time U-Net.
+pub struct TextToVideo {
+    /// Words the encoder knows.
+    pub vocab: CaptionVocab,
+    /// Caption → vector (`text.*`).
+    pub text: CaptionEncoder,
+    /// Noise predictor over clips (`video.*`).
+    pub video: VideoUNet,
+}
+
+impl TextToImage {
+    /// ε̂ for x_t (B, C, H, W) at steps `t` under captions (`None`: the null caption).
+    pub fn predict(&self, x: &Tensor, t: &[usize], captions: &[Option<&[usize]>]) -> Tensor {
+        let c = self.text.encode(captions); // (B, D)
+        self.unet.forward(x, t, CondInput::Vectors(&c))
+    }
+
+    /// `n` images (n, C, H, W) for caption ids `caption` by DDIM with guidance;
+    /// `on_step(i, x, x̂_0)` sees the batch and its predicted clean version after each step.
+    pub fn sample(&self, caption: &[usize], n: usize, side: usize, options: DdimOptions, on_step: &mut dyn FnMut(usize, &[f32], &[f32])) -> Vec<f32> {
+        let captions: Vec<&[usize]> = vec![caption; n];
+        self.sample_each(&captions, side, options, on_step)
+    }
+
+    /// One image per caption in `captions`.
+    pub fn sample_each(&self, captions: &[&[usize]], side: usize, options: DdimOptions, on_step: &mut dyn FnMut(usize, &[f32], &[f32])) -> Vec<f32> {
+        let schedule = NoiseSchedule::ddpm();
+        let shape = [captions.len(), self.unet.config.in_channels, side, side];
+        let cond: Vec<Option<&[usize]>> = captions.iter().map(|&c| Some(c)).collect();
+        let null: Vec<Option<&[usize]>> = vec![None; captions.len()];
+        let mut predict = |x: &Tensor, t: &[usize], conditional: bool| self.predict(x, t, if conditional { &cond } else { &null });
+        ddim_sample(&schedule, &shape, options, &mut predict, on_step)
+    }
+
+    /// Metadata entries a loader needs (`model` is the caller's).
+    pub fn to_metadata(&self) -> Vec<(String, String)> {
+        let mut out = self.text.config.to_metadata();
+        out.extend(self.unet.config.to_metadata());
+        out.push(("caption.vocab".into(), self.vocab.to_metadata()));
+        out
+    }
+
+    /// An untrained model of the sizes in `meta` (weights then come from the file).
+    pub fn from_metadata(meta: &HashMap<String, String>) -> Result<TextToImage, String> {
+        let (vocab, text) = text_from_metadata(meta)?;
+        let unet_config = UNetConfig::from_metadata(meta)?;
+        let mut rng = descent_tensor::Rng::new(0);
+        Ok(TextToImage {
+            vocab,
+            text: CaptionEncoder::new(text, &mut rng),
+            unet: UNet::new(unet_config, &mut rng),
+        })
+    }
+}
+
+fn text_from_metadata(meta: &HashMap<String, String>) -> Result<(CaptionVocab, CaptionEncoderConfig), String> {
+    let vocab = CaptionVocab::from_metadata(meta.get("caption.vocab").ok_or("metadata lacks 'caption.vocab'")?)?;
+    let config = CaptionEncoderConfig::from_metadata(meta)?;
+    if config.vocab_size != vocab.len() {
+        return Err(format!(
+            "metadata: the vocabulary has {} words but the encoder expects {}",
+            vocab.len(),
+            config.vocab_size
+        ));
+    }
+    Ok((vocab, config))
+}
+
+impl TextToVideo {
+    /// ε̂ for clips x_t (B, F, C, H, W) at steps `t` under captions.
+    pub fn predict(&self, x: &Tensor, t: &[usize], captions: &[Option<&[usize]>]) -> Tensor {
+        let c = self.text.encode(captions); // (B, D)
+        self.video.forward(x, t, CondInput::Vectors(&c))
+    }
+
+    /// One clip (F, C, H, W) per caption by DDIM with guidance.
+    pub fn sample_each(&self, captions: &[&[usize]], side: usize, options: DdimOptions) -> Vec<f32> {
+        let schedule = NoiseSchedule::ddpm();
+        let c = self.video.config.unet.in_channels;
+        let shape = [captions.len(), self.video.config.frames, c, side, side];
+        let cond: Vec<Option<&[usize]>> = captions.iter().map(|&c| Some(c)).collect();
+        let null: Vec<Option<&[usize]>> = vec![None; captions.len()];
+        let mut predict = |x: &Tensor, t: &[usize], conditional: bool| self.predict(x, t, if conditional { &cond } else { &null });
+        ddim_sample(&schedule, &shape, options, &mut predict, &mut |_, _, _| {})
+    }
+
+    /// Metadata entries a loader needs (`model` is the caller's).
+    pub fn to_metadata(&self) -> Vec<(String, String)> {
+        let mut out = self.text.config.to_metadata();
+        out.extend(self.video.config.unet.to_metadata());
+        let levels: Vec<String> = self.video.config.temporal_levels.iter().map(|l| l.to_string()).collect();
+        out.extend([
+            ("caption.vocab".to_string(), self.vocab.to_metadata()),
+            ("video.frames".to_string(), self.video.config.frames.to_string()),
+            ("video.heads".to_string(), self.video.config.heads.to_string()),
+            ("video.temporal_levels".to_string(), levels.join(",")),
+        ]);
+        out
+    }
+
+    /// An untrained model of the sizes in `meta`.
+    pub fn from_metadata(meta: &HashMap<String, String>) -> Result<TextToVideo, String> {
+        let (vocab, text) = text_from_metadata(meta)?;
+        let unet = UNetConfig::from_metadata(meta)?;
+        let number = |key: &str| -> Result<usize, String> {
+            let t = meta.get(key).ok_or_else(|| format!("metadata lacks '{key}'"))?;
+            let n = t.parse().map_err(|_| format!("metadata '{key}' = {t:?} is not a whole number"))?;
+            crate::limits::check_dims(&[(key, n)])?;
+            Ok(n)
+        };
+        let (frames, heads) = (number("video.frames")?, number("video.heads")?);
+        let levels_text = meta.get("video.temporal_levels").ok_or("metadata lacks 'video.temporal_levels'")?;
+        let temporal_levels: Vec<usize> = levels_text
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().ok().filter(|&l: &usize| l < 5))
+            .collect::<Option<_>>()
+            .ok_or_else(|| format!("metadata 'video.temporal_levels' = {levels_text:?} is not a list of levels 0..5"))?;
+        let widths_ok = temporal_levels.iter().all(|&l| {
+            let c = if l == 0 || l == 4 { unet.channels } else { 2 * unet.channels };
+            c % heads == 0
+        });
+        if !widths_ok {
+            return Err(format!("metadata: {heads} heads do not divide the temporal layers' widths"));
+        }
+        let config = VideoUNetConfig { unet, frames, temporal_levels, heads };
+        let mut rng = descent_tensor::Rng::new(0);
+        Ok(TextToVideo {
+            vocab,
+            text: CaptionEncoder::new(text, &mut rng),
+            video: VideoUNet::new(config, &mut rng),
+        })
+    }
+}
+
+impl Module for TextToImage {
+    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
+        self.text.visit(&join_name(prefix, "text"), f);
+        self.unet.visit(&join_name(prefix, "unet"), f);
+    }
+}
+
+impl Module for TextToVideo {
+    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
+        self.text.visit(&join_name(prefix, "text"), f);
+        self.video.visit(&join_name(prefix, "video"), f);
+    }
+}
