@@ -46,14 +46,21 @@ pub struct DrawArgs {
 /// Checks the options that need no model, so a typo fails at once.
 fn check_options(args: &DrawArgs) -> Result<()> {
     ensure!((1..=MAX_COUNT).contains(&args.n), "--n {} is outside 1..={MAX_COUNT}", args.n);
-    ensure!((1..=1000).contains(&args.steps), "--steps {} is outside 1..=1000; 25 is plenty", args.steps);
+    ensure!(
+        (1..=1000).contains(&args.steps),
+        "--steps {} is outside 1..=1000; 25 is plenty",
+        args.steps
+    );
     ensure!(
         args.guidance.is_finite() && args.guidance >= 0.0,
         "--guidance {} is not a finite number ≥ 0; use e.g. 3",
         args.guidance
     );
     if let Some(prompt) = &args.prompt {
-        ensure!(!prompt.trim().is_empty(), "--prompt is empty; say what to draw, e.g. --prompt \"a handwritten seven\"");
+        ensure!(
+            !prompt.trim().is_empty(),
+            "--prompt is empty; say what to draw, e.g. --prompt \"a handwritten seven\""
+        );
     }
     Ok(())
 }

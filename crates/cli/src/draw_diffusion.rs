@@ -27,7 +27,10 @@ fn target(out: &Path, video: bool) -> Result<Target> {
     match out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("png") => Ok(Target::Png(out.to_path_buf())),
         Some("gif") if video => Ok(Target::Gif(out.to_path_buf())),
-        Some("gif") => bail!("--out {}: a .gif is for video models; this model draws images: use a .png or a folder", out.display()),
+        Some("gif") => bail!(
+            "--out {}: a .gif is for video models; this model draws images: use a .png or a folder",
+            out.display()
+        ),
         None => Ok(Target::Folder(out.to_path_buf())),
         Some(other) => bail!(
             "--out {}: cannot write .{other} files; use a .png{}, or a folder for one file per sample",
@@ -77,7 +80,11 @@ pub fn draw(args: &DrawArgs, ck: &Checkpoint) -> Result<()> {
     let drawing = sample(&model, prompt, options).map_err(|e| anyhow!("{e}"))?;
     let written = write(&target, &drawing)?;
     let what = if video { "clip" } else { "image" };
-    println!("drew {} {what}{} for {prompt:?}: {written}", drawing.count, if drawing.count == 1 { "" } else { "s" });
+    println!(
+        "drew {} {what}{} for {prompt:?}: {written}",
+        drawing.count,
+        if drawing.count == 1 { "" } else { "s" }
+    );
     Ok(())
 }
 
@@ -104,7 +111,14 @@ fn write(target: &Target, d: &Drawing) -> Result<String> {
                 if d.frames == 1 {
                     write_image_grid_png(&dir.join(format!("sample_{i:03}.png")), item, d.side, d.side, &grid(1, 1))?;
                 } else {
-                    write_clips_gif(&dir.join(format!("clip_{i:03}.gif")), item, d.frames, d.side, d.side, &clip_options(1))?;
+                    write_clips_gif(
+                        &dir.join(format!("clip_{i:03}.gif")),
+                        item,
+                        d.frames,
+                        d.side,
+                        d.side,
+                        &clip_options(1),
+                    )?;
                 }
             }
             let ext = if d.frames == 1 { "png" } else { "gif" };

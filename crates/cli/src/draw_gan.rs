@@ -3,8 +3,8 @@
 //! checkpoint's `model` entry picks the model (`descent_gallery::saved::image_models`),
 //! so later generators join without changing this command's shape.
 
-use anyhow::{bail, Context, Result};
 use crate::draw_cmd::DrawArgs;
+use anyhow::{bail, Context, Result};
 use descent_gallery::saved::image_models::{load_image_model, DrawRequest, Drawing, MAX_IMAGES};
 use descent_report::{write_image_grid_png, GridOptions, Normalize};
 use std::path::{Path, PathBuf};
@@ -64,8 +64,7 @@ fn write_grid(path: &Path, drawing: &Drawing) -> Result<String> {
         normalize: Normalize::Fixed { low: 0.0, high: 1.0 },
         borders: vec![],
     };
-    write_image_grid_png(path, &drawing.pixels, drawing.height, drawing.width, &options)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    write_image_grid_png(path, &drawing.pixels, drawing.height, drawing.width, &options).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(format!("in a grid at {}", path.display()))
 }
 

@@ -23,6 +23,7 @@
 //! | [`attention`] | scaled dot-product attention with causal and key-length masks |
 //! | [`gelu`] | fused `gelu(x + bias)` |
 //! | [`recurrent`] | the LSTM recurrence over a whole sequence, on a team of workers |
+//! | [`flops`] | the running count of matrix-product FLOPs that `descent bench` reports |
 //! | [`fast_math`] | vectorisable exp, erf, GELU, sum and max that the others build on |
 #![warn(missing_docs)]
 
@@ -32,6 +33,7 @@ pub mod bce;
 pub mod conv;
 pub mod conv_transpose;
 pub mod fast_math;
+pub mod flops;
 pub mod gelu;
 pub mod group_norm;
 pub mod matmul;

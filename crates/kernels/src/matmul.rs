@@ -76,6 +76,7 @@ fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [f32]
         }
         return;
     }
+    crate::flops::record_gemm(m, n, k);
     let parallelism = if parallel {
         gemm::Parallelism::Rayon(rayon::current_num_threads())
     } else {

@@ -86,7 +86,10 @@ impl CaptionVocab {
             return Err(format!("the caption {text:?} has no words; write one like \"a handwritten seven\""));
         }
         if words.len() > max_len {
-            return Err(format!("the caption {text:?} has {} words; this model reads at most {max_len}", words.len()));
+            return Err(format!(
+                "the caption {text:?} has {} words; this model reads at most {max_len}",
+                words.len()
+            ));
         }
         words
             .iter()
@@ -157,7 +160,9 @@ impl CaptionEncoderConfig {
     pub fn from_metadata(meta: &HashMap<String, String>) -> Result<CaptionEncoderConfig, String> {
         let number = |key: &str| -> Result<usize, String> {
             let text = meta.get(key).ok_or_else(|| format!("metadata lacks '{key}'"))?;
-            let n = text.parse().map_err(|_| format!("metadata '{key}' = {text:?} is not a whole number"))?;
+            let n = text
+                .parse()
+                .map_err(|_| format!("metadata '{key}' = {text:?} is not a whole number"))?;
             crate::limits::check_dims(&[(key, n)])?;
             Ok(n)
         };
@@ -172,7 +177,12 @@ impl CaptionEncoderConfig {
         if config.d_model % config.n_heads != 0 {
             return Err(format!("metadata: {} heads do not divide width {}", config.n_heads, config.d_model));
         }
-        let (v, d, l, o) = (config.vocab_size as u128, config.d_model as u128, config.n_layers as u128, config.out_dim as u128);
+        let (v, d, l, o) = (
+            config.vocab_size as u128,
+            config.d_model as u128,
+            config.n_layers as u128,
+            config.out_dim as u128,
+        );
         crate::limits::check_count("parameters", (v + config.max_len as u128) * d + l * 12 * d * d + d * o)?;
         Ok(config)
     }
@@ -201,9 +211,15 @@ impl CaptionEncoder {
     pub fn new(config: CaptionEncoderConfig, rng: &mut Rng) -> CaptionEncoder {
         let d = config.d_model;
         let small = |rows: usize, rng: &mut Rng| Tensor::randn(&[rows, d], rng).mul_scalar(0.02);
-        let tok = Embedding { weight: Param::new(small(config.vocab_size, rng)) };
-        let pos = Embedding { weight: Param::new(small(config.max_len, rng)) };
-        let blocks = (0..config.n_layers).map(|_| EncoderBlock::new(d, config.n_heads, 2 * d, rng)).collect();
+        let tok = Embedding {
+            weight: Param::new(small(config.vocab_size, rng)),
+        };
+        let pos = Embedding {
+            weight: Param::new(small(config.max_len, rng)),
+        };
+        let blocks = (0..config.n_layers)
+            .map(|_| EncoderBlock::new(d, config.n_heads, 2 * d, rng))
+            .collect();
         CaptionEncoder {
             config,
             tok,
@@ -313,7 +329,14 @@ mod tests {
 
     #[test]
     fn null_rows_are_the_null_vector_and_padding_does_not_leak() {
-        let config = CaptionEncoderConfig { vocab_size: 5, max_len: 4, d_model: 8, n_heads: 2, n_layers: 1, out_dim: 3 };
+        let config = CaptionEncoderConfig {
+            vocab_size: 5,
+            max_len: 4,
+            d_model: 8,
+            n_heads: 2,
+            n_layers: 1,
+            out_dim: 3,
+        };
         let enc = CaptionEncoder::new(config, &mut Rng::new(1));
         let short: &[usize] = &[1, 2];
         let long: &[usize] = &[3, 4, 0, 1];

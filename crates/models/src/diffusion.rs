@@ -125,7 +125,12 @@ pub fn ddim_sample(
                 }
             }
         });
-        assert_eq!(eps.len(), numel, "ddim_sample: the predictor returned {} values for shape {shape:?}", eps.len());
+        assert_eq!(
+            eps.len(),
+            numel,
+            "ddim_sample: the predictor returned {} values for shape {shape:?}",
+            eps.len()
+        );
         let a = schedule.alpha_bars[t];
         let a_prev = steps.get(i + 1).map_or(1.0, |&p| schedule.alpha_bars[p]);
         let (sa, sb) = (a.sqrt(), (1.0 - a).sqrt());
@@ -163,10 +168,19 @@ mod tests {
         // If ε̂ is the true noise, x̂_0 at the first step is x_0 and DDIM ends on it.
         let s = NoiseSchedule::ddpm();
         let x0 = vec![0.5f32, -0.25, 0.75, 0.0];
-        let options = DdimOptions { steps: 10, guidance: 1.0, seed: 3 };
+        let options = DdimOptions {
+            steps: 10,
+            guidance: 1.0,
+            seed: 3,
+        };
         let mut predict = |xt: &Tensor, t: &[usize], _: bool| {
             let a = s.alpha_bars[t[0]];
-            let e: Vec<f32> = xt.to_vec().iter().zip(&x0).map(|(&x, &c)| ((x as f64 - a.sqrt() * c as f64) / (1.0 - a).sqrt()) as f32).collect();
+            let e: Vec<f32> = xt
+                .to_vec()
+                .iter()
+                .zip(&x0)
+                .map(|(&x, &c)| ((x as f64 - a.sqrt() * c as f64) / (1.0 - a).sqrt()) as f32)
+                .collect();
             Tensor::from_vec(e, xt.shape())
         };
         let out = ddim_sample(&s, &[1, 4], options, &mut predict, &mut |_, _, _| {});

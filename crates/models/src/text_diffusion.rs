@@ -44,13 +44,26 @@ impl TextToImage {
 
     /// `n` images (n, C, H, W) for caption ids `caption` by DDIM with guidance;
     /// `on_step(i, x, x̂_0)` sees the batch and its predicted clean version after each step.
-    pub fn sample(&self, caption: &[usize], n: usize, side: usize, options: DdimOptions, on_step: &mut dyn FnMut(usize, &[f32], &[f32])) -> Vec<f32> {
+    pub fn sample(
+        &self,
+        caption: &[usize],
+        n: usize,
+        side: usize,
+        options: DdimOptions,
+        on_step: &mut dyn FnMut(usize, &[f32], &[f32]),
+    ) -> Vec<f32> {
         let captions: Vec<&[usize]> = vec![caption; n];
         self.sample_each(&captions, side, options, on_step)
     }
 
     /// One image per caption in `captions`.
-    pub fn sample_each(&self, captions: &[&[usize]], side: usize, options: DdimOptions, on_step: &mut dyn FnMut(usize, &[f32], &[f32])) -> Vec<f32> {
+    pub fn sample_each(
+        &self,
+        captions: &[&[usize]],
+        side: usize,
+        options: DdimOptions,
+        on_step: &mut dyn FnMut(usize, &[f32], &[f32]),
+    ) -> Vec<f32> {
         let schedule = NoiseSchedule::ddpm();
         let shape = [captions.len(), self.unet.config.in_channels, side, side];
         let cond: Vec<Option<&[usize]>> = captions.iter().map(|&c| Some(c)).collect();
@@ -150,7 +163,12 @@ impl TextToVideo {
         if !widths_ok {
             return Err(format!("metadata: {heads} heads do not divide the temporal layers' widths"));
         }
-        let config = VideoUNetConfig { unet, frames, temporal_levels, heads };
+        let config = VideoUNetConfig {
+            unet,
+            frames,
+            temporal_levels,
+            heads,
+        };
         let mut rng = descent_tensor::Rng::new(0);
         Ok(TextToVideo {
             vocab,

@@ -213,7 +213,9 @@ impl UNet {
 
     /// The embedding (B, E) of steps `t` and their condition.
     pub fn embed(&self, t: &[usize], cond: CondInput) -> Tensor {
-        let time = self.t_mlp2.forward(&self.t_mlp0.forward(&sinusoidal_embedding(t, self.config.time_dim)).silu()); // (B, E)
+        let time = self
+            .t_mlp2
+            .forward(&self.t_mlp0.forward(&sinusoidal_embedding(t, self.config.time_dim)).silu()); // (B, E)
         let c = match (cond, &self.cls, &self.cond) {
             (CondInput::Classes(ids), Some(table), _) => table.lookup(ids, &[ids.len()]),
             (CondInput::Vectors(v), _, Some(proj)) => proj.forward(v),
@@ -297,7 +299,9 @@ impl UNetConfig {
     pub fn from_metadata(meta: &std::collections::HashMap<String, String>) -> Result<UNetConfig, String> {
         let number = |key: &str| -> Result<usize, String> {
             let text = meta.get(key).ok_or_else(|| format!("metadata lacks '{key}'"))?;
-            let n: usize = text.parse().map_err(|_| format!("metadata '{key}' = {text:?} is not a whole number"))?;
+            let n: usize = text
+                .parse()
+                .map_err(|_| format!("metadata '{key}' = {text:?} is not a whole number"))?;
             crate::limits::check_dims(&[(key, n)])?;
             Ok(n)
         };

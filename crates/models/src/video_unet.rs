@@ -59,7 +59,10 @@ impl TemporalAttention {
         let (b, p) = (n / frames, height * width);
         let x = self.norm.forward(h).reshape(&[b, frames, c, p]).permute(&[0, 3, 1, 2]); // (B, P, F, c)
         let x = x.reshape(&[b * p, frames, c]); // (B·P, F, c)
-        let mask = AttentionMask { causal: false, key_lengths: None };
+        let mask = AttentionMask {
+            causal: false,
+            key_lengths: None,
+        };
         let y = self.attn.forward_attend(&x, &x, &mask); // (B·P, F, c)
         let y = y.reshape(&[b, p, frames, c]).permute(&[0, 2, 3, 1]).reshape(&[n, c, height, width]); // (B·F, c, h, w)
         h.add(&y)
@@ -128,7 +131,9 @@ impl VideoUNet {
         let clip_emb = self.unet.embed(t, cond); // (B, E)
         let per_frame: Vec<usize> = (0..b * frames).map(|i| i / frames).collect();
         let frame_ids: Vec<usize> = (0..b * frames).map(|i| i % frames).collect();
-        let emb = clip_emb.index_select(0, &per_frame).add(&self.frame.lookup(&frame_ids, &[b * frames])); // (B·F, E)
+        let emb = clip_emb
+            .index_select(0, &per_frame)
+            .add(&self.frame.lookup(&frame_ids, &[b * frames])); // (B·F, E)
         let x = x.reshape(&[b * frames, shape[2], shape[3], shape[4]]); // (B·F, C, H, W)
         let mut mix = |level: usize, h: Tensor| match self.config.temporal_levels.iter().position(|&l| l == level) {
             Some(i) => self.temporal[i].forward(&h, frames),

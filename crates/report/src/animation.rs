@@ -31,7 +31,14 @@ pub struct ClipOptions {
 
 /// Writes `pixels`, clips `(n, frames, height, width)` of grey values, as one looping
 /// animated GIF at `path` with the clips tiled `options.cols` per row.
-pub fn write_clips_gif(path: &Path, pixels: &[f32], frames: usize, height: usize, width: usize, options: &ClipOptions) -> Result<(), ReportError> {
+pub fn write_clips_gif(
+    path: &Path,
+    pixels: &[f32],
+    frames: usize,
+    height: usize,
+    width: usize,
+    options: &ClipOptions,
+) -> Result<(), ReportError> {
     let clip_len = frames * height * width;
     let (cols, scale) = (options.cols, options.scale);
     if clip_len == 0 || cols == 0 || scale == 0 || pixels.is_empty() || pixels.len() % clip_len != 0 {
@@ -46,7 +53,10 @@ pub fn write_clips_gif(path: &Path, pixels: &[f32], frames: usize, height: usize
     let (tile_w, tile_h) = ((width * scale) as u32 + PAD, (height * scale) as u32 + PAD);
     let (canvas_w, canvas_h) = (grid_cols * tile_w + PAD, grid_rows * tile_h + PAD);
     if canvas_w as u64 * canvas_h as u64 > MAX_PIXELS {
-        return Err(ReportError::invalid(path, format!("a {canvas_w}x{canvas_h} animation is too large")));
+        return Err(ReportError::invalid(
+            path,
+            format!("a {canvas_w}x{canvas_h} animation is too large"),
+        ));
     }
     let span = (options.high - options.low).max(f32::MIN_POSITIVE);
     let mut gif_frames = Vec::with_capacity(frames);
@@ -56,7 +66,11 @@ pub fn write_clips_gif(path: &Path, pixels: &[f32], frames: usize, height: usize
             let frame = &pixels[c * clip_len + f * height * width..][..height * width];
             let (x0, y0) = (PAD + (c as u32 % grid_cols) * tile_w, PAD + (c as u32 / grid_cols) * tile_h);
             for (i, &v) in frame.iter().enumerate() {
-                let grey = if v.is_finite() { (((v - options.low) / span).clamp(0.0, 1.0) * 255.0).round() as u8 } else { 0 };
+                let grey = if v.is_finite() {
+                    (((v - options.low) / span).clamp(0.0, 1.0) * 255.0).round() as u8
+                } else {
+                    0
+                };
                 let (x, y) = ((i % width * scale) as u32, (i / width * scale) as u32);
                 for dy in 0..scale as u32 {
                     for dx in 0..scale as u32 {
@@ -70,7 +84,10 @@ pub fn write_clips_gif(path: &Path, pixels: &[f32], frames: usize, height: usize
     let mut bytes = Vec::new();
     {
         let mut encoder = GifEncoder::new_with_speed(&mut bytes, 10);
-        let image_error = |source| ReportError::Image { path: path.to_path_buf(), source };
+        let image_error = |source| ReportError::Image {
+            path: path.to_path_buf(),
+            source,
+        };
         encoder.set_repeat(Repeat::Infinite).map_err(image_error)?;
         encoder.encode_frames(gif_frames).map_err(image_error)?;
     }
@@ -92,7 +109,13 @@ mod tests {
                 pixels[c * 48 + f * 16 + 4 + f] = 1.0;
             }
         }
-        let options = ClipOptions { cols: 2, scale: 2, frame_ms: 100, low: 0.0, high: 1.0 };
+        let options = ClipOptions {
+            cols: 2,
+            scale: 2,
+            frame_ms: 100,
+            low: 0.0,
+            high: 1.0,
+        };
         write_clips_gif(&path, &pixels, 3, 4, 4, &options).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[..6], b"GIF89a");

@@ -7,7 +7,7 @@
 //! the gradients; the record then adds the ranks and the all-reduce's share of the epoch
 //! (the scaling figures of `tools/mpi_scaling.sh`).
 
-use super::BenchContext;
+use super::{with_flops, BenchContext, FlopWindow};
 use crate::common::classifier::{evaluate, ClassificationData, Split};
 use crate::common::parallel::{train_epoch_parallel, ParallelPlan};
 use crate::{MilestoneError, Phase};
@@ -59,10 +59,12 @@ pub fn epoch(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError>
     let mut parallel = DataParallel::new(world.clone());
     parallel.broadcast_params(&all);
     world.comm().barrier();
+    let window = FlopWindow::open();
     let start = Instant::now();
     train_epoch_parallel(&model, &all, &mut optimizer, &data, plan, 0, &mut parallel, &Phase::silent())?;
     world.comm().barrier();
     let epoch_s = start.elapsed().as_secs_f64();
+    let epoch_flops = window.flops();
     let (accuracy, _, _) = evaluate(&model, &data.test, &data.feature_shape, 1000);
     let n = data.train.labels.len();
     let mut record = BenchRecord::new("cifar", "epoch_s", epoch_s)
@@ -71,11 +73,16 @@ pub fn epoch(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError>
         .with("train_images", n as u64)
         .with("threads", ctx.threads as u64)
         .with("ranks", world.size() as u64);
+    // This rank's share of the epoch (each rank runs its part of every batch).
+    record = with_flops(record, "epoch", epoch_flops, epoch_s);
     if world.is_distributed() {
         let stats = parallel.stats();
         record = record
             .with("allreduce_share", stats.allreduce_seconds / epoch_s)
-            .with("allreduce_ms_per_step", 1000.0 * stats.allreduce_seconds / stats.calls.max(1) as f64)
+            .with(
+                "allreduce_ms_per_step",
+                1000.0 * stats.allreduce_seconds / stats.calls.max(1) as f64,
+            )
             .with("floats_per_allreduce", stats.buffer_len as u64);
     }
     Ok(vec![record])

@@ -62,7 +62,9 @@ pub fn step(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError> 
         let value = timer.time(|| {
             let shape = [BATCH, 1, 28, 28];
             let xt = Tensor::from_vec(b.xt, &shape);
-            let loss = model.forward(&xt, &b.t, CondInput::Classes(&b.classes)).mse_loss(&Tensor::from_vec(b.noise, &shape));
+            let loss = model
+                .forward(&xt, &b.t, CondInput::Classes(&b.classes))
+                .mse_loss(&Tensor::from_vec(b.noise, &shape));
             let grads = loss.backward();
             let value = loss.item();
             drop(loss); // parameters then have one owner and update in place
@@ -78,5 +80,5 @@ pub fn step(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError> 
         .with("loss_first", losses[0] as f64)
         .with("loss_last", *losses.last().expect("60 steps") as f64)
         .with("threads", threads as u64);
-    Ok(vec![record])
+    Ok(vec![timer.with_flops(record)])
 }

@@ -8,7 +8,7 @@
 //!   greedy, batch 1, with the KV cache (`gen_kv`, compare with bench.py's `gen_kv`) and
 //!   without (`gen`); tokens/s = 256 / median of 3 runs after a warm-up.
 
-use super::{median, BenchContext, StepTimer};
+use super::{median, with_flops, BenchContext, FlopWindow, StepTimer};
 use crate::MilestoneError;
 use descent_models::generation::generate;
 use descent_models::gpt::{Gpt, GptConfig};
@@ -83,7 +83,7 @@ pub fn step(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError> 
         .with("loss_first", losses[0] as f64)
         .with("loss_last", *losses.last().expect("60 steps") as f64)
         .with("threads", threads as u64);
-    Ok(vec![record])
+    Ok(vec![timer.with_flops(record)])
 }
 
 /// W6: with the KV cache (`gen_kv`), then without (`gen`).
@@ -103,6 +103,7 @@ fn bench_generation(use_cache: bool, threads: usize) -> BenchRecord {
     };
     run(8); // warm-up
     let mut times = Vec::new();
+    let window = FlopWindow::open();
     for _ in 0..REPS {
         let start = Instant::now();
         let out = run(NEW);
@@ -110,12 +111,14 @@ fn bench_generation(use_cache: bool, threads: usize) -> BenchRecord {
         assert_eq!(out.len(), NEW, "generation stopped early");
     }
     let t = median(&times);
-    BenchRecord::new(if use_cache { "gen_kv" } else { "gen" }, "tokens_per_s", NEW as f64 / t)
+    let flops_per_token = window.flops() / (REPS * NEW) as f64;
+    let record = BenchRecord::new(if use_cache { "gen_kv" } else { "gen" }, "tokens_per_s", NEW as f64 / t)
         .with("kv_cache", use_cache)
         .with("prompt", 16u64)
         .with("new_tokens", NEW as u64)
         .with("batch", 1u64)
         .with("runs", REPS as u64)
         .with("attn", "fused")
-        .with("threads", threads as u64)
+        .with("threads", threads as u64);
+    with_flops(record, "token", flops_per_token, t / NEW as f64)
 }

@@ -48,5 +48,5 @@ pub fn step(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError> 
         .with("loss_first", losses[0] as f64)
         .with("loss_last", losses[STEPS - 1] as f64)
         .with("threads", threads as u64);
-    Ok(vec![record])
+    Ok(vec![timer.with_flops(record)])
 }

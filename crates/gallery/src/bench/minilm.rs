@@ -3,7 +3,7 @@
 //! tokenisation included, at most 256 tokens; sentences/s = 512 / median of 3 runs after
 //! a warm-up, as sentence-transformers' `encode` is timed on the PyTorch side.
 
-use super::{median, BenchContext};
+use super::{median, with_flops, BenchContext, FlopWindow};
 use crate::embedding::{find_minilm, read_sst2_sentences};
 use crate::MilestoneError;
 use descent_models::bert::SentenceEncoder;
@@ -25,6 +25,7 @@ pub fn embed(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError>
     encoder.encode(&sentences[..64.min(sentences.len())], BATCH); // warm-up, as bench.py
     let mut times = Vec::new();
     let mut vectors = Vec::new();
+    let window = FlopWindow::open();
     for _ in 0..RUNS {
         let start = Instant::now();
         vectors = encoder.encode(&sentences, BATCH);
@@ -40,5 +41,11 @@ pub fn embed(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError>
         .with("includes_tokenization", true)
         .with("tokens", tokens as u64)
         .with("threads", ctx.threads as u64);
-    Ok(vec![record])
+    let n = sentences.len() as f64;
+    Ok(vec![with_flops(
+        record,
+        "sentence",
+        window.flops() / (RUNS as f64 * n),
+        seconds / n,
+    )])
 }

@@ -3,7 +3,10 @@
 //! returns [`BenchRecord`]s (`"system":"descent"`) to print as JSON lines beside it.
 //!
 //! One [`StepTimer`] and one [`median`] serve every workload, so "step_ms" means the
-//! same thing everywhere: the median of the timed steps after the warm-up steps.
+//! same thing everywhere: the median of the timed steps after the warm-up steps. Every
+//! training record also carries the matrix-product FLOPs of its unit of work, counted at
+//! the gemm calls ([`descent_kernels::flops`]), and the GFLOP/s they ran at
+//! ([`with_flops`]); the CLI adds the share of the measured matmul peak.
 
 mod cifar;
 mod dcgan;
@@ -14,6 +17,7 @@ mod minilm;
 mod vision;
 
 pub use gpt::byte_corpus;
+pub use vision::matmul_peak_gflops;
 
 use crate::common::classifier::ClassificationData;
 use crate::MilestoneError;
@@ -140,12 +144,40 @@ pub fn median(values: &[f64]) -> f64 {
     }
 }
 
+/// Adds `gflop_per_<unit>` (matrix-product GFLOP of one unit of work: a step, an epoch, a
+/// token, a sentence) and `gflops` (the rate they ran at) to a record.
+pub fn with_flops(record: BenchRecord, unit: &str, flops_per_unit: f64, seconds_per_unit: f64) -> BenchRecord {
+    record
+        .with(&format!("gflop_per_{unit}"), flops_per_unit / 1e9)
+        .with("gflops", flops_per_unit / seconds_per_unit / 1e9)
+}
+
+/// The matrix-product FLOPs counted since it was opened (all threads of the process).
+pub struct FlopWindow {
+    start: u64,
+}
+
+impl FlopWindow {
+    /// Starts counting now.
+    pub fn open() -> FlopWindow {
+        FlopWindow {
+            start: descent_kernels::flops::gemm_flops(),
+        }
+    }
+
+    /// FLOPs since [`FlopWindow::open`].
+    pub fn flops(&self) -> f64 {
+        (descent_kernels::flops::gemm_flops() - self.start) as f64
+    }
+}
+
 /// Times repeated steps and reports the median of those after `warmup` untimed ones
 /// (WORKLOADS.md: "median of steps 11..60" is `StepTimer::new(10)` over 60 steps).
 pub struct StepTimer {
     warmup: usize,
     seen: usize,
     seconds: Vec<f64>,
+    flops: Vec<f64>,
 }
 
 impl StepTimer {
@@ -155,16 +187,19 @@ impl StepTimer {
             warmup,
             seen: 0,
             seconds: Vec::new(),
+            flops: Vec::new(),
         }
     }
 
     /// Runs and times one step.
     pub fn time<R>(&mut self, step: impl FnOnce() -> R) -> R {
+        let window = FlopWindow::open();
         let start = Instant::now();
         let out = step();
         let elapsed = start.elapsed().as_secs_f64();
         if self.seen >= self.warmup {
             self.seconds.push(elapsed);
+            self.flops.push(window.flops());
         }
         self.seen += 1;
         out
@@ -173,5 +208,10 @@ impl StepTimer {
     /// Median seconds of the timed steps.
     pub fn median_seconds(&self) -> f64 {
         median(&self.seconds)
+    }
+
+    /// `record` with the median step's matrix-product FLOPs and rate ([`with_flops`]).
+    pub fn with_flops(&self, record: BenchRecord) -> BenchRecord {
+        with_flops(record, "step", median(&self.flops), self.median_seconds())
     }
 }

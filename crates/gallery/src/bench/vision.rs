@@ -1,6 +1,6 @@
 //! W1, W1s, W2 (image classification epochs) and W5 (matrix products).
 
-use super::{median, BenchContext};
+use super::{median, with_flops, BenchContext, FlopWindow};
 use crate::common::classifier::{evaluate, train_epoch, ClassificationData, EpochPlan};
 use crate::MilestoneError;
 use crate::Phase;
@@ -11,6 +11,23 @@ use descent_optim::{Optimizer, Sgd, SgdConfig};
 use descent_report::BenchRecord;
 use descent_tensor::Rng;
 use std::time::Instant;
+
+/// The machine's measured matrix-product rate: the best of 10 products at n = 1024 on
+/// the current pool, in GFLOP/s (what `descent bench` divides a workload's rate by).
+pub fn matmul_peak_gflops() -> f64 {
+    let n = 1024usize;
+    let mut rng = Rng::new(0);
+    let a: Vec<f32> = (0..n * n).map(|_| rng.normal()).collect();
+    let b: Vec<f32> = (0..n * n).map(|_| rng.normal()).collect();
+    let mut c = vec![0.0f32; n * n];
+    let mut best = f64::INFINITY;
+    for _ in 0..10 {
+        let start = Instant::now();
+        gemm(n, n, n, MatRef::row_major(&a, n), MatRef::row_major(&b, n), &mut c, false);
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    2.0 * (n as f64).powi(3) / best / 1e9
+}
 
 /// W5: C = A·B for square n, GFLOP/s = 2n³/t, median of 20 after 3 warm-ups.
 fn bench_matmul(threads: usize) -> Vec<BenchRecord> {
@@ -38,16 +55,18 @@ fn bench_matmul(threads: usize) -> Vec<BenchRecord> {
     out
 }
 
-/// Trains `model` for `epochs` epochs of W1/W1s/W2; returns (mean epoch seconds, test accuracy).
+/// Trains `model` for `epochs` epochs of W1/W1s/W2; returns (mean epoch seconds, test
+/// accuracy, matrix-product FLOPs of one epoch).
 fn timed_training(
     model: &dyn Forward,
     optimizer: &mut dyn Optimizer,
     data: &ClassificationData,
     batch: usize,
     epochs: usize,
-) -> (f64, f32) {
+) -> (f64, f32, f64) {
     let params = params(model);
     let mut seconds = 0.0;
+    let window = FlopWindow::open();
     for epoch in 0..epochs {
         let start = Instant::now();
         let plan = EpochPlan {
@@ -58,8 +77,9 @@ fn timed_training(
         train_epoch(model, &params, optimizer, data, plan, epoch as u64, &Phase::silent());
         seconds += start.elapsed().as_secs_f64();
     }
+    let flops = window.flops() / epochs as f64;
     let (accuracy, _, _) = evaluate(model, &data.test, &data.feature_shape, 1000);
-    (seconds / epochs as f64, accuracy)
+    (seconds / epochs as f64, accuracy, flops)
 }
 
 /// W1 (modern LeNet, Adam, 1 epoch) or W1s (1989 LeNet, SGD, 3 epochs).
@@ -67,13 +87,14 @@ fn bench_lenet(variant: Variant, data: &ClassificationData, threads: usize) -> B
     let model = LeNet::new(variant, &mut Rng::new(0));
     let mut optimizer = variant.optimizer();
     let epochs = if variant == Variant::Modern { 1 } else { 3 };
-    let (epoch_s, accuracy) = timed_training(&model, optimizer.as_mut(), data, 64, epochs);
+    let (epoch_s, accuracy, flops) = timed_training(&model, optimizer.as_mut(), data, 64, epochs);
     let name = if variant == Variant::Modern { "lenet" } else { "lenet1989" };
-    BenchRecord::new(name, "epoch_s", epoch_s)
+    let record = BenchRecord::new(name, "epoch_s", epoch_s)
         .with("test_acc", accuracy as f64)
         .with("images_per_s", data.train.labels.len() as f64 / epoch_s)
         .with("epochs", epochs as u64)
-        .with("threads", threads as u64)
+        .with("threads", threads as u64);
+    with_flops(record, "epoch", flops, epoch_s)
 }
 
 /// W2: 784-512-512-10 ReLU MLP, SGD lr 0.05 momentum 0.9, batch 128, 1 epoch.
@@ -94,10 +115,11 @@ fn bench_mlp(data: &ClassificationData, threads: usize) -> BenchRecord {
         momentum: 0.9,
         ..SgdConfig::default()
     });
-    let (epoch_s, accuracy) = timed_training(&model, &mut optimizer, &flat, 128, 1);
-    BenchRecord::new("mlp", "epoch_s", epoch_s)
+    let (epoch_s, accuracy, flops) = timed_training(&model, &mut optimizer, &flat, 128, 1);
+    let record = BenchRecord::new("mlp", "epoch_s", epoch_s)
         .with("test_acc", accuracy as f64)
-        .with("threads", threads as u64)
+        .with("threads", threads as u64);
+    with_flops(record, "epoch", flops, epoch_s)
 }
 
 /// W1: modern LeNet.

@@ -52,7 +52,12 @@ pub fn noisy_batch(
     let mut captions = Vec::with_capacity(b);
     for _ in 0..b {
         let (values, caption) = draw(rng);
-        assert_eq!(values.len(), per_item, "noisy_batch: an item of {} values for shape {item_shape:?}", values.len());
+        assert_eq!(
+            values.len(),
+            per_item,
+            "noisy_batch: an item of {} values for shape {item_shape:?}",
+            values.len()
+        );
         clean.extend(values);
         captions.push((rng.uniform() >= settings.null_prob).then_some(caption));
     }
@@ -87,7 +92,8 @@ pub fn train_noise_prediction(
         lr: settings.lr,
         ..AdamWConfig::default()
     });
-    let lr = LrSchedule::cosine(settings.lr, settings.lr / 10.0, settings.steps.saturating_sub(settings.warmup)).with_warmup(settings.warmup);
+    let lr =
+        LrSchedule::cosine(settings.lr, settings.lr / 10.0, settings.steps.saturating_sub(settings.warmup)).with_warmup(settings.warmup);
     let mut rng = Rng::new(seed);
     let mut losses = Vec::with_capacity(settings.steps);
     for step in 0..settings.steps {

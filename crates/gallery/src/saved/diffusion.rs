@@ -44,7 +44,13 @@ pub fn from_checkpoint(ck: &Checkpoint) -> Result<DiffusionModel, MilestoneError
     let load = |model: &dyn Module| -> Result<(), MilestoneError> {
         let expected = param_count(model);
         if expected != ck.value_count() {
-            return Err(bad(path, format!("the metadata describes {expected} parameters but the file holds {} values", ck.value_count())));
+            return Err(bad(
+                path,
+                format!(
+                    "the metadata describes {expected} parameters but the file holds {} values",
+                    ck.value_count()
+                ),
+            ));
         }
         ck.apply(&named_params(model), &[])?;
         Ok(())
@@ -103,23 +109,37 @@ pub fn draw(model: &DiffusionModel, prompt: &str, options: DrawOptions) -> Resul
         seed: options.seed,
     };
     let to_unit = |v: Vec<f32>| v.into_iter().map(|x| ((x + 1.0) / 2.0).clamp(0.0, 1.0)).collect();
-    let encode = |vocab: &descent_models::caption::CaptionVocab, max_len: usize| vocab.encode(prompt, max_len).map_err(MilestoneError::Config);
+    let encode =
+        |vocab: &descent_models::caption::CaptionVocab, max_len: usize| vocab.encode(prompt, max_len).map_err(MilestoneError::Config);
     match model {
         DiffusionModel::Image(m) => {
             let ids = encode(&m.vocab, m.text.config.max_len)?;
             let mut pixels = Vec::new();
             for (i, start) in (0..options.count).step_by(64).enumerate() {
                 let n = (options.count - start).min(64);
-                let chunk = DdimOptions { seed: ddim.seed.wrapping_add(i as u64), ..ddim };
+                let chunk = DdimOptions {
+                    seed: ddim.seed.wrapping_add(i as u64),
+                    ..ddim
+                };
                 pixels.extend(m.sample(&ids, n, 28, chunk, &mut |_, _, _| {}));
             }
-            Ok(Drawing { pixels: to_unit(pixels), count: options.count, frames: 1, side: 28 })
+            Ok(Drawing {
+                pixels: to_unit(pixels),
+                count: options.count,
+                frames: 1,
+                side: 28,
+            })
         }
         DiffusionModel::Video { model: m, side } => {
             let ids = encode(&m.vocab, m.text.config.max_len)?;
             let captions: Vec<&[usize]> = vec![&ids; options.count];
             let pixels = m.sample_each(&captions, *side, ddim);
-            Ok(Drawing { pixels: to_unit(pixels), count: options.count, frames: m.video.config.frames, side: *side })
+            Ok(Drawing {
+                pixels: to_unit(pixels),
+                count: options.count,
+                frames: m.video.config.frames,
+                side: *side,
+            })
         }
     }
 }

@@ -101,7 +101,12 @@ pub fn captions(class: ClassId) -> ClassCaptions {
                     format!("一张{noun}的照片"),
                     noun.to_string(),
                 ],
-                unseen: vec![format!("a picture of {en}"), format!("the photo of {en}"), format!("{noun}的照片"), format!("{zh}的照片")],
+                unseen: vec![
+                    format!("a picture of {en}"),
+                    format!("the photo of {en}"),
+                    format!("{noun}的照片"),
+                    format!("{zh}的照片"),
+                ],
             }
         }
     }
@@ -144,7 +149,12 @@ pub fn headline_prompts() -> Vec<(&'static str, ClassId)> {
 pub fn class_name(class: ClassId) -> String {
     match class.split() {
         (Domain::Digits, d) => format!("digit {d}"),
-        (Domain::Fashion, c) => FASHION[c].0.trim_start_matches("a pair of ").trim_start_matches("an ").trim_start_matches("a ").to_string(),
+        (Domain::Fashion, c) => FASHION[c]
+            .0
+            .trim_start_matches("a pair of ")
+            .trim_start_matches("an ")
+            .trim_start_matches("a ")
+            .to_string(),
     }
 }
 

@@ -59,7 +59,11 @@ pub fn load(locator: &DataLocator, full: bool, fashion: bool, max_train: Option<
             train.n, test.n
         );
         return Ok(DalleData {
-            sets: vec![DomainSet { domain: Domain::Digits, train, test }],
+            sets: vec![DomainSet {
+                domain: Domain::Digits,
+                train,
+                test,
+            }],
             identity,
             source,
         });
@@ -79,14 +83,21 @@ pub fn load(locator: &DataLocator, full: bool, fashion: bool, max_train: Option<
         sets.push(DomainSet { domain, train, test });
     }
     let identity = parts.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>().join(" + ");
-    let source = parts.iter().map(|(p, d)| format!("{p} from {}", d.display())).collect::<Vec<_>>().join("; ");
+    let source = parts
+        .iter()
+        .map(|(p, d)| format!("{p} from {}", d.display()))
+        .collect::<Vec<_>>()
+        .join("; ");
     Ok(DalleData { sets, identity, source })
 }
 
 impl DalleData {
     /// Every class present.
     pub fn classes(&self) -> Vec<ClassId> {
-        self.sets.iter().flat_map(|s| (0..10).map(move |i| ClassId::of(s.domain, i))).collect()
+        self.sets
+            .iter()
+            .flat_map(|s| (0..10).map(move |i| ClassId::of(s.domain, i)))
+            .collect()
     }
 
     /// All training images of all sets, in [−1, 1].

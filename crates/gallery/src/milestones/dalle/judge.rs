@@ -75,7 +75,10 @@ pub fn train_judge(set: &DomainSet, epochs: usize, seed: u64, phase: &Phase) -> 
 /// [−1, 1] pixels → the judge's input normalisation (MNIST's mean and std of [0, 1]).
 fn prepare(images: &[f32]) -> Tensor {
     let n = images.len() / 784;
-    let x: Vec<f32> = images.iter().map(|&v| ((v.clamp(-1.0, 1.0) + 1.0) / 2.0 - MNIST_MEAN) / MNIST_STD).collect();
+    let x: Vec<f32> = images
+        .iter()
+        .map(|&v| ((v.clamp(-1.0, 1.0) + 1.0) / 2.0 - MNIST_MEAN) / MNIST_STD)
+        .collect();
     Tensor::from_vec(x, &[n, 1, 28, 28])
 }
 

@@ -49,7 +49,12 @@ pub fn generate(model: &TextToImage, requests: &[Request], options: DdimOptions,
     for (i, chunk) in requests.chunks(batch.max(1)).enumerate() {
         let ids: Vec<Vec<usize>> = chunk
             .iter()
-            .map(|r| model.vocab.encode(&r.caption, model.text.config.max_len).expect("milestone captions use the vocabulary (tested)"))
+            .map(|r| {
+                model
+                    .vocab
+                    .encode(&r.caption, model.text.config.max_len)
+                    .expect("milestone captions use the vocabulary (tested)")
+            })
             .collect();
         let refs: Vec<&[usize]> = ids.iter().map(Vec::as_slice).collect();
         let seeded = DdimOptions {
@@ -76,7 +81,12 @@ pub struct Scores {
 impl Scores {
     /// Mean accuracy over the classes of `domain`.
     pub fn domain_accuracy(&self, domain: Domain) -> Option<f64> {
-        let values: Vec<f64> = self.per_class.iter().filter(|(c, _)| c.split().0 == domain).map(|(_, a)| *a).collect();
+        let values: Vec<f64> = self
+            .per_class
+            .iter()
+            .filter(|(c, _)| c.split().0 == domain)
+            .map(|(_, a)| *a)
+            .collect();
         (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
     }
 
@@ -103,7 +113,10 @@ pub fn score(judges: &[Judge], data: &DalleData, requests: &[Request], images: &
         if picked.is_empty() {
             continue;
         }
-        let pixels: Vec<f32> = picked.iter().flat_map(|&i| images[i * 784..(i + 1) * 784].iter().copied()).collect();
+        let pixels: Vec<f32> = picked
+            .iter()
+            .flat_map(|&i| images[i * 784..(i + 1) * 784].iter().copied())
+            .collect();
         let predicted = judge.classify(&pixels);
         for (&i, &p) in picked.iter().zip(&predicted) {
             let (_, index) = requests[i].class.split();

@@ -162,12 +162,24 @@ pub fn run_with(run: &mut Run, settings: DalleSettings) -> Result<(), MilestoneE
     run.uses_data(&data.identity, &data.source);
     let classes = settings.only_classes.clone().unwrap_or_else(|| data.classes());
     let phase = run.phase("judges", data.sets.iter().map(|s| (s.train.n * settings.judge_epochs) as u64).sum());
-    let judges: Vec<judge::Judge> = data.sets.iter().map(|s| judge::train_judge(s, settings.judge_epochs, run.seed(), &phase)).collect();
+    let judges: Vec<judge::Judge> = data
+        .sets
+        .iter()
+        .map(|s| judge::train_judge(s, settings.judge_epochs, run.seed(), &phase))
+        .collect();
     for j in &judges {
-        run.log(&format!("judge for {:?}: {:.2}% on real test images", j.domain, j.test_accuracy * 100.0));
+        run.log(&format!(
+            "judge for {:?}: {:.2}% on real test images",
+            j.domain,
+            j.test_accuracy * 100.0
+        ));
     }
     let model = build_model(&settings, &classes, run.seed());
-    run.log(&format!("dalle: {} parameters, {} caption words", param_count(&model), model.vocab.len()));
+    run.log(&format!(
+        "dalle: {} parameters, {} caption words",
+        param_count(&model),
+        model.vocab.len()
+    ));
     let losses = train(run, &model, &data, &classes, &settings);
     let mut entries = vec![("model".to_string(), MODEL_KIND.to_string())];
     entries.extend(model.to_metadata());
@@ -185,7 +197,10 @@ pub fn run_with(run: &mut Run, settings: DalleSettings) -> Result<(), MilestoneE
     let outcome = measure_all(run, &model, &data, &judges, &classes, &settings);
     run.measure(fact_keys::PARAMS, param_count(&model) as u64);
     run.measure(fact_keys::EXAMPLES_SEEN, (settings.train.steps * settings.train.batch_size) as u64);
-    run.measure("final_train_loss", losses.iter().rev().take(50).sum::<f32>() as f64 / losses.len().clamp(1, 50) as f64);
+    run.measure(
+        "final_train_loss",
+        losses.iter().rev().take(50).sum::<f32>() as f64 / losses.len().clamp(1, 50) as f64,
+    );
     report::conclude(run, &settings, &outcome)?;
     report::artifacts(run, &model, &settings, &outcome, &classes)
 }
@@ -222,27 +237,41 @@ pub fn build_model(settings: &DalleSettings, classes: &[ClassId], seed: u64) -> 
 /// Trains encoder and U-Net together; records the loss every 20 steps.
 fn train(run: &mut Run, model: &TextToImage, data: &DalleData, classes: &[ClassId], settings: &DalleSettings) -> Vec<f32> {
     let images = data.training_images();
-    let usable: Vec<usize> = (0..images.classes.len()).filter(|&i| classes.contains(&images.classes[i])).collect();
+    let usable: Vec<usize> = (0..images.classes.len())
+        .filter(|&i| classes.contains(&images.classes[i]))
+        .collect();
     let all = params(model);
     let phase = run.phase("diffusion", settings.train.steps as u64);
     let mut draw = |rng: &mut Rng| {
         let i = usable[rng.below(usable.len())];
         let caption = random_seen(images.classes[i], rng);
-        let ids = model.vocab.encode(&caption, model.text.config.max_len).expect("training captions are in the vocabulary");
+        let ids = model
+            .vocab
+            .encode(&caption, model.text.config.max_len)
+            .expect("training captions are in the vocabulary");
         (images.pixels[i * 784..(i + 1) * 784].to_vec(), ids)
     };
     let predict = |x: &descent_tensor::Tensor, t: &[usize], c: &[Option<&[usize]>]| model.predict(x, t, c);
     let mut recorded = Vec::new();
     let mut window = Vec::new();
-    let losses = train_noise_prediction(&all, &settings.train, &[1, 28, 28], run.seed(), &phase, &mut draw, &predict, &mut |step, loss| {
-        window.push(loss);
-        if window.len() == 20 || step + 1 == settings.train.steps {
-            let mean = window.iter().sum::<f32>() / window.len() as f32;
-            recorded.push(((step + 1) as f64, mean as f64));
-            phase.status(&format!("step {}/{}, loss {mean:.4}", step + 1, settings.train.steps));
-            window.clear();
-        }
-    });
+    let losses = train_noise_prediction(
+        &all,
+        &settings.train,
+        &[1, 28, 28],
+        run.seed(),
+        &phase,
+        &mut draw,
+        &predict,
+        &mut |step, loss| {
+            window.push(loss);
+            if window.len() == 20 || step + 1 == settings.train.steps {
+                let mean = window.iter().sum::<f32>() / window.len() as f32;
+                recorded.push(((step + 1) as f64, mean as f64));
+                phase.status(&format!("step {}/{}, loss {mean:.4}", step + 1, settings.train.steps));
+                window.clear();
+            }
+        },
+    );
     for (x, y) in recorded {
         run.record("train_loss", x, y);
     }
@@ -250,7 +279,14 @@ fn train(run: &mut Run, model: &TextToImage, data: &DalleData, classes: &[ClassI
 }
 
 /// The sweep, the held-out paraphrases and the headline prompts.
-fn measure_all(run: &mut Run, model: &TextToImage, data: &DalleData, judges: &[judge::Judge], classes: &[ClassId], s: &DalleSettings) -> Outcome {
+fn measure_all(
+    run: &mut Run,
+    model: &TextToImage,
+    data: &DalleData,
+    judges: &[judge::Judge],
+    classes: &[ClassId],
+    s: &DalleSettings,
+) -> Outcome {
     let options = |guidance: f32, seed: u64| DdimOptions {
         steps: s.ddim_steps,
         guidance,
@@ -259,7 +295,10 @@ fn measure_all(run: &mut Run, model: &TextToImage, data: &DalleData, judges: &[j
     let seed = run.seed() ^ 0x5eed;
     let seen = requests(classes, CaptionSet::Seen, s.per_class);
     let unseen_requests = requests(classes, CaptionSet::Unseen, s.per_class);
-    let prompts: Vec<(&str, ClassId)> = captions::headline_prompts().into_iter().filter(|(_, c)| classes.contains(c)).collect();
+    let prompts: Vec<(&str, ClassId)> = captions::headline_prompts()
+        .into_iter()
+        .filter(|(_, c)| classes.contains(c))
+        .collect();
     let total = (seen.len() * s.sweep.len() + unseen_requests.len() + prompts.len() * s.prompt_samples) as u64;
     let phase = run.phase("sampling", total);
     let mut sweep = Vec::new();
@@ -267,7 +306,10 @@ fn measure_all(run: &mut Run, model: &TextToImage, data: &DalleData, judges: &[j
         phase.status(&format!("guidance {w}"));
         let images = generate(model, &seen, options(w, seed), s.sample_batch, &phase);
         let scores = score(judges, data, &seen, &images);
-        run.log(&format!("guidance {w}: {:.1}% read as asked (training captions)", scores.accuracy * 100.0));
+        run.log(&format!(
+            "guidance {w}: {:.1}% read as asked (training captions)",
+            scores.accuracy * 100.0
+        ));
         sweep.push((w, scores, images));
     }
     phase.status("held-out paraphrases");
@@ -275,8 +317,19 @@ fn measure_all(run: &mut Run, model: &TextToImage, data: &DalleData, judges: &[j
     let unseen = score(judges, data, &unseen_requests, &images);
     let mut prompt_results = Vec::new();
     for (i, (prompt, class)) in prompts.iter().enumerate() {
-        let reqs: Vec<measure::Request> = (0..s.prompt_samples).map(|_| measure::Request { class: *class, caption: prompt.to_string() }).collect();
-        let images = generate(model, &reqs, options(s.guidance, seed + 2000 + i as u64 * 100), s.sample_batch, &phase);
+        let reqs: Vec<measure::Request> = (0..s.prompt_samples)
+            .map(|_| measure::Request {
+                class: *class,
+                caption: prompt.to_string(),
+            })
+            .collect();
+        let images = generate(
+            model,
+            &reqs,
+            options(s.guidance, seed + 2000 + i as u64 * 100),
+            s.sample_batch,
+            &phase,
+        );
         let scores = score(judges, data, &reqs, &images);
         prompt_results.push((prompt.to_string(), *class, scores.accuracy, images));
     }
@@ -284,11 +337,18 @@ fn measure_all(run: &mut Run, model: &TextToImage, data: &DalleData, judges: &[j
     let judge_accuracy = judges
         .iter()
         .map(|j| {
-            let wanted: Vec<f32> = (0..10).filter(|&i| classes.contains(&ClassId::of(j.domain, i))).map(|i| j.class_accuracy[i]).collect();
+            let wanted: Vec<f32> = (0..10)
+                .filter(|&i| classes.contains(&ClassId::of(j.domain, i)))
+                .map(|i| j.class_accuracy[i])
+                .collect();
             (j.domain, wanted.iter().sum::<f32>() as f64 / wanted.len().max(1) as f64)
         })
         .collect();
-    let main_images = sweep.iter().find(|(w, _, _)| *w == s.guidance).map(|(_, _, i)| i.clone()).unwrap_or_default();
+    let main_images = sweep
+        .iter()
+        .find(|(w, _, _)| *w == s.guidance)
+        .map(|(_, _, i)| i.clone())
+        .unwrap_or_default();
     Outcome {
         sweep: sweep.into_iter().map(|(w, sc, _)| (w, sc)).collect(),
         unseen,

@@ -18,7 +18,12 @@ fn domain_key(domain: Domain) -> &'static str {
 
 /// Records the measurements and judges the claim.
 pub fn conclude(run: &mut Run, s: &DalleSettings, o: &Outcome) -> Result<(), MilestoneError> {
-    let main = &o.sweep.iter().find(|(w, _)| *w == s.guidance).expect("the sweep includes the headline scale").1;
+    let main = &o
+        .sweep
+        .iter()
+        .find(|(w, _)| *w == s.guidance)
+        .expect("the sweep includes the headline scale")
+        .1;
     run.measure("seen_caption_accuracy", main.accuracy);
     run.measure("unseen_paraphrase_accuracy", o.unseen.accuracy);
     let mut passed = true;
@@ -35,7 +40,11 @@ pub fn conclude(run: &mut Run, s: &DalleSettings, o: &Outcome) -> Result<(), Mil
             run.measure(&format!("{key}_frechet_real_vs_real"), *floor);
         }
         // Clothes are judged against what the judge reads on real clothes.
-        let bar = if domain == Domain::Fashion { s.target * judge_acc } else { s.target };
+        let bar = if domain == Domain::Fashion {
+            s.target * judge_acc
+        } else {
+            s.target
+        };
         passed &= seen >= bar;
     }
     for (prompt, _, accuracy, _) in &o.prompts {
@@ -109,7 +118,12 @@ pub fn artifacts(run: &mut Run, model: &TextToImage, s: &DalleSettings, o: &Outc
     let main = &o.sweep.iter().find(|(w, _)| *w == s.guidance).expect("headline scale swept").1;
     for &class in classes {
         let get = |scores: &super::measure::Scores| scores.per_class.iter().find(|(c, _)| *c == class).map_or(f64::NAN, |(_, a)| *a);
-        table.push_str(&format!("{}\t{:.1}%\t{:.1}%\n", class_name(class), get(main) * 100.0, get(&o.unseen) * 100.0));
+        table.push_str(&format!(
+            "{}\t{:.1}%\t{:.1}%\n",
+            class_name(class),
+            get(main) * 100.0,
+            get(&o.unseen) * 100.0
+        ));
     }
     run.write_text("prompts.txt", &index)?;
     run.write_text("per_class.txt", &table)?;
