@@ -3,7 +3,7 @@
 //! channel like the training images, and the class names from the checkpoint printed
 //! with their probabilities.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use descent_data::normalize_cifar;
 use descent_models::{CifarNet, CifarNetConfig};
 use descent_nn::{named_state, Checkpoint, Forward, Module};
@@ -53,7 +53,8 @@ pub fn classify(model_path: &Path, images: &[PathBuf]) -> Result<()> {
     let (model, names) = load(model_path)?;
     for path in images {
         let rgb = image::open(path)
-            .with_context(|| format!("{}: cannot read as an image (PNG or JPEG expected)", path.display()))?
+            // The decoder's message already ends with its cause: one line, not the chain.
+            .map_err(|e| anyhow::anyhow!("{}: cannot read as an image (PNG or JPEG expected): {e}", path.display()))?
             .to_rgb8();
         if rgb.width() == 0 || rgb.height() == 0 {
             bail!("{}: the image is empty", path.display());

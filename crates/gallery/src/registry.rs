@@ -184,7 +184,7 @@ pub static GALLERY: &[Milestone] = &[
                 min: 2,
                 max: 200,
                 quick: Some(10),
-                full: Some(15),
+                full: Some(10),
             }),
         },
         run: alexnet::run,

@@ -177,3 +177,25 @@ fn sliding_error(records: &[StepRecord], window: usize) -> Vec<(f64, f64)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(step: usize, error: f32, examples: usize) -> StepRecord {
+        StepRecord {
+            step,
+            loss: 0.0,
+            error,
+            examples,
+        }
+    }
+
+    #[test]
+    fn sliding_error_averages_the_last_window_of_examples() {
+        let records = [record(0, 1.0, 10), record(1, 0.5, 10), record(2, 0.0, 10), record(3, 0.0, 5)];
+        let out = sliding_error(&records, 20);
+        // Full from step 1 on; then the oldest step leaves once the rest still covers 20.
+        assert_eq!(out, vec![(2.0, 0.75), (3.0, 0.25), (4.0, 0.5 * 10.0 / 25.0)]);
+    }
+}
