@@ -171,6 +171,16 @@ pub enum DataError {
         /// What was wrong.
         reason: String,
     },
+
+    /// A file's content is not what the data set holds (an undecodable image, a
+    /// question list of the wrong form).
+    #[error("{name}: {reason}")]
+    Malformed {
+        /// The file name.
+        name: String,
+        /// What was wrong, and what to do.
+        reason: String,
+    },
 }
 
 impl DataError {

@@ -26,6 +26,8 @@
 //! - [`mod@iris`] and [`embedded`]: small real data compiled into the binary (Fisher's
 //!   Iris, the first 6,000 + 1,000 MNIST digits), so the early milestones and the
 //!   tests need no data folder and no network.
+//! - [`easy_vqa`]: easy-VQA's PNG scenes and questions, from a folder or the real
+//!   subset embedded in the binary.
 //!
 //! # Invariants
 //! - Bad input files produce a [`DataError`] whose message says what was wrong, in
@@ -38,6 +40,7 @@
 
 pub mod checksum;
 pub mod download;
+pub mod easy_vqa;
 pub mod embedded;
 pub mod embedded_text;
 pub mod error;
@@ -50,6 +53,7 @@ pub mod status;
 
 pub use checksum::{sha256_hex, sha256_uncompressed};
 pub use download::{fetch, fetch_from, Progress};
+pub use easy_vqa::{easy_vqa_subset, load_easy_vqa, EasyVqa, EasyVqaSplit, VqaQuestion, EASY_VQA_DIR, EASY_VQA_IMAGE_LEN, EASY_VQA_SIDE};
 pub use embedded::{mnist_subset, MNIST_SUBSET_TEST, MNIST_SUBSET_TRAIN};
 pub use embedded_text::tiny_shakespeare_head;
 pub use error::DataError;

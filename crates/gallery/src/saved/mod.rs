@@ -1,5 +1,7 @@
 //! Trained models saved with what is needed to use them later (tokenizer, sizes), and
-//! read back by `descent generate`.
+//! read back by `descent generate`, `descent clip` and `descent ask`.
 
 pub mod char_lstm;
+pub mod clip;
 pub mod gpt;
+pub mod vqa;
