@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 use clap::Subcommand;
-use descent_data::{dataset_status, fetch, status, DataLocator, Dataset};
+use descent_data::{dataset_status, fetch, status, DataLocator, Dataset, Pretrained, PRETRAINED};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 
@@ -13,7 +13,7 @@ pub enum DataCommand {
     List,
     /// Download a missing data set (checksummed) into the first search folder.
     Fetch {
-        /// A data set name (`mnist`, `fashion-mnist`) or `all`.
+        /// A data set name (`mnist`, `fashion-mnist`), a model (`minilm`), or `all` (the data sets).
         name: String,
     },
 }
@@ -31,16 +31,36 @@ pub fn data(command: DataCommand, data_dir: Option<PathBuf>) -> Result<()> {
                 let dir = s.dir.as_ref().map(|d| d.display().to_string()).unwrap_or_else(|| "-".into());
                 println!("{:<14} {:<10} {}", s.dataset.name(), s.summary(), dir);
             }
-            println!("embedded in the binary: iris (150 rows), MNIST subset (6000 train / 1000 test)");
+            for model in PRETRAINED {
+                let (summary, dir) = match model.find(&locator) {
+                    Ok(dir) if model.problems(&dir).is_empty() => ("ok", dir.display().to_string()),
+                    Ok(dir) => ("modified", dir.display().to_string()),
+                    Err(_) => ("missing", "-".to_string()),
+                };
+                println!("{:<14} {:<10} {} (model {})", model.name, summary, dir, model.title);
+            }
+            println!("embedded in the binary (quick runs use these; sources in crates/data/fixtures/README.md):");
+            for file in descent_data::EMBEDDED {
+                println!(
+                    "  {:<44} {:>9} bytes  {}; {}",
+                    file.name,
+                    file.bytes.len(),
+                    file.content,
+                    file.licence
+                );
+            }
             Ok(())
         }
         DataCommand::Fetch { name } => {
+            if let Some(model) = Pretrained::from_name(&name) {
+                return fetch_model(model, &locator);
+            }
             let sets: Vec<Dataset> = if name == "all" {
                 Dataset::ALL.to_vec()
             } else {
                 match Dataset::from_name(&name) {
                     Some(d) => vec![d],
-                    None => bail!("unknown data set '{name}'; known: mnist, fashion-mnist, all"),
+                    None => bail!("unknown data set '{name}'; known: mnist, fashion-mnist, minilm, all"),
                 }
             };
             for d in sets {
@@ -62,4 +82,25 @@ pub fn data(command: DataCommand, data_dir: Option<PathBuf>) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `descent data fetch minilm`: the model's files from the Hugging Face hub, checksummed.
+fn fetch_model(model: Pretrained, locator: &DataLocator) -> Result<()> {
+    if let Ok(dir) = model.find(locator) {
+        if model.problems(&dir).is_empty() {
+            println!("{}: already present and verified in {}", model.name, dir.display());
+            return Ok(());
+        }
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(ProgressStyle::with_template("{msg:<32} [{bar:30}] {bytes}/{total_bytes}").expect("static template"));
+    let progress = |file: &str, done: u64, total: Option<u64>| {
+        bar.set_message(file.to_string());
+        bar.set_length(total.unwrap_or(done));
+        bar.set_position(done);
+    };
+    let dir = model.fetch(model.source, &locator.fetch_root(), &progress)?;
+    bar.finish_and_clear();
+    println!("{}: fetched and verified into {} ({})", model.name, dir.display(), model.license);
+    Ok(())
 }

@@ -108,10 +108,12 @@ fn process_alive(pid: u32) -> bool {
     !Path::new("/proc/self").exists() || Path::new("/proc").join(pid.to_string()).exists()
 }
 
-/// Deletes its file when dropped, unless [`TempFile::keep`] was called.
+/// Deletes its file when dropped, unless [`TempFile::keep`] was called; also the
+/// subfolder made for it (`made_dir`) if that is left empty.
 struct TempFile {
     path: PathBuf,
     armed: bool,
+    made_dir: Option<PathBuf>,
 }
 
 impl TempFile {
@@ -124,6 +126,9 @@ impl Drop for TempFile {
     fn drop(&mut self) {
         if self.armed {
             let _ = fs::remove_file(&self.path);
+            if let Some(dir) = &self.made_dir {
+                let _ = fs::remove_dir(dir); // only if empty
+            }
         }
     }
 }
@@ -142,10 +147,17 @@ fn fetch_one(agent: &ureq::Agent, url: &str, spec: &FileSpec, dest_dir: &Path, p
     })?;
     let total = response.body().content_length();
 
-    // The pid keeps two concurrent fetches into one folder from sharing a temporary.
+    // A name may hold a subfolder (`1_Pooling/config.json`): the temporary goes beside
+    // its final place. The pid keeps two concurrent fetches from sharing a temporary.
+    let dest = dest_dir.join(&spec.name);
+    let parent = dest.parent().unwrap_or(dest_dir);
+    let made_dir = (!parent.exists()).then(|| parent.to_path_buf());
+    fs::create_dir_all(parent).map_err(|e| DataError::io(parent, e))?;
+    let file_name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = TempFile {
-        path: dest_dir.join(format!(".{}.{}.tmp", spec.name, std::process::id())),
+        path: parent.join(format!(".{file_name}.{}.tmp", std::process::id())),
         armed: true,
+        made_dir,
     };
     let file = File::create(&temp.path).map_err(|e| DataError::io(&temp.path, e))?;
     let mut writer = BufWriter::with_capacity(1 << 18, file);
@@ -181,7 +193,6 @@ fn fetch_one(agent: &ureq::Agent, url: &str, spec: &FileSpec, dest_dir: &Path, p
             actual,
         });
     }
-    let dest = dest_dir.join(&spec.name);
     fs::rename(&temp.path, &dest).map_err(|e| DataError::io(&dest, e))?;
     temp.keep();
     Ok(())

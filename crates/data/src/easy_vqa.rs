@@ -78,7 +78,7 @@ pub struct EasyVqa {
 
 /// Parses a `questions.json` list of `[question, answer, image_id]`.
 pub fn parse_questions(text: &str, name: &str) -> Result<Vec<(String, String, usize)>, DataError> {
-    let bad = |reason: String| DataError::Malformed {
+    let bad = |reason: String| DataError::InvalidContent {
         name: name.to_string(),
         reason: format!("{reason}; easy-VQA questions are a JSON list of [question, answer, image id]"),
     };
@@ -96,12 +96,12 @@ pub fn parse_questions(text: &str, name: &str) -> Result<Vec<(String, String, us
 
 /// Decodes a 64×64 PNG into channel-major RGB (transparency composited on white).
 pub fn decode_png(bytes: &[u8], name: &str) -> Result<Vec<u8>, DataError> {
-    let image = image::load_from_memory_with_format(bytes, image::ImageFormat::Png).map_err(|e| DataError::Malformed {
+    let image = image::load_from_memory_with_format(bytes, image::ImageFormat::Png).map_err(|e| DataError::InvalidContent {
         name: name.to_string(),
         reason: format!("not a readable PNG ({e}); fetch the data set again"),
     })?;
     if image.width() as usize != EASY_VQA_SIDE || image.height() as usize != EASY_VQA_SIDE {
-        return Err(DataError::Malformed {
+        return Err(DataError::InvalidContent {
             name: name.to_string(),
             reason: format!("the image is {}×{}, easy-VQA's are 64×64", image.width(), image.height()),
         });
@@ -144,7 +144,7 @@ fn build_split(
     }
     for (i, (question, answer, id)) in questions.into_iter().enumerate() {
         if !answers.contains(&answer) {
-            return Err(DataError::Malformed {
+            return Err(DataError::InvalidContent {
                 name: name.to_string(),
                 reason: format!("question {i} has the answer {answer:?}, which answers.txt does not list"),
             });
@@ -165,7 +165,7 @@ fn parse_answers(text: &str) -> Vec<String> {
 fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
     let meta = std::fs::metadata(path).map_err(|e| DataError::io(path, e))?;
     if !meta.is_file() || meta.len() > MAX_PNG_BYTES * 64 {
-        return Err(DataError::Malformed {
+        return Err(DataError::InvalidContent {
             name: path.display().to_string(),
             reason: "not a regular file of a plausible size".into(),
         });
@@ -195,7 +195,7 @@ pub fn load_easy_vqa(dir: &Path) -> Result<EasyVqa, DataError> {
 
 /// The PNGs of a `DVQAPNG1` container (see `tools/make_easy_vqa_subset.py`) by id.
 fn unpack_pngs(bytes: &[u8], name: &str) -> Result<HashMap<usize, Vec<u8>>, DataError> {
-    let bad = || DataError::Malformed {
+    let bad = || DataError::InvalidContent {
         name: name.to_string(),
         reason: "not a complete DVQAPNG1 container".into(),
     };
@@ -225,7 +225,7 @@ fn embedded_split(images: &[u8], questions: &[u8], split: &str, answers: &[Strin
         .map_err(|source| DataError::Gzip { name: name.clone(), source })?;
     let pngs = unpack_pngs(images, &name)?;
     build_split(parse_questions(&text, &name)?, answers, &name, |id| {
-        let bytes = pngs.get(&id).cloned().ok_or_else(|| DataError::Malformed {
+        let bytes = pngs.get(&id).cloned().ok_or_else(|| DataError::InvalidContent {
             name: name.clone(),
             reason: format!("image {id} is missing"),
         })?;

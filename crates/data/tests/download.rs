@@ -226,3 +226,51 @@ fn a_failed_fetch_leaves_no_empty_folders_and_clears_stale_temporaries() {
     assert!(dest.is_dir());
     assert!(scratch.file_names("kept").is_empty(), "{:?}", scratch.file_names("kept"));
 }
+
+#[test]
+fn a_model_folder_with_a_subfolder_arrives_and_is_found() {
+    use descent_data::{DataLocator, Pretrained, RootSource, SearchRoot};
+    let scratch = ScratchDir::new("dl-model");
+    let config = br#"{"hidden_size": 8}"#.to_vec();
+    let pooling = br#"{"pooling_mode_mean_tokens": true}"#.to_vec();
+    // Checksums must be 'static, as in the real table.
+    let files: &'static [(&'static str, &'static str)] = Box::leak(Box::new([
+        ("config.json", &*Box::leak(sha256_hex(&config).into_boxed_str())),
+        ("1_Pooling/config.json", &*Box::leak(sha256_hex(&pooling).into_boxed_str())),
+    ]));
+    let model = Pretrained {
+        name: "tiny",
+        folder: "models/tiny",
+        title: "tiny test model",
+        source: "unused",
+        license: "test",
+        files,
+        required: &["config.json", "1_Pooling/config.json"],
+    };
+    let (base, server) = serve(
+        vec![
+            ("config.json", Reply::Body(config)),
+            ("1_Pooling/config.json", Reply::Body(pooling)),
+        ],
+        2,
+    );
+    let dir = model.fetch(&base, &scratch.path, &|_, _, _| {}).unwrap();
+    assert_eq!(server.join().unwrap().len(), 2);
+    assert_eq!(dir, scratch.path.join("models/tiny"));
+    assert_eq!(scratch.file_names("models/tiny/1_Pooling"), vec!["config.json"]);
+    assert!(model.problems(&dir).is_empty(), "{:?}", model.problems(&dir));
+    let locator = DataLocator::with_roots(vec![SearchRoot {
+        path: scratch.path.clone(),
+        source: RootSource::CommandLine,
+    }]);
+    assert_eq!(model.find(&locator).unwrap(), dir);
+    std::fs::write(dir.join("config.json"), b"{}").unwrap();
+    assert_eq!(model.problems(&dir).len(), 1);
+
+    // The pooling file missing on the server: the subfolder made for it does not stay.
+    let (base, server) = serve(vec![("config.json", Reply::Body(br#"{"hidden_size": 8}"#.to_vec()))], 2);
+    let err = model.fetch(&base, &scratch.path.join("other"), &|_, _, _| {}).unwrap_err();
+    server.join().unwrap();
+    assert!(err.to_string().contains("404"), "{err}");
+    assert_eq!(scratch.file_names("other/models/tiny"), vec!["config.json"]);
+}

@@ -10,11 +10,11 @@
 
 pub mod bench;
 pub mod common;
+pub mod embedding;
 pub mod harness;
 pub mod milestones;
 mod registry;
 pub mod saved;
-pub mod text_files;
 
 pub use descent_report::MilestoneReport;
 pub use harness::{execute, MilestoneError, Mode, Phase, Progress, Run, RunConfig, SaveRequest, Silent};

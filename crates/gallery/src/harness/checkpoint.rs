@@ -162,3 +162,32 @@ pub fn restore(
 pub(crate) fn mode_name(mode: Mode) -> String {
     mode.name().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RunMeta;
+
+    #[test]
+    fn differences_name_every_field_that_changed() {
+        let saved = RunMeta {
+            milestone: "lenet".into(),
+            variant: "modern".into(),
+            mode: "quick".into(),
+            data: "MNIST embedded subset 6000/1000".into(),
+            seed: 0,
+            epochs_done: 3,
+            epochs_total: 8,
+        };
+        assert!(saved.differences(&saved.clone()).is_empty());
+        let now = RunMeta {
+            mode: "full".into(),
+            data: "MNIST 60000/10000".into(),
+            epochs_done: 0,
+            ..saved.clone()
+        };
+        let d = saved.differences(&now);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d[0].starts_with("mode: checkpoint \"quick\", this run \"full\""), "{d:?}");
+        assert!(d[1].starts_with("data:"), "{d:?}");
+    }
+}

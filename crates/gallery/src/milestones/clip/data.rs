@@ -6,7 +6,7 @@
 
 use super::captions::Domain;
 use crate::MilestoneError;
-use descent_data::{mnist_subset, DataLocator, Dataset, ImageSet};
+use descent_data::{cifar_subset, fashion_mnist_subset, mnist_subset, CifarSet, DataLocator, Dataset, ImageSet};
 use descent_models::clip::{clip_pixels, CLIP_IMAGE_SIDE};
 
 /// Values of one prepared image (3 × 32 × 32).
@@ -95,43 +95,52 @@ fn from_grey(set: &ImageSet, count: usize, domain: Domain) -> ImageBank {
 /// One domain's `(train, test)` and a description.
 type Loaded = (ImageBank, ImageBank, String);
 
-fn mnist_like(locator: &DataLocator, full: bool, domain: Domain, sizes: DataSizes) -> Result<Option<Loaded>, MilestoneError> {
-    let dataset = match domain {
-        Domain::Digit => Dataset::Mnist,
-        Domain::Clothing => Dataset::FashionMnist,
-        Domain::Photo => return Ok(None),
-    };
-    if full {
-        let train = locator.load(dataset, descent_data::Split::Train)?;
-        let test = locator.load(dataset, descent_data::Split::Test)?;
-        let text = format!("{} {}/{}", domain.dataset(), sizes.train.min(train.n), sizes.test.min(test.n));
-        return Ok(Some((
-            from_grey(&train, sizes.train, domain),
-            from_grey(&test, sizes.test, domain),
-            text,
-        )));
-    }
-    match domain {
-        Domain::Digit => {
-            let (train, test) = mnist_subset();
-            let text = format!(
-                "{} embedded subset {}/{}",
-                domain.dataset(),
-                sizes.train.min(train.n),
-                sizes.test.min(test.n)
-            );
-            Ok(Some((
-                from_grey(&train, sizes.train, domain),
-                from_grey(&test, sizes.test, domain),
-                text,
-            )))
-        }
-        _ => Ok(None),
+/// The first `count` CIFAR-10 photos, prepared (already 32×32 RGB, channel planes).
+fn from_cifar(set: &CifarSet, count: usize) -> ImageBank {
+    let n = count.min(set.n);
+    ImageBank {
+        images: clip_pixels(&set.images[..n * IMAGE_LEN]),
+        labels: set.labels[..n].iter().map(|&l| Domain::Photo.first_class() + l as usize).collect(),
     }
 }
 
-/// Loads every domain available in this mode: the full files (`full`) or the subsets
-/// embedded in the binary.
+/// One domain: the full files from the data folder (`full`), else the subset embedded
+/// in the binary (MNIST 6,000/1,000, Fashion-MNIST 2,500/1,000, CIFAR-10 1,500/400).
+fn load_domain(locator: &DataLocator, full: bool, domain: Domain, sizes: DataSizes) -> Result<Loaded, MilestoneError> {
+    let (train, test, origin) = match domain {
+        Domain::Photo => {
+            let (train, test) = if full {
+                let (train, test, _) = descent_data::load_cifar10(locator)?;
+                (train, test)
+            } else {
+                cifar_subset()
+            };
+            let origin = if full { "" } else { " embedded subset" };
+            let text = format!("{}{origin} {}/{}", domain.dataset(), sizes.train.min(train.n), sizes.test.min(test.n));
+            return Ok((from_cifar(&train, sizes.train), from_cifar(&test, sizes.test), text));
+        }
+        Domain::Clothing if full => {
+            let l = |split| locator.load(Dataset::FashionMnist, split);
+            (l(descent_data::Split::Train)?, l(descent_data::Split::Test)?, "")
+        }
+        Domain::Digit if full => {
+            let l = |split| locator.load(Dataset::Mnist, split);
+            (l(descent_data::Split::Train)?, l(descent_data::Split::Test)?, "")
+        }
+        Domain::Clothing => {
+            let (train, test) = fashion_mnist_subset();
+            (train, test, " embedded subset")
+        }
+        Domain::Digit => {
+            let (train, test) = mnist_subset();
+            (train, test, " embedded subset")
+        }
+    };
+    let text = format!("{}{origin} {}/{}", domain.dataset(), sizes.train.min(train.n), sizes.test.min(test.n));
+    Ok((from_grey(&train, sizes.train, domain), from_grey(&test, sizes.test, domain), text))
+}
+
+/// Loads the three domains: the full files (`full`) or the subsets embedded in the binary.
 pub fn load(locator: &DataLocator, full: bool, sizes: DataSizes) -> Result<ClipData, MilestoneError> {
     let mut data = ClipData {
         train: ImageBank::default(),
@@ -142,12 +151,11 @@ pub fn load(locator: &DataLocator, full: bool, sizes: DataSizes) -> Result<ClipD
     };
     let mut parts = Vec::new();
     for domain in Domain::ALL {
-        if let Some((train, test, text)) = mnist_like(locator, full, domain, sizes)? {
-            data.train.append(train);
-            data.test.append(test);
-            data.domains.push(domain);
-            parts.push(text);
-        }
+        let (train, test, text) = load_domain(locator, full, domain, sizes)?;
+        data.train.append(train);
+        data.test.append(test);
+        data.domains.push(domain);
+        parts.push(text);
     }
     data.identity = parts.join(", ");
     data.source = format!("{} (first images of each official split)", parts.join(", "));
