@@ -35,7 +35,11 @@ pub fn bench(args: BenchArgs, data_dir: Option<PathBuf>, threads: usize) -> Resu
     if args.distributed && args.workloads.iter().any(|w| w != "cifar") {
         bail!("--distributed runs only the cifar workload; drop the others");
     }
-    let session = if args.distributed { Some(crate::distributed::start()?) } else { None };
+    let session = if args.distributed {
+        Some(crate::distributed::start()?)
+    } else {
+        None
+    };
     let mut ctx = BenchContext::new(DataLocator::new(data_dir), threads);
     if let Some(session) = &session {
         ctx.world = session.world();

@@ -63,7 +63,13 @@ pub fn classify(model_path: &Path, images: &[PathBuf]) -> Result<()> {
         let mut ranked: Vec<usize> = (0..probs.len()).collect();
         ranked.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
         let top: Vec<String> = ranked.iter().take(3).map(|&c| format!("{} {:.3}", names[c], probs[c])).collect();
-        println!("{}: {} (p = {:.3})  [{}]", path.display(), names[ranked[0]], probs[ranked[0]], top.join(", "));
+        println!(
+            "{}: {} (p = {:.3})  [{}]",
+            path.display(),
+            names[ranked[0]],
+            probs[ranked[0]],
+            top.join(", ")
+        );
     }
     Ok(())
 }

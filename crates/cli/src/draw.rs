@@ -85,8 +85,7 @@ fn write_grid(path: &Path, drawing: &Drawing) -> Result<String> {
         normalize: Normalize::Fixed { low: 0.0, high: 1.0 },
         borders: vec![],
     };
-    write_image_grid_png(path, &drawing.pixels, drawing.height, drawing.width, &options)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    write_image_grid_png(path, &drawing.pixels, drawing.height, drawing.width, &options).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(format!("in a grid at {}", path.display()))
 }
 

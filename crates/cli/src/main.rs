@@ -4,9 +4,11 @@
 //! `bench` the anchor workloads as JSON lines, and manage data sets (`data list|fetch`).
 //! This is the only binary; it owns argv, the thread pool, and `anyhow` errors.
 
+mod ask;
 mod bench;
 mod classify;
 mod classify_cifar;
+mod clip_cmd;
 mod data_cmd;
 mod digit_image;
 mod distributed;
@@ -66,6 +68,10 @@ enum Command {
     Search(search::SearchArgs),
     /// Draw images with a saved generator (`descent run gan` saves one).
     Draw(draw::DrawArgs),
+    /// Score free-text labels against an image with a saved CLIP (`descent run clip` saves one).
+    Clip(clip_cmd::ClipArgs),
+    /// Answer a question about an image, boxes in its pixels (`descent run vqa` saves a model).
+    Ask(ask::AskArgs),
     /// Data sets: where they are looked for, and fetching missing ones.
     Data {
         #[command(subcommand)]
@@ -154,6 +160,8 @@ fn real_main(cli: Cli) -> Result<()> {
         Command::Embed(args) => embed::embed(args, cli.data_dir),
         Command::Search(args) => search::search(args, cli.data_dir),
         Command::Draw(args) => draw::draw(args),
+        Command::Clip(args) => clip_cmd::clip(args),
+        Command::Ask(args) => ask::ask(args),
         Command::Data { command } => data_cmd::data(command, cli.data_dir),
     }
 }

@@ -83,7 +83,11 @@ pub fn run(args: RunArgs, data_dir: Option<PathBuf>) -> Result<()> {
     if let Some(out) = args.out {
         cfg.out_dir = out;
     }
-    let session = if args.distributed { Some(crate::distributed::start()?) } else { None };
+    let session = if args.distributed {
+        Some(crate::distributed::start()?)
+    } else {
+        None
+    };
     if let Some(session) = &session {
         cfg.world = session.world();
     }

@@ -40,7 +40,12 @@ fn draw_writes_a_grid_or_one_png_per_image() {
     assert!(out.status.success(), "{}", out.stderr);
     let image = image::open(&grid).unwrap();
     // 3 × 3 tiles of 28×28 at scale 2 (plus a thin frame around each).
-    assert!(image.width() >= 3 * 56 && image.width() < 4 * 56, "grid {}×{}", image.width(), image.height());
+    assert!(
+        image.width() >= 3 * 56 && image.width() < 4 * 56,
+        "grid {}×{}",
+        image.width(),
+        image.height()
+    );
     let folder = dir.join("each");
     let out = descent(&["draw", "--model", s(&model), "--n", "4", "--out", s(&folder)]);
     assert!(out.status.success(), "{}", out.stderr);
@@ -56,7 +61,17 @@ fn draw_writes_a_grid_or_one_png_per_image() {
     // Fashion-MNIST classes by name.
     let fashion = dir.join("fashion.safetensors");
     save_gan(&fashion, 10, Dataset::FashionMnist);
-    let out = descent(&["draw", "--model", s(&fashion), "--label", "sneaker", "--n", "2", "--out", s(&dir.join("shoes"))]);
+    let out = descent(&[
+        "draw",
+        "--model",
+        s(&fashion),
+        "--label",
+        "sneaker",
+        "--n",
+        "2",
+        "--out",
+        s(&dir.join("shoes")),
+    ]);
     assert!(out.status.success(), "{}", out.stderr);
     assert!(dir.join("shoes/0001_Sneaker.png").is_file());
 }

@@ -64,9 +64,10 @@ impl CifarSet {
     pub fn parse(bytes: &[u8], name: &str) -> Result<CifarSet, DataError> {
         let raw = if is_gzip(bytes) {
             let mut out = Vec::new();
-            MultiGzDecoder::new(bytes)
-                .read_to_end(&mut out)
-                .map_err(|source| DataError::Gzip { name: name.to_string(), source })?;
+            MultiGzDecoder::new(bytes).read_to_end(&mut out).map_err(|source| DataError::Gzip {
+                name: name.to_string(),
+                source,
+            })?;
             out
         } else {
             bytes.to_vec()

@@ -222,7 +222,10 @@ fn embedded_split(images: &[u8], questions: &[u8], split: &str, answers: &[Strin
     let mut text = String::new();
     GzDecoder::new(questions)
         .read_to_string(&mut text)
-        .map_err(|source| DataError::Gzip { name: name.clone(), source })?;
+        .map_err(|source| DataError::Gzip {
+            name: name.clone(),
+            source,
+        })?;
     let pngs = unpack_pngs(images, &name)?;
     build_split(parse_questions(&text, &name)?, answers, &name, |id| {
         let bytes = pngs.get(&id).cloned().ok_or_else(|| DataError::InvalidContent {

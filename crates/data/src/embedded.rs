@@ -186,7 +186,10 @@ pub const FASHION_MNIST_SUBSET_TEST: usize = 1000;
 /// 1,000 test images, in file order (fewer than MNIST's: clothes compress about three
 /// times worse than digits, and each subset stays near 1.5 MB of gzip).
 pub fn fashion_mnist_subset() -> (ImageSet, ImageSet) {
-    (embedded_set("fashion-mnist-subset", "train"), embedded_set("fashion-mnist-subset", "t10k"))
+    (
+        embedded_set("fashion-mnist-subset", "train"),
+        embedded_set("fashion-mnist-subset", "t10k"),
+    )
 }
 
 fn embedded_set(folder: &str, prefix: &str) -> ImageSet {

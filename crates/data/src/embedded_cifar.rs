@@ -27,9 +27,15 @@ pub const CIFAR_SUBSET_TEST: usize = 400;
 /// The embedded CIFAR-10 subset as `(train, test)`: 1,500 and 400 32×32 colour images.
 pub fn cifar_subset() -> (CifarSet, CifarSet) {
     // The bytes are compiled in and covered by tests, so a failure is a build defect.
-    let bytes = |name: &str| crate::embedded::get(name).unwrap_or_else(|| panic!("{name} is in the embedded table")).bytes;
-    let train = decode_packed(bytes("cifar-subset/cifar10-train.dcr.gz"), "embedded cifar10-train.dcr.gz").expect("embedded CIFAR subset decodes (tested)");
-    let test = decode_packed(bytes("cifar-subset/cifar10-test.dcr.gz"), "embedded cifar10-test.dcr.gz").expect("embedded CIFAR subset decodes (tested)");
+    let bytes = |name: &str| {
+        crate::embedded::get(name)
+            .unwrap_or_else(|| panic!("{name} is in the embedded table"))
+            .bytes
+    };
+    let train = decode_packed(bytes("cifar-subset/cifar10-train.dcr.gz"), "embedded cifar10-train.dcr.gz")
+        .expect("embedded CIFAR subset decodes (tested)");
+    let test = decode_packed(bytes("cifar-subset/cifar10-test.dcr.gz"), "embedded cifar10-test.dcr.gz")
+        .expect("embedded CIFAR subset decodes (tested)");
     (train, test)
 }
 
@@ -67,9 +73,10 @@ fn unpredict(residuals: &[u8], mut value: impl FnMut(usize, u8) -> i32) {
 pub fn decode_packed(bytes: &[u8], name: &str) -> Result<CifarSet, DataError> {
     let mut raw = Vec::new();
     if is_gzip(bytes) {
-        MultiGzDecoder::new(bytes)
-            .read_to_end(&mut raw)
-            .map_err(|source| DataError::Gzip { name: name.to_string(), source })?;
+        MultiGzDecoder::new(bytes).read_to_end(&mut raw).map_err(|source| DataError::Gzip {
+            name: name.to_string(),
+            source,
+        })?;
     } else {
         raw = bytes.to_vec();
     }

@@ -81,7 +81,10 @@ pub use cifar::{
 };
 pub use download::{fetch, fetch_from, Progress};
 pub use easy_vqa::{easy_vqa_subset, load_easy_vqa, EasyVqa, EasyVqaSplit, VqaQuestion, EASY_VQA_DIR, EASY_VQA_IMAGE_LEN, EASY_VQA_SIDE};
-pub use embedded::{fashion_mnist_subset, mnist_subset, FASHION_MNIST_SUBSET_TEST, FASHION_MNIST_SUBSET_TRAIN, EmbeddedFile, EMBEDDED, MNIST_SUBSET_TEST, MNIST_SUBSET_TRAIN};
+pub use embedded::{
+    fashion_mnist_subset, mnist_subset, EmbeddedFile, EMBEDDED, FASHION_MNIST_SUBSET_TEST, FASHION_MNIST_SUBSET_TRAIN, MNIST_SUBSET_TEST,
+    MNIST_SUBSET_TRAIN,
+};
 pub use embedded_cifar::{cifar_subset, CIFAR_SUBSET_TEST, CIFAR_SUBSET_TRAIN};
 pub use error::DataError;
 pub use idx::{encode_idx, is_gzip, parse_idx, read_idx, IdxArray};

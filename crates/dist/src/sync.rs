@@ -129,8 +129,13 @@ impl DataParallel {
         }
         let rank = self.world.rank() as f32;
         let flag = failed_here as u8 as f32;
-        self.buffer
-            .extend_from_slice(&[local.loss_sum as f32, local.correct as f32, local.examples as f32, flag, flag * (rank + 1.0)]);
+        self.buffer.extend_from_slice(&[
+            local.loss_sum as f32,
+            local.correct as f32,
+            local.examples as f32,
+            flag,
+            flag * (rank + 1.0),
+        ]);
         let packed = Instant::now();
         self.world.comm().all_reduce_sum(&mut self.buffer);
         let reduced = Instant::now();

@@ -94,7 +94,10 @@ fn write_floats(path: &Path, values: &[f32]) {
 
 fn read_floats(path: &Path) -> Vec<f32> {
     let bytes = std::fs::read(path).unwrap_or_default();
-    bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
 }
 
 /// One rank, started by mpirun.
@@ -171,7 +174,13 @@ fn main() {
     let (code, seconds, out) = launch(&mpirun, "train");
     assert_eq!(code, Some(0), "mpirun -np 2 failed");
     let two = read_floats(&out);
-    assert_eq!(two.len(), single.len(), "rank 0 wrote {} values, expected {}", two.len(), single.len());
+    assert_eq!(
+        two.len(),
+        single.len(),
+        "rank 0 wrote {} values, expected {}",
+        two.len(),
+        single.len()
+    );
     let scale = single.iter().fold(0.0f32, |m, v| m.max(v.abs()));
     let mut worst = 0.0f32;
     for (i, (a, b)) in single.iter().zip(&two).enumerate() {
@@ -179,7 +188,10 @@ fn main() {
         assert!((a - b).abs() <= tolerance, "parameter {i}: one process {a}, two ranks {b}");
         worst = worst.max((a - b).abs());
     }
-    println!("  ok: {} parameters after {STEPS} steps, largest difference {worst:.2e} ({seconds:.1}s)", single.len());
+    println!(
+        "  ok: {} parameters after {STEPS} steps, largest difference {worst:.2e} ({seconds:.1}s)",
+        single.len()
+    );
 
     println!("test a_failing_rank_stops_every_rank ...");
     let (code, seconds, out) = launch(&mpirun, "fail");

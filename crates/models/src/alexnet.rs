@@ -156,10 +156,17 @@ impl CifarNetConfig {
         let get = |key: &str| entries.get(key).ok_or_else(|| format!("metadata entry '{key}' is missing"));
         let list = |key: &str| -> Result<[usize; 3], String> {
             let text = get(key)?;
-            let values: Vec<usize> = text.split(',').map(|v| v.trim().parse::<usize>()).collect::<Result<_, _>>().map_err(|_| format!("metadata entry '{key}' = '{text}' is not three numbers"))?;
-            values.try_into().map_err(|_| format!("metadata entry '{key}' = '{text}' is not three numbers"))
+            let values: Vec<usize> = text
+                .split(',')
+                .map(|v| v.trim().parse::<usize>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| format!("metadata entry '{key}' = '{text}' is not three numbers"))?;
+            values
+                .try_into()
+                .map_err(|_| format!("metadata entry '{key}' = '{text}' is not three numbers"))
         };
-        let number = |key: &str| -> Result<usize, String> { get(key)?.parse().map_err(|_| format!("metadata entry '{key}' is not a number")) };
+        let number =
+            |key: &str| -> Result<usize, String> { get(key)?.parse().map_err(|_| format!("metadata entry '{key}' is not a number")) };
         let nonlinearity = match get("nonlinearity")?.as_str() {
             "relu" => Nonlinearity::Relu,
             "tanh" => Nonlinearity::Tanh,
@@ -172,7 +179,9 @@ impl CifarNetConfig {
             kernels: list("kernels")?,
             hidden: number("hidden")?,
             nonlinearity,
-            dropout: get("dropout")?.parse().map_err(|_| "metadata entry 'dropout' is not a number".to_string())?,
+            dropout: get("dropout")?
+                .parse()
+                .map_err(|_| "metadata entry 'dropout' is not a number".to_string())?,
             pool: PoolShape {
                 kernel: pool[0],
                 stride: pool[1],
@@ -257,7 +266,8 @@ impl CifarNet {
             if let Some(bn) = norm {
                 z = bn.forward(&z);
             }
-            h = act.apply(&z).max_pool2d_padded(pool.kernel, pool.stride, pool.padding); // (B, C, S', S')
+            h = act.apply(&z).max_pool2d_padded(pool.kernel, pool.stride, pool.padding);
+            // (B, C, S', S')
         }
         act.apply(&self.fc1.forward(&h.flatten_from(1))) // (B, hidden)
     }

@@ -439,10 +439,7 @@ impl PatchEmbedding {
         );
         let per_side = image_side / patch;
         let (stem, proj) = if stem > 0 {
-            let convs = vec![
-                Conv2d::new(channels, stem, 3, 2, 1, rng),
-                Conv2d::new(stem, 2 * stem, 3, 2, 1, rng),
-            ];
+            let convs = vec![Conv2d::new(channels, stem, 3, 2, 1, rng), Conv2d::new(stem, 2 * stem, 3, 2, 1, rng)];
             (convs, Conv2d::new(2 * stem, d, patch / 4, patch / 4, 0, rng))
         } else {
             (Vec::new(), Conv2d::new(channels, d, patch, patch, 0, rng))

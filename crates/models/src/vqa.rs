@@ -33,6 +33,9 @@ pub const ANSWER_BOS: usize = 1;
 /// Answer id that ends an answer.
 pub const ANSWER_EOS: usize = 2;
 
+/// Amplitude of the initial 2-D sine–cosine image positions.
+pub const POSITION_SCALE: f32 = 0.1;
+
 /// Which inputs the model sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VqaInputs {
@@ -161,7 +164,10 @@ impl VqaConfig {
             ));
         }
         if self.answer_vocab <= ANSWER_EOS {
-            return Err(format!("metadata 'answer_vocab' = {} leaves no room for answers", self.answer_vocab));
+            return Err(format!(
+                "metadata 'answer_vocab' = {} leaves no room for answers",
+                self.answer_vocab
+            ));
         }
         crate::limits::check_count("parameters", self.parameter_count())
     }
@@ -240,7 +246,11 @@ impl Vqa {
         };
         let patches = PatchEmbedding::new(3, config.image_side, config.patch, config.stem, d, rng);
         let side = config.image_side / config.patch;
-        patches.position_embedding.weight.set_values(&sincos_2d(side, d));
+        // Scaled down so that what a patch shows is not drowned by where it is: at full
+        // amplitude the table is ~20× the fresh stem's output, and image tokens of
+        // different images start nearly identical.
+        let positions: Vec<f32> = sincos_2d(side, d).iter().map(|v| v * POSITION_SCALE).collect();
+        patches.position_embedding.weight.set_values(&positions);
         Vqa {
             encoder: (0..config.encoder_layers)
                 .map(|_| EncoderBlock::new(d, config.n_heads, 4 * d, rng))
@@ -325,20 +335,44 @@ impl Vqa {
     /// Mean cross-entropy of the answers (ids without BOS/EOS; EOS is a target too) to
     /// `questions` about `images` (question b asks about image `image_of[b]`).
     pub fn loss(&self, images: &Tensor, image_of: &[usize], questions: &[Vec<usize>], answers: &[Vec<usize>]) -> Tensor {
+        self.loss_soft(images, image_of, questions, answers, &|id| vec![(id, 1.0)])
+    }
+
+    /// [`loss`](Self::loss) against soft targets: `soften(id)` gives the target
+    /// distribution (id, weight summing to 1) for a true token — a one-hot for words, a
+    /// narrow bump over neighbouring bins for a coordinate, so that a near miss costs
+    /// less than a far one.
+    pub fn loss_soft(
+        &self,
+        images: &Tensor,
+        image_of: &[usize],
+        questions: &[Vec<usize>],
+        answers: &[Vec<usize>],
+        soften: &dyn Fn(usize) -> Vec<(usize, f32)>,
+    ) -> Tensor {
         let memory = self.encode_images(images);
         let answers_in: Vec<Vec<usize>> = answers.iter().map(|a| [&[ANSWER_BOS], a.as_slice()].concat()).collect();
         let logits = self.logits(&memory, image_of, questions, &answers_in); // (B, T, V)
-        let (batch, steps) = (logits.dim(0), logits.dim(1));
-        let mut targets = vec![ANSWER_PAD; batch * steps];
+        let (batch, steps, vocab) = (logits.dim(0), logits.dim(1), self.config.answer_vocab);
+        let mut targets = vec![0.0f32; batch * steps * vocab];
+        let mut count = 0usize;
         for (b, answer) in answers.iter().enumerate() {
             let start = self.question_part(&questions[b]).len();
             for (j, &id) in answer.iter().chain(std::iter::once(&ANSWER_EOS)).enumerate() {
-                targets[b * steps + start + j] = id;
+                let row = (b * steps + start + j) * vocab;
+                for (k, w) in soften(id) {
+                    targets[row + k] += w;
+                }
+                count += 1;
             }
         }
+        let targets = Tensor::from_vec(targets, &[batch * steps, vocab]);
         logits
-            .reshape(&[batch * steps, self.config.answer_vocab])
-            .softmax_cross_entropy(&targets, Some(ANSWER_PAD))
+            .reshape(&[batch * steps, vocab])
+            .log_softmax(1)
+            .mul(&targets)
+            .sum_all()
+            .mul_scalar(-1.0 / count.max(1) as f32)
     }
 
     /// Greedy answers (ids without BOS/EOS) to `questions` about `images`, each at most

@@ -6,7 +6,7 @@ use crate::milestones::vqa::vocab::AnswerVocab;
 use crate::MilestoneError;
 use descent_models::clip::clip_pixels;
 use descent_models::vqa::{Vqa, VqaConfig};
-use descent_nn::{named_state, Checkpoint};
+use descent_nn::{named_params, named_state, Checkpoint};
 use descent_tensor::{Rng, Tensor};
 use descent_text::Tokenizer;
 use std::collections::HashMap;
@@ -36,6 +36,18 @@ pub struct AskAnswer {
     pub bbox: Option<[f32; 4]>,
     /// Question characters the model does not know (ignored).
     pub dropped: Vec<char>,
+}
+
+/// Writes a VQA checkpoint outside a run (tests, tools): the weights, sizes, tokenizer
+/// and answer vocabulary, as `descent run vqa` saves them.
+pub fn save_vqa(path: &Path, model: &Vqa, tokenizer: &Tokenizer, vocab: &AnswerVocab) -> Result<(), MilestoneError> {
+    let mut meta: HashMap<String, String> = model.config.to_entries().into_iter().collect();
+    meta.insert("milestone".into(), VQA_MILESTONE.into());
+    meta.insert("model".into(), "vqa".into());
+    meta.insert("answers".into(), vocab.to_json());
+    meta.extend(tokenizer.to_metadata());
+    Checkpoint::from_params(&named_params(model), meta).save(path)?;
+    Ok(())
 }
 
 /// Reads a VQA checkpoint; errors name the file and what is wrong.

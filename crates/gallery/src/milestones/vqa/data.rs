@@ -3,9 +3,12 @@
 //! seeded batch per step) and the fixed test sets.
 
 use super::scenes::{self, ObjectPool, QuestionKind, SceneAnswer, CANVAS};
+use super::train::Budget;
 use super::vocab::AnswerVocab;
 use crate::MilestoneError;
-use descent_data::{easy_vqa_subset, load_easy_vqa, mnist_subset, DataLocator, Dataset, EasyVqa, ImageSet, EASY_VQA_DIR, EASY_VQA_IMAGE_LEN};
+use descent_data::{
+    easy_vqa_subset, load_easy_vqa, mnist_subset, DataLocator, Dataset, EasyVqa, ImageSet, EASY_VQA_DIR, EASY_VQA_IMAGE_LEN,
+};
 use descent_tensor::Rng;
 
 /// Values of one RGB canvas (3 × 64 × 64).
@@ -136,7 +139,10 @@ pub fn load(locator: &DataLocator, full: bool) -> Result<VqaData, MilestoneError
                 ))
             })?;
         let easy = load_easy_vqa(&dir)?;
-        let digits = (locator.load(Dataset::Mnist, descent_data::Split::Train)?, locator.load(Dataset::Mnist, descent_data::Split::Test)?);
+        let digits = (
+            locator.load(Dataset::Mnist, descent_data::Split::Train)?,
+            locator.load(Dataset::Mnist, descent_data::Split::Test)?,
+        );
         let clothes = (
             locator.load(Dataset::FashionMnist, descent_data::Split::Train)?,
             locator.load(Dataset::FashionMnist, descent_data::Split::Test)?,
@@ -202,13 +208,18 @@ pub fn question_texts(data: &VqaData) -> Vec<String> {
     texts
 }
 
-/// Training batch `step`: `size` questions, `per_image` about each image — half of
-/// them easy-VQA's (when there are any), half about freshly generated scenes; seeded
-/// by (seed, step).
-pub fn train_batch(data: &VqaData, pool: &ObjectPool, size: usize, per_image: usize, seed: u64, step: usize) -> ExampleSet {
+/// Training batch `step`: the budget's batch of questions, `per_image` about each
+/// image — a share of them easy-VQA's (when there are any), the rest about freshly
+/// generated scenes; seeded by (seed, step).
+pub fn train_batch(data: &VqaData, pool: &ObjectPool, budget: &Budget, seed: u64, step: usize) -> ExampleSet {
+    let (size, per_image) = (budget.batch_size, budget.per_image);
     let mut rng = Rng::new(descent_data::epoch_seed(seed, step as u64));
     let mut batch = ExampleSet::default();
-    let easy_count = if data.easy.is_some() { size / 2 } else { 0 };
+    let easy_count = if data.easy.is_some() {
+        (size as f32 * budget.easy_share).round() as usize
+    } else {
+        0
+    };
     if let Some(easy) = &data.easy {
         while batch.len() < easy_count {
             let group = &data.easy_by_image[rng.below(data.easy_by_image.len())];

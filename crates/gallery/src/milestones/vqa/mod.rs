@@ -82,6 +82,7 @@ impl VqaSettings {
                     batch_size: 64,
                     per_image: 4,
                     lr: 1e-3,
+                    easy_share: 0.5,
                 },
                 test_scenes: 1000,
                 easy_test_limit: usize::MAX,
@@ -89,15 +90,16 @@ impl VqaSettings {
             }
         } else {
             VqaSettings {
-                model: model(64, 2, 2, 16),
+                model: model(64, 2, 1, 16),
                 budget: Budget {
-                    steps: 200,
+                    steps: 300,
                     batch_size: 64,
-                    per_image: 4,
-                    lr: 1e-3,
+                    per_image: 8,
+                    lr: 2e-3,
+                    easy_share: 0.25,
                 },
-                test_scenes: 300,
-                easy_test_limit: 1000,
+                test_scenes: 200,
+                easy_test_limit: 500,
                 bpe_vocab: 300,
             }
         }

@@ -260,7 +260,11 @@ pub fn ask(scene: &Scene, kind: Option<QuestionKind>, pool_has_clothes: bool, rn
         QuestionKind::Where => {
             let o = scene.objects[rng.below(n)];
             let who = name(o.class, chinese);
-            let text = if chinese { format!("{who}在哪里?") } else { format!("where is the {who}?") };
+            let text = if chinese {
+                format!("{who}在哪里?")
+            } else {
+                format!("where is the {who}?")
+            };
             SceneQuestion {
                 text,
                 kind,
@@ -273,7 +277,11 @@ pub fn ask(scene: &Scene, kind: Option<QuestionKind>, pool_has_clothes: bool, rn
                 return ask(scene, Some(QuestionKind::Where), pool_has_clothes, rng);
             };
             let who = name(scene.objects[target].class, chinese);
-            let text = if chinese { format!("{who}左边是什么?") } else { format!("what is left of the {who}?") };
+            let text = if chinese {
+                format!("{who}左边是什么?")
+            } else {
+                format!("what is left of the {who}?")
+            };
             SceneQuestion {
                 text,
                 kind,

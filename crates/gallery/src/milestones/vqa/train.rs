@@ -24,6 +24,8 @@ pub struct Budget {
     pub per_image: usize,
     /// Peak learning rate (warmup, cosine decay).
     pub lr: f32,
+    /// Share of each batch's questions taken from easy-VQA (the rest are about scenes).
+    pub easy_share: f32,
 }
 
 /// The distinct images of examples `indices` as the model's input (M, 3, 64, 64), and
@@ -73,13 +75,13 @@ pub fn train(
     });
     let mut losses = Vec::with_capacity(budget.steps);
     for step in 0..budget.steps {
-        let batch = train_batch(data, &pool, budget.batch_size, budget.per_image, seed, step);
+        let batch = train_batch(data, &pool, &budget, seed, step);
         let indices: Vec<usize> = (0..batch.len()).collect();
         let (images, image_of) = images_tensor(&batch, &indices);
         let questions: Vec<Vec<usize>> = batch.questions.iter().map(|q| question_ids(tokenizer, q)).collect();
         let answers: Vec<Vec<usize>> = batch.truths.iter().map(|t| answer_ids(vocab, t)).collect();
         schedule.apply(&mut optimizer, step);
-        let loss = model.loss(&images, &image_of, &questions, &answers);
+        let loss = model.loss_soft(&images, &image_of, &questions, &answers, &|id| vocab.soften(id));
         let mut grads = loss.backward();
         losses.push(loss.item());
         drop(loss);
@@ -155,7 +157,10 @@ pub fn score(set: &ExampleSet, predicted: &[Vec<usize>], vocab: &AnswerVocab, sc
                 let b = decoded.bbox.unwrap_or(canvas);
                 malformed += usize::from(decoded.bbox.is_none());
                 error += (0..4).map(|k| (b[k] - truth[k]).abs() as f64).sum::<f64>() / 4.0;
-                let (cx, cy) = ((b[0] + b[2]) / 2.0 - (truth[0] + truth[2]) / 2.0, (b[1] + b[3]) / 2.0 - (truth[1] + truth[3]) / 2.0);
+                let (cx, cy) = (
+                    (b[0] + b[2]) / 2.0 - (truth[0] + truth[2]) / 2.0,
+                    (b[1] + b[3]) / 2.0 - (truth[1] + truth[3]) / 2.0,
+                );
                 centre += ((cx * cx + cy * cy) as f64).sqrt();
                 f64::from(iou(&b, truth) >= 0.5)
             }

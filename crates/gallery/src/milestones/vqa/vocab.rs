@@ -59,7 +59,10 @@ impl AnswerVocab {
 
     /// The id of a word answer.
     pub fn word(&self, word: &str) -> Option<usize> {
-        self.index.get(word).copied().filter(|&id| id >= FIRST_COORDINATE + COORDINATE_TOKENS)
+        self.index
+            .get(word)
+            .copied()
+            .filter(|&id| id >= FIRST_COORDINATE + COORDINATE_TOKENS)
     }
 
     /// The coordinate token of a position in canvas pixels.
@@ -78,6 +81,22 @@ impl AnswerVocab {
         (FIRST_COORDINATE..FIRST_COORDINATE + COORDINATE_TOKENS)
             .contains(&id)
             .then(|| (id - FIRST_COORDINATE) as f32 * COORDINATE_STEP)
+    }
+
+    /// The training target of true token `id`: a word is one-hot; a coordinate is a
+    /// bump (Gaussian, σ = one step) over the bins within two steps, so near misses are
+    /// cheaper than far ones.
+    pub fn soften(&self, id: usize) -> Vec<(usize, f32)> {
+        if self.position(id).is_none() {
+            return vec![(id, 1.0)];
+        }
+        let k = (id - FIRST_COORDINATE) as isize;
+        let bins: Vec<(usize, f32)> = (k - 2..=k + 2)
+            .filter(|&j| (0..COORDINATE_TOKENS as isize).contains(&j))
+            .map(|j| (FIRST_COORDINATE + j as usize, (-0.5 * ((j - k) as f32).powi(2)).exp()))
+            .collect();
+        let total: f32 = bins.iter().map(|b| b.1).sum();
+        bins.into_iter().map(|(j, w)| (j, w / total)).collect()
     }
 
     /// Text and box of answer ids.
