@@ -4,9 +4,11 @@
 //! `bench` the anchor workloads as JSON lines, and manage data sets (`data list|fetch`).
 //! This is the only binary; it owns argv, the thread pool, and `anyhow` errors.
 
+mod ask;
 mod bench;
 mod classify;
 mod classify_cifar;
+mod clip_cmd;
 mod data_cmd;
 mod digit_image;
 mod distributed;
@@ -68,6 +70,10 @@ enum Command {
     Embed(embed::EmbedArgs),
     /// Corpus lines closest in meaning to a query (cosine of sentence vectors, cached).
     Search(search::SearchArgs),
+    /// Score free-text labels against an image with a saved CLIP (`descent run clip` saves one).
+    Clip(clip_cmd::ClipArgs),
+    /// Answer a question about an image, boxes in its pixels (`descent run vqa` saves a model).
+    Ask(ask::AskArgs),
     /// Data sets: where they are looked for, and fetching missing ones.
     Data {
         #[command(subcommand)]
@@ -156,6 +162,8 @@ fn real_main(cli: Cli) -> Result<()> {
         Command::Embed(args) => embed::embed(args, cli.data_dir),
         Command::Search(args) => search::search(args, cli.data_dir),
         Command::Draw(args) => draw_cmd::draw(args),
+        Command::Clip(args) => clip_cmd::clip(args),
+        Command::Ask(args) => ask::ask(args),
         Command::Data { command } => data_cmd::data(command, cli.data_dir),
     }
 }

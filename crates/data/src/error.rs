@@ -211,6 +211,16 @@ pub enum DataError {
         reason: String,
     },
 
+    /// A file's content is not what the data set holds (an undecodable image, a
+    /// question list of the wrong form).
+    #[error("{name}: {reason}")]
+    InvalidContent {
+        /// The file name.
+        name: String,
+        /// What was wrong, and what to do.
+        reason: String,
+    },
+
     /// A pretrained model folder was not found in any of the places searched.
     #[error("{message}")]
     ModelNotFound {

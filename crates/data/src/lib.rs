@@ -42,6 +42,8 @@
 //!   gives the same results everywhere; full runs read the data folder.
 //! - [`cifar`]: CIFAR-10 in its binary layout (the shared JPEG-derived subset),
 //!   per-channel normalisation, class names.
+//! - [`easy_vqa`]: easy-VQA's PNG scenes and questions, from a folder or the real
+//!   subset embedded in the binary.
 //!
 //! # Invariants
 //! - Bad input files produce a [`DataError`] whose message says what was wrong, in
@@ -59,6 +61,7 @@
 pub mod checksum;
 pub mod cifar;
 pub mod download;
+pub mod easy_vqa;
 pub mod embedded;
 pub mod embedded_cifar;
 pub mod error;
@@ -77,6 +80,7 @@ pub use cifar::{
     CIFAR_IMAGE_BYTES,
 };
 pub use download::{fetch, fetch_from, Progress};
+pub use easy_vqa::{easy_vqa_subset, load_easy_vqa, EasyVqa, EasyVqaSplit, VqaQuestion, EASY_VQA_DIR, EASY_VQA_IMAGE_LEN, EASY_VQA_SIDE};
 pub use embedded::{
     fashion_mnist_subset, mnist_subset, EmbeddedFile, EMBEDDED, FASHION_MNIST_SUBSET_TEST, FASHION_MNIST_SUBSET_TRAIN, MNIST_SUBSET_TEST,
     MNIST_SUBSET_TRAIN,

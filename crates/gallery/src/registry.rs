@@ -3,7 +3,7 @@
 //! `run`, `tour`, the reports and the README's table all read it.
 
 use crate::harness::Run;
-use crate::milestones::{alexnet, backprop, clip, dalle, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, xor};
+use crate::milestones::{alexnet, backprop, clip, dalle, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, vqa, xor};
 use crate::MilestoneError;
 
 /// One entry of the gallery.
@@ -274,6 +274,16 @@ pub static GALLERY: &[Milestone] = &[
         article: "DALL·E 2 (2022): text-to-image generation.",
         options: Options::NONE,
         run: dalle::run,
+    },
+    Milestone {
+        id: "vqa",
+        year: 2023,
+        title: "GPT-4V: answers with coordinates",
+        claim: "A Transformer where image patches and question tokens meet, decoding words and coordinate tokens alike, answers \"where is the 7?\" with boxes (IoU ≥ 0.5) at least twice as often as its blind baselines (question only, image only) and 25 points more.",
+        event: None,
+        article: "2023: GPT-4V — visual understanding: gpt4v.query(image=medical_scan, question=\"肿瘤位置在哪里?\")  # outputs precise coordinates.",
+        options: Options::NONE,
+        run: vqa::run,
     },
 ];
 

@@ -56,11 +56,13 @@ fn tiny_gan_beats_the_pixel_baseline_and_draws() {
         label: Some("12".into()),
         ..DrawRequest::default()
     };
-    let error = model.draw(&bad).err().expect("label 12 refused").to_string();
+    let Err(error) = model.draw(&bad) else { panic!("label 12 refused") };
+    let error = error.to_string();
     assert!(error.contains("--label 12") && error.contains("0–9"), "{error}");
     // The unconditional one refuses labels and draws freely without them.
     let free = load_image_model(&config.out_dir.join("gan.safetensors")).unwrap();
-    let error = free.draw(&request).err().expect("label refused").to_string();
+    let Err(error) = free.draw(&request) else { panic!("label refused") };
+    let error = error.to_string();
     assert!(error.contains("unconditional"), "{error}");
     let drawing = free
         .draw(&DrawRequest {

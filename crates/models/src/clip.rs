@@ -405,14 +405,21 @@ impl Module for Clip {
     }
 }
 
-/// ViT's patch embedding (Dosovitskiy et al. 2021): an optional 3×3 conv stem (ReLU),
-/// then a convolution whose stride equals its kernel cuts the image into
-/// non-overlapping `patch`×`patch` squares and maps each to a `d`-wide token, plus a
-/// learned position per square. Tokens are in raster order (row by row).
+/// ViT's patch embedding (Dosovitskiy et al. 2021): a convolution whose stride equals
+/// its kernel cuts the image into non-overlapping `patch`×`patch` squares and maps each
+/// to a `d`-wide token, plus a learned position per square; tokens in raster order.
+///
+/// With `stem` > 0, the squares are read through a small convolutional stem first
+/// (Xiao et al. 2021, "Early convolutions help transformers see better"): two 3×3
+/// stride-2 convolutions with ReLU (`stem` and 2·`stem` channels) bring the image to a
+/// quarter of its side, and the patch convolution (kernel = stride = `patch`/4) makes
+/// the same grid of tokens. Trained from scratch on little data, the stem learns far
+/// faster than linear patches; each token still covers its own square (plus a few
+/// pixels of context).
 pub struct PatchEmbedding {
-    /// 3×3 conv before patching (`None`: patches read pixels directly).
-    pub stem: Option<Conv2d>,
-    /// Conv of kernel = stride = patch.
+    /// The stride-2 convolutions of the stem (empty: patches read pixels directly).
+    pub stem: Vec<Conv2d>,
+    /// Conv of kernel = stride (= patch, or patch/4 after a stem).
     pub proj: Conv2d,
     /// Learned positions (patches, d).
     pub position_embedding: Embedding,
@@ -423,19 +430,23 @@ pub struct PatchEmbedding {
 }
 
 impl PatchEmbedding {
-    /// Patches of `patch` pixels over `channels`-channel `image_side`² images, `stem`
-    /// channels in the conv stem (0: none), `d`-wide tokens.
+    /// Patches of `patch` pixels over `channels`-channel `image_side`² images, a stem of
+    /// `stem` channels (0: none; then `patch` must be a multiple of 4), `d`-wide tokens.
     pub fn new(channels: usize, image_side: usize, patch: usize, stem: usize, d: usize, rng: &mut Rng) -> PatchEmbedding {
         assert!(
-            patch > 0 && image_side % patch == 0,
-            "PatchEmbedding: patch {patch} does not divide the image side {image_side}"
+            patch > 0 && image_side % patch == 0 && (stem == 0 || patch % 4 == 0),
+            "PatchEmbedding: patch {patch} must divide the image side {image_side} (and be a multiple of 4 with a stem)"
         );
         let per_side = image_side / patch;
-        let stem_conv = (stem > 0).then(|| Conv2d::new(channels, stem, 3, 1, 1, rng));
-        let proj_in = if stem > 0 { stem } else { channels };
+        let (stem, proj) = if stem > 0 {
+            let convs = vec![Conv2d::new(channels, stem, 3, 2, 1, rng), Conv2d::new(stem, 2 * stem, 3, 2, 1, rng)];
+            (convs, Conv2d::new(2 * stem, d, patch / 4, patch / 4, 0, rng))
+        } else {
+            (Vec::new(), Conv2d::new(channels, d, patch, patch, 0, rng))
+        };
         PatchEmbedding {
-            stem: stem_conv,
-            proj: Conv2d::new(proj_in, d, patch, patch, 0, rng),
+            stem,
+            proj,
             position_embedding: Embedding {
                 weight: Param::new(Tensor::randn(&[per_side * per_side, d], rng).mul_scalar(0.02)),
             },
@@ -459,11 +470,11 @@ impl Forward for PatchEmbedding {
             images.shape(),
             side = self.image_side
         );
-        let x = match &self.stem {
-            Some(stem) => stem.forward(images).relu(), // (B, S, H, W)
-            None => images.clone(),
-        };
-        let grid = self.proj.forward(&x); // (B, d, H/p, W/p)
+        let mut x = images.clone();
+        for conv in &self.stem {
+            x = conv.forward(&x).relu(); // (B, S, H/2, W/2)
+        }
+        let grid = self.proj.forward(&x); // (B, d, side/p, side/p)
         let (batch, d) = (grid.dim(0), grid.dim(1));
         let tokens = grid.reshape(&[batch, d, self.patches()]).transpose(1, 2); // (B, N, d)
         tokens.add(&self.position_embedding.weight.value()) // (B, N, d)
@@ -472,8 +483,8 @@ impl Forward for PatchEmbedding {
 
 impl Module for PatchEmbedding {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
-        if let Some(stem) = &self.stem {
-            stem.visit(&join_name(prefix, "stem"), f);
+        for (i, conv) in self.stem.iter().enumerate() {
+            conv.visit(&join_name(prefix, &format!("stem.{i}")), f);
         }
         self.proj.visit(&join_name(prefix, "proj"), f);
         self.position_embedding.visit(&join_name(prefix, "position_embedding"), f);

@@ -1,26 +1,30 @@
-//! A visual question answerer in the manner of the 2023 multimodal models (GPT-4V,
-//! Pix2Seq-style coordinates): image patches and question tokens meet in one Transformer
-//! encoder, and one decoder writes the answer as tokens — words, and positions as
-//! quantised coordinate tokens from the same vocabulary.
+//! A visual question answerer in the manner of the 2023 multimodal models (GPT-4V;
+//! Flamingo and BLIP's image tokens under cross-attention; Pix2Seq's coordinates as
+//! tokens): image patches go through a Transformer encoder, and one decoder reads the
+//! question and writes the answer — words, and positions as quantised coordinate
+//! tokens from the same vocabulary — attending to the image tokens in every block.
 //!
-//! * image: [`PatchEmbedding`] (conv stem, then non-overlapping patches, learned
-//!   positions) → N tokens;
-//! * question: token embedding + learned positions → up to `question_len` tokens;
-//! * encoder: pre-LN blocks over `[patches; question]` (question padding masked, so the
-//!   padding sits at the end of the joint sequence), a final LayerNorm;
-//! * decoder: pre-LN blocks with causal self-attention over the answer so far and
-//!   cross-attention over the encoder's output; a head over the answer vocabulary.
+//! * image: [`PatchEmbedding`] (convolutional stem, 8×8-pixel patches, positions
+//!   initialised to a 2-D sine–cosine table) → pre-LN encoder blocks → a LayerNorm;
+//! * text: one causal sequence per question, `[question…, BOS, answer…]`, of question
+//!   and answer token embeddings (two tables) plus learned positions, through pre-LN
+//!   decoder blocks (causal self-attention, cross-attention over the image tokens, MLP)
+//!   and a head over the answer vocabulary. Only the answer positions are trained.
+//!
+//! Encoding the image once and asking several questions about it costs one encoder
+//! pass: [`Vqa::loss`] and [`Vqa::answer`] take images and, per question, the index of
+//! its image.
 //!
 //! The blind baselines of the gallery are the same model with one input left out
-//! ([`VqaInputs`]): the encoder then sees only the question, or only the image.
-//! Answer ids 0, 1, 2 are padding, begin and end ([`ANSWER_PAD`], [`ANSWER_BOS`],
-//! [`ANSWER_EOS`]); what the other ids mean is the caller's vocabulary.
+//! ([`VqaInputs`]): without the image the decoder cross-attends to one all-zero token;
+//! without the question the sequence starts at BOS. Answer ids 0, 1, 2 are padding,
+//! begin and end ([`ANSWER_PAD`], [`ANSWER_BOS`], [`ANSWER_EOS`]); what the other ids
+//! mean is the caller's vocabulary.
 
 use crate::clip::PatchEmbedding;
 use descent_nn::{join_name, layer_norm, DecoderBlock, Embedding, EncoderBlock, Forward, LayerNorm, Linear, Module};
 use descent_tensor::{no_grad, AttentionMask, Param, Rng, Tensor};
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
 
 /// Answer id of padding (ignored by the loss).
 pub const ANSWER_PAD: usize = 0;
@@ -29,7 +33,10 @@ pub const ANSWER_BOS: usize = 1;
 /// Answer id that ends an answer.
 pub const ANSWER_EOS: usize = 2;
 
-/// Which inputs the encoder sees.
+/// Amplitude of the initial 2-D sine–cosine image positions.
+pub const POSITION_SCALE: f32 = 0.1;
+
+/// Which inputs the model sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VqaInputs {
     /// Image and question (the model).
@@ -65,11 +72,11 @@ pub struct VqaConfig {
     pub image_side: usize,
     /// Side of a patch.
     pub patch: usize,
-    /// Channels of the conv stem (0: none).
+    /// Channels of the first conv of the stem (0: no stem; see [`PatchEmbedding`]).
     pub stem: usize,
     /// Question tokens in the vocabulary.
     pub question_vocab: usize,
-    /// Longest question in tokens.
+    /// Longest question in tokens (longer ones are cut).
     pub question_len: usize,
     /// Answer vocabulary, specials included.
     pub answer_vocab: usize,
@@ -79,20 +86,19 @@ pub struct VqaConfig {
     pub d_model: usize,
     /// Attention heads.
     pub n_heads: usize,
-    /// Encoder blocks.
+    /// Encoder blocks (over the image).
     pub encoder_layers: usize,
-    /// Decoder blocks.
+    /// Decoder blocks (over question and answer).
     pub decoder_layers: usize,
-    /// Which inputs the encoder sees.
+    /// Which inputs the model sees.
     pub inputs: VqaInputs,
 }
 
 impl VqaConfig {
-    fn sizes(&self) -> [(&'static str, usize); 11] {
+    fn sizes(&self) -> [(&'static str, usize); 10] {
         [
             ("image_side", self.image_side),
             ("patch", self.patch),
-            ("stem", self.stem),
             ("question_vocab", self.question_vocab),
             ("question_len", self.question_len),
             ("answer_vocab", self.answer_vocab),
@@ -107,6 +113,7 @@ impl VqaConfig {
     /// The sizes as checkpoint metadata entries.
     pub fn to_entries(&self) -> Vec<(String, String)> {
         let mut entries: Vec<(String, String)> = self.sizes().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        entries.push(("stem".into(), self.stem.to_string()));
         entries.push(("inputs".into(), self.inputs.name().into()));
         entries
     }
@@ -125,7 +132,7 @@ impl VqaConfig {
         let config = VqaConfig {
             image_side: get("image_side")?,
             patch: get("patch")?,
-            stem: meta.get("stem").and_then(|v| v.parse().ok()).unwrap_or(0),
+            stem: get("stem")?,
             question_vocab: get("question_vocab")?,
             question_len: get("question_len")?,
             answer_vocab: get("answer_vocab")?,
@@ -142,17 +149,17 @@ impl VqaConfig {
 
     /// Checks the sizes before anything is allocated.
     pub fn validate(&self) -> Result<(), String> {
-        let sizes: Vec<(&str, usize)> = self.sizes().into_iter().filter(|(k, _)| *k != "stem").collect();
-        crate::limits::check_dims(&sizes)?;
+        crate::limits::check_dims(&self.sizes())?;
+        crate::limits::check_dims(&[("stem", self.stem.max(1))])?;
         if self.d_model % self.n_heads != 0 {
             return Err(format!(
                 "metadata 'n_heads' = {} does not divide 'd_model' = {}",
                 self.n_heads, self.d_model
             ));
         }
-        if self.image_side % self.patch != 0 {
+        if self.image_side % self.patch != 0 || (self.stem > 0 && self.patch % 4 != 0) || self.d_model % 4 != 0 {
             return Err(format!(
-                "metadata 'patch' = {} does not divide 'image_side' = {}",
+                "metadata 'patch' = {} must divide 'image_side' = {} (and be a multiple of 4 with a stem), 'd_model' a multiple of 4",
                 self.patch, self.image_side
             ));
         }
@@ -162,7 +169,6 @@ impl VqaConfig {
                 self.answer_vocab
             ));
         }
-        crate::limits::check_dims(&[("stem", self.stem.max(1))])?;
         crate::limits::check_count("parameters", self.parameter_count())
     }
 
@@ -171,17 +177,39 @@ impl VqaConfig {
         let d = self.d_model as u128;
         let (s, p) = (self.stem as u128, self.patch as u128);
         let patches = (self.image_side as u128 / p).pow(2);
-        let stem = if s > 0 { s * 3 * 9 + s } else { 0 };
-        let proj_in = if s > 0 { s } else { 3 };
-        let image = stem + d * proj_in * p * p + d + patches * d;
-        let question = (self.question_vocab as u128 + self.question_len as u128) * d;
+        let image = if s > 0 {
+            let k = p / 4;
+            (s * 3 * 9 + s) + (2 * s * s * 9 + 2 * s) + d * 2 * s * k * k + d + patches * d
+        } else {
+            d * 3 * p * p + d + patches * d
+        };
         let block = 12 * d * d + 13 * d;
         let encoder = self.encoder_layers as u128 * block + 2 * d;
-        let decoder = self.decoder_layers as u128 * (block + 4 * d * d + 4 * d + 2 * d);
-        let a = self.answer_vocab as u128;
-        let answer = (a + self.answer_len as u128) * d + 2 * d + d * a + a;
-        image + question + encoder + decoder + answer
+        let decoder = self.decoder_layers as u128 * (block + 4 * d * d + 4 * d + 2 * d) + 2 * d;
+        let (q, a) = (self.question_vocab as u128, self.answer_vocab as u128);
+        let tables = (q + a + self.question_len as u128 + self.answer_len as u128) * d;
+        image + encoder + decoder + tables + d * a + a
     }
+}
+
+/// The fixed 2-D sine–cosine table of MAE (He et al. 2022) for a `side`×`side` grid:
+/// the first half of each row encodes the column, the second half the row.
+pub fn sincos_2d(side: usize, d: usize) -> Vec<f32> {
+    let quarter = d / 4;
+    let mut table = vec![0.0f32; side * side * d];
+    for y in 0..side {
+        for x in 0..side {
+            let row = &mut table[(y * side + x) * d..(y * side + x + 1) * d];
+            for (half, pos) in [(0, x), (1, y)] {
+                for i in 0..quarter {
+                    let angle = pos as f64 / 10000f64.powf(i as f64 / quarter as f64);
+                    row[half * 2 * quarter + i] = angle.sin() as f32;
+                    row[half * 2 * quarter + quarter + i] = angle.cos() as f32;
+                }
+            }
+        }
+    }
+    table
 }
 
 /// Image patches and question tokens in, answer tokens out.
@@ -190,18 +218,16 @@ pub struct Vqa {
     pub config: VqaConfig,
     /// Image → tokens.
     pub patches: PatchEmbedding,
-    /// Question token table.
-    pub question_embedding: Embedding,
-    /// Question positions.
-    pub question_positions: Embedding,
-    /// Encoder blocks over `[patches; question]`.
+    /// Encoder blocks over the image tokens.
     pub encoder: Vec<EncoderBlock>,
     /// Final encoder norm.
     pub encoder_norm: LayerNorm,
+    /// Question token table.
+    pub question_embedding: Embedding,
     /// Answer token table.
     pub answer_embedding: Embedding,
-    /// Answer positions.
-    pub answer_positions: Embedding,
+    /// Positions of the question-and-answer sequence.
+    pub positions: Embedding,
     /// Decoder blocks.
     pub decoder: Vec<DecoderBlock>,
     /// Final decoder norm.
@@ -210,31 +236,29 @@ pub struct Vqa {
     pub head: Linear,
 }
 
-/// The encoder's output and how many of its positions are real, per example.
-pub struct Memory {
-    /// (B, S, d).
-    pub states: Tensor,
-    /// Real positions of each example (the rest is padding).
-    pub lengths: Arc<Vec<usize>>,
-}
-
 impl Vqa {
-    /// A freshly initialised model (GPT-style N(0, 0.02²) layers and tables).
+    /// A freshly initialised model (GPT-style N(0, 0.02²) layers and tables; image
+    /// positions start as the 2-D sine–cosine table).
     pub fn new(config: VqaConfig, rng: &mut Rng) -> Vqa {
         let d = config.d_model;
         let table = |rows: usize, rng: &mut Rng| Embedding {
             weight: Param::new(Tensor::randn(&[rows, d], rng).mul_scalar(0.02)),
         };
         let patches = PatchEmbedding::new(3, config.image_side, config.patch, config.stem, d, rng);
+        let side = config.image_side / config.patch;
+        // Scaled down so that what a patch shows is not drowned by where it is: at full
+        // amplitude the table is ~20× the fresh stem's output, and image tokens of
+        // different images start nearly identical.
+        let positions: Vec<f32> = sincos_2d(side, d).iter().map(|v| v * POSITION_SCALE).collect();
+        patches.position_embedding.weight.set_values(&positions);
         Vqa {
-            question_embedding: table(config.question_vocab, rng),
-            question_positions: table(config.question_len, rng),
             encoder: (0..config.encoder_layers)
                 .map(|_| EncoderBlock::new(d, config.n_heads, 4 * d, rng))
                 .collect(),
             encoder_norm: LayerNorm::new(d),
+            question_embedding: table(config.question_vocab, rng),
             answer_embedding: table(config.answer_vocab, rng),
-            answer_positions: table(config.answer_len, rng),
+            positions: table(config.question_len + config.answer_len, rng),
             decoder: (0..config.decoder_layers)
                 .map(|_| DecoderBlock::new(d, config.n_heads, 4 * d, rng))
                 .collect(),
@@ -245,146 +269,172 @@ impl Vqa {
         }
     }
 
-    /// Question tokens (B, T, d), padded with id 0 to the longest (cut to
-    /// `question_len`), and each question's length (at least 1).
-    fn embed_questions(&self, questions: &[Vec<usize>]) -> (Tensor, Vec<usize>) {
-        let max = self.config.question_len;
-        let lengths: Vec<usize> = questions.iter().map(|q| q.len().clamp(1, max)).collect();
-        let steps = *lengths.iter().max().expect("at least one question");
-        let mut ids = Vec::with_capacity(questions.len() * steps);
-        for (q, &len) in questions.iter().zip(&lengths) {
-            ids.extend(q.iter().take(len));
-            ids.extend(std::iter::repeat_n(0, steps - q.len().min(len)));
+    /// Image tokens (M, N, d) of images (M, 3, side, side); one zero token per image
+    /// for the question-only baseline.
+    pub fn encode_images(&self, images: &Tensor) -> Tensor {
+        if self.config.inputs == VqaInputs::QuestionOnly {
+            return Tensor::zeros(&[images.dim(0), 1, self.config.d_model]);
         }
-        let tokens = self.question_embedding.lookup(&ids, &[questions.len(), steps]); // (B, T, d)
-        (tokens.add(&self.question_positions.weight.value().narrow(0, 0, steps)), lengths)
-    }
-
-    /// Encodes a batch: `images` (B, 3, side, side) and token-id `questions` (either may
-    /// be ignored, as the config's [`VqaInputs`] says).
-    pub fn encode(&self, images: &Tensor, questions: &[Vec<usize>]) -> Memory {
-        let batch = questions.len();
-        assert_eq!(images.dim(0), batch, "Vqa: {} images but {batch} questions", images.dim(0));
-        let n = self.patches.patches();
-        let (states, lengths) = match self.config.inputs {
-            VqaInputs::Both => {
-                let (q, lengths) = self.embed_questions(questions);
-                let x = Tensor::concat(&[self.patches.forward(images), q], 1); // (B, N + T, d)
-                (x, lengths.iter().map(|l| n + l).collect())
-            }
-            VqaInputs::QuestionOnly => self.embed_questions(questions),
-            VqaInputs::ImageOnly => (self.patches.forward(images), vec![n; batch]),
-        };
-        let lengths = Arc::new(lengths);
-        let mask = AttentionMask {
-            causal: false,
-            key_lengths: Some(lengths.clone()),
-        };
-        let mut x = states;
+        let mut x = self.patches.forward(images); // (M, N, d)
+        let mask = AttentionMask::default();
         for block in &self.encoder {
-            x = block.forward_masked(&x, &mask); // (B, S, d)
+            x = block.forward_masked(&x, &mask); // (M, N, d)
         }
-        Memory {
-            states: layer_norm(&self.encoder_norm, &x),
-            lengths,
+        layer_norm(&self.encoder_norm, &x)
+    }
+
+    /// The question part of each sequence (cut to `question_len`; empty for the
+    /// image-only baseline).
+    fn question_part<'a>(&self, question: &'a [usize]) -> &'a [usize] {
+        match self.config.inputs {
+            VqaInputs::ImageOnly => &[],
+            _ => &question[..question.len().min(self.config.question_len)],
         }
     }
 
-    /// Logits (B, T, vocab) of the next answer token after each of `inputs` (B·T ids,
-    /// row-major, starting with BOS).
-    pub fn decode(&self, memory: &Memory, inputs: &[usize], batch: usize) -> Tensor {
-        let steps = inputs.len() / batch;
+    /// Logits (B, T, vocab) of sequences `[question_b…, answer_in_b…]` (each answer input
+    /// starting with BOS), right-padded to the longest, attending to `memory` rows
+    /// `image_of`. Row b's answer starts at position `question_b.len()`.
+    pub fn logits(&self, memory: &Tensor, image_of: &[usize], questions: &[Vec<usize>], answers_in: &[Vec<usize>]) -> Tensor {
+        let batch = questions.len();
         assert!(
-            steps >= 1 && steps <= self.config.answer_len && inputs.len() == batch * steps,
-            "Vqa::decode: {} ids for {batch} answers do not fit answer_len {}",
-            inputs.len(),
+            image_of.len() == batch && answers_in.len() == batch && batch > 0,
+            "Vqa::logits: {} questions, {} image indices, {} answers",
+            batch,
+            image_of.len(),
+            answers_in.len()
+        );
+        let q_vocab = self.config.question_vocab;
+        let lengths: Vec<usize> = (0..batch)
+            .map(|b| self.question_part(&questions[b]).len() + answers_in[b].len())
+            .collect();
+        let steps = *lengths.iter().max().expect("non-empty");
+        assert!(
+            answers_in.iter().all(|a| a.len() <= self.config.answer_len),
+            "Vqa::logits: an answer exceeds answer_len {}",
             self.config.answer_len
         );
-        let mask = AttentionMask {
-            causal: false,
-            key_lengths: Some(memory.lengths.clone()),
-        };
-        let mut y = self
-            .answer_embedding
-            .lookup(inputs, &[batch, steps])
-            .add(&self.answer_positions.weight.value().narrow(0, 0, steps)); // (B, T, d)
+        // One table: question ids first, answer ids after them; padding reads answer PAD.
+        let mut ids = Vec::with_capacity(batch * steps);
+        for b in 0..batch {
+            ids.extend(self.question_part(&questions[b]).iter().copied());
+            ids.extend(answers_in[b].iter().map(|&a| q_vocab + a));
+            ids.extend(std::iter::repeat_n(q_vocab + ANSWER_PAD, steps - lengths[b]));
+        }
+        let table = Tensor::concat(&[self.question_embedding.weight.value(), self.answer_embedding.weight.value()], 0);
+        let tokens = table.index_select(0, &ids).reshape(&[batch, steps, self.config.d_model]); // (B, T, d)
+        let mut y = tokens.add(&self.positions.weight.value().narrow(0, 0, steps)); // (B, T, d)
+        let memory = memory.index_select(0, image_of); // (B, N, d)
+        let mask = AttentionMask::default();
         for block in &self.decoder {
-            y = block.forward_with_memory(&y, &memory.states, &mask); // (B, T, d)
+            y = block.forward_with_memory(&y, &memory, &mask); // (B, T, d)
         }
         self.head.forward(&layer_norm(&self.decoder_norm, &y)) // (B, T, V)
     }
 
-    /// Mean cross-entropy of the answers (ids without BOS/EOS; EOS is a target too).
-    pub fn loss(&self, images: &Tensor, questions: &[Vec<usize>], answers: &[Vec<usize>]) -> Tensor {
-        let batch = answers.len();
-        let steps = answers.iter().map(|a| a.len() + 1).max().unwrap_or(1);
-        assert!(
-            steps <= self.config.answer_len,
-            "Vqa::loss: an answer of {} tokens exceeds answer_len {}",
-            steps - 1,
-            self.config.answer_len
-        );
-        let (mut inputs, mut targets) = (Vec::with_capacity(batch * steps), Vec::with_capacity(batch * steps));
-        for answer in answers {
-            inputs.push(ANSWER_BOS);
-            inputs.extend_from_slice(answer);
-            targets.extend_from_slice(answer);
-            targets.push(ANSWER_EOS);
-            inputs.extend(std::iter::repeat_n(ANSWER_PAD, steps - answer.len() - 1));
-            targets.extend(std::iter::repeat_n(ANSWER_PAD, steps - answer.len() - 1));
-        }
-        let memory = self.encode(images, questions);
-        let logits = self.decode(&memory, &inputs, batch); // (B, T, V)
-        logits
-            .reshape(&[batch * steps, self.config.answer_vocab])
-            .softmax_cross_entropy(&targets, Some(ANSWER_PAD))
+    /// Mean cross-entropy of the answers (ids without BOS/EOS; EOS is a target too) to
+    /// `questions` about `images` (question b asks about image `image_of[b]`).
+    pub fn loss(&self, images: &Tensor, image_of: &[usize], questions: &[Vec<usize>], answers: &[Vec<usize>]) -> Tensor {
+        self.loss_soft(images, image_of, questions, answers, &|id| vec![(id, 1.0)])
     }
 
-    /// Greedy answers (ids without BOS/EOS), each at most `answer_len − 1` tokens.
-    pub fn answer(&self, images: &Tensor, questions: &[Vec<usize>]) -> Vec<Vec<usize>> {
-        let batch = questions.len();
-        no_grad(|| {
-            let memory = self.encode(images, questions);
-            let mut tokens = vec![ANSWER_BOS; batch];
-            let mut done = vec![false; batch];
-            let mut out = vec![Vec::new(); batch];
-            for t in 1..self.config.answer_len {
-                let logits = self.decode(&memory, &tokens, batch); // (B, t, V)
-                let vocab = self.config.answer_vocab;
-                let data = logits.narrow(1, t - 1, 1).contiguous_data().into_owned(); // (B, 1, V)
-                let mut next_tokens = Vec::with_capacity(batch * (t + 1));
-                for b in 0..batch {
-                    let row = &data[b * vocab..(b + 1) * vocab];
-                    // Padding and BOS are never answers.
-                    let next = (ANSWER_EOS..vocab).max_by(|&i, &j| row[i].total_cmp(&row[j])).unwrap_or(ANSWER_EOS);
-                    if !done[b] && next != ANSWER_EOS {
-                        out[b].push(next);
-                    }
-                    done[b] |= next == ANSWER_EOS;
-                    next_tokens.extend_from_slice(&tokens[b * t..(b + 1) * t]);
-                    next_tokens.push(next);
+    /// [`loss`](Self::loss) against soft targets: `soften(id)` gives the target
+    /// distribution (id, weight summing to 1) for a true token — a one-hot for words, a
+    /// narrow bump over neighbouring bins for a coordinate, so that a near miss costs
+    /// less than a far one.
+    pub fn loss_soft(
+        &self,
+        images: &Tensor,
+        image_of: &[usize],
+        questions: &[Vec<usize>],
+        answers: &[Vec<usize>],
+        soften: &dyn Fn(usize) -> Vec<(usize, f32)>,
+    ) -> Tensor {
+        let memory = self.encode_images(images);
+        let answers_in: Vec<Vec<usize>> = answers.iter().map(|a| [&[ANSWER_BOS], a.as_slice()].concat()).collect();
+        let logits = self.logits(&memory, image_of, questions, &answers_in); // (B, T, V)
+        let (batch, steps, vocab) = (logits.dim(0), logits.dim(1), self.config.answer_vocab);
+        let mut targets = vec![0.0f32; batch * steps * vocab];
+        let mut count = 0usize;
+        for (b, answer) in answers.iter().enumerate() {
+            let start = self.question_part(&questions[b]).len();
+            for (j, &id) in answer.iter().chain(std::iter::once(&ANSWER_EOS)).enumerate() {
+                let row = (b * steps + start + j) * vocab;
+                for (k, w) in soften(id) {
+                    targets[row + k] += w;
                 }
-                tokens = next_tokens;
-                if done.iter().all(|&d| d) {
-                    break;
+                count += 1;
+            }
+        }
+        let targets = Tensor::from_vec(targets, &[batch * steps, vocab]);
+        logits
+            .reshape(&[batch * steps, vocab])
+            .log_softmax(1)
+            .mul(&targets)
+            .sum_all()
+            .mul_scalar(-1.0 / count.max(1) as f32)
+    }
+
+    /// Greedy answers (ids without BOS/EOS) to `questions` about `images`, each at most
+    /// `answer_len − 1` tokens; questions of equal length are decoded together.
+    pub fn answer(&self, images: &Tensor, image_of: &[usize], questions: &[Vec<usize>]) -> Vec<Vec<usize>> {
+        no_grad(|| {
+            let memory = self.encode_images(images);
+            let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+            for (b, q) in questions.iter().enumerate() {
+                groups.entry(self.question_part(q).len()).or_default().push(b);
+            }
+            let mut out = vec![Vec::new(); questions.len()];
+            for (length, members) in groups {
+                let group_questions: Vec<Vec<usize>> = members.iter().map(|&b| questions[b].clone()).collect();
+                let group_images: Vec<usize> = members.iter().map(|&b| image_of[b]).collect();
+                let answers = self.decode_group(&memory, &group_images, &group_questions, length);
+                for (&b, answer) in members.iter().zip(answers) {
+                    out[b] = answer;
                 }
             }
             out
         })
+    }
+
+    /// Greedy decoding of questions that all have `length` tokens.
+    fn decode_group(&self, memory: &Tensor, image_of: &[usize], questions: &[Vec<usize>], length: usize) -> Vec<Vec<usize>> {
+        let batch = questions.len();
+        let vocab = self.config.answer_vocab;
+        let mut answers_in = vec![vec![ANSWER_BOS]; batch];
+        let mut done = vec![false; batch];
+        let mut out = vec![Vec::new(); batch];
+        for t in 0..self.config.answer_len - 1 {
+            let logits = self.logits(memory, image_of, questions, &answers_in); // (B, T, V)
+            let last = logits.narrow(1, length + t, 1).contiguous_data().into_owned(); // (B, 1, V)
+            for b in 0..batch {
+                let row = &last[b * vocab..(b + 1) * vocab];
+                // Padding and BOS are never answers.
+                let next = (ANSWER_EOS..vocab).max_by(|&i, &j| row[i].total_cmp(&row[j])).unwrap_or(ANSWER_EOS);
+                if !done[b] && next != ANSWER_EOS {
+                    out[b].push(next);
+                }
+                done[b] |= next == ANSWER_EOS;
+                answers_in[b].push(next);
+            }
+            if done.iter().all(|&d| d) {
+                break;
+            }
+        }
+        out
     }
 }
 
 impl Module for Vqa {
     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
         self.patches.visit(&join_name(prefix, "patches"), f);
-        self.question_embedding.visit(&join_name(prefix, "question_embedding"), f);
-        self.question_positions.visit(&join_name(prefix, "question_positions"), f);
         for (l, b) in self.encoder.iter().enumerate() {
             b.visit(&join_name(prefix, &format!("encoder.{l}")), f);
         }
         self.encoder_norm.visit(&join_name(prefix, "encoder_norm"), f);
+        self.question_embedding.visit(&join_name(prefix, "question_embedding"), f);
         self.answer_embedding.visit(&join_name(prefix, "answer_embedding"), f);
-        self.answer_positions.visit(&join_name(prefix, "answer_positions"), f);
+        self.positions.visit(&join_name(prefix, "positions"), f);
         for (l, b) in self.decoder.iter().enumerate() {
             b.visit(&join_name(prefix, &format!("decoder.{l}")), f);
         }

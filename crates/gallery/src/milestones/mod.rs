@@ -14,4 +14,5 @@ pub mod lstm;
 pub mod mcculloch_pitts;
 pub mod perceptron;
 pub mod transformer;
+pub mod vqa;
 pub mod xor;

@@ -138,14 +138,14 @@ pub struct Recall {
 pub fn draw_pool(images: &EmbeddedImages, rng: &mut Rng) -> (Vec<usize>, Vec<(usize, Lang, usize)>) {
     let mut chosen = Vec::new();
     let mut captions = Vec::new();
-    for class in 0..CLASSES.len() {
+    for (class, info) in CLASSES.iter().enumerate() {
         let of_class: Vec<usize> = (0..images.labels.len()).filter(|&i| images.labels[i] == class).collect();
         if of_class.is_empty() {
             continue;
         }
         chosen.push(of_class[rng.below(of_class.len())]);
         let lang = Lang::ALL[rng.below(2)];
-        let count = templates(CLASSES[class].domain, lang, TemplateSet::HeldOut).len();
+        let count = templates(info.domain, lang, TemplateSet::HeldOut).len();
         captions.push((class, lang, rng.below(count)));
     }
     (chosen, captions)

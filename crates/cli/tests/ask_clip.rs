@@ -1,0 +1,107 @@
+//! `descent ask` and `descent clip` through the real binary: a model with random weights
+//! answers (a box within the image's pixels, or a word), and bad input — a missing or
+//! wrong checkpoint, a file that is not an image, an empty or unknown question, no
+//! labels — ends with one `error:` line.
+
+mod common;
+
+use common::{assert_one_line_error, descent, save_lenet, temp};
+use descent_gallery::milestones::vqa::vocab::AnswerVocab;
+use descent_gallery::saved::vqa::save_vqa;
+use descent_models::vqa::{Vqa, VqaConfig, VqaInputs};
+use descent_tensor::Rng;
+use descent_text::{CharTokenizer, Tokenizer};
+use std::path::{Path, PathBuf};
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// A small VQA model with random weights, saved as `descent run vqa` would.
+fn small_vqa(dir: &Path) -> PathBuf {
+    let tokenizer = Tokenizer::Char(CharTokenizer::from_texts(["where is the 7? 7在哪里?"]));
+    let vocab = AnswerVocab::new(["7".to_string(), "yes".to_string()]);
+    let config = VqaConfig {
+        image_side: 64,
+        patch: 8,
+        stem: 4,
+        question_vocab: tokenizer.vocab_size(),
+        question_len: 24,
+        answer_vocab: vocab.len(),
+        answer_len: 5,
+        d_model: 16,
+        n_heads: 2,
+        encoder_layers: 1,
+        decoder_layers: 1,
+        inputs: VqaInputs::Both,
+    };
+    let path = dir.join("vqa.safetensors");
+    save_vqa(&path, &Vqa::new(config, &mut Rng::new(3)), &tokenizer, &vocab).unwrap();
+    path
+}
+
+/// A 100×50 scene: a bright bar on black.
+fn scene(dir: &Path) -> PathBuf {
+    let path = dir.join("scene.png");
+    image::RgbImage::from_fn(100, 50, |x, y| {
+        image::Rgb(if (30..40).contains(&x) && (10..40).contains(&y) {
+            [255; 3]
+        } else {
+            [0; 3]
+        })
+    })
+    .save(&path)
+    .unwrap();
+    path
+}
+
+#[test]
+fn ask_answers_in_the_pixels_of_the_given_image() {
+    let dir = temp("ask-ok");
+    let (model, image) = (small_vqa(&dir), scene(&dir));
+    let out = descent(&["ask", "--model", s(&model), "--image", s(&image), "where is the 7?"]);
+    assert!(out.status.success(), "{}", out.stderr);
+    let line = out.stdout.trim();
+    assert_eq!(line.lines().count(), 1, "{line}");
+    if let Some(rest) = line.strip_prefix("box [") {
+        // "x0 66, y0 45, x1 62, y1 31]": x within 0..=100, y within 0..=50.
+        let inner = &rest[..rest.find(']').unwrap()];
+        let numbers: Vec<f32> = inner
+            .split(", ")
+            .filter_map(|piece| piece.split_whitespace().nth(1)?.parse().ok())
+            .collect();
+        assert!(numbers.len() == 4, "{line}");
+        assert!(numbers[0] <= 100.0 && numbers[2] <= 100.0, "{line}");
+        assert!(numbers[1] <= 50.0 && numbers[3] <= 50.0, "{line}");
+        assert!(line.contains("100×50"), "{line}");
+    }
+}
+
+#[test]
+fn ask_and_clip_refuse_bad_input_in_one_line() {
+    let dir = temp("ask-bad");
+    let (model, image) = (small_vqa(&dir), scene(&dir));
+    let text = dir.join("notes.png");
+    std::fs::write(&text, "not an image").unwrap();
+    let lenet = dir.join("lenet.safetensors");
+    save_lenet(&lenet, |_| {});
+    let missing = dir.join("missing.safetensors");
+
+    let out = descent(&["ask", "--model", s(&missing), "--image", s(&image), "where is the 7?"]);
+    assert_one_line_error(&out, &["missing.safetensors"]);
+    let out = descent(&["ask", "--model", s(&lenet), "--image", s(&image), "where is the 7?"]);
+    assert_one_line_error(&out, &["not a VQA checkpoint", "descent run vqa"]);
+    let out = descent(&["ask", "--model", s(&model), "--image", s(&text), "where is the 7?"]);
+    assert_one_line_error(&out, &["notes.png", "image"]);
+    let out = descent(&["ask", "--model", s(&model), "--image", s(&dir), "where is the 7?"]);
+    assert_one_line_error(&out, &["folder"]);
+    let out = descent(&["ask", "--model", s(&model), "--image", s(&image), "  "]);
+    assert_one_line_error(&out, &["question is empty"]);
+    let out = descent(&["ask", "--model", s(&model), "--image", s(&image), "ЖЖЖ"]);
+    assert_one_line_error(&out, &["no character the model knows"]);
+
+    let out = descent(&["clip", "--model", s(&model), "--labels", "a cat,a dog", s(&image)]);
+    assert_one_line_error(&out, &["not a CLIP checkpoint", "descent run clip"]);
+    let out = descent(&["clip", "--model", s(&model), "--labels", " , ", s(&image)]);
+    assert_one_line_error(&out, &["--labels", "no label"]);
+}
