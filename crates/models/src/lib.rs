@@ -11,6 +11,7 @@
 pub mod bert;
 pub mod char_lstm;
 pub mod dcgan;
+pub mod elmo;
 pub mod generation;
 pub mod gpt;
 pub mod lenet;
