@@ -13,6 +13,11 @@ Python 3 standard library only. Run from anywhere:
     python3 tools/make_mnist_subset.py --src DIR --train 6000 --test 1000
 
 Defaults: --src <repo>/../shared/data/mnist, --out <repo>/crates/data/fixtures/mnist-subset.
+
+Fashion-MNIST has the same file names and layout; its embedded subset is made with
+
+    python3 tools/make_mnist_subset.py --src ../shared/data/fashion-mnist \
+        --out crates/data/fixtures/fashion-mnist-subset --train 2500 --test 1000
 """
 
 import argparse

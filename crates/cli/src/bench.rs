@@ -10,9 +10,13 @@ use std::path::PathBuf;
 /// Options of `descent bench`.
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Workloads to run (`descent bench list` names them): lenet, lenet1989, mlp, gpt, lstm, matmul, gen, minilm.
+    /// Workloads to run (`descent bench list` names them): lenet, lenet1989, mlp, gpt, lstm, matmul, gen, dcgan, cifar, minilm.
     #[arg(required = true)]
     workloads: Vec<String>,
+    /// Run `cifar` data-parallel over the processes started by `mpirun` (a build with
+    /// `--features mpi`); rank 0 prints.
+    #[arg(long)]
+    distributed: bool,
 }
 
 /// Runs the named workloads, printing one JSON line per result.
@@ -28,11 +32,22 @@ pub fn bench(args: BenchArgs, data_dir: Option<PathBuf>, threads: usize) -> Resu
         let names: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
         bail!("unknown workload(s) {unknown:?}; available: {}", names.join(", "));
     }
+    if args.distributed && args.workloads.iter().any(|w| w != "cifar") {
+        bail!("--distributed runs only the cifar workload; drop the others");
+    }
+    let session = if args.distributed { Some(crate::distributed::start()?) } else { None };
     let mut ctx = BenchContext::new(DataLocator::new(data_dir), threads);
+    if let Some(session) = &session {
+        ctx.world = session.world();
+    }
+    let world = ctx.world.clone();
     for name in &args.workloads {
         let workload = find_workload(name).expect("checked above");
-        for record in (workload.run)(&mut ctx)? {
-            println!("{}", record.to_json_line());
+        let records = (workload.run)(&mut ctx).map_err(|e| crate::distributed::fail(&world, e.into()))?;
+        if world.is_root() {
+            for record in records {
+                println!("{}", record.to_json_line());
+            }
         }
     }
     Ok(())

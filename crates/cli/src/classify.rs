@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 /// Options of `descent classify`.
 #[derive(Args)]
 pub struct ClassifyArgs {
-    /// A LeNet checkpoint (e.g. runs/lenet/checkpoint.safetensors).
+    /// A LeNet or CIFAR checkpoint (runs/lenet/checkpoint.safetensors, runs/alexnet/alexnet.safetensors).
     #[arg(long)]
     model: PathBuf,
     /// Image files (PNG, JPEG, told by content), any size.
@@ -45,6 +45,10 @@ fn load_lenet(path: &Path) -> Result<LeNet> {
 
 /// Predicts the digit in each image and prints the class probabilities.
 pub fn classify(args: ClassifyArgs) -> Result<()> {
+    // A CIFAR network (`descent run alexnet`) takes colour photos: its own path.
+    if Checkpoint::load(&args.model).is_ok_and(|ck| crate::classify_cifar::is_cifar(&ck.metadata)) {
+        return crate::classify_cifar::classify(&args.model, &args.images);
+    }
     let model = load_lenet(&args.model)?;
     let mut out = std::io::stdout().lock();
     for path in &args.images {

@@ -39,7 +39,16 @@ pub fn data(command: DataCommand, data_dir: Option<PathBuf>) -> Result<()> {
                 };
                 println!("{:<14} {:<10} {} (model {})", model.name, summary, dir, model.title);
             }
-            println!("embedded in the binary: iris (150 rows), MNIST subset (6000 train / 1000 test)");
+            println!("embedded in the binary (quick runs use these; sources in crates/data/fixtures/README.md):");
+            for file in descent_data::EMBEDDED {
+                println!(
+                    "  {:<44} {:>9} bytes  {}; {}",
+                    file.name,
+                    file.bytes.len(),
+                    file.content,
+                    file.licence
+                );
+            }
             Ok(())
         }
         DataCommand::Fetch { name } => {

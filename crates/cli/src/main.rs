@@ -6,8 +6,11 @@
 
 mod bench;
 mod classify;
+mod classify_cifar;
 mod data_cmd;
 mod digit_image;
+mod distributed;
+mod draw;
 mod embed;
 mod generate_cmd;
 mod progress;
@@ -53,7 +56,7 @@ enum Command {
     Tour(run_cmd::TourArgs),
     /// Anchor workloads (../shared/bench/WORKLOADS.md) as JSON lines.
     Bench(bench::BenchArgs),
-    /// Predict digits in image files with a trained LeNet checkpoint.
+    /// Predict digits (LeNet) or CIFAR-10 classes (alexnet) in image files with a trained checkpoint.
     Classify(classify::ClassifyArgs),
     /// Write text with a trained language model (`descent run lstm` or `descent run gpt` saves one).
     Generate(generate_cmd::GenerateArgs),
@@ -61,6 +64,8 @@ enum Command {
     Embed(embed::EmbedArgs),
     /// Corpus lines closest in meaning to a query (cosine of sentence vectors, cached).
     Search(search::SearchArgs),
+    /// Draw images with a saved generator (`descent run gan` saves one).
+    Draw(draw::DrawArgs),
     /// Data sets: where they are looked for, and fetching missing ones.
     Data {
         #[command(subcommand)]
@@ -148,6 +153,7 @@ fn real_main(cli: Cli) -> Result<()> {
         Command::Generate(args) => generate_cmd::generate(args),
         Command::Embed(args) => embed::embed(args, cli.data_dir),
         Command::Search(args) => search::search(args, cli.data_dir),
+        Command::Draw(args) => draw::draw(args),
         Command::Data { command } => data_cmd::data(command, cli.data_dir),
     }
 }

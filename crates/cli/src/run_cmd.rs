@@ -37,6 +37,10 @@ pub struct RunArgs {
     /// Continue from the checkpoint in the output folder (where the milestone supports it).
     #[arg(long)]
     resume: bool,
+    /// Train across the processes started by `mpirun` (a build with `--features mpi`);
+    /// rank 0 writes the output.
+    #[arg(long)]
+    distributed: bool,
 }
 
 /// Options of `descent tour`.
@@ -79,13 +83,23 @@ pub fn run(args: RunArgs, data_dir: Option<PathBuf>) -> Result<()> {
     if let Some(out) = args.out {
         cfg.out_dir = out;
     }
+    let session = if args.distributed { Some(crate::distributed::start()?) } else { None };
+    if let Some(session) = &session {
+        cfg.world = session.world();
+    }
+    let world = cfg.world.clone();
     let out_dir = cfg.out_dir.clone();
-    let progress: Arc<dyn Progress> = if args.json {
+    let progress: Arc<dyn Progress> = if args.json || !world.is_root() {
         Arc::new(Silent)
     } else {
         Arc::new(TerminalProgress::new())
     };
-    let report = execute(m, cfg, progress).with_context(|| format!("milestone {} did not finish", m.id))?;
+    let report = execute(m, cfg, progress)
+        .with_context(|| format!("milestone {} did not finish", m.id))
+        .map_err(|e| crate::distributed::fail(&world, e))?;
+    if !world.is_root() {
+        return Ok(());
+    }
     if args.json {
         println!("{}", report.to_json());
     } else {

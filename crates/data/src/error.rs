@@ -6,8 +6,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::locate::LookedAt;
-use crate::mnist::Dataset;
+use crate::locate::{LookedAt, Sought};
 
 /// The error type of `descent-data`.
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +72,7 @@ pub enum DataError {
 
     /// The header declares more data than the file can hold or than is read at all.
     #[error("{name}: the IDX header declares dims {dims:?}, {declared} bytes of data, more than the {limit} bytes this file can hold. The file is damaged or not a data set; delete it and fetch it again.")]
-    TooLarge {
+    IdxTooLarge {
         /// The file name.
         name: String,
         /// The dimensions from the header.
@@ -129,10 +128,23 @@ pub enum DataError {
     },
 
     /// A data set was not found in any of the places searched.
-    #[error("{}", crate::locate::not_found_message(*.dataset, .looked))]
+    #[error("{}", crate::locate::not_found_message(.dataset, .looked))]
     NotFound {
-        /// The data set asked for.
-        dataset: Dataset,
+        /// The data set (or text file) asked for.
+        dataset: Sought,
+        /// Every place looked at, in search order, with why it did not do.
+        looked: Vec<LookedAt>,
+    },
+
+    /// A data folder (other than MNIST's) was not found in any of the places searched.
+    #[error("{}", crate::locate::folder_not_found_message(.what, .folder, .files, .looked))]
+    FolderNotFound {
+        /// The data set, for people (`CIFAR-10`).
+        what: String,
+        /// The folder name under a data root (`cifar10-jpeg-subset`).
+        folder: String,
+        /// The files it must hold.
+        files: Vec<String>,
         /// Every place looked at, in search order, with why it did not do.
         looked: Vec<LookedAt>,
     },
@@ -161,7 +173,34 @@ pub enum DataError {
         actual: String,
     },
 
-    /// A text data file (CSV) could not be parsed.
+    /// A file holds, or decompresses to, more than a reader accepts: not the file it
+    /// should be, or a gzip bomb.
+    #[error("{name}: holds or decompresses to more than {limit} bytes, far more than this data set has; it is not the right file (or it is damaged). Check the path, or fetch the file again.")]
+    TooLarge {
+        /// The file (or embedded blob) name.
+        name: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+
+    /// Too many lines of a text data file are malformed for it to be the file it should be.
+    #[error("{name}: {bad} of {total} lines are malformed (first: line {line}: {reason}); expected lines of {expected}. This is not the right file, or it is damaged.")]
+    Malformed {
+        /// The file name.
+        name: String,
+        /// Malformed lines.
+        bad: usize,
+        /// Non-blank lines after any header.
+        total: usize,
+        /// 1-based number of the first malformed line.
+        line: usize,
+        /// What was wrong with it.
+        reason: String,
+        /// The expected format, in words.
+        expected: String,
+    },
+
+    /// A text data file (CSV, TSV) could not be parsed.
     #[error("{name} line {line}: {reason}")]
     Parse {
         /// The file name.

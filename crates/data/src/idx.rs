@@ -130,7 +130,7 @@ fn read_stream(reader: &mut dyn Read, name: &str, limit: u64, known_len: Option<
         }
     }
     if data_len > limit {
-        return Err(DataError::TooLarge {
+        return Err(DataError::IdxTooLarge {
             name: name.to_string(),
             dims,
             declared: data_len,

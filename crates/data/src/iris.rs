@@ -8,8 +8,8 @@
 
 use crate::error::DataError;
 
-/// The embedded CSV text.
-const IRIS_CSV: &str = include_str!("../fixtures/iris.csv");
+/// The embedded CSV text (also listed in [`crate::embedded::EMBEDDED`]).
+pub(crate) const IRIS_CSV: &str = include_str!("../fixtures/iris.csv");
 
 /// The four measurements, in column order, all in centimetres.
 pub const IRIS_FEATURE_NAMES: [&str; 4] = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"];

@@ -14,8 +14,9 @@
 //!   hard-coded checksums, [`ImageSet::load`], and [`normalize_mnist`], which is
 //!   bit-exact with PyTorch's `ToTensor()` + `Normalize((0.1307,), (0.3081,))`.
 //! - [`locate`]: [`DataLocator`] searches `--data-dir`, then `$DESCENT_DATA`, then
-//!   `./data`, each holding `<root>/mnist/` and `<root>/fashion-mnist/`; when nothing
-//!   is found the error lists every place looked at and the three ways to fix it.
+//!   `./data`, each holding one folder per set (`<root>/mnist/`, `<root>/poetry/`); when
+//!   nothing is found, [`DataError::NotFound`] lists every place looked at and the ways
+//!   to fix it.
 //! - [`download`]: [`fetch`] from the canonical mirrors into a temporary file in the
 //!   destination folder, verified, then renamed atomically; nothing partial is left.
 //! - [`checksum`]: SHA-256 of the *uncompressed* content, since mirrors recompress
@@ -25,9 +26,22 @@
 //! - [`mod@status`]: what `descent data list` prints — present, missing, verified or not.
 //! - [`loader`]: [`BatchLoader`], mini-batches with a per-epoch seeded shuffle whose
 //!   order depends only on `(seed, epoch)`; the last partial batch is kept.
-//! - [`mod@iris`] and [`embedded`]: small real data compiled into the binary (Fisher's
-//!   Iris, the first 6,000 + 1,000 MNIST digits), so the early milestones and the
-//!   tests need no data folder and no network.
+//! - [`text`]: the text data sets, one small file each, with typed rows: Tang poems
+//!   ([`Poem`]: author, title, text), English–Chinese pairs ([`TranslationPair`]), SST-2
+//!   sentences with labels ([`LabelledSentence`]), tiny Shakespeare. A [`TextFile`] is
+//!   found under the same roots as the image sets, read gzip or plain, and bounded
+//!   ([`MAX_TEXT_BYTES`]); malformed lines are counted and skipped up to one in ten, and
+//!   beyond that the file is rejected ([`DataError::Malformed`]).
+//! - [`mod@iris`] and [`embedded`]: small real data compiled into the binary, listed with
+//!   source and licence in one table ([`EMBEDDED`], which `descent data list` prints):
+//!   Fisher's Iris, the first 6,000 + 1,000 MNIST digits, the first 2,500 + 1,000
+//!   Fashion-MNIST images, 300,000 characters of tiny
+//!   Shakespeare, 11,255 Tang poems, 9,000 English–Chinese pairs, 12,607 SST-2 rows, and
+//!   1,500 + 400 CIFAR-10 images (losslessly packed, [`embedded_cifar`]).
+//!   Quick runs always read these, so the tour needs no data folder and no network and
+//!   gives the same results everywhere; full runs read the data folder.
+//! - [`cifar`]: CIFAR-10 in its binary layout (the shared JPEG-derived subset),
+//!   per-channel normalisation, class names.
 //!
 //! # Invariants
 //! - Bad input files produce a [`DataError`] whose message says what was wrong, in
@@ -35,13 +49,18 @@
 //!   inputs that do not match its labels) panic.
 //! - A file in a data folder is either absent or complete: downloads never leave a
 //!   partial file under a final name.
+//! - No reader allocates more than its input can justify: text files and their gzip
+//!   content are capped at [`MAX_TEXT_BYTES`].
+//! - An embedded file is a real excerpt of the data folder's file, cut by a script in
+//!   `tools/`, and a test checks its first rows and its counts against the source.
 //! - All shuffling flows from an explicit seed.
 #![warn(missing_docs)]
 
 pub mod checksum;
+pub mod cifar;
 pub mod download;
 pub mod embedded;
-pub mod embedded_text;
+pub mod embedded_cifar;
 pub mod error;
 pub mod idx;
 pub mod iris;
@@ -50,18 +69,28 @@ pub mod locate;
 pub mod mnist;
 pub mod pretrained;
 pub mod status;
+pub mod text;
 
 pub use checksum::{sha256_hex, sha256_uncompressed};
+pub use cifar::{
+    find_cifar10, load_cifar10, normalize_cifar, parse_class_names, CifarSet, CIFAR10_CLASSES, CIFAR10_DIR, CIFAR10_MEAN, CIFAR10_STD,
+    CIFAR_IMAGE_BYTES,
+};
 pub use download::{fetch, fetch_from, Progress};
-pub use embedded::{mnist_subset, MNIST_SUBSET_TEST, MNIST_SUBSET_TRAIN};
-pub use embedded_text::tiny_shakespeare_head;
+pub use embedded::{fashion_mnist_subset, mnist_subset, FASHION_MNIST_SUBSET_TEST, FASHION_MNIST_SUBSET_TRAIN, EmbeddedFile, EMBEDDED, MNIST_SUBSET_TEST, MNIST_SUBSET_TRAIN};
+pub use embedded_cifar::{cifar_subset, CIFAR_SUBSET_TEST, CIFAR_SUBSET_TRAIN};
 pub use error::DataError;
 pub use idx::{encode_idx, is_gzip, parse_idx, read_idx, IdxArray};
 pub use iris::{iris, parse_iris_csv, Iris, IRIS_FEATURE_NAMES};
 pub use loader::{epoch_seed, Batch, BatchLoader, Epoch};
-pub use locate::{DataLocator, LookedAt, RootSource, SearchRoot, DATA_ENV_VAR};
+pub use locate::{DataLocator, LookedAt, RootSource, SearchRoot, Sought, DATA_ENV_VAR};
 pub use mnist::{
     normalize, normalize_mnist, to_unit_range, Dataset, FileSpec, ImageSet, Split, FILE_NAMES, IMAGE_SIDE, MNIST_MEAN, MNIST_STD, N_CLASSES,
 };
 pub use pretrained::{Pretrained, MINILM, PRETRAINED};
 pub use status::{dataset_status, status, DatasetStatus, FileState, FileStatus};
+pub use text::poems::{embedded_poems, parse_poems, read_poems, Poem, TANG_JUEJU_LUSHI, TANG_POEMS};
+pub use text::sentiment::{embedded_sst2, parse_sst2, read_sst2, LabelledSentence, Sst2Split};
+pub use text::shakespeare::{read_tiny_shakespeare, tiny_shakespeare_head, TINY_SHAKESPEARE};
+pub use text::translation::{embedded_pairs, parse_pairs, read_pairs, TranslationPair, CMN_ENG};
+pub use text::{decode_text, read_text_file, Rows, TextFile, MAX_TEXT_BYTES};

@@ -1,7 +1,8 @@
 //! Finding a data set on disk: `--data-dir`, then `$DESCENT_DATA`, then `./data`.
 //!
 //! Each search root holds one folder per data set, named as on the command line:
-//! `<root>/mnist/`, `<root>/fashion-mnist/`. A failed search reports every place it
+//! `<root>/mnist/`, `<root>/fashion-mnist/`; text files sit in theirs
+//! (`<root>/poetry/tang_jueju_lushi.tsv.gz`, see [`TextFile::find`]). A failed search reports every place it
 //! looked and why each did not do, with the three ways to fix it.
 //!
 //! A *relative* `$DESCENT_DATA` is tried against the current folder and then against
@@ -15,9 +16,19 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::DataError;
 use crate::mnist::{existing_variant, Dataset, ImageSet, Split, FILE_NAMES};
+use crate::text::TextFile;
 
 /// The environment variable naming a data root.
 pub const DATA_ENV_VAR: &str = "DESCENT_DATA";
+
+/// What a search was for, so that a failed search can say so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sought {
+    /// An image set in IDX files (all four files of its folder).
+    Images(Dataset),
+    /// One text file (`<root>/<folder>/<name>`).
+    Text(TextFile),
+}
 
 /// Where a search root came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,7 +139,10 @@ impl DataLocator {
                 }),
             }
         }
-        Err(DataError::NotFound { dataset, looked })
+        Err(DataError::NotFound {
+            dataset: Sought::Images(dataset),
+            looked,
+        })
     }
 
     /// Finds `dataset` and loads one split of it.
@@ -179,7 +193,14 @@ fn missing_problem(dir: &Path) -> Option<String> {
 }
 
 /// The text of [`DataError::NotFound`].
-pub(crate) fn not_found_message(dataset: Dataset, looked: &[LookedAt]) -> String {
+pub(crate) fn not_found_message(sought: &Sought, looked: &[LookedAt]) -> String {
+    match sought {
+        Sought::Images(dataset) => images_not_found_message(*dataset, looked),
+        Sought::Text(file) => crate::text::not_found_message(file, looked),
+    }
+}
+
+fn images_not_found_message(dataset: Dataset, looked: &[LookedAt]) -> String {
     let mut s = format!("{} data not found. Looked in, in order:\n", dataset.title());
     for l in looked {
         let _ = writeln!(s, "  - {} ({}): {}", l.dir.display(), l.source.label(), l.problem);
@@ -197,6 +218,26 @@ pub(crate) fn not_found_message(dataset: Dataset, looked: &[LookedAt]) -> String
         FILE_NAMES.join(", "),
         dataset.name(),
         dataset.name()
+    );
+    s
+}
+
+/// The text of [`DataError::FolderNotFound`].
+pub(crate) fn folder_not_found_message(what: &str, folder: &str, files: &[String], looked: &[LookedAt]) -> String {
+    let mut s = format!("{what} data not found. Looked in, in order:\n");
+    for l in looked {
+        let _ = writeln!(s, "  - {} ({}): {}", l.dir.display(), l.source.label(), l.problem);
+    }
+    let target = looked
+        .first()
+        .map(|l| l.dir.display().to_string())
+        .unwrap_or_else(|| format!("data/{folder}"));
+    let _ = write!(
+        s,
+        "To fix, do one of:\n  \
+         - put the files {} in {target}\n  \
+         - set {DATA_ENV_VAR} to a folder that holds {folder}/ (or pass --data-dir)",
+        files.join(", ")
     );
     s
 }

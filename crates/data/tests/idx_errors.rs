@@ -194,7 +194,7 @@ fn a_gzip_header_claiming_more_than_the_stream_can_hold_is_refused_before_alloca
         let gz = gzip(&header_then_zeros(&[count, 28, 28], 1000));
         let err = parse_idx(&gz, "bomb.gz").unwrap_err();
         match &err {
-            DataError::TooLarge { declared, limit, .. } => {
+            DataError::IdxTooLarge { declared, limit, .. } => {
                 assert_eq!(*declared, count as u64 * 784);
                 assert!(*limit <= gz.len() as u64 * 1032, "{err}");
             }

@@ -9,11 +9,10 @@
 //! run never leaves a half-written cache under the real name.
 
 use crate::MilestoneError;
-use descent_data::{sha256_hex, DataLocator, MINILM};
+use descent_data::{sha256_hex, DataLocator, Sst2Split, MINILM};
 use descent_models::bert::{cosine, SentenceEncoder};
 use descent_nn::Checkpoint;
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Sentences per forward pass when embedding a corpus.
@@ -38,30 +37,15 @@ pub fn load_encoder(dir: Option<&Path>, locator: &DataLocator) -> Result<Sentenc
     SentenceEncoder::load(&dir).map_err(|e| MilestoneError::Config(e.to_string()))
 }
 
-/// The first `limit` sentences of SST-2's `split` (`train`, `dev`, `test`) as bench.py
-/// reads them: the first tab-separated field of each row after the header, non-empty.
-pub fn read_sst2_sentences(locator: &DataLocator, split: &str, limit: usize) -> Result<Vec<String>, MilestoneError> {
-    let name = format!("sentiment/sst2/{split}.tsv.gz");
-    let Some(path) = locator.roots().iter().map(|r| r.path.join(&name)).find(|p| p.is_file()) else {
-        let roots: Vec<String> = locator.roots().iter().map(|r| r.path.display().to_string()).collect();
-        return Err(MilestoneError::MissingData {
-            reason: format!("SST-2 ({name}) not found under {}", roots.join(", ")),
-            fix: "set DESCENT_DATA to a folder holding sentiment/sst2/".to_string(),
-        });
+/// The first `limit` sentences of SST-2's `split`, as bench.py reads them: from the data
+/// folder when it holds SST-2, else from the embedded copy (dev and test are embedded whole).
+pub fn read_sst2_sentences(locator: &DataLocator, split: Sst2Split, limit: usize) -> Result<Vec<String>, MilestoneError> {
+    let rows = match descent_data::read_sst2(locator, split) {
+        Ok(read) => read.rows,
+        Err(descent_data::DataError::NotFound { .. }) if split != Sst2Split::Train => descent_data::embedded_sst2(split),
+        Err(e) => return Err(e.into()),
     };
-    let file = std::fs::File::open(&path).map_err(|e| MilestoneError::io(&path, e))?;
-    let mut text = String::new();
-    flate2::read::MultiGzDecoder::new(file)
-        .read_to_string(&mut text)
-        .map_err(|e| MilestoneError::io(&path, e))?;
-    Ok(text
-        .lines()
-        .skip(1)
-        .filter_map(|row| row.split('\t').next())
-        .filter(|s| !s.is_empty())
-        .take(limit)
-        .map(str::to_string)
-        .collect())
+    Ok(rows.into_iter().map(|row| row.text).filter(|s| !s.is_empty()).take(limit).collect())
 }
 
 /// The non-empty lines of a corpus and their vectors.

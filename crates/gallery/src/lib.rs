@@ -15,7 +15,6 @@ pub mod harness;
 pub mod milestones;
 mod registry;
 pub mod saved;
-pub mod text_files;
 
 pub use descent_report::MilestoneReport;
 pub use harness::{execute, MilestoneError, Mode, Phase, Progress, Run, RunConfig, SaveRequest, Silent};

@@ -3,7 +3,7 @@
 //! `run`, `tour`, the reports and the README's table all read it.
 
 use crate::harness::Run;
-use crate::milestones::{backprop, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, xor};
+use crate::milestones::{alexnet, backprop, clip, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, xor};
 use crate::MilestoneError;
 
 /// One entry of the gallery.
@@ -161,6 +161,54 @@ pub static GALLERY: &[Milestone] = &[
         run: lstm::run,
     },
     Milestone {
+        id: "dbn",
+        year: 2006,
+        title: "Deep belief nets: greedy layer-wise pre-training",
+        claim: "RBMs stacked greedily (784-500-500-2000) and fine-tuned by backprop beat the same sigmoid network from random initialisation with the same budget: by at least 1 point of MNIST test error with 1,000 labels, and no worse with all of them.",
+        event: None,
+        article: "2006: deep belief networks — data → restricted Boltzmann machine → features → a new RBM → higher-level features.",
+        options: Options::NONE,
+        run: dbn::run,
+    },
+    Milestone {
+        id: "alexnet",
+        year: 2012,
+        title: "AlexNet: ReLU, dropout, GPUs",
+        claim: "On CIFAR-10 an AlexNet-style CNN (ReLU, overlapping max-pool, dropout) beats k-means features + a linear classifier, ReLU reaches 25% training error at least twice as fast as tanh, and dropout narrows the train-test gap.",
+        event: Some("alexnet"),
+        article: "AlexNet crushed the traditional methods with a 16.4% error rate (runner-up 26.2%). Key techniques: ReLU, f(x) = max(0, x); dropout regularisation; GPU acceleration.",
+        options: Options {
+            variants: &[],
+            resume: false,
+            epochs: Some(EpochBudget {
+                min: 2,
+                max: 200,
+                quick: Some(10),
+                full: Some(15),
+            }),
+        },
+        run: alexnet::run,
+    },
+    Milestone {
+        id: "gan",
+        year: 2014,
+        title: "Generative adversarial nets",
+        claim: "A GAN's samples land far nearer real digits than pixel-statistics generators do (Fréchet distance on a LeNet's features: at most a quarter of the way from real-vs-real to per-pixel Gaussians), and a class-conditional GAN draws the digit asked for.",
+        event: Some("gan"),
+        article: "2014: the generative adversarial revolution — min_G max_D E_x[log D(x)] + E_z[log(1 − D(G(z)))]; machines begin to create realistic images.",
+        options: Options {
+            variants: &["mlp", "dcgan", "mlp-fashion", "dcgan-fashion"],
+            resume: false,
+            epochs: Some(EpochBudget {
+                min: 1,
+                max: 200,
+                quick: None,
+                full: None,
+            }),
+        },
+        run: gan::run,
+    },
+    Milestone {
         id: "transformer",
         year: 2017,
         title: "Attention is all you need: translation",
@@ -197,6 +245,25 @@ pub static GALLERY: &[Milestone] = &[
             }),
         },
         run: gpt::run,
+    },
+    Milestone {
+        id: "clip",
+        year: 2021,
+        title: "CLIP: one space for images and text",
+        claim: "A CLIP trained from scratch on captioned CIFAR-10, Fashion-MNIST and MNIST images classifies test images zero-shot, from prompt templates never seen in training, at 4× chance or better in English and in Chinese.",
+        event: None,
+        article: "2021: CLIP — a unified image–text representation: image_emb = vision_encoder(photo); text_emb = text_encoder(\"一只猫在沙发上\"); similarity = cos(image_emb, text_emb).",
+        options: Options {
+            variants: &[],
+            resume: false,
+            epochs: Some(EpochBudget {
+                min: 1,
+                max: 1_000,
+                quick: None,
+                full: None,
+            }),
+        },
+        run: clip::run,
     },
 ];
 

@@ -2,8 +2,9 @@
 //! and uncached loops give identical tokens (greedy and seeded sampling), a saved model
 //! writes the same from disk, and prompts outside the vocabulary get a clear error.
 
+use descent_data::parse_poems;
 use descent_gallery::common::lm::{LmSettings, LmTrainer};
-use descent_gallery::milestones::gpt::poetry::{build_corpus, check_form, parse_poems, prompt};
+use descent_gallery::milestones::gpt::poetry::{build_corpus, check_form, prompt};
 use descent_gallery::saved::gpt::{generate_text, load_gpt, save_gpt, GenerateOptions};
 use descent_models::generation::generate;
 use descent_models::gpt::{Gpt, GptConfig};
@@ -19,7 +20,7 @@ const POEMS: &str = "李白\t静夜思\t床前明月光，疑是地上霜。举�
 
 /// A tiny GPT trained until it recites the four poems (about 2 s).
 fn trained() -> (Gpt, Tokenizer, descent_gallery::milestones::gpt::poetry::PoetryCorpus) {
-    let poems = parse_poems(POEMS);
+    let poems = parse_poems(POEMS, "four poems").expect("well-formed").rows;
     let corpus = build_corpus(&poems, 1000);
     let config = GptConfig {
         vocab_size: corpus.tokenizer.vocab_size(),

@@ -118,15 +118,10 @@ pub fn conv_transpose2d_forward(g: &ConvTranspose2dGeometry, input: &[f32], weig
     check_len("input", input.len(), g.input_len(), g);
     check_len("weight", weight.len(), g.weight_len(), g);
     check_len("output", out.len(), g.output_len(), g);
-    conv2d_backward_input(&g.as_conv(), weight, input, out);
     if let Some(b) = bias {
         check_len("bias", b.len(), g.out_channels, g);
-        let plane = g.out_h() * g.out_w();
-        for (i, dst) in out.chunks_exact_mut(plane.max(1)).enumerate() {
-            let b = b[i % g.out_channels];
-            dst.iter_mut().for_each(|v| *v += b);
-        }
     }
+    conv2d_backward_input(&g.as_conv(), weight, input, bias, out);
 }
 
 /// Gradients of [`conv_transpose2d_forward`]; each buffer given is OVERWRITTEN.

@@ -2,20 +2,45 @@
 //!
 //! Kernels work on plain slices with explicit shapes and strides; they know nothing of
 //! `Tensor`, autograd or devices, and the caller allocates every output. Each fast kernel
-//! sits beside a naive reference that the tests compare it with, in the llm.c habit.
-//! Large work goes parallel through rayon; small work stays on the calling thread,
-//! because a thread hop costs more than a 16-element add.
+//! sits beside a naive reference (`*_reference`: plain loops, f64 accumulation) that the
+//! tests in `tests/` compare it with over awkward shapes, in the llm.c habit. Large work
+//! goes parallel through rayon; small work stays on the calling thread, because a thread
+//! hop costs more than a 16-element add. Work is cut in pieces whose size depends only on
+//! the shapes and reduced in a fixed order, so a result does not depend on timing.
+//!
+//! The map, one op family per module:
+//!
+//! | module | kernels (forward and backward) |
+//! | --- | --- |
+//! | [`matmul`] | strided matrix product through the `gemm` crate |
+//! | [`conv`] | 2-D convolution (im2col + gemm) |
+//! | [`pool`] | max and average 2-D pooling |
+//! | [`conv_transpose`] | transposed 2-D convolution (gemm + col2im) |
+//! | [`batch_norm`], [`group_norm`], [`normalize`] | batch and group normalisation, per-row L2 normalisation |
+//! | [`bce`], [`rectifiers`], [`upsample`] | binary cross-entropy with logits, ReLU relatives (leaky ReLU, SiLU, softplus, sigmoid), nearest upsampling |
+//! | [`norm`] | layer normalisation over the last dim |
+//! | [`softmax`] | softmax, log-softmax, fused softmax cross-entropy |
+//! | [`attention`] | scaled dot-product attention with causal and key-length masks |
+//! | [`gelu`] | fused `gelu(x + bias)` |
+//! | [`recurrent`] | the LSTM recurrence over a whole sequence, on a team of workers |
+//! | [`fast_math`] | vectorisable exp, erf, GELU, sum and max that the others build on |
 #![warn(missing_docs)]
 
+pub mod attention;
 pub mod batch_norm;
 pub mod bce;
 pub mod conv;
 pub mod conv_transpose;
+pub mod fast_math;
+pub mod gelu;
 pub mod group_norm;
 pub mod matmul;
+pub mod norm;
 pub mod normalize;
 pub mod pool;
 pub mod rectifiers;
+pub mod recurrent;
+pub mod softmax;
 pub mod upsample;
 
 /// Work (in multiply-adds or elements) below which a kernel stays single-threaded.

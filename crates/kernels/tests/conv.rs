@@ -34,7 +34,13 @@ const GEOMETRIES: &[Conv2dGeometry] = &[
     geom(0, 2, (4, 4), 3, (3, 3), 1, 1), // empty batch: zero gradients
     geom(64, 1, (28, 28), 6, (5, 5), 1, 0),
     geom(64, 6, (12, 12), 16, (5, 5), 1, 0),
+    LARGE_WEIGHT,
 ];
+
+/// DCGAN's 64→128 layer at batch 41: a weight large enough (131,072 elements) for the
+/// accumulated weight-gradient route, and a batch of three image groups (20 images
+/// each), so both halves run and the second ends in a short group.
+const LARGE_WEIGHT: Conv2dGeometry = geom(41, 64, (14, 14), 128, (4, 4), 2, 1);
 
 #[test]
 fn conv2d_forward_matches_reference() {
@@ -82,6 +88,21 @@ fn conv2d_is_deterministic_across_thread_counts() {
             conv2d_forward(g, &x, &w, None, &mut out);
             conv2d_backward(g, &x, &w, &dy, Some(&mut gi), Some(&mut gw), None);
             (out, gi, gw)
+        })
+    };
+    assert_eq!(run(1), run(3));
+}
+
+#[test]
+fn large_weight_gradients_are_deterministic_across_thread_counts() {
+    let g = &LARGE_WEIGHT;
+    let (x, w, dy) = (fill(g.input_len(), 10), fill(g.weight_len(), 11), fill(g.output_len(), 12));
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let mut gw = vec![0.0; g.weight_len()];
+            conv2d_backward(g, &x, &w, &dy, None, Some(&mut gw), None);
+            gw
         })
     };
     assert_eq!(run(1), run(3));

@@ -144,11 +144,36 @@ impl Discriminator {
     }
 }
 
+impl Discriminator {
+    /// The same logits with the parameters read as constants: gradients reach `x` but
+    /// not the discriminator, which is all the generator's update needs. (PyTorch's
+    /// bench computes the discriminator's gradients there too and discards them; the
+    /// generator's gradients are the same either way. Batch norm's running statistics
+    /// are updated as in [`Forward::forward`].)
+    pub fn forward_frozen(&self, x: &Tensor) -> Tensor {
+        self.run(x, true)
+    }
+
+    fn run(&self, x: &Tensor, frozen: bool) -> Tensor {
+        let value = |p: &Param| if frozen { p.value().detach() } else { p.value() };
+        let bias = |b: &Option<Param>| b.as_ref().map(value);
+        let (c1, c2, fc) = (&self.c1, &self.c2, &self.fc);
+        let h = x.conv2d(&value(&c1.weight), bias(&c1.bias).as_ref(), c1.stride, c1.padding);
+        let h = h.leaky_relu(LEAK); // (B, d, 14, 14)
+        let h = h.conv2d(&value(&c2.weight), bias(&c2.bias).as_ref(), c2.stride, c2.padding);
+        let h = self.bn2.forward_with(&h, &value(&self.bn2.weight), &value(&self.bn2.bias));
+        let h = h.leaky_relu(LEAK).flatten_from(1); // (B, 2d·49)
+        let logits = h.matmul(&value(&fc.weight).t()); // (B, 1)
+        match bias(&fc.bias) {
+            Some(b) => logits.add(&b),
+            None => logits,
+        }
+    }
+}
+
 impl Forward for Discriminator {
     fn forward(&self, x: &Tensor) -> Tensor {
-        let h = self.c1.forward(x).leaky_relu(LEAK); // (B, d, 14, 14)
-        let h = self.bn2.forward(&self.c2.forward(&h)).leaky_relu(LEAK); // (B, 2d, 7, 7)
-        self.fc.forward(&h.flatten_from(1)) // (B, 1)
+        self.run(x, false)
     }
 }
 
@@ -198,9 +223,10 @@ impl Dcgan {
         d_real.bce_with_logits(&ones).add(&d_fake.bce_with_logits(&zeros))
     }
 
-    /// The generator's non-saturating loss BCE(D(fake), 1), through the discriminator.
+    /// The generator's non-saturating loss BCE(D(fake), 1), through the discriminator
+    /// (frozen: no gradients for the discriminator's parameters).
     pub fn generator_loss(&self, fake: &Tensor) -> Tensor {
-        let d_fake = self.discriminator.forward(fake); // (B, 1)
+        let d_fake = self.discriminator.forward_frozen(fake); // (B, 1)
         d_fake.bce_with_logits(&Tensor::ones(d_fake.shape()))
     }
 
@@ -220,10 +246,17 @@ impl Dcgan {
     pub fn train_step(&self, real: &Tensor, z: &Tensor, opt_d: &mut dyn Optimizer, opt_g: &mut dyn Optimizer) -> (f32, f32) {
         let fake = self.generator.forward(z); // (B, 1, 28, 28)
         let loss_d = self.discriminator_loss(real, &fake);
-        opt_d.step(&params(&self.discriminator), &loss_d.backward());
+        let (grads, value_d) = (loss_d.backward(), loss_d.item());
+        // Each graph is dropped before its update: it holds the parameter values it read,
+        // and a shared value makes the optimizer copy the parameter instead of updating
+        // it in place.
+        drop(loss_d);
+        opt_d.step(&params(&self.discriminator), &grads);
         let loss_g = self.generator_loss(&fake);
-        opt_g.step(&params(&self.generator), &loss_g.backward());
-        (loss_d.item(), loss_g.item())
+        let (grads, value_g) = (loss_g.backward(), loss_g.item());
+        drop((loss_g, fake));
+        opt_g.step(&params(&self.generator), &grads);
+        (value_d, value_g)
     }
 }
 

@@ -9,7 +9,7 @@
 //! test (`tests/gpt_golden.rs`) checks logits, loss, all 37 gradients and a 10-step AdamW
 //! trajectory against PyTorch. Generation with a KV cache lives in `sampling.rs`.
 
-use descent_nn::{join_name, layer_norm, DecoderOnlyBlock, Embedding, Forward, KvCache, LayerNorm, Linear, Module};
+use descent_nn::{join_name, DecoderOnlyBlock, Embedding, Forward, KvCache, LayerNorm, Linear, Module};
 use descent_tensor::{Param, Rng, Tensor};
 use std::collections::HashMap;
 
@@ -190,7 +190,7 @@ impl Gpt {
 
     /// Next-token logits (B, T, vocab) for `ids` of `batch` rows.
     pub fn logits(&self, ids: &[usize], batch: usize) -> Tensor {
-        self.head.forward(&layer_norm(&self.ln_f, &self.hidden(ids, batch))) // (B, T, V)
+        self.head.forward(&self.ln_f.forward(&self.hidden(ids, batch))) // (B, T, V)
     }
 
     /// Logits of the last position only (B, vocab): what sampling needs.
@@ -198,7 +198,7 @@ impl Gpt {
         let h = self.hidden(ids, batch); // (B, T, C)
         let last = h.narrow(1, h.dim(1) - 1, 1); // (B, 1, C)
         self.head
-            .forward(&layer_norm(&self.ln_f, &last))
+            .forward(&self.ln_f.forward(&last))
             .reshape(&[batch, self.config.vocab_size]) // (B, V)
     }
 
@@ -228,7 +228,7 @@ impl Gpt {
         }
         let last = x.narrow(1, x.dim(1) - 1, 1); // (B, 1, C)
         self.head
-            .forward(&layer_norm(&self.ln_f, &last))
+            .forward(&self.ln_f.forward(&last))
             .reshape(&[batch, self.config.vocab_size]) // (B, V)
     }
 }

@@ -104,14 +104,21 @@ impl LeNet {
     }
 }
 
-impl Forward for LeNet {
-    fn forward(&self, x: &Tensor) -> Tensor {
+impl LeNet {
+    /// The 84 penultimate activations (fc2 after its activation), (B, 84): what the
+    /// generative milestones compute Fréchet distances on.
+    pub fn features(&self, x: &Tensor) -> Tensor {
         let x = self.pool(&self.act(&self.conv1.forward(x))); // (B, 6, 12, 12)
         let x = self.pool(&self.act(&self.conv2.forward(&x))); // (B, 16, 4, 4)
         let x = x.flatten_from(1); // (B, 256), channel-major like PyTorch
         let x = self.act(&self.fc1.forward(&x)); // (B, 120)
-        let x = self.act(&self.fc2.forward(&x)); // (B, 84)
-        self.fc3.forward(&x) // (B, 10)
+        self.act(&self.fc2.forward(&x)) // (B, 84)
+    }
+}
+
+impl Forward for LeNet {
+    fn forward(&self, x: &Tensor) -> Tensor {
+        self.fc3.forward(&self.features(x)) // (B, 10)
     }
 }
 

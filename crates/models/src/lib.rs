@@ -1,4 +1,5 @@
-//! `descent-models`: the reusable architectures of the gallery — LeNet, DCGAN, the
+//! `descent-models`: the reusable architectures of the gallery — LeNet, the RBM and
+//! deep belief net, GANs (MLP and DCGAN), the
 //! character LSTM, GPT (with KV-cache generation), the encoder-decoder Transformer, the
 //! LSTM seq2seq translator and BERT (with sentence embeddings from released folders such
 //! as all-MiniLM-L6-v2) — with PyTorch parameter names, so golden PyTorch dumps and
@@ -8,18 +9,26 @@
 //! is trained and what it is meant to show live in `descent-gallery`.
 #![warn(missing_docs)]
 
+pub mod alexnet;
 pub mod bert;
 pub mod char_lstm;
+pub mod clip;
 pub mod dcgan;
 pub mod elmo;
 pub mod generation;
+pub mod gan;
 pub mod gpt;
 pub mod lenet;
 pub mod limits;
+pub mod rbm;
 pub mod translator;
+pub mod vqa;
 
+pub use alexnet::{CifarNet, CifarNetConfig, Nonlinearity, PoolShape, WeightInit};
 pub use bert::{Bert, BertConfig, ModelFolderError, SentenceEncoder};
 pub use char_lstm::{CharLstm, CharLstmConfig, Streams};
+pub use clip::{Clip, ClipConfig, ImageEncoder, PatchEmbedding, TextEncoder};
 pub use dcgan::{Dcgan, DcganConfig, Discriminator, Generator};
 pub use gpt::{Gpt, GptConfig};
 pub use lenet::{LeNet, Variant as LeNetVariant};
+pub use vqa::{Vqa, VqaConfig, VqaInputs};

@@ -6,9 +6,7 @@
 //! translate greedily.
 
 use descent_nn::attention::linear_normal;
-use descent_nn::{
-    join_name, layer_norm, sinusoidal_positions, DecoderBlock, Embedding, EncoderBlock, Forward, LayerNorm, Linear, Module, Recurrent,
-};
+use descent_nn::{join_name, sinusoidal_positions, DecoderBlock, Embedding, EncoderBlock, Forward, LayerNorm, Linear, Module, Recurrent};
 use descent_tensor::{no_grad, AttentionMask, Param, Rng, Tensor};
 
 /// A model that learns from batches and translates source id sequences.
@@ -142,7 +140,7 @@ impl TranslationTransformer {
         for block in &self.encoder {
             x = block.forward_masked(&x, &mask);
         }
-        layer_norm(&self.encoder_norm, &x)
+        self.encoder_norm.forward(&x)
     }
 
     /// Decoder states (B, T, C) of `target_input` attending to `memory`.
@@ -152,7 +150,7 @@ impl TranslationTransformer {
         for block in &self.decoder {
             y = block.forward_with_memory(&y, memory, &mask);
         }
-        layer_norm(&self.decoder_norm, &y)
+        self.decoder_norm.forward(&y)
     }
 
     /// Cross-attention weights (heads averaged) of the last decoder block for one
@@ -169,7 +167,7 @@ impl TranslationTransformer {
                 y = block.forward_with_memory(&y, &memory, &mask);
             }
             let block = &self.decoder[last];
-            let h = layer_norm(&block.ln1, &y);
+            let h = block.ln1.forward(&y);
             let y = y.add(&block.self_attn.forward_attend(
                 &h,
                 &h,
@@ -178,7 +176,7 @@ impl TranslationTransformer {
                     key_lengths: None,
                 },
             ));
-            let weights = block.cross_attn.weights(&layer_norm(&block.ln2, &y), &memory, &mask); // (1, H, T, S)
+            let weights = block.cross_attn.weights(&block.ln2.forward(&y), &memory, &mask); // (1, H, T, S)
             weights.mean(1, false).to_vec()
         })
     }

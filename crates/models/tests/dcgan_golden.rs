@@ -55,7 +55,15 @@ fn dcgan_step_zero_matches_pytorch() {
 
     let loss_g = model.generator_loss(&fake);
     g.assert_matches("loss_g", &[loss_g.item()], 1.0);
-    check_grads(&g, &named, &loss_g.backward(), "G.");
+    let grads_g = loss_g.backward();
+    check_grads(&g, &named, &grads_g, "G.");
+    assert!(
+        named
+            .iter()
+            .filter(|(n, _)| n.starts_with("D."))
+            .all(|(_, p)| grads_g.get_param(p).is_none()),
+        "the generator's loss reads the discriminator frozen"
+    );
 }
 
 #[test]

@@ -88,7 +88,8 @@ impl Module for Embedding {
 }
 
 /// Layer normalisation over the last dim (biased variance, ε inside the root), with
-/// learned gain and bias (Ba et al. 2016).
+/// learned gain and bias (Ba et al. 2016); `forward` is the fused op
+/// [`Tensor::layer_norm`].
 pub struct LayerNorm {
     /// Gain (dim), starts at 1.
     pub weight: Param,
@@ -99,25 +100,24 @@ pub struct LayerNorm {
 }
 
 impl LayerNorm {
-    /// Normalisation over a last dim of size `dim`, ε = 1e-5.
+    /// Normalisation over a last dim of size `dim`, ε = 1e-5 (PyTorch's default).
     pub fn new(dim: usize) -> LayerNorm {
+        LayerNorm::with_eps(dim, 1e-5)
+    }
+
+    /// Normalisation over a last dim of size `dim` with ε = `eps` (BERT uses 1e-12).
+    pub fn with_eps(dim: usize, eps: f32) -> LayerNorm {
         LayerNorm {
             weight: Param::new(Tensor::ones(&[dim])),
             bias: Param::new(Tensor::zeros(&[dim])),
-            eps: 1e-5,
+            eps,
         }
     }
 }
 
 impl Forward for LayerNorm {
     fn forward(&self, x: &Tensor) -> Tensor {
-        let last = x.rank() - 1;
-        let centered = x.sub(&x.mean(last, true));
-        let var = centered.mul(&centered).mean(last, true);
-        centered
-            .div(&var.add_scalar(self.eps).sqrt())
-            .mul(&self.weight.value())
-            .add(&self.bias.value())
+        x.layer_norm(&self.weight.value(), &self.bias.value(), self.eps)
     }
 }
 

@@ -52,15 +52,17 @@ impl BatchNorm {
     }
 }
 
-impl Forward for BatchNorm {
-    fn forward(&self, x: &Tensor) -> Tensor {
-        let (w, b) = (self.weight.value(), self.bias.value());
+impl BatchNorm {
+    /// The forward pass with the given gain and shift instead of the parameters' values
+    /// (e.g. detached copies, to train another network through this one without
+    /// gradients for this one); running statistics are used and updated as usual.
+    pub fn forward_with(&self, x: &Tensor, w: &Tensor, b: &Tensor) -> Tensor {
         if !self.is_training() {
             // Buffers are not trained: detached, so no gradient is computed for them.
             let (mean, var) = (self.running_mean.value().detach(), self.running_var.value().detach());
-            return x.batch_norm_eval(&w, &b, &mean, &var, self.eps);
+            return x.batch_norm_eval(w, b, &mean, &var, self.eps);
         }
-        let (y, stats) = x.batch_norm_train(&w, &b, self.eps);
+        let (y, stats) = x.batch_norm_train(w, b, self.eps);
         let m = self.momentum;
         self.running_mean
             .update(|r| r.iter_mut().zip(&stats.mean).for_each(|(r, &v)| *r = (1.0 - m) * *r + m * v));
@@ -68,6 +70,12 @@ impl Forward for BatchNorm {
         self.running_var
             .update(|r| r.iter_mut().zip(&var).for_each(|(r, &v)| *r = (1.0 - m) * *r + m * v));
         y
+    }
+}
+
+impl Forward for BatchNorm {
+    fn forward(&self, x: &Tensor) -> Tensor {
+        self.forward_with(x, &self.weight.value(), &self.bias.value())
     }
 }
 

@@ -13,10 +13,10 @@ use crate::attention::{linear_normal, KvCache, MultiHeadAttention};
 use crate::{join_name, Forward, LayerNorm, Linear, Module};
 use descent_tensor::{AttentionMask, Param, Rng, Tensor};
 
-/// The fused layer norm of `ln`'s parameters applied to `x` (same result as
-/// `ln.forward(x)`, the composite, in far fewer passes).
+/// `ln.forward(x)`, the fused layer norm; kept for callers written before
+/// [`LayerNorm`]'s forward was fused.
 pub fn layer_norm(ln: &LayerNorm, x: &Tensor) -> Tensor {
-    x.layer_norm(&ln.weight.value(), &ln.bias.value(), ln.eps)
+    ln.forward(x)
 }
 
 /// The 2017 paper's fixed positions: `PE[t, 2i] = sin(t/10000^(2i/d))`,
@@ -99,14 +99,14 @@ impl DecoderOnlyBlock {
 
     /// The block on (B, T, C) new positions that also attend to `cache` (extended here).
     pub fn forward_cached(&self, x: &Tensor, cache: &mut KvCache) -> Tensor {
-        let x = x.add(&self.attn.forward_cached(&layer_norm(&self.ln1, x), cache)); // (B, T, C)
-        x.add(&self.mlp.forward(&layer_norm(&self.ln2, &x))) // (B, T, C)
+        let x = x.add(&self.attn.forward_cached(&self.ln1.forward(x), cache)); // (B, T, C)
+        x.add(&self.mlp.forward(&self.ln2.forward(&x))) // (B, T, C)
     }
 }
 
 impl Forward for DecoderOnlyBlock {
     fn forward(&self, x: &Tensor) -> Tensor {
-        let h = layer_norm(&self.ln1, x);
+        let h = self.ln1.forward(x);
         let x = x.add(&self.attn.forward_attend(
             &h,
             &h,
@@ -115,7 +115,7 @@ impl Forward for DecoderOnlyBlock {
                 key_lengths: None,
             },
         )); // (B, T, C)
-        x.add(&self.mlp.forward(&layer_norm(&self.ln2, &x))) // (B, T, C)
+        x.add(&self.mlp.forward(&self.ln2.forward(&x))) // (B, T, C)
     }
 }
 
@@ -154,9 +154,9 @@ impl EncoderBlock {
 
     /// (B, S, C) source states; `mask` carries each source's length.
     pub fn forward_masked(&self, x: &Tensor, mask: &AttentionMask) -> Tensor {
-        let h = layer_norm(&self.ln1, x);
+        let h = self.ln1.forward(x);
         let x = x.add(&self.attn.forward_attend(&h, &h, mask)); // (B, S, C)
-        x.add(&self.mlp.forward(&layer_norm(&self.ln2, &x))) // (B, S, C)
+        x.add(&self.mlp.forward(&self.ln2.forward(&x))) // (B, S, C)
     }
 }
 
@@ -206,7 +206,7 @@ impl DecoderBlock {
     /// (B, T, C) target states attending to `memory` (B, S, C); `source_mask` holds the
     /// source lengths (not causal).
     pub fn forward_with_memory(&self, x: &Tensor, memory: &Tensor, source_mask: &AttentionMask) -> Tensor {
-        let h = layer_norm(&self.ln1, x);
+        let h = self.ln1.forward(x);
         let x = x.add(&self.self_attn.forward_attend(
             &h,
             &h,
@@ -215,8 +215,8 @@ impl DecoderBlock {
                 key_lengths: None,
             },
         )); // (B, T, C)
-        let x = x.add(&self.cross_attn.forward_attend(&layer_norm(&self.ln2, &x), memory, source_mask)); // (B, T, C)
-        x.add(&self.mlp.forward(&layer_norm(&self.ln3, &x))) // (B, T, C)
+        let x = x.add(&self.cross_attn.forward_attend(&self.ln2.forward(&x), memory, source_mask)); // (B, T, C)
+        x.add(&self.mlp.forward(&self.ln3.forward(&x))) // (B, T, C)
     }
 }
 

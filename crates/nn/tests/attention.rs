@@ -108,12 +108,28 @@ fn fused_layer_norm_matches_pytorch_and_the_composite() {
     g.assert_matches("layer_norm.grad_x", &grads.get(&x).unwrap().to_vec(), 1.0);
     g.assert_matches("layer_norm.grad_weight", &grads.get(&w).unwrap().to_vec(), 1.0);
     g.assert_matches("layer_norm.grad_bias", &grads.get(&b).unwrap().to_vec(), 1.0);
-    // The nn composite gives the same on a larger input (parallel path).
+    // `LayerNorm::forward` (the fused op) agrees with the composite of primitives on a
+    // larger input (parallel path), values and gradients, at both eps values in use.
     let mut rng = Rng::new(1);
-    let ln = LayerNorm::new(64);
-    ln.weight.set_values(&Tensor::randn(&[64], &mut rng).to_vec());
-    let big = Tensor::randn(&[700, 64], &mut rng);
-    assert_close(&layer_norm(&ln, &big).to_vec(), &ln.forward(&big).to_vec(), 1e-5, "layer norm");
+    for eps in [1e-5, 1e-12] {
+        let ln = LayerNorm::with_eps(64, eps);
+        ln.weight.set_values(&Tensor::randn(&[64], &mut rng).to_vec());
+        ln.bias.set_values(&Tensor::randn(&[64], &mut rng).to_vec());
+        let big = Tensor::randn(&[700, 64], &mut rng).to_variable();
+        let (w, b) = (ln.weight.value(), ln.bias.value());
+        let centered = big.sub(&big.mean(1, true));
+        let var = centered.mul(&centered).mean(1, true);
+        let composite = centered.div(&var.add_scalar(eps).sqrt()).mul(&w).add(&b);
+        let fused = ln.forward(&big);
+        assert_close(&fused.to_vec(), &composite.to_vec(), 1e-5, "layer norm");
+        assert_close(&layer_norm(&ln, &big).to_vec(), &fused.to_vec(), 0.0, "layer_norm(&ln, x)");
+        let seed = Tensor::randn(&[700, 64], &mut rng);
+        let (gf, gc) = (fused.mul(&seed).sum_all().backward(), composite.mul(&seed).sum_all().backward());
+        for (name, t) in [("x", &big), ("weight", &w), ("bias", &b)] {
+            let (f, c) = (gf.get(t).unwrap().to_vec(), gc.get(t).unwrap().to_vec());
+            assert_close(&f, &c, 1e-4, &format!("layer norm grad {name} eps {eps}"));
+        }
+    }
 }
 
 #[test]

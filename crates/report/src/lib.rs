@@ -136,7 +136,7 @@ pub use html::{tour_page_html, write_tour_html, write_tour_page, TourPage};
 pub use image::{write_heatmap_png, write_image_grid_png, GridOptions, Normalize};
 pub use plot::{bar_chart_svg, bar_chart_to_string, line_chart_svg, line_chart_to_string, BarChart, LineChart, Series};
 pub use result::MilestoneReport;
-pub use scatter::{scatter_svg, scatter_to_string, ScatterChart, ScatterGroup};
+pub use scatter::{scatter_chart_svg, scatter_chart_to_string, ScatterChart, ScatterPoint};
 pub use table::summary_table;
 pub use timeline::{article_timeline, timeline_svg, TimelineEvent};
 pub use tour::{TourEntry, TourStatus};

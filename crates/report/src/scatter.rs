@@ -1,82 +1,91 @@
-//! Scatter plots as SVG: points in a plane coloured by group — sentence embeddings
-//! projected onto their first two principal components, coloured by label. Points are
-//! small and translucent so a dense cloud still shows where each group lies.
+//! Scatter charts as SVG: points in two dimensions, one colour per group, some points
+//! drawn large and labelled (an embedding space projected to 2-D, with the class
+//! prompts marked among the images).
 
 use std::path::Path;
 
-use crate::axis::{Axis, Frame, INK, LABEL_SIZE};
+use crate::axis::{Axis, Frame, LABEL_SIZE};
 use crate::fs::write_atomic;
-use crate::svg::{text_width, Anchor, Svg};
+use crate::svg::{Anchor, Svg};
 use crate::ReportError;
 
-const WIDTH: f64 = 640.0;
-const HEIGHT: f64 = 520.0;
-/// Group colours: the first two are a colour-blind-safe pair (blue, orange).
-const COLOURS: [&str; 6] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
+const WIDTH: f64 = 760.0;
+const HEIGHT: f64 = 560.0;
 
-/// One coloured set of points of a [`ScatterChart`].
+/// Group colours: Tableau 20, so up to twenty groups stay distinct; more repeat.
+const PALETTE: [&str; 20] = [
+    "#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728", "#ff9896", "#9467bd", "#c5b0d5", "#8c564b", "#c49c94",
+    "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d", "#17becf", "#9edae5",
+];
+
+/// One point of a [`ScatterChart`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct ScatterGroup {
-    /// Legend entry, e.g. `"positive"`.
-    pub name: String,
-    /// `(x, y)` of each point; non-finite points are skipped.
-    pub points: Vec<(f64, f64)>,
+pub struct ScatterPoint {
+    /// Position.
+    pub x: f64,
+    /// Position.
+    pub y: f64,
+    /// Colour group (an index into the palette, e.g. the class).
+    pub group: usize,
+    /// Drawn large with this label beside it; `None`: a small dot.
+    pub label: Option<String>,
 }
 
-/// A scatter plot of several groups against shared linear axes.
+/// A titled scatter plot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScatterChart {
-    /// Heading above the plot.
+    /// Title above the plot.
     pub title: String,
     /// Horizontal axis title.
     pub x_label: String,
     /// Vertical axis title.
     pub y_label: String,
-    /// The groups, drawn in order (later ones on top).
-    pub groups: Vec<ScatterGroup>,
+    /// The points; non-finite ones are skipped.
+    pub points: Vec<ScatterPoint>,
 }
 
-/// Writes `chart` as an SVG file at `path` (atomically).
-pub fn scatter_svg(path: &Path, chart: &ScatterChart) -> Result<(), ReportError> {
-    write_atomic(path, scatter_to_string(chart).as_bytes())
+/// The colour of group `group`.
+fn colour(group: usize) -> &'static str {
+    PALETTE[group % PALETTE.len()]
 }
 
-/// The SVG text of a scatter plot (what [`scatter_svg`] writes).
-pub fn scatter_to_string(chart: &ScatterChart) -> String {
-    let finite = |&(x, y): &(f64, f64)| x.is_finite() && y.is_finite();
-    let all = || chart.groups.iter().flat_map(|g| g.points.iter().copied()).filter(finite);
-    let range = |values: Vec<f64>| values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let (x_min, x_max) = range(all().map(|p| p.0).collect());
-    let (y_min, y_max) = range(all().map(|p| p.1).collect());
+/// The SVG text of a scatter chart (what [`scatter_chart_svg`] writes).
+pub fn scatter_chart_to_string(chart: &ScatterChart) -> String {
+    let valid: Vec<&ScatterPoint> = chart.points.iter().filter(|p| p.x.is_finite() && p.y.is_finite()).collect();
+    let fold = |f: fn(&ScatterPoint) -> f64| {
+        valid
+            .iter()
+            .map(|p| f(p))
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+    };
+    let (x_min, x_max) = fold(|p| p.x);
+    let (y_min, y_max) = fold(|p| p.y);
     let (x_axis, y_axis) = (Axis::linear(x_min, x_max), Axis::linear(y_min, y_max));
     let frame = Frame::for_chart(WIDTH, HEIGHT, &y_axis);
     let mut svg = Svg::new(WIDTH, HEIGHT);
     frame.draw(&mut svg, [&chart.title[..], &chart.x_label, &chart.y_label], &y_axis, Some(&x_axis));
-    if all().next().is_none() {
-        svg.text((frame.x(0.5), frame.y(0.5)), "no data", LABEL_SIZE * 1.5, Anchor::Middle, "#999999", 0.0);
+    if valid.is_empty() {
+        let centre = (frame.x(0.5), frame.y(0.5));
+        svg.text(centre, "no data", LABEL_SIZE * 1.5, Anchor::Middle, "#999999", 0.0);
+        return svg.finish();
     }
-    for (i, group) in chart.groups.iter().enumerate() {
-        let colour = COLOURS[i % COLOURS.len()];
-        svg.group("points", &group.name);
-        for &(x, y) in group.points.iter().filter(|p| finite(p)) {
-            svg.pill(frame.x(x_axis.fraction(x)) - 2.5, frame.y(y_axis.fraction(y)) - 2.5, 5.0, 5.0, colour, 0.55);
-        }
-        svg.end_group();
+    let at = |p: &ScatterPoint| (frame.x(x_axis.fraction(p.x)), frame.y(y_axis.fraction(p.y)));
+    // Dots first, so the labelled markers stay on top.
+    for p in valid.iter().filter(|p| p.label.is_none()) {
+        svg.circle(at(p), 2.5, colour(p.group));
     }
-    // Legend, top right.
-    let row = 16.0;
-    let widest = chart.groups.iter().map(|g| text_width(&g.name, LABEL_SIZE)).fold(0.0, f64::max);
-    let (w, h) = (widest + 34.0, row * chart.groups.len() as f64 + 8.0);
-    let (x0, y0) = (frame.x(1.0) - w - 8.0, frame.top + 8.0);
-    if !chart.groups.is_empty() {
-        svg.rect(x0, y0, w, h, "#ffffff", Some("#bbbbbb"));
-    }
-    for (i, group) in chart.groups.iter().enumerate() {
-        let y = y0 + 4.0 + row * (i as f64 + 0.5);
-        svg.circle((x0 + 14.0, y), 4.0, COLOURS[i % COLOURS.len()]);
-        svg.text((x0 + 26.0, y), &group.name, LABEL_SIZE, Anchor::Start, INK, 0.0);
+    for p in valid.iter().filter(|p| p.label.is_some()) {
+        let (x, y) = at(p);
+        svg.ring((x, y), 6.0, colour(p.group), "#222222");
+        let label = p.label.as_deref().unwrap_or("");
+        svg.text((x + 9.0, y), label, LABEL_SIZE, Anchor::Start, "#222222", 0.0);
     }
     svg.finish()
+}
+
+/// Writes `chart` as an SVG file at `path` (atomically).
+pub fn scatter_chart_svg(path: &Path, chart: &ScatterChart) -> Result<(), ReportError> {
+    write_atomic(path, scatter_chart_to_string(chart).as_bytes())
 }
 
 #[cfg(test)]
@@ -84,25 +93,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_finite_point_is_drawn_with_its_group_colour() {
+    fn labelled_points_are_drawn_and_escaped() {
         let chart = ScatterChart {
-            title: "PCA".into(),
-            x_label: "pc 1".into(),
-            y_label: "pc 2".into(),
-            groups: vec![
-                ScatterGroup {
-                    name: "negative".into(),
-                    points: vec![(0.0, 1.0), (1.0, f64::NAN)],
+            title: "embeddings".into(),
+            x_label: "PC 1".into(),
+            y_label: "PC 2".into(),
+            points: vec![
+                ScatterPoint {
+                    x: 0.0,
+                    y: 1.0,
+                    group: 0,
+                    label: None,
                 },
-                ScatterGroup {
-                    name: "positive".into(),
-                    points: vec![(2.0, 3.0), (-1.0, 0.5)],
+                ScatterPoint {
+                    x: 1.0,
+                    y: f64::NAN,
+                    group: 1,
+                    label: None,
+                },
+                ScatterPoint {
+                    x: 2.0,
+                    y: -1.0,
+                    group: 2,
+                    label: Some("一只猫 <cat>".into()),
                 },
             ],
         };
-        let svg = scatter_to_string(&chart);
-        assert!(svg.starts_with("<svg") && svg.contains("positive") && svg.contains("negative"));
-        assert_eq!(svg.matches(COLOURS[0]).count(), 1 + 1, "one point and the legend");
-        assert_eq!(svg.matches(COLOURS[1]).count(), 2 + 1);
+        let svg = scatter_chart_to_string(&chart);
+        assert_eq!(svg.matches("<circle").count(), 2, "the NaN point is skipped");
+        assert!(svg.contains("一只猫 &lt;cat&gt;"));
     }
 }

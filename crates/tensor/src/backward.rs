@@ -187,8 +187,8 @@ fn input_gradients(node: &Tensor, op: &Op, grad: &Tensor) -> Vec<(Tensor, Tensor
             push(on_true, reduce::sum_to_shape(&Tensor::from_vec(t, grad.shape()), on_true.shape()));
             push(on_false, reduce::sum_to_shape(&Tensor::from_vec(f, grad.shape()), on_false.shape()));
         }
-        Op::Softmax { arg, dim } => push(arg, softmax::softmax_backward(node, grad, *dim)),
-        Op::LogSoftmax { arg, dim } => push(arg, softmax::log_softmax_backward(node, grad, *dim)),
+        Op::Softmax { arg, dim } => push(arg, softmax::softmax_grad(node, grad, *dim)),
+        Op::LogSoftmax { arg, dim } => push(arg, softmax::log_softmax_grad(node, grad, *dim)),
         Op::Conv2d {
             input,
             weight,

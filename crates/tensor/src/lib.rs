@@ -8,8 +8,24 @@
 //! training and evaluation, and accumulation is just adding stores.
 //!
 //! Trainable values are [`Param`]s: a cell whose value is swapped (or updated in place)
-//! by optimizers under a stable id. Ops live in `ops/`, one family per file; kernels are
-//! in `descent-kernels`. All randomness comes from an explicit, seeded [`Rng`].
+//! by optimizers under a stable id. All randomness comes from an explicit, seeded [`Rng`].
+//!
+//! Ops live in `ops/`, one family per file. Where there is real compute the op is a thin
+//! wrapper over `descent-kernels` (which owns every fused kernel and its naive
+//! reference): it checks shapes, allocates the output, calls the kernel and records the
+//! [`Op`]; its arm in `backward.rs` calls the kernel's backward.
+//!
+//! | `ops/` file | kernels in `descent_kernels::` |
+//! | --- | --- |
+//! | `matmul.rs` | `matmul` |
+//! | `conv.rs` (conv2d, max/avg pooling) | `conv`, `pool` |
+//! | `norm.rs` (layer norm) | `norm` |
+//! | `softmax.rs` (softmax, log-softmax; composite cross-entropy) | `softmax` |
+//! | `loss.rs` (fused softmax cross-entropy) | `softmax` |
+//! | `attention.rs` (scaled dot-product attention) | `attention` |
+//! | `bias_gelu.rs` | `gelu` |
+//! | `recurrent.rs` (a whole LSTM layer) | `recurrent` |
+//! | `elementwise.rs`, `reduce.rs`, `shape.rs` | (memory-bound loops written in place) |
 //!
 //! Shape mistakes panic with a message naming the op and both shapes (like ndarray);
 //! I/O and configuration errors are `Result`s in the crates above.

@@ -21,7 +21,7 @@ const RUNS: usize = 3;
 pub fn embed(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError> {
     let dir = find_minilm(&ctx.locator)?;
     let encoder = SentenceEncoder::load(&dir).map_err(|e| MilestoneError::Config(e.to_string()))?;
-    let sentences = read_sst2_sentences(&ctx.locator, "dev", SENTENCES)?;
+    let sentences = read_sst2_sentences(&ctx.locator, descent_data::Sst2Split::Dev, SENTENCES)?;
     encoder.encode(&sentences[..64.min(sentences.len())], BATCH); // warm-up, as bench.py
     let mut times = Vec::new();
     let mut vectors = Vec::new();

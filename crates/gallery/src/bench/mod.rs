@@ -5,6 +5,8 @@
 //! One [`StepTimer`] and one [`median`] serve every workload, so "step_ms" means the
 //! same thing everywhere: the median of the timed steps after the warm-up steps.
 
+mod cifar;
+mod dcgan;
 mod gpt;
 mod lstm;
 mod minilm;
@@ -24,6 +26,9 @@ pub struct BenchContext {
     pub locator: DataLocator,
     /// Worker threads of the pool (reported in every record).
     pub threads: usize,
+    /// The processes running a workload together (`descent bench cifar --distributed`
+    /// under mpirun); one process by default.
+    pub world: descent_dist::World,
     mnist: Option<ClassificationData>,
 }
 
@@ -33,6 +38,7 @@ impl BenchContext {
         BenchContext {
             locator,
             threads,
+            world: descent_dist::World::local(),
             mnist: None,
         }
     }
@@ -92,6 +98,16 @@ pub static WORKLOADS: &[Workload] = &[
         name: "gen",
         about: "W6: 256 generated tokens with and without a KV cache",
         run: gpt::generation,
+    },
+    Workload {
+        name: "dcgan",
+        about: "W7: DCGAN step (z 100, batch 64): D on real + fake, then G through D",
+        run: dcgan::step,
+    },
+    Workload {
+        name: "cifar",
+        about: "W8: AlexNet-style CIFAR-10 CNN (batch norm, dropout), SGD, one epoch (data-parallel with --distributed)",
+        run: cifar::epoch,
     },
     Workload {
         name: "minilm",

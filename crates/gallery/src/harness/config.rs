@@ -5,6 +5,7 @@
 use crate::registry::{Milestone, Options};
 use crate::MilestoneError;
 use descent_data::DataLocator;
+use descent_dist::World;
 use std::path::PathBuf;
 
 /// Quick runs take seconds to a few minutes on 2 cores on data embedded in the binary;
@@ -27,6 +28,9 @@ impl Mode {
     }
 }
 
+/// Milestones whose training runs data-parallel across processes (`--distributed`).
+pub const DISTRIBUTED: &[&str] = &["alexnet"];
+
 /// Settings of one milestone run.
 #[derive(Clone, Debug)]
 pub struct RunConfig {
@@ -44,6 +48,9 @@ pub struct RunConfig {
     pub resume: bool,
     /// Override of the number of training epochs (only where the milestone has epochs).
     pub epochs: Option<usize>,
+    /// The processes training together (`--distributed` under mpirun); one process by
+    /// default. Only rank 0 writes the output folder.
+    pub world: World,
 }
 
 impl RunConfig {
@@ -57,6 +64,7 @@ impl RunConfig {
             variant: None,
             resume: false,
             epochs: None,
+            world: World::local(),
         }
     }
 
@@ -85,6 +93,12 @@ impl RunConfig {
                     variants.join(", ")
                 )));
             }
+        }
+        if self.world.is_distributed() && !DISTRIBUTED.contains(&id) {
+            return Err(MilestoneError::Config(format!(
+                "{id} does not train across processes; run it without --distributed (supported: {})",
+                DISTRIBUTED.join(", ")
+            )));
         }
         if self.resume && !resume {
             return Err(MilestoneError::Config(format!(

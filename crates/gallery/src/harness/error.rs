@@ -31,6 +31,9 @@ pub enum MilestoneError {
     /// A checkpoint could not be read or written.
     #[error(transparent)]
     Checkpoint(#[from] descent_nn::CheckpointError),
+    /// A rank of a distributed run failed (every rank stops at the same step).
+    #[error(transparent)]
+    Distributed(#[from] descent_dist::DistError),
     /// The run's options do not make sense (unknown variant, ...).
     #[error("{0}")]
     Config(String),
@@ -52,6 +55,10 @@ impl From<DataError> for MilestoneError {
             DataError::NotFound { .. } => MilestoneError::MissingData {
                 reason: e.to_string(),
                 fix: "descent data fetch all, or pass --data-dir DIR".into(),
+            },
+            DataError::FolderNotFound { .. } => MilestoneError::MissingData {
+                reason: e.to_string(),
+                fix: "set DESCENT_DATA (or pass --data-dir) to a folder holding the shared data sets".into(),
             },
             other => MilestoneError::Data(other),
         }

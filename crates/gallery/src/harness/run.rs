@@ -30,7 +30,8 @@ pub struct Run {
     judged: bool,
     started: Instant,
     cpu_at_start: Option<f64>,
-    _lock: OutputLock,
+    // None on ranks other than 0 of a distributed run: they write nothing.
+    _lock: Option<OutputLock>,
 }
 
 impl Run {
@@ -38,9 +39,10 @@ impl Run {
     /// (unless resuming) moves an earlier run's checkpoints aside into `previous/`.
     pub fn start(milestone: &'static Milestone, config: RunConfig, progress: Arc<dyn Progress>) -> Result<Run, MilestoneError> {
         config.check_against(milestone)?;
-        let lock = OutputLock::acquire(&config.out_dir)?;
+        let writes = config.world.is_root();
+        let lock = if writes { Some(OutputLock::acquire(&config.out_dir)?) } else { None };
         let mut report = MilestoneReport::new(milestone.id, milestone.title, milestone.year, milestone.claim);
-        if !config.resume {
+        if !config.resume && writes {
             for kept in keep_previous_checkpoints(&config.out_dir)? {
                 let line = format!("kept the earlier run's checkpoint as {kept} (this run starts fresh; --resume continues one)");
                 progress.log(&line);
@@ -164,9 +166,27 @@ impl Run {
         self.judged && self.report.passed
     }
 
-    /// `out/name`, with the output folder created.
+    /// The processes training together (one, unless `--distributed` under mpirun).
+    pub fn world(&self) -> &descent_dist::World {
+        &self.config.world
+    }
+
+    /// False on the ranks other than 0 of a distributed run: their artifact, checkpoint
+    /// and report writes are skipped (rank 0 writes the output folder).
+    pub fn writes(&self) -> bool {
+        self.config.world.is_root()
+    }
+
+    /// `out/name`, with the output folder created (on ranks other than 0 of a distributed
+    /// run, a scratch folder of that rank under the system temp folder).
     pub fn path(&self, name: &str) -> Result<PathBuf, MilestoneError> {
-        let dir = &self.config.out_dir;
+        let scratch;
+        let dir = if self.writes() {
+            &self.config.out_dir
+        } else {
+            scratch = std::env::temp_dir().join(format!("descent-rank{}-{}", self.config.world.rank(), std::process::id()));
+            &scratch
+        };
         std::fs::create_dir_all(dir).map_err(|e| MilestoneError::io(dir, e))?;
         Ok(dir.join(name))
     }
@@ -180,6 +200,9 @@ impl Run {
 
     /// Writes a text artifact (atomically).
     pub fn write_text(&mut self, name: &str, text: &str) -> Result<(), MilestoneError> {
+        if !self.writes() {
+            return Ok(());
+        }
         let path = self.path(name)?;
         descent_report::write_atomic(&path, text.as_bytes())?;
         self.artifact(name);
@@ -188,6 +211,9 @@ impl Run {
 
     /// Writes a line chart as SVG.
     pub fn line_chart(&mut self, name: &str, chart: &LineChart) -> Result<(), MilestoneError> {
+        if !self.writes() {
+            return Ok(());
+        }
         line_chart_svg(&self.path(name)?, chart)?;
         self.artifact(name);
         Ok(())
@@ -195,6 +221,9 @@ impl Run {
 
     /// Writes a bar chart as SVG.
     pub fn bar_chart(&mut self, name: &str, chart: &BarChart) -> Result<(), MilestoneError> {
+        if !self.writes() {
+            return Ok(());
+        }
         bar_chart_svg(&self.path(name)?, chart)?;
         self.artifact(name);
         Ok(())
@@ -202,6 +231,9 @@ impl Run {
 
     /// Writes `counts[true][predicted]` as an SVG confusion matrix.
     pub fn confusion(&mut self, name: &str, counts: &[Vec<u64>], class_names: &[&str]) -> Result<(), MilestoneError> {
+        if !self.writes() {
+            return Ok(());
+        }
         confusion_matrix_svg(&self.path(name)?, counts, class_names)?;
         self.artifact(name);
         Ok(())
@@ -216,6 +248,9 @@ impl Run {
         width: usize,
         options: &GridOptions,
     ) -> Result<(), MilestoneError> {
+        if !self.writes() {
+            return Ok(());
+        }
         write_image_grid_png(&self.path(name)?, pixels, height, width, options)?;
         self.artifact(name);
         Ok(())
@@ -223,6 +258,9 @@ impl Run {
 
     /// Writes a `(rows, cols)` matrix as a heatmap PNG.
     pub fn heatmap(&mut self, name: &str, values: &[f32], rows: usize, cols: usize, scale: usize) -> Result<(), MilestoneError> {
+        if !self.writes() {
+            return Ok(());
+        }
         write_heatmap_png(&self.path(name)?, values, rows, cols, scale)?;
         self.artifact(name);
         Ok(())
@@ -243,6 +281,9 @@ impl Run {
     /// Saves a typed checkpoint (`name`, e.g. `checkpoint.safetensors`) with this run's
     /// metadata and history, atomically.
     pub fn save(&mut self, name: &str, request: SaveRequest) -> Result<(), MilestoneError> {
+        if !self.writes() {
+            return Ok(());
+        }
         let meta = self.meta(request.epochs_done, request.epochs_total);
         let checkpoint = checkpoint::build(&meta, &self.history, &request);
         checkpoint.save(&self.path(name)?)?;
@@ -303,8 +344,9 @@ impl Run {
         if let (Some(start), Some(now)) = (self.cpu_at_start, super::process_cpu_seconds()) {
             self.report.measure(descent_report::fact_keys::CPU_SECONDS, now - start);
         }
-        let path = self.path("report.json")?;
-        self.report.write_json(&path)?;
+        if self.writes() {
+            self.report.write_json(&self.path("report.json")?)?;
+        }
         Ok(self.report)
     }
 }

@@ -2,7 +2,11 @@
 //! year, what it introduced, what we test and how to run it; the registry
 //! (`crate::GALLERY`) lists them.
 
+pub mod alexnet;
 pub mod backprop;
+pub mod clip;
+pub mod dbn;
+pub mod gan;
 pub mod gpt;
 pub mod lenet;
 pub mod lstm;

@@ -6,7 +6,6 @@ pub(crate) mod bias_gelu;
 pub(crate) mod conv;
 pub(crate) mod conv_transpose;
 pub(crate) mod elementwise;
-pub(crate) mod fast_math;
 pub(crate) mod loss;
 pub(crate) mod matmul;
 pub(crate) mod norm;

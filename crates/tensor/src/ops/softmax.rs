@@ -1,64 +1,52 @@
-//! Numerically stable softmax and log-softmax along one dim, and cross-entropy on top.
+//! Numerically stable softmax and log-softmax along one dim (forwarding to
+//! `descent_kernels::softmax`, which works on rows), and cross-entropy on top.
 
 use crate::op::Op;
 use crate::Tensor;
-use descent_kernels::PARALLEL_THRESHOLD;
-use rayon::prelude::*;
+use descent_kernels::softmax::{log_softmax_backward, log_softmax_forward, softmax_backward, softmax_forward};
 
-/// Runs `f(row_in, row_out)` over every length-`n` row of dense data, parallel when large.
-fn rows(input: &[f32], n: usize, f: impl Fn(&[f32], &mut [f32]) + Sync) -> Vec<f32> {
-    let mut out = vec![0.0f32; input.len()];
-    if n == 0 {
+/// A row kernel of `descent_kernels::softmax`: two inputs, row length, output.
+type RowKernel<'a> = &'a dyn Fn(&[f32], &[f32], usize, &mut [f32]);
+
+/// Applies a row kernel along `dim` to `a` and `b` (same shape; `a` twice when `b` is
+/// `None`), moving `dim` last when it is not already; returns the result dense, in the
+/// input's shape.
+fn along_dim(op: &str, a: &Tensor, b: Option<&Tensor>, dim: usize, kernel: RowKernel) -> Vec<f32> {
+    let rank = a.rank();
+    assert!(dim < rank, "{op}: dim {dim} out of range for shape {:?}", a.shape());
+    if let Some(b) = b {
+        assert_eq!(
+            a.shape(),
+            b.shape(),
+            "{op}: gradient {:?} does not match output {:?}",
+            b.shape(),
+            a.shape()
+        );
+    }
+    let n = a.shape()[dim];
+    let mut out = vec![0.0f32; a.numel()];
+    if dim == rank - 1 {
+        let (a, b) = (a.contiguous_data(), b.map(|b| b.contiguous_data()));
+        kernel(&a, b.as_deref().unwrap_or(&a), n, &mut out);
         return out;
     }
-    if input.len() >= PARALLEL_THRESHOLD {
-        out.par_chunks_mut(n).zip(input.par_chunks(n)).for_each(|(o, i)| f(i, o));
-    } else {
-        out.chunks_mut(n).zip(input.chunks(n)).for_each(|(o, i)| f(i, o));
-    }
-    out
-}
-
-fn softmax_row(x: &[f32], y: &mut [f32]) {
-    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0f32;
-    for (o, &v) in y.iter_mut().zip(x) {
-        *o = (v - max).exp();
-        sum += *o;
-    }
-    let inv = 1.0 / sum;
-    y.iter_mut().for_each(|o| *o *= inv);
-}
-
-fn log_softmax_row(x: &[f32], y: &mut [f32]) {
-    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let sum: f32 = x.iter().map(|&v| (v - max).exp()).sum();
-    let log_sum = max + sum.ln();
-    y.iter_mut().zip(x).for_each(|(o, &v)| *o = v - log_sum);
-}
-
-/// Applies a row function along `dim` by moving `dim` last when it is not already.
-fn along_dim(x: &Tensor, dim: usize, f: impl Fn(&[f32], &mut [f32]) + Sync) -> Vec<f32> {
-    let rank = x.rank();
-    assert!(dim < rank, "softmax: dim {dim} out of range for shape {:?}", x.shape());
-    if dim == rank - 1 {
-        return rows(&x.contiguous_data(), x.shape()[dim], f);
-    }
-    let moved = x.detach().transpose(dim, rank - 1);
-    let out = rows(&moved.to_vec(), x.shape()[dim], f);
-    Tensor::from_vec(out, moved.shape()).transpose(dim, rank - 1).to_vec()
+    let last = |t: &Tensor| t.detach().transpose(dim, rank - 1).to_vec();
+    let (a_moved, b_moved) = (last(a), b.map(last));
+    kernel(&a_moved, b_moved.as_deref().unwrap_or(&a_moved), n, &mut out);
+    let moved_shape = a.detach().transpose(dim, rank - 1).shape().to_vec();
+    Tensor::from_vec(out, &moved_shape).transpose(dim, rank - 1).to_vec()
 }
 
 impl Tensor {
     /// softmax along `dim`: exp(x − max) / Σ exp(x − max).
     pub fn softmax(&self, dim: usize) -> Tensor {
-        let out = along_dim(self, dim, softmax_row);
+        let out = along_dim("softmax", self, None, dim, &|x, _, n, y| softmax_forward(x, n, y));
         Tensor::from_op(out, self.shape(), &[self], || Op::Softmax { arg: self.clone(), dim })
     }
 
     /// log-softmax along `dim`: x − max − log Σ exp(x − max).
     pub fn log_softmax(&self, dim: usize) -> Tensor {
-        let out = along_dim(self, dim, log_softmax_row);
+        let out = along_dim("log_softmax", self, None, dim, &|x, _, n, y| log_softmax_forward(x, n, y));
         Tensor::from_op(out, self.shape(), &[self], || Op::LogSoftmax { arg: self.clone(), dim })
     }
 
@@ -80,14 +68,12 @@ impl Tensor {
     }
 }
 
-/// Softmax backward along `dim`: dx = y · (dy − Σ dy·y).
-pub(crate) fn softmax_backward(y: &Tensor, dy: &Tensor, dim: usize) -> Tensor {
-    let dot = dy.mul(y).sum(dim, true);
-    dy.sub(&dot).mul(y)
+/// Softmax backward along `dim` from the output `y`: dx = y · (dy − Σ dy·y).
+pub(crate) fn softmax_grad(y: &Tensor, dy: &Tensor, dim: usize) -> Tensor {
+    Tensor::from_vec(along_dim("softmax", y, Some(dy), dim, &softmax_backward), y.shape())
 }
 
-/// Log-softmax backward along `dim`: dx = dy − exp(y) · Σ dy.
-pub(crate) fn log_softmax_backward(y: &Tensor, dy: &Tensor, dim: usize) -> Tensor {
-    let total = dy.sum(dim, true);
-    dy.sub(&y.exp().mul(&total))
+/// Log-softmax backward along `dim` from the output `y`: dx = dy − exp(y) · Σ dy.
+pub(crate) fn log_softmax_grad(y: &Tensor, dy: &Tensor, dim: usize) -> Tensor {
+    Tensor::from_vec(along_dim("log_softmax", y, Some(dy), dim, &log_softmax_backward), y.shape())
 }

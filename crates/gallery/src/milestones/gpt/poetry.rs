@@ -1,4 +1,4 @@
-//! Tang poems for a character-level GPT: reading `poetry/tang_jueju_lushi.tsv.gz`, the
+//! Tang poems for a character-level GPT: which poems a run uses (read by `descent-data`), the
 //! prompt format that makes the author part of the prompt, the vocabulary, and the check
 //! of a poem's form (jueju: 4 lines, lüshi: 8 lines, every line 5 or every line 7
 //! characters).
@@ -8,22 +8,10 @@
 //! spring. The poems are concatenated into one stream of character ids; `\n` both ends
 //! a poem and starts the next, so generation starts from `\n` + prompt and stops at `\n`.
 
-use crate::text_files::{find_data_file, read_text};
-use crate::MilestoneError;
-use descent_data::DataLocator;
+use crate::{MilestoneError, Run};
+pub use descent_data::Poem;
 use descent_text::tokenizer::CharTokenizer;
 use std::collections::{HashMap, HashSet};
-
-/// One poem of the corpus.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Poem {
-    /// Poet (simplified script).
-    pub author: String,
-    /// Title.
-    pub title: String,
-    /// Verse lines with their own punctuation (，。), no spaces.
-    pub text: String,
-}
 
 /// The prompt for a poem by `author` on `title`.
 pub fn prompt(author: &str, title: &str) -> String {
@@ -33,26 +21,19 @@ pub fn prompt(author: &str, title: &str) -> String {
 /// Characters of the prompt template (always in the vocabulary).
 pub const TEMPLATE_CHARS: &str = "用风格写:\n";
 
-/// Reads `poetry/tang_jueju_lushi.tsv.gz` (`author\ttitle\ttext` per line).
-pub fn load_poems(locator: &DataLocator) -> Result<Vec<Poem>, MilestoneError> {
-    let path = find_data_file(locator, "poetry", "tang_jueju_lushi.tsv.gz")?;
-    let text = read_text(&path)?;
-    Ok(parse_poems(&text))
-}
-
-/// Parses `author\ttitle\ttext` lines (blank or malformed lines are skipped).
-pub fn parse_poems(text: &str) -> Vec<Poem> {
-    text.lines()
-        .filter_map(|line| {
-            let mut parts = line.split('\t');
-            let (author, title, body) = (parts.next()?, parts.next()?, parts.next()?);
-            (!body.is_empty()).then(|| Poem {
-                author: author.to_string(),
-                title: title.to_string(),
-                text: body.to_string(),
-            })
-        })
-        .collect()
+/// The poems of a run: quick runs use the 11,255 embedded poems (those of
+/// `poetry/tang_jueju_lushi.tsv.gz` whose characters are among its 2,000 most frequent,
+/// so the tour runs offline and the same everywhere); full runs read the whole file
+/// from the data folder.
+pub fn load_poems(run: &Run) -> Result<Vec<Poem>, MilestoneError> {
+    if !run.full() {
+        return Ok(descent_data::embedded_poems());
+    }
+    let read = descent_data::read_poems(&run.data(), &descent_data::TANG_JUEJU_LUSHI)?;
+    if let Some(note) = read.skipped_note(&descent_data::TANG_JUEJU_LUSHI.relative_path()) {
+        run.log(&note);
+    }
+    Ok(read.rows)
 }
 
 /// The training corpus: vocabulary, train and held-out streams, and held-out poems.

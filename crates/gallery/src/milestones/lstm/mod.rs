@@ -20,7 +20,6 @@
 pub mod adding;
 pub mod charlm;
 
-use crate::text_files::{find_data_file, read_text};
 use crate::{MilestoneError, Run, SaveRequest};
 use adding::{adding_batch, hidden_gradient_norms, train_adding, AddingModel, AddingOutcome, AddingSettings, VARIANCE_BASELINE};
 use charlm::{train, TrainSettings, Validation};
@@ -237,8 +236,9 @@ fn gradient_plot(run: &mut Run, s: &AddingSettings, rnn: &AddingModel, lstm: &Ad
 fn char_language_model(run: &mut Run) -> Result<(), MilestoneError> {
     // Quick: the excerpt compiled into the binary (the tour runs offline); full: the whole text.
     let (text, source) = if run.full() {
-        let path = find_data_file(&run.data(), "text", "tinyshakespeare.txt")?;
-        (read_text(&path)?, path.display().to_string())
+        let path = descent_data::TINY_SHAKESPEARE.find(&run.data())?;
+        let text = descent_data::read_text_file(&path, descent_data::MAX_TEXT_BYTES)?;
+        (text, path.display().to_string())
     } else {
         (
             descent_data::tiny_shakespeare_head(),

@@ -5,9 +5,7 @@
 //! equal source length (so no encoder sees padding; targets are padded and the padding
 //! is ignored by the loss).
 
-use crate::text_files::{find_data_file, read_text};
-use crate::MilestoneError;
-use descent_data::DataLocator;
+use crate::{MilestoneError, Run};
 use descent_models::translator::{Batch, BOS, EOS, PAD};
 use descent_tensor::Rng;
 use descent_text::bpe::Bpe;
@@ -16,33 +14,21 @@ use std::collections::BTreeMap;
 
 const SPECIALS: usize = 3;
 
-/// One English sentence and one Chinese translation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pair {
-    /// English.
-    pub english: String,
-    /// Chinese (simplified, full-width punctuation).
-    pub chinese: String,
-}
+/// One English sentence and one Chinese translation (with Tatoeba's attribution).
+pub use descent_data::TranslationPair as Pair;
 
-/// Reads `translation/cmn-eng.tsv.gz` (`english\tchinese\tattribution`, blank lines skipped).
-pub fn load_pairs(locator: &DataLocator) -> Result<Vec<Pair>, MilestoneError> {
-    let path = find_data_file(locator, "translation", "cmn-eng.tsv.gz")?;
-    Ok(parse_pairs(&read_text(&path)?))
-}
-
-/// Parses `english\tchinese[\t...]` lines.
-pub fn parse_pairs(text: &str) -> Vec<Pair> {
-    text.lines()
-        .filter_map(|line| {
-            let mut parts = line.split('\t');
-            let (english, chinese) = (parts.next()?.trim(), parts.next()?.trim());
-            (!english.is_empty() && !chinese.is_empty()).then(|| Pair {
-                english: english.to_string(),
-                chinese: chinese.to_string(),
-            })
-        })
-        .collect()
+/// The pairs of a run: quick runs use the 9,000 embedded pairs (the first, shortest lines
+/// of `translation/cmn-eng.tsv.gz`, so the tour runs offline and the same everywhere);
+/// full runs read the whole file from the data folder.
+pub fn load_pairs(run: &Run) -> Result<Vec<Pair>, MilestoneError> {
+    if !run.full() {
+        return Ok(descent_data::embedded_pairs());
+    }
+    let read = descent_data::read_pairs(&run.data())?;
+    if let Some(note) = read.skipped_note(&descent_data::CMN_ENG.relative_path()) {
+        run.log(&note);
+    }
+    Ok(read.rows)
 }
 
 /// FNV-1a: a stable hash (std's hasher may change between releases).

@@ -11,6 +11,12 @@
 //! afterwards, and the chunk size depends only on the geometry, so results are
 //! bit-identical whatever the thread count.
 //!
+//! Large weights (DCGAN's 64→128 and 256→128 layers, at least `LARGE_WEIGHT_ELEMS`)
+//! take another route for their gradient: per-chunk partials would be one weight-sized
+//! copy per image, so image groups accumulate into one gradient through a gemm that is
+//! parallel inside (`weight_grad_accumulated`). The unfold and its adjoint live in
+//! `unfold.rs`.
+//!
 //! Stride and padding are shared by both axes and there are no groups: the geometry's
 //! fields are the ones the tensor layer was promised. The backward pass re-unfolds the
 //! input rather than keep the forward's `col`, so the kernels stay stateless.
@@ -22,6 +28,10 @@ use rayon::prelude::*;
 
 use crate::matmul::{matmul, matmul_serial, MatRef};
 use crate::PARALLEL_THRESHOLD;
+
+mod unfold;
+
+use unfold::{col2im, copy_short, im2col};
 
 /// Shape of one 2-D convolution: NCHW input, weight (out_ch, in_ch, kh, kw), the same
 /// stride and zero padding along both spatial axes.
@@ -237,12 +247,24 @@ pub fn conv2d_backward(
         }
         return;
     }
+    // A large weight would need one partial copy per chunk: accumulate it instead.
+    let grad_weight = match grad_weight {
+        Some(gw) if g.weight_len() >= LARGE_WEIGHT_ELEMS => {
+            weight_grad_accumulated(g, input, grad_out, gw);
+            None
+        }
+        other => other,
+    };
+    if grad_input.is_none() && grad_weight.is_none() && grad_bias.is_none() {
+        return;
+    }
     let nb = g.images_per_chunk();
     let n_chunks = g.batch.div_ceil(nb);
     let in_image = g.in_channels * g.in_h * g.in_w;
     let out_image = g.out_channels * g.out_h() * g.out_w();
     // Per-chunk partial sums, (n_chunks, weight_len + out_ch), reduced in order below.
-    let (wl, want_w, want_b) = (g.weight_len(), grad_weight.is_some(), grad_bias.is_some());
+    let (want_w, want_b) = (grad_weight.is_some(), grad_bias.is_some());
+    let wl = if want_w { g.weight_len() } else { 0 };
     let mut partials = vec![0.0f32; n_chunks * (wl + g.out_channels)];
     let gi_chunks: Vec<Option<&mut [f32]>> = match grad_input {
         Some(gi) if !gi.is_empty() => gi.chunks_mut(nb * in_image).map(Some).collect(),
@@ -274,18 +296,102 @@ pub fn conv2d_backward(
     }
 }
 
+/// Weights of at least this many elements take [`weight_grad_accumulated`]: at batch 64
+/// the per-chunk partials of DCGAN's 256→128 layer were 134 MB, and allocating, filling
+/// and summing them took longer than the products themselves.
+const LARGE_WEIGHT_ELEMS: usize = 1 << 16;
+
+/// Target size (elements) of one image group's `col` in [`weight_grad_accumulated`].
+const WEIGHT_GROUP_COL_ELEMS: usize = 1 << 20;
+
+/// Overwrites `grad_weight` (out_ch, K) with Σ over images of grad_out · colᵀ. The
+/// batch is cut in two halves that run in parallel (rayon::join), each accumulating its
+/// image groups into one (K, out_ch) partial: a group's product has inner dimension
+/// images·P, long enough to run the gemm near its peak, and the unfold of one half
+/// overlaps the other's gemm. The halves and groups follow the geometry only and the
+/// two partials are added in order, so the result does not depend on the thread count.
+fn weight_grad_accumulated(g: &Conv2dGeometry, input: &[f32], grad_out: &[f32], grad_weight: &mut [f32]) {
+    let (k, p, oc) = (g.patch_len(), g.out_h() * g.out_w(), g.out_channels);
+    let per = (WEIGHT_GROUP_COL_ELEMS / (k * p).max(1)).clamp(1, g.batch.max(1));
+    let groups = g.batch.div_ceil(per);
+    let split = groups.div_ceil(2) * per; // first image of the second half
+    let mut partials = PARTIALS.take();
+    partials.resize(partials.len().max(2 * k * oc), 0.0);
+    let (first_half, second_half) = partials[..2 * k * oc].split_at_mut(k * oc);
+    rayon::join(
+        || weight_grad_images(g, 0..split.min(g.batch), per, input, grad_out, first_half),
+        || weight_grad_images(g, split.min(g.batch)..g.batch, per, input, grad_out, second_half),
+    );
+    // (K, oc) partials, summed and transposed into (oc, K).
+    for (r, (a, b)) in first_half.chunks_exact(oc).zip(second_half.chunks_exact(oc)).enumerate() {
+        let dst = grad_weight[r..].iter_mut().step_by(k);
+        dst.zip(a.iter().zip(b)).for_each(|(d, (a, b))| *d = a + b);
+    }
+    PARTIALS.set(partials);
+}
+
+thread_local! {
+    /// The two (K, out_ch) partials of [`weight_grad_accumulated`], kept between calls
+    /// like `SCRATCH` (its own cell: the halves borrow `SCRATCH`).
+    static PARTIALS: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
+}
+
+/// Overwrites `gw_t` (K, out_ch) with Σ col · grad_outᵀ over `images`, `per` at a time
+/// (zero for no images): the first group's product overwrites, the others add.
+fn weight_grad_images(g: &Conv2dGeometry, images: Range<usize>, per: usize, input: &[f32], grad_out: &[f32], gw_t: &mut [f32]) {
+    let (k, p, oc) = (g.patch_len(), g.out_h() * g.out_w(), g.out_channels);
+    let (in_image, out_image) = (g.in_channels * g.in_h * g.in_w, oc * p);
+    if images.is_empty() {
+        gw_t.fill(0.0);
+    }
+    with_scratch((oc + k) * per * p, |scratch| {
+        let (go_buf, col_buf) = scratch.split_at_mut(oc * per * p);
+        for first in images.clone().step_by(per) {
+            let n = per.min(images.end - first);
+            let cols = n * p;
+            let (go, col) = (&mut go_buf[..oc * cols], &mut col_buf[..k * cols]);
+            // grad_out permuted to one (oc, n·P) matrix.
+            let dy = &grad_out[first * out_image..][..n * out_image];
+            for (o, dst_row) in go.chunks_exact_mut(cols).enumerate() {
+                for (i, dst) in dst_row.chunks_exact_mut(p).enumerate() {
+                    copy_short(dst, &dy[(i * oc + o) * p..][..p]);
+                }
+            }
+            im2col(g, n, &input[first * in_image..][..n * in_image], col); // (K, n·P)
+                                                                           // (K, oc) += col · goᵀ: the gemm streams col as it lies (packing a transposed
+                                                                           // col cost as much as the unfold).
+            let (col, go_t) = (MatRef::row_major(col, cols), MatRef::row_major(go, cols).t());
+            matmul(k, oc, cols, col, go_t, gw_t, first > images.start);
+        }
+    });
+}
+
 /// The input gradient alone of [`conv2d_forward`], overwriting `grad_input`: what
-/// [`conv2d_backward`] gives for it, without the forward input. It is also the forward
-/// pass of a transposed convolution (`conv_transpose`).
+/// [`conv2d_backward`] gives for it, without the forward input, plus `bias[c]` on every
+/// element of input channel c when given. It is also the forward pass of a transposed
+/// convolution (`conv_transpose`), whose bias this is: added while the chunk is in cache.
 ///
 /// Shapes: weight (out_ch, in_ch, kh, kw), grad_out (batch, out_ch, out_h, out_w),
-/// grad_input (batch, in_ch, in_h, in_w).
-pub fn conv2d_backward_input(g: &Conv2dGeometry, weight: &[f32], grad_out: &[f32], grad_input: &mut [f32]) {
+/// bias (in_ch), grad_input (batch, in_ch, in_h, in_w).
+pub fn conv2d_backward_input(g: &Conv2dGeometry, weight: &[f32], grad_out: &[f32], bias: Option<&[f32]>, grad_input: &mut [f32]) {
     check_len("weight", weight.len(), g.weight_len(), g);
     check_len("grad_out", grad_out.len(), g.output_len(), g);
     check_len("grad_input", grad_input.len(), g.input_len(), g);
+    if let Some(b) = bias {
+        check_len("bias", b.len(), g.in_channels, g);
+    }
+    let plane = g.in_h * g.in_w;
+    let add_bias = |gi: &mut [f32]| {
+        if let Some(b) = bias {
+            for (i, dst) in gi.chunks_exact_mut(plane.max(1)).enumerate() {
+                let b = b[i % g.in_channels];
+                dst.iter_mut().for_each(|v| *v += b);
+            }
+        }
+    };
     if grad_out.is_empty() || grad_input.is_empty() {
         grad_input.fill(0.0);
+        add_bias(grad_input);
         return;
     }
     let nb = g.images_per_chunk();
@@ -295,7 +401,8 @@ pub fn conv2d_backward_input(g: &Conv2dGeometry, weight: &[f32], grad_out: &[f32
     run_chunks(chunks, g.output_len() * g.patch_len(), |c, gi, gemm| {
         let images = gi.len() / in_image;
         let grad_out = &grad_out[c * nb * out_image..][..images * out_image];
-        backward_chunk(g, gemm, images, &[], weight, grad_out, Some(gi), None, None);
+        backward_chunk(g, gemm, images, &[], weight, grad_out, Some(&mut *gi), None, None);
+        add_bias(gi);
     });
 }
 
@@ -320,7 +427,7 @@ fn backward_chunk(
         // grad_out permuted to one (oc, images·P) matrix.
         for (o, dst_row) in go.chunks_exact_mut(cols).enumerate() {
             for (n, dst) in dst_row.chunks_exact_mut(p).enumerate() {
-                dst.copy_from_slice(&grad_out[(n * oc + o) * p..][..p]);
+                copy_short(dst, &grad_out[(n * oc + o) * p..][..p]);
             }
         }
         if let Some(gb) = grad_bias {
@@ -345,19 +452,6 @@ fn backward_chunk(
     });
 }
 
-/// `dst.copy_from_slice(src)` for im2col's short rows: eight-float blocks that compile
-/// to inline vector moves, where `copy_from_slice` would call `memmove` for every row.
-fn copy_short(dst: &mut [f32], src: &[f32]) {
-    let (mut d, mut s) = (dst.chunks_exact_mut(8), src.chunks_exact(8));
-    for (d, s) in (&mut d).zip(&mut s) {
-        let block: &[f32; 8] = s.try_into().unwrap();
-        d.copy_from_slice(block);
-    }
-    for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
-        *d = *s;
-    }
-}
-
 /// Sum of `xs` in eight interleaved running sums, which LLVM vectorises (it may not
 /// reorder a single f32 chain).
 fn sum(xs: &[f32]) -> f32 {
@@ -368,112 +462,6 @@ fn sum(xs: &[f32]) -> f32 {
         lanes.iter_mut().zip(chunk).for_each(|(l, v)| *l += v);
     }
     lanes.iter().sum::<f32>() + tail
-}
-
-/// Output positions `o` in `0..out_len` whose input index `o·stride + offset − pad`
-/// lies in `0..in_len` (possibly none).
-fn valid_range(offset: usize, pad: usize, stride: usize, in_len: usize, out_len: usize) -> Range<usize> {
-    let lo = pad.saturating_sub(offset).div_ceil(stride);
-    let hi = (in_len + pad).saturating_sub(offset).div_ceil(stride).min(out_len);
-    lo.min(hi)..hi
-}
-
-/// Where kernel tap (ki, kj) reads in each input plane: over the output rectangle
-/// `rows` x `cols` it reads the input (elsewhere the padding), starting at in-plane
-/// index `first`.
-struct Tap {
-    rows: Range<usize>,
-    cols: Range<usize>,
-    first: usize,
-}
-
-/// Every tap of the kernel in (ki, kj) order; `None` for a tap that only reads padding.
-fn taps(g: &Conv2dGeometry) -> Vec<Option<Tap>> {
-    let (s, pad, oh_n, ow_n) = (g.stride, g.padding, g.out_h(), g.out_w());
-    let tap = |ki: usize, kj: usize| {
-        let rows = valid_range(ki, pad, s, g.in_h, oh_n);
-        let cols = valid_range(kj, pad, s, g.in_w, ow_n);
-        let (ih, iw) = ((rows.start * s + ki).checked_sub(pad)?, (cols.start * s + kj).checked_sub(pad)?);
-        let first = ih * g.in_w + iw;
-        (!rows.is_empty() && !cols.is_empty()).then_some(Tap { rows, cols, first })
-    };
-    (0..g.kernel_h).flat_map(|ki| (0..g.kernel_w).map(move |kj| tap(ki, kj))).collect()
-}
-
-/// Unfolds `images` images (images, in_ch, in_h, in_w) into col (K, images·P): row
-/// (c, ki, kj), column (n, oh, ow) holds `input[n, c, oh·s + ki − pad, ow·s + kj − pad]`,
-/// zero where that falls in the padding. Every element of `col` is written.
-fn im2col(g: &Conv2dGeometry, images: usize, input: &[f32], col: &mut [f32]) {
-    let (ow_n, p, plane, s) = (g.out_w(), g.out_h() * g.out_w(), g.in_h * g.in_w, g.stride);
-    let (taps, row_step) = (taps(g), s * g.in_w);
-    let edges = g.padding > 0; // skip zero-length fills: each would be a memset call
-    for (r, row) in col.chunks_exact_mut(images * p).enumerate() {
-        let (c, tap) = (r / taps.len(), &taps[r % taps.len()]);
-        let Some(Tap { rows, cols, first }) = tap else {
-            row.fill(0.0);
-            continue;
-        };
-        let span = (cols.len() - 1) * s + 1; // input elements under one output row
-        for (n, dst) in row.chunks_exact_mut(p).enumerate() {
-            // dst (out_h, out_w); src: where input plane (n, c) is first read.
-            let src = (n * g.in_channels + c) * plane + first;
-            if edges {
-                dst[..rows.start * ow_n].fill(0.0);
-                dst[rows.end * ow_n..].fill(0.0);
-            }
-            // One bounds check per (tap, image) instead of two per 8-float row below:
-            // this loop is the im2col hot path (~40% of LeNet's conv time).
-            assert!(src + (rows.len() - 1) * row_step + span <= input.len());
-            for (i, oh) in rows.clone().enumerate() {
-                let (at, x0) = (oh * ow_n, src + i * row_step);
-                if edges {
-                    dst[at..at + cols.start].fill(0.0);
-                    dst[at + cols.end..at + ow_n].fill(0.0);
-                }
-                // SAFETY: `at + cols.end <= rows.end·ow_n <= p = dst.len()` (valid_range
-                // caps both ranges), and `x0 + span <= input.len()` was asserted above.
-                let (d, x) = unsafe {
-                    let d = dst.get_unchecked_mut(at + cols.start..at + cols.end);
-                    (d, input.get_unchecked(x0..x0 + span))
-                };
-                if s == 1 {
-                    copy_short(d, x);
-                } else {
-                    d.iter_mut().zip(x.iter().step_by(s)).for_each(|(d, x)| *d = *x);
-                }
-            }
-        }
-    }
-}
-
-/// The adjoint of [`im2col`]: overwrites `grad_input` (images, in_ch, in_h, in_w) with
-/// the sum of every col (K, images·P) entry at the input position it was copied from.
-fn col2im(g: &Conv2dGeometry, images: usize, col: &[f32], grad_input: &mut [f32]) {
-    let (ow_n, p, plane, s) = (g.out_w(), g.out_h() * g.out_w(), g.in_h * g.in_w, g.stride);
-    let (taps, row_step) = (taps(g), s * g.in_w);
-    grad_input.fill(0.0);
-    for (r, row) in col.chunks_exact(images * p).enumerate() {
-        let (c, tap) = (r / taps.len(), &taps[r % taps.len()]);
-        let Some(Tap { rows, cols, first }) = tap else { continue };
-        let span = (cols.len() - 1) * s + 1;
-        for (n, src) in row.chunks_exact(p).enumerate() {
-            let dst = (n * g.in_channels + c) * plane + first;
-            assert!(dst + (rows.len() - 1) * row_step + span <= grad_input.len());
-            for (i, oh) in rows.clone().enumerate() {
-                let (at, x0) = (oh * ow_n, dst + i * row_step);
-                // SAFETY: as in `im2col`: `src` holds p elements, the rest was asserted.
-                let (y, x) = unsafe {
-                    let y = src.get_unchecked(at + cols.start..at + cols.end);
-                    (y, grad_input.get_unchecked_mut(x0..x0 + span))
-                };
-                if s == 1 {
-                    x.iter_mut().zip(y).for_each(|(x, y)| *x += y);
-                } else {
-                    x.iter_mut().step_by(s).zip(y).for_each(|(x, y)| *x += y);
-                }
-            }
-        }
-    }
 }
 
 /// Calls `f(x, w, y)` with the input, weight and output indices of every multiply-add

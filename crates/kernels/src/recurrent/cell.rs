@@ -1,4 +1,4 @@
-//! The fused LSTM's elementwise work: σ and tanh written so loops over them vectorise,
+//! The LSTM kernel's elementwise work: σ and tanh written so loops over them vectorise,
 //! and the per-row forward and backward cell kernels, compiled once per SIMD level
 //! (AVX-512, AVX2+FMA, baseline) and picked at run time.
 

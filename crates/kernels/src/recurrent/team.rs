@@ -1,8 +1,9 @@
-//! How the fused LSTM's work is split and synchronised: hidden units cut into chunks
+//! How the LSTM kernel's work is split and synchronised: hidden units cut into chunks
 //! (one per worker), buffers written by several workers at disjoint columns
 //! ([`Scatter`]), and [`lockstep`], a team of workers that runs the steps in order
 //! with a spinning barrier instead of one rayon fork-join per step.
 
+use super::LstmDims;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -13,14 +14,6 @@ const SPIN_BEFORE_YIELD: Duration = Duration::from_micros(30);
 
 // ---- chunks and shared output buffers ------------------------------------------------------
 
-/// Sizes of one fused LSTM call.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Dims {
-    pub(super) batch: usize,
-    pub(super) steps: usize,
-    pub(super) hidden: usize,
-}
-
 /// The hidden units `start..start + len` that one worker owns.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Chunk {
@@ -30,7 +23,7 @@ pub(super) struct Chunk {
 
 /// One chunk per worker when a step has enough work to share, cut at multiples of 16
 /// units (one AVX-512 vector); a single chunk otherwise.
-pub(super) fn chunks(d: Dims) -> Vec<Chunk> {
+pub(super) fn chunks(d: &LstmDims) -> Vec<Chunk> {
     let workers = rayon::current_num_threads();
     let step_work = d.batch * d.hidden * 4 * d.hidden;
     let count = if step_work < 1 << 16 {
@@ -104,10 +97,9 @@ impl Scatter {
 /// Declares the `len` elements written through [`Scatter::unfilled`] initialised.
 ///
 /// SAFETY: every one of them was written.
-pub(super) unsafe fn filled(mut buffer: Vec<f32>, len: usize) -> Vec<f32> {
+pub(super) unsafe fn filled(buffer: &mut Vec<f32>, len: usize) {
     debug_assert!(buffer.capacity() >= len);
     buffer.set_len(len);
-    buffer
 }
 
 /// Runs `job(round, chunk)` for every round in order and every chunk, the chunks of a
@@ -156,7 +148,7 @@ pub(super) fn lockstep(rounds: usize, chunks: usize, job: impl Fn(usize, usize) 
 
 /// Locks a per-chunk state (never contended: one job per chunk per round).
 pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().expect("a fused LSTM job panicked")
+    m.lock().expect("an LSTM kernel job panicked")
 }
 
 #[cfg(test)]
@@ -166,7 +158,7 @@ mod tests {
     #[test]
     fn chunks_cover_the_hidden_units_once() {
         for hidden in [1, 3, 16, 32, 100, 256, 257] {
-            let cs = chunks(Dims {
+            let cs = chunks(&LstmDims {
                 batch: 64,
                 steps: 1,
                 hidden,

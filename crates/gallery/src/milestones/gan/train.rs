@@ -1,0 +1,159 @@
+//! The adversarial game, played by alternating steps (Goodfellow et al. 2014, Alg. 1
+//! with k = 1 and the non-saturating generator loss): D takes one Adam step on
+//! `BCE(D(x), 1) + BCE(D(G(z)), 0)` with the fake detached, then G one step on
+//! `BCE(D(G(z)), 1)` — maximising log D(G(z)) instead of minimising log(1 − D(G(z))),
+//! the paper's own fix for G's vanishing gradient early on.
+//!
+//! Along the way: D and G losses, the mean D(x) and D(G(z)) (as probabilities), a grid
+//! of samples from fixed noise after every epoch, and the frames of a progress strip.
+
+use crate::{MilestoneError, Run};
+use descent_models::gan::{Gan, GanConfig};
+use descent_nn::{params, Module};
+use descent_optim::{Adam, AdamConfig, Optimizer};
+use descent_report::{GridOptions, Normalize};
+use descent_tensor::{no_grad, Rng, Tensor};
+
+/// Hyper-parameters of one GAN's training.
+#[derive(Clone, Copy, Debug)]
+pub struct GanTraining {
+    /// Networks and sizes.
+    pub config: GanConfig,
+    /// Passes over the training images.
+    pub epochs: usize,
+    /// Real (and fake) images per step.
+    pub batch_size: usize,
+    /// Adam step size of both players (DCGAN's 2e-4, β₁ 0.5).
+    pub lr: f32,
+}
+
+/// A trained GAN and the progress frames collected on the way.
+pub struct Trained {
+    /// Both networks.
+    pub gan: Gan,
+    /// One row of samples from the same fixed noise after each epoch, (epochs × 10, 784).
+    pub progress: Vec<f32>,
+    /// Epochs trained.
+    pub epochs: usize,
+}
+
+/// Images (B, 784) in [0, 1] from `gan`'s generator in evaluation mode (batch norm on
+/// its running statistics, as `descent draw` uses it).
+pub fn sample(gan: &Gan, z: &Tensor, labels: Option<&[usize]>) -> Vec<f32> {
+    gan.generator.set_training(false);
+    let images = no_grad(|| gan.generator.generate(z, labels)).to_vec();
+    gan.generator.set_training(true);
+    images.iter().map(|&v| 0.5 * (v + 1.0)).collect()
+}
+
+/// The labels drawn with the fixed grid noise: row r of a 10-wide grid asks for class r.
+pub fn grid_labels(count: usize, classes: usize) -> Option<Vec<usize>> {
+    (classes > 0).then(|| (0..count).map(|i| (i / 10) % classes).collect())
+}
+
+/// Trains a GAN named `key` (history series `<key>_d_loss`, ...; grids
+/// `<key>_epoch_NN.png`) on `images` ((N, 784) in [−1, 1]) with `labels`.
+pub fn train(run: &mut Run, key: &str, settings: GanTraining, images: &[f32], labels: &[usize], seed: u64) -> Result<Trained, MilestoneError> {
+    let config = settings.config;
+    let gan = Gan::new(config, &mut Rng::new(seed ^ 0x6A4));
+    let (g_params, d_params) = (params(&gan.generator), params(&gan.discriminator));
+    let adam = || {
+        Adam::new(AdamConfig {
+            lr: settings.lr,
+            betas: (0.5, 0.999),
+            ..AdamConfig::default()
+        })
+    };
+    let (mut opt_g, mut opt_d) = (adam(), adam());
+    let mut rng = Rng::new(seed ^ 0x5EED);
+    let n = labels.len();
+    let batch = settings.batch_size;
+    let steps_per_epoch = n / batch;
+    let fixed_z = Tensor::randn(&[100, config.z_dim], &mut Rng::new(seed ^ 0xF1ED));
+    let fixed_labels = grid_labels(100, config.classes);
+    let mut progress = Vec::new();
+    let phase = run.phase(&format!("{key} ({})", config.kind.name()), (settings.epochs * steps_per_epoch * batch) as u64);
+    let record_every = (steps_per_epoch / 4).max(1);
+    let mut sums = [0.0f64; 4]; // d loss, g loss, D(x), D(G(z))
+    let mut counted = 0usize;
+    for epoch in 0..settings.epochs {
+        phase.status(&format!("epoch {}/{}", epoch + 1, settings.epochs));
+        let order = rng.permutation(n);
+        for step in 0..steps_per_epoch {
+            let rows = &order[step * batch..(step + 1) * batch];
+            let real: Vec<f32> = rows.iter().flat_map(|&r| images[r * 784..(r + 1) * 784].iter().copied()).collect();
+            let real = Tensor::from_vec(real, &[batch, 1, 28, 28]);
+            let real_labels: Vec<usize> = rows.iter().map(|&r| labels[r]).collect();
+            let fake_labels: Vec<usize> = (0..batch).map(|_| rng.below(config.classes.max(1))).collect();
+            let (real_labels, fake_labels) = if config.classes > 0 {
+                (Some(&real_labels[..]), Some(&fake_labels[..]))
+            } else {
+                (None, None)
+            };
+            let z = Tensor::randn(&[batch, config.z_dim], &mut rng);
+            let stats = step_once(&gan, &real, real_labels, &z, fake_labels, (&mut opt_d, &d_params), (&mut opt_g, &g_params));
+            for (s, v) in sums.iter_mut().zip(stats) {
+                *s += v as f64;
+            }
+            counted += 1;
+            phase.advance(batch as u64);
+            if (step + 1) % record_every == 0 {
+                let x = epoch as f64 + (step + 1) as f64 / steps_per_epoch as f64;
+                for (name, s) in ["d_loss", "g_loss", "d_real", "d_fake"].iter().zip(&sums) {
+                    run.record(&format!("{key}_{name}"), x, s / counted as f64);
+                }
+                (sums, counted) = ([0.0; 4], 0);
+            }
+        }
+        let grid = sample(&gan, &fixed_z, fixed_labels.as_deref());
+        progress.extend_from_slice(&grid[..10 * 784]);
+        let options = GridOptions {
+            cols: 10,
+            scale: 2,
+            channels: 1,
+            normalize: Normalize::Fixed { low: 0.0, high: 1.0 },
+            borders: vec![],
+        };
+        run.image_grid(&format!("{key}_epoch_{:02}.png", epoch + 1), &grid, 28, 28, &options)?;
+    }
+    Ok(Trained {
+        gan,
+        progress,
+        epochs: settings.epochs,
+    })
+}
+
+/// One alternating step; returns (D loss, G loss, mean D(x), mean D(G(z))), the last
+/// two as probabilities measured before D's update.
+fn step_once(
+    gan: &Gan,
+    real: &Tensor,
+    real_labels: Option<&[usize]>,
+    z: &Tensor,
+    fake_labels: Option<&[usize]>,
+    (opt_d, d_params): (&mut Adam, &[descent_tensor::Param]),
+    (opt_g, g_params): (&mut Adam, &[descent_tensor::Param]),
+) -> [f32; 4] {
+    let (d, g) = (&gan.discriminator, &gan.generator);
+    let fake = g.generate(z, fake_labels); // (B, 1, 28, 28)
+    let d_real = d.discriminate(real, real_labels); // (B, 1) logits
+    let d_fake = d.discriminate(&fake.detach(), fake_labels);
+    let ones = Tensor::ones(d_real.shape());
+    let zeros = Tensor::zeros(d_real.shape());
+    let loss_d = d_real.bce_with_logits(&ones).add(&d_fake.bce_with_logits(&zeros));
+    let mean_prob = |logits: &Tensor| no_grad(|| logits.sigmoid().mean_all()).item();
+    let (p_real, p_fake) = (mean_prob(&d_real), mean_prob(&d_fake));
+    let grads = loss_d.backward();
+    let loss_d_value = loss_d.item();
+    // Free D's graph first: its parameters then have one owner and update in place.
+    drop((loss_d, d_real, d_fake));
+    opt_d.step(d_params, &grads);
+    drop(grads);
+    let d_on_fake = d.discriminate(&fake, fake_labels);
+    let loss_g = d_on_fake.bce_with_logits(&ones);
+    let grads = loss_g.backward();
+    let loss_g_value = loss_g.item();
+    drop(loss_g);
+    opt_g.step(g_params, &grads);
+    [loss_d_value, loss_g_value, p_real, p_fake]
+}
