@@ -130,7 +130,7 @@ impl BiLm {
         let average = crate::bert::heads::mean_pool;
         let x = self.embedding.lookup(ids, &[batch, steps]); // (B, T, E)
         let forward = self.forward_lstm.forward_seq(&x, None).0; // (B, T, H)
-        // The mean over a sentence does not depend on order: no need to un-reverse.
+                                                                 // The mean over a sentence does not depend on order: no need to un-reverse.
         let backward = self.states(&self.backward_lstm, &reversed(ids, lengths), batch); // (B, T, H)
         BiLmFeatures {
             static_mean: average(&x, lengths),

@@ -21,12 +21,7 @@ use descent_tensor::{Param, Rng, Tensor};
 /// as one product with a (B, B·T) averaging matrix so it stays differentiable.
 pub fn mean_pool(hidden: &Tensor, lengths: &[usize]) -> Tensor {
     let (batch, steps, width) = (hidden.dim(0), hidden.dim(1), hidden.dim(2));
-    assert_eq!(
-        lengths.len(),
-        batch,
-        "mean_pool: {} lengths for a batch of {batch}",
-        lengths.len()
-    );
+    assert_eq!(lengths.len(), batch, "mean_pool: {} lengths for a batch of {batch}", lengths.len());
     let mut weights = vec![0.0f32; batch * batch * steps];
     for (b, &len) in lengths.iter().enumerate() {
         assert!((1..=steps).contains(&len), "mean_pool: length {len} outside 1..={steps}");

@@ -8,20 +8,16 @@
 //! reads SST-2 train and dev *without their labels* plus other English text; the test
 //! sentences are never pre-trained on, nor used to learn the vocabulary.
 
-use crate::text_files::{find_data_file, read_text};
 use crate::MilestoneError;
-use descent_data::DataLocator;
+use descent_data::{
+    embedded_pairs, embedded_sst2, read_pairs, read_sst2, read_tiny_shakespeare, tiny_shakespeare_head, DataLocator, LabelledSentence,
+    Sst2Split, TranslationPair,
+};
 use descent_tensor::Rng;
 use descent_text::{WordPiece, WordPieceOptions};
 
 /// One SST-2 row: a lower-cased, PTB-tokenised sentence or phrase and its sentiment.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Labelled {
-    /// The text.
-    pub text: String,
-    /// 1 positive, 0 negative.
-    pub label: usize,
-}
+pub type Labelled = LabelledSentence;
 
 /// Every text the milestone reads.
 pub struct Texts {
@@ -31,32 +27,12 @@ pub struct Texts {
     pub dev: Vec<Labelled>,
     /// SST-2 test (GLUE dev): every reported accuracy.
     pub test: Vec<Labelled>,
-    /// English that is not SST-2 (Shakespeare, Tatoeba, Multi30k), for pre-training.
+    /// English that is not SST-2 (tiny Shakespeare, Tatoeba), for pre-training.
     pub other_english: Vec<String>,
     /// Which data, without paths (compared on resume).
     pub identity: String,
     /// For the reader.
     pub description: String,
-}
-
-/// Parses `sentence<TAB>label` rows after a header (rows that do not parse are skipped).
-fn parse_sst2(text: &str) -> Vec<Labelled> {
-    text.lines()
-        .skip(1)
-        .filter_map(|row| {
-            let (sentence, label) = row.split_once('\t')?;
-            let label = match label.trim() {
-                "0" => 0,
-                "1" => 1,
-                _ => return None,
-            };
-            let text = sentence.trim();
-            (!text.is_empty()).then(|| Labelled {
-                text: text.to_string(),
-                label,
-            })
-        })
-        .collect()
 }
 
 /// Speech lines of tiny Shakespeare: no speaker tags, at least three words.
@@ -68,37 +44,38 @@ fn shakespeare_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Reads the data of one mode. Quick: SST-2 train's first 5,000 rows, dev and test
-/// whole, the first 300,000 characters of tiny Shakespeare and the first 9,000 Tatoeba
-/// pairs' English. Full: all of SST-2, all of tiny Shakespeare, every Tatoeba English
-/// sentence and Multi30k's 29,000 training captions.
+/// The distinct English sentences of Tatoeba pairs (the file repeats an English
+/// sentence once per translation, adjacently).
+fn tatoeba_english(pairs: Vec<TranslationPair>) -> Vec<String> {
+    let mut english: Vec<String> = pairs.into_iter().map(|p| p.english).collect();
+    english.dedup();
+    english
+}
+
+/// Reads the data of one mode. Quick: the copies embedded in the binary (SST-2 train's
+/// first 5,000 rows, dev and test whole, the first 300,000 characters of tiny
+/// Shakespeare, the first 9,000 Tatoeba pairs' English), so it runs offline. Full: all
+/// of SST-2, tiny Shakespeare and Tatoeba from the data folder.
 pub fn read_texts(locator: &DataLocator, full: bool) -> Result<Texts, MilestoneError> {
-    let read = |dataset: &str, file: &str| read_text(&find_data_file(locator, dataset, file)?);
-    let mut train = parse_sst2(&read("sentiment/sst2", "train.tsv.gz")?);
-    let dev = parse_sst2(&read("sentiment/sst2", "dev.tsv.gz")?);
-    let test = parse_sst2(&read("sentiment/sst2", "test.tsv.gz")?);
-    let (shakespeare, pairs_limit) = if full {
-        (read("text", "tinyshakespeare.txt")?, usize::MAX)
+    let (train, dev, test, shakespeare, pairs) = if full {
+        (
+            read_sst2(locator, Sst2Split::Train)?.rows,
+            read_sst2(locator, Sst2Split::Dev)?.rows,
+            read_sst2(locator, Sst2Split::Test)?.rows,
+            read_tiny_shakespeare(locator)?,
+            read_pairs(locator)?.rows,
+        )
     } else {
-        train.truncate(5000);
-        (descent_data::tiny_shakespeare_head(), 9000)
+        (
+            embedded_sst2(Sst2Split::Train),
+            embedded_sst2(Sst2Split::Dev),
+            embedded_sst2(Sst2Split::Test),
+            tiny_shakespeare_head(),
+            embedded_pairs(),
+        )
     };
     let mut other_english = shakespeare_lines(&shakespeare);
-    let pairs = read("translation", "cmn-eng.tsv.gz")?;
-    let mut tatoeba: Vec<String> = pairs
-        .lines()
-        .filter_map(|l| l.split('\t').next())
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .take(pairs_limit)
-        .map(str::to_string)
-        .collect();
-    tatoeba.dedup(); // the file repeats an English sentence once per translation, adjacently
-    other_english.extend(tatoeba);
-    if full {
-        let captions = read("translation/multi30k", "train.en.gz")?;
-        other_english.extend(captions.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string));
-    }
+    other_english.extend(tatoeba_english(pairs));
     let identity = format!(
         "SST-2 {}/{}/{} + {} English lines",
         train.len(),
@@ -107,12 +84,12 @@ pub fn read_texts(locator: &DataLocator, full: bool) -> Result<Texts, MilestoneE
         other_english.len()
     );
     let description = format!(
-        "SST-2 (train {} rows, dev {}, test {} = GLUE dev) and {} lines of other English (tiny Shakespeare, Tatoeba{})",
+        "SST-2 (train {} rows, dev {}, test {} = GLUE dev){} and {} lines of other English (tiny Shakespeare, Tatoeba)",
         train.len(),
         dev.len(),
         test.len(),
+        if full { "" } else { ", embedded copies" },
         other_english.len(),
-        if full { ", Multi30k" } else { "" }
     );
     Ok(Texts {
         train,
@@ -123,6 +100,9 @@ pub fn read_texts(locator: &DataLocator, full: bool) -> Result<Texts, MilestoneE
         description,
     })
 }
+
+/// The first id that is not a special token in a vocabulary from [`learn_vocabulary`].
+pub const FIRST_REGULAR: usize = descent_text::wordpiece_train::SPECIAL_TOKENS.len();
 
 /// A WordPiece vocabulary of `vocab_size` learned from `texts` (BERT's uncased normaliser).
 pub fn learn_vocabulary<'a>(texts: impl IntoIterator<Item = &'a str>, vocab_size: usize) -> Result<WordPiece, MilestoneError> {
@@ -188,10 +168,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sst2_rows_parse_and_batches_pad() {
-        let rows = parse_sst2("sentence\tlabel\nit 's good \t1\nbad\t0\n\t1\nbroken\n");
-        assert_eq!(rows.len(), 2);
-        assert_eq!((rows[0].text.as_str(), rows[0].label), ("it 's good", 1));
+    fn texts_parse_and_batches_pad() {
+        let pairs = vec![
+            TranslationPair::new("Hi.", "嗨。"),
+            TranslationPair::new("Hi.", "你好。"),
+            TranslationPair::new("Run.", "跑。"),
+        ];
+        assert_eq!(tatoeba_english(pairs), vec!["Hi.", "Run."]);
         let padded = pad_batch(&[&[1, 2, 3], &[4]], 0);
         assert_eq!((padded.ids, padded.lengths), (vec![1, 2, 3, 4, 0, 0], vec![3, 1]));
         let lengths = [5, 1, 3, 2, 4];
@@ -199,6 +182,9 @@ mod tests {
         let mut all: Vec<usize> = batches.concat();
         all.sort();
         assert_eq!(all, vec![0, 1, 2, 3, 4]);
-        assert_eq!(shakespeare_lines("ROMEO:\nBut soft, what light\nAy.\n"), vec!["But soft, what light"]);
+        assert_eq!(
+            shakespeare_lines("ROMEO:\nBut soft, what light\nAy.\n"),
+            vec!["But soft, what light"]
+        );
     }
 }

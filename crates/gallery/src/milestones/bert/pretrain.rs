@@ -75,11 +75,7 @@ pub fn mask_rows(rows: &[&[usize]], ids: MaskIds, mask_prob: f32, rng: &mut Rng)
             }
         }
     }
-    Masked {
-        batch,
-        positions,
-        targets,
-    }
+    Masked { batch, positions, targets }
 }
 
 /// What the pre-training measured.
@@ -113,7 +109,6 @@ pub fn pretrain(
     let mut queue: Vec<Vec<usize>> = Vec::new();
     let mut losses = Vec::with_capacity(settings.steps);
     let start = Instant::now();
-    model.set_training(true);
     while trainer.step < settings.steps {
         if queue.is_empty() {
             queue = sortish_batches(&lengths, settings.batch_size, &mut rng);
@@ -199,6 +194,10 @@ mod tests {
             assert_eq!(t, rows[row][col]);
         }
         let hidden = m.positions.iter().filter(|&&p| m.batch.ids[p] == 4).count();
-        assert!(hidden * 10 > m.positions.len() * 6, "about 80% become [MASK]: {hidden} of {}", m.positions.len());
+        assert!(
+            hidden * 10 > m.positions.len() * 6,
+            "about 80% become [MASK]: {hidden} of {}",
+            m.positions.len()
+        );
     }
 }
