@@ -29,14 +29,7 @@ fn tiny_gan_beats_the_pixel_baseline_and_draws() {
     );
     assert!(real < gan && gan < pixel, "real {real}, GAN {gan}, pixel Gaussian {pixel}");
     assert!(measured("conditional_accuracy") >= 0.0 && measured("mode_entropy") > 0.0);
-    for file in [
-        "progress.png",
-        "interpolation.png",
-        "conditional_samples.png",
-        "losses.svg",
-        "frechet.svg",
-        "gan_epoch_04.png",
-    ] {
+    for file in ["progress.png", "interpolation.png", "conditional_samples.png", "losses.svg", "frechet.svg", "gan_epoch_04.png"] {
         assert!(config.out_dir.join(file).is_file(), "{file} not written");
     }
 
@@ -62,12 +55,7 @@ fn tiny_gan_beats_the_pixel_baseline_and_draws() {
     let free = load_image_model(&config.out_dir.join("gan.safetensors")).unwrap();
     let error = free.draw(&request).err().expect("label refused").to_string();
     assert!(error.contains("unconditional"), "{error}");
-    let drawing = free
-        .draw(&DrawRequest {
-            count: 2,
-            ..DrawRequest::default()
-        })
-        .unwrap();
+    let drawing = free.draw(&DrawRequest { count: 2, ..DrawRequest::default() }).unwrap();
     assert_eq!(drawing.labels, vec![None, None]);
     let _ = std::fs::remove_dir_all(&config.out_dir);
 }
@@ -75,10 +63,7 @@ fn tiny_gan_beats_the_pixel_baseline_and_draws() {
 #[test]
 fn unknown_variant_is_a_clear_error() {
     let error = GanVariant::parse("vae").err().unwrap().to_string();
-    assert!(
-        error.contains("unknown gan variant 'vae'") && error.contains("dcgan-fashion"),
-        "{error}"
-    );
+    assert!(error.contains("unknown gan variant 'vae'") && error.contains("dcgan-fashion"), "{error}");
     assert_eq!(
         GanVariant::parse("dcgan-fashion").unwrap(),
         GanVariant {

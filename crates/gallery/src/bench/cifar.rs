@@ -75,10 +75,7 @@ pub fn epoch(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError>
         let stats = parallel.stats();
         record = record
             .with("allreduce_share", stats.allreduce_seconds / epoch_s)
-            .with(
-                "allreduce_ms_per_step",
-                1000.0 * stats.allreduce_seconds / stats.calls.max(1) as f64,
-            )
+            .with("allreduce_ms_per_step", 1000.0 * stats.allreduce_seconds / stats.calls.max(1) as f64)
             .with("floats_per_allreduce", stats.buffer_len as u64);
     }
     Ok(vec![record])

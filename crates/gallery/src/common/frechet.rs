@@ -95,10 +95,7 @@ pub fn symmetric_eigen(m: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut v: Vec<f64> = (0..n * n).map(|at| if at / n == at % n { 1.0 } else { 0.0 }).collect();
     let scale: f64 = a.iter().map(|x| x * x).sum::<f64>().max(f64::MIN_POSITIVE);
     for _sweep in 0..100 {
-        let off: f64 = (0..n)
-            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
-            .map(|(i, j)| a[i * n + j].powi(2))
-            .sum();
+        let off: f64 = (0..n).flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| a[i * n + j].powi(2)).sum();
         if off <= 1e-22 * scale {
             break;
         }
@@ -181,11 +178,7 @@ mod tests {
         // Fitted from samples: the same distribution twice gives a small distance,
         // a shifted one about the squared shift.
         let mut rng = Rng::new(2);
-        let draw = |rng: &mut Rng, shift: f32| -> Vec<f32> {
-            (0..20_000 * 3)
-                .map(|i| rng.normal() + if i % 3 == 0 { shift } else { 0.0 })
-                .collect()
-        };
+        let draw = |rng: &mut Rng, shift: f32| -> Vec<f32> { (0..20_000 * 3).map(|i| rng.normal() + if i % 3 == 0 { shift } else { 0.0 }).collect() };
         let (x, y, z) = (draw(&mut rng, 0.0), draw(&mut rng, 0.0), draw(&mut rng, 2.0));
         let (gx, gy, gz) = (Gaussian::fit(&x, 3), Gaussian::fit(&y, 3), Gaussian::fit(&z, 3));
         assert!(frechet_distance(&gx, &gy) < 0.01);

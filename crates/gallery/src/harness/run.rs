@@ -40,11 +40,7 @@ impl Run {
     pub fn start(milestone: &'static Milestone, config: RunConfig, progress: Arc<dyn Progress>) -> Result<Run, MilestoneError> {
         config.check_against(milestone)?;
         let writes = config.world.is_root();
-        let lock = if writes {
-            Some(OutputLock::acquire(&config.out_dir)?)
-        } else {
-            None
-        };
+        let lock = if writes { Some(OutputLock::acquire(&config.out_dir)?) } else { None };
         let mut report = MilestoneReport::new(milestone.id, milestone.title, milestone.year, milestone.claim);
         if !config.resume && writes {
             for kept in keep_previous_checkpoints(&config.out_dir)? {

@@ -120,12 +120,7 @@ impl ImageModel for SavedGan {
     fn describe(&self) -> String {
         let c = self.gan.generator.config;
         let conditioning = if c.classes > 0 { "class-conditional" } else { "unconditional" };
-        format!(
-            "{conditioning} {} GAN trained on {} ({})",
-            c.kind.name(),
-            self.dataset.title(),
-            self.path
-        )
+        format!("{conditioning} {} GAN trained on {} ({})", c.kind.name(), self.dataset.title(), self.path)
     }
 
     fn draw(&self, request: &DrawRequest) -> Result<Drawing, MilestoneError> {
@@ -134,18 +129,11 @@ impl ImageModel for SavedGan {
             return Err(MilestoneError::Config(format!(
                 "{}: a GAN takes no --prompt; it draws {}",
                 self.path,
-                if config.classes > 0 {
-                    "the class given with --label"
-                } else {
-                    "free samples"
-                }
+                if config.classes > 0 { "the class given with --label" } else { "free samples" }
             )));
         }
         if request.count == 0 || request.count > MAX_IMAGES {
-            return Err(MilestoneError::Config(format!(
-                "--n {}: ask for 1 to {MAX_IMAGES} images",
-                request.count
-            )));
+            return Err(MilestoneError::Config(format!("--n {}: ask for 1 to {MAX_IMAGES} images", request.count)));
         }
         let classes = match (&request.label, config.classes) {
             (Some(_), 0) => {

@@ -9,13 +9,7 @@ use crate::{MilestoneError, Run};
 use descent_report::{BarChart, GridOptions, LineChart, Normalize, Series};
 
 /// Writes every artifact.
-pub fn write(
-    run: &mut Run,
-    data: &CifarData,
-    variants: &[Variant],
-    outcomes: &[VariantOutcome],
-    features_error: f64,
-) -> Result<(), MilestoneError> {
+pub fn write(run: &mut Run, data: &CifarData, variants: &[Variant], outcomes: &[VariantOutcome], features_error: f64) -> Result<(), MilestoneError> {
     let steps = outcomes.iter().map(|o| o.steps).max().unwrap_or(1) as f64;
     let mut error_series: Vec<Series> = variants
         .iter()
@@ -39,11 +33,7 @@ pub fn write(
             title: "Accuracy on the watched test images, per variant".into(),
             x_label: "step".into(),
             y_label: "test accuracy".into(),
-            series: variants
-                .iter()
-                .zip(outcomes)
-                .map(|(v, o)| Series::new(v.label, o.monitor.clone()))
-                .collect(),
+            series: variants.iter().zip(outcomes).map(|(v, o)| Series::new(v.label, o.monitor.clone())).collect(),
             log_y: false,
         },
     )?;
@@ -66,11 +56,7 @@ pub fn write(
     )?;
     let main = &outcomes[0];
     let names: Vec<&str> = data.class_names.iter().map(String::as_str).collect();
-    run.confusion(
-        "confusion.svg",
-        &confusion(&data.normalized.test.labels, &main.predictions, 10),
-        &names,
-    )?;
+    run.confusion("confusion.svg", &confusion(&data.normalized.test.labels, &main.predictions, 10), &names)?;
     misclassified(run, data, &main.predictions)?;
     let weight = main.model.convs[0].weight.value(); // (w0, 3, k, k)
     let k = weight.dim(2);
@@ -115,12 +101,7 @@ fn misclassified(run: &mut Run, data: &CifarData, predictions: &[usize]) -> Resu
     )?;
     let text: String = wrong
         .iter()
-        .map(|&i| {
-            format!(
-                "test #{i}: a {} taken for a {}\n",
-                data.class_names[labels[i]], data.class_names[predictions[i]]
-            )
-        })
+        .map(|&i| format!("test #{i}: a {} taken for a {}\n", data.class_names[labels[i]], data.class_names[predictions[i]]))
         .collect();
     run.write_text("misclassified.txt", &text)
 }

@@ -40,12 +40,7 @@ pub fn load(locator: &DataLocator, full: bool) -> Result<CifarData, MilestoneErr
         );
         (train, test, CIFAR10_CLASSES.iter().map(|s| s.to_string()).collect(), source)
     };
-    let identity = format!(
-        "CIFAR-10 {} {}/{}",
-        if full { "shared subset" } else { "embedded subset" },
-        train.n,
-        test.n
-    );
+    let identity = format!("CIFAR-10 {} {}/{}", if full { "shared subset" } else { "embedded subset" }, train.n, test.n);
     let normalized = ClassificationData {
         train: Split {
             inputs: normalize_cifar(&train.images),
@@ -95,11 +90,7 @@ pub fn augment(inputs: &mut [f32], indices: &[usize], epoch: u64, seed: u64) {
                     let sx = if flip { SIDE - 1 - x } else { x };
                     let (py, px) = ((y + dy) as isize - PAD as isize, (sx + dx) as isize - PAD as isize);
                     let inside = (0..SIDE as isize).contains(&py) && (0..SIDE as isize).contains(&px);
-                    image[c * 1024 + y * SIDE + x] = if inside {
-                        copy[c * 1024 + py as usize * SIDE + px as usize]
-                    } else {
-                        0.0
-                    };
+                    image[c * 1024 + y * SIDE + x] = if inside { copy[c * 1024 + py as usize * SIDE + px as usize] } else { 0.0 };
                 }
             }
         }

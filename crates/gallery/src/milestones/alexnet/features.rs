@@ -166,9 +166,7 @@ impl Whitening {
         let mut matrix = vec![0.0f32; d * d];
         for i in 0..d {
             for j in 0..d {
-                let s: f64 = (0..d)
-                    .map(|k| vectors[i * d + k] * vectors[j * d + k] / (values[k] + 0.1).sqrt())
-                    .sum();
+                let s: f64 = (0..d).map(|k| vectors[i * d + k] * vectors[j * d + k] / (values[k] + 0.1).sqrt()).sum();
                 matrix[i * d + j] = s as f32;
             }
         }
@@ -177,18 +175,9 @@ impl Whitening {
 
     fn apply(&self, rows: &mut [f32]) {
         let n = rows.len() / self.d;
-        rows.chunks_exact_mut(self.d)
-            .for_each(|r| r.iter_mut().zip(&self.mean).for_each(|(v, m)| *v -= m));
+        rows.chunks_exact_mut(self.d).for_each(|r| r.iter_mut().zip(&self.mean).for_each(|(v, m)| *v -= m));
         let mut out = vec![0.0f32; rows.len()];
-        matmul(
-            n,
-            self.d,
-            self.d,
-            MatRef::row_major(rows, self.d),
-            MatRef::row_major(&self.matrix, self.d),
-            &mut out,
-            false,
-        );
+        matmul(n, self.d, self.d, MatRef::row_major(rows, self.d), MatRef::row_major(&self.matrix, self.d), &mut out, false);
         rows.copy_from_slice(&out);
     }
 }
@@ -199,10 +188,7 @@ fn symmetric_eigen(mut a: Vec<f64>, d: usize) -> (Vec<f64>, Vec<f64>) {
     let mut v = vec![0.0f64; d * d];
     (0..d).for_each(|i| v[i * d + i] = 1.0);
     for _sweep in 0..50 {
-        let off: f64 = (0..d)
-            .flat_map(|i| (0..d).filter(move |&j| j != i).map(move |j| (i, j)))
-            .map(|(i, j)| a[i * d + j].powi(2))
-            .sum();
+        let off: f64 = (0..d).flat_map(|i| (0..d).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| a[i * d + j].powi(2)).sum();
         if off < 1e-18 {
             break;
         }
@@ -253,10 +239,7 @@ fn squared_distances(x: &[f32], c: &[f32], d: usize) -> Vec<f32> {
 /// Lloyd's k-means from `k` distinct random rows; an emptied cluster takes a random row.
 fn kmeans(rows: &[f32], d: usize, k: usize, iterations: usize, rng: &mut Rng) -> Vec<f32> {
     let n = rows.len() / d;
-    let mut centroids: Vec<f32> = rng.permutation(n)[..k]
-        .iter()
-        .flat_map(|&i| rows[i * d..(i + 1) * d].to_vec())
-        .collect();
+    let mut centroids: Vec<f32> = rng.permutation(n)[..k].iter().flat_map(|&i| rows[i * d..(i + 1) * d].to_vec()).collect();
     let chunk = 8192;
     for _ in 0..iterations {
         let mut sums = vec![0.0f64; k * d];
@@ -276,10 +259,7 @@ fn kmeans(rows: &[f32], d: usize, k: usize, iterations: usize, rng: &mut Rng) ->
                 let i = rng.below(n);
                 target.copy_from_slice(&rows[i * d..(i + 1) * d]);
             } else {
-                target
-                    .iter_mut()
-                    .zip(&sums[j * d..])
-                    .for_each(|(c, &s)| *c = (s / counts[j] as f64) as f32);
+                target.iter_mut().zip(&sums[j * d..]).for_each(|(c, &s)| *c = (s / counts[j] as f64) as f32);
             }
         }
     }

@@ -102,10 +102,7 @@ impl Settings {
     /// The five networks: the AlexNet-style one first (it is saved), then one change each.
     fn variants(&self) -> Vec<Variant> {
         let base = CifarNetConfig::alexnet(self.widths, self.hidden);
-        let plain = CifarNetConfig {
-            dropout: 0.0,
-            ..base.clone()
-        };
+        let plain = CifarNetConfig { dropout: 0.0, ..base.clone() };
         vec![
             Variant {
                 name: "alexnet",

@@ -79,21 +79,11 @@ impl VariantOutcome {
 }
 
 /// Trains `variant` (the `index`-th of the run) and measures it.
-pub fn train_variant(
-    run: &mut Run,
-    variant: &Variant,
-    data: &CifarData,
-    budget: Budget,
-    index: u64,
-) -> Result<VariantOutcome, MilestoneError> {
+pub fn train_variant(run: &mut Run, variant: &Variant, data: &CifarData, budget: Budget, index: u64) -> Result<VariantOutcome, MilestoneError> {
     let seed = run.seed();
     let world = run.world().clone();
     // Same initial weights for every variant of the same shape; dropout masks per rank.
-    let model = CifarNet::new(
-        &variant.config,
-        &mut Rng::new(seed),
-        seed ^ (index << 32) ^ ((world.rank() as u64) << 48),
-    );
+    let model = CifarNet::new(&variant.config, &mut Rng::new(seed), seed ^ (index << 32) ^ ((world.rank() as u64) << 48));
     let all = params(&model);
     let train = &data.normalized;
     let steps_per_epoch = train.train.labels.len().div_ceil(budget.batch_size);

@@ -116,12 +116,7 @@ fn load_domain(locator: &DataLocator, full: bool, domain: Domain, sizes: DataSiz
                 cifar_subset()
             };
             let origin = if full { "" } else { " embedded subset" };
-            let text = format!(
-                "{}{origin} {}/{}",
-                domain.dataset(),
-                sizes.train.min(train.n),
-                sizes.test.min(test.n)
-            );
+            let text = format!("{}{origin} {}/{}", domain.dataset(), sizes.train.min(train.n), sizes.test.min(test.n));
             return Ok((from_cifar(&train, sizes.train), from_cifar(&test, sizes.test), text));
         }
         Domain::Clothing if full => {
@@ -141,12 +136,7 @@ fn load_domain(locator: &DataLocator, full: bool, domain: Domain, sizes: DataSiz
             (train, test, " embedded subset")
         }
     };
-    let text = format!(
-        "{}{origin} {}/{}",
-        domain.dataset(),
-        sizes.train.min(train.n),
-        sizes.test.min(test.n)
-    );
+    let text = format!("{}{origin} {}/{}", domain.dataset(), sizes.train.min(train.n), sizes.test.min(test.n));
     Ok((from_grey(&train, sizes.train, domain), from_grey(&test, sizes.test, domain), text))
 }
 

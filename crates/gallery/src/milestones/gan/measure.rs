@@ -136,21 +136,13 @@ fn pixel_moments(rows: &[&[f32]]) -> (Vec<f32>, Vec<f32>) {
     let mut mean = vec![0.0f32; 784];
     rows.iter().for_each(|r| mean.iter_mut().zip(*r).for_each(|(m, &x)| *m += x / n));
     let mut var = vec![0.0f32; 784];
-    rows.iter().for_each(|r| {
-        var.iter_mut()
-            .zip(*r)
-            .zip(&mean)
-            .for_each(|((v, &x), &m)| *v += (x - m).powi(2) / n)
-    });
+    rows.iter()
+        .for_each(|r| var.iter_mut().zip(*r).zip(&mean).for_each(|((v, &x), &m)| *v += (x - m).powi(2) / n));
     (mean, var.iter().map(|v| v.sqrt()).collect())
 }
 
 fn draw_gaussian(mean: &[f32], std: &[f32], rng: &mut Rng) -> impl Iterator<Item = f32> {
-    let values: Vec<f32> = mean
-        .iter()
-        .zip(std)
-        .map(|(&m, &s)| (m + s * rng.normal()).clamp(0.0, 1.0))
-        .collect();
+    let values: Vec<f32> = mean.iter().zip(std).map(|(&m, &s)| (m + s * rng.normal()).clamp(0.0, 1.0)).collect();
     values.into_iter()
 }
 
@@ -167,12 +159,7 @@ pub fn pixel_gaussian(train: &[f32], count: usize, rng: &mut Rng) -> Vec<f32> {
 pub fn class_mixture(train: &[f32], labels: &[usize], count: usize, rng: &mut Rng) -> Vec<f32> {
     let moments: Vec<(Vec<f32>, Vec<f32>)> = (0..10)
         .map(|c| {
-            let rows: Vec<&[f32]> = train
-                .chunks_exact(784)
-                .zip(labels)
-                .filter(|(_, &l)| l == c)
-                .map(|(r, _)| r)
-                .collect();
+            let rows: Vec<&[f32]> = train.chunks_exact(784).zip(labels).filter(|(_, &l)| l == c).map(|(r, _)| r).collect();
             pixel_moments(&rows)
         })
         .collect();

@@ -176,13 +176,7 @@ fn judge(run: &mut Run, m: &Measures, classifier: &FeatureClassifier, variant: G
     let ceiling = classifier.test_accuracy;
     let gan_entropy = entropy(&m.histogram);
     let total: usize = m.histogram.iter().sum();
-    let (rarest, rare_count) = m
-        .histogram
-        .iter()
-        .enumerate()
-        .min_by_key(|(_, &c)| c)
-        .map(|(c, &n)| (c, n))
-        .unwrap_or((0, 0));
+    let (rarest, rare_count) = m.histogram.iter().enumerate().min_by_key(|(_, &c)| c).map(|(c, &n)| (c, n)).unwrap_or((0, 0));
     let round = |x: f64, places: i32| (x * 10f64.powi(places)).round() / 10f64.powi(places);
     run.measure("frechet_gan", round(d.gan, 2));
     run.measure("frechet_position", round(position, 3));

@@ -53,14 +53,7 @@ pub fn grid_labels(count: usize, classes: usize) -> Option<Vec<usize>> {
 
 /// Trains a GAN named `key` (history series `<key>_d_loss`, ...; grids
 /// `<key>_epoch_NN.png`) on `images` ((N, 784) in [−1, 1]) with `labels`.
-pub fn train(
-    run: &mut Run,
-    key: &str,
-    settings: GanTraining,
-    images: &[f32],
-    labels: &[usize],
-    seed: u64,
-) -> Result<Trained, MilestoneError> {
+pub fn train(run: &mut Run, key: &str, settings: GanTraining, images: &[f32], labels: &[usize], seed: u64) -> Result<Trained, MilestoneError> {
     let config = settings.config;
     let gan = Gan::new(config, &mut Rng::new(seed ^ 0x6A4));
     let (g_params, d_params) = (params(&gan.generator), params(&gan.discriminator));
@@ -79,10 +72,7 @@ pub fn train(
     let fixed_z = Tensor::randn(&[100, config.z_dim], &mut Rng::new(seed ^ 0xF1ED));
     let fixed_labels = grid_labels(100, config.classes);
     let mut progress = Vec::new();
-    let phase = run.phase(
-        &format!("{key} ({})", config.kind.name()),
-        (settings.epochs * steps_per_epoch * batch) as u64,
-    );
+    let phase = run.phase(&format!("{key} ({})", config.kind.name()), (settings.epochs * steps_per_epoch * batch) as u64);
     let record_every = (steps_per_epoch / 4).max(1);
     let mut sums = [0.0f64; 4]; // d loss, g loss, D(x), D(G(z))
     let mut counted = 0usize;
@@ -101,15 +91,7 @@ pub fn train(
                 (None, None)
             };
             let z = Tensor::randn(&[batch, config.z_dim], &mut rng);
-            let stats = step_once(
-                &gan,
-                &real,
-                real_labels,
-                &z,
-                fake_labels,
-                (&mut opt_d, &d_params),
-                (&mut opt_g, &g_params),
-            );
+            let stats = step_once(&gan, &real, real_labels, &z, fake_labels, (&mut opt_d, &d_params), (&mut opt_g, &g_params));
             for (s, v) in sums.iter_mut().zip(stats) {
                 *s += v as f64;
             }
