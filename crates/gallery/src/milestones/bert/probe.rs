@@ -5,6 +5,7 @@
 //! what is reported.
 
 use descent_nn::{params, Forward, Linear};
+
 use descent_optim::{AdamW, AdamWConfig, Optimizer};
 use descent_tensor::{no_grad, Rng, Tensor};
 
@@ -85,10 +86,12 @@ pub fn probe(data: &ProbeData, epochs: usize, seed: u64) -> ProbeOutcome {
     let mut best: Option<ProbeOutcome> = None;
     for &decay in &DECAYS {
         let mut rng = Rng::new(seed);
-        let head = Linear::new(w, 2, &mut rng);
+        // Zero start (a convex problem: no symmetry to break), so few steps cannot leave a
+        // random initial guess in place.
+        let head = descent_nn::attention::linear_normal(w, 2, 0.0, true, &mut rng);
         let all = params(&head);
         let mut optimizer = AdamW::new(AdamWConfig {
-            lr: 3e-3,
+            lr: 1e-2,
             weight_decay: decay,
             ..AdamWConfig::default()
         });
