@@ -3,7 +3,7 @@
 //! `run`, `tour`, the reports and the README's table all read it.
 
 use crate::harness::Run;
-use crate::milestones::{alexnet, backprop, clip, dalle, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, vqa, xor};
+use crate::milestones::{alexnet, backprop, bert, clip, dalle, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, vqa, xor};
 use crate::MilestoneError;
 
 /// One entry of the gallery.
@@ -226,6 +226,25 @@ pub static GALLERY: &[Milestone] = &[
             }),
         },
         run: transformer::run,
+    },
+    Milestone {
+        id: "bert",
+        year: 2018,
+        title: "ELMo and BERT: does pre-training help?",
+        claim: "On SST-2 sentiment with the same labelled examples and fine-tuning budget, a small BERT pre-trained by masked language modelling on unlabelled text beats the same network trained from random initialisation, and a biLSTM language model's frozen contextual features beat its static embeddings, each by at least 2 points of test accuracy.",
+        event: Some("bert-gpt"),
+        article: "2018: the pre-training era arrives — ELMo: contextual word embeddings; BERT: bidirectional Transformer; GPT: generative pre-training.",
+        options: Options {
+            variants: &[],
+            resume: false,
+            epochs: Some(EpochBudget {
+                min: 1,
+                max: 100,
+                quick: None,
+                full: None,
+            }),
+        },
+        run: bert::run,
     },
     Milestone {
         id: "gpt",

@@ -17,6 +17,7 @@ pub mod char_lstm;
 pub mod clip;
 pub mod dcgan;
 pub mod diffusion;
+pub mod elmo;
 pub mod gan;
 pub mod generation;
 pub mod gpt;

@@ -12,6 +12,7 @@ pub mod bpe;
 pub mod sampling;
 pub mod tokenizer;
 pub mod wordpiece;
+pub mod wordpiece_train;
 
 pub use bleu::{corpus_bleu, BleuScore, BleuTokenizer};
 pub use bpe::Bpe;

@@ -4,6 +4,7 @@
 
 pub mod alexnet;
 pub mod backprop;
+pub mod bert;
 pub mod clip;
 pub mod dalle;
 pub mod dbn;

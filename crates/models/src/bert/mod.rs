@@ -16,12 +16,14 @@
 
 pub mod config;
 pub mod folder;
+pub mod heads;
 pub mod inference;
 mod save;
 pub mod sentence;
 
 pub use config::{BertConfig, Pooling};
 pub use folder::{load_weights, ModelFolderError};
+pub use heads::{mean_pool, BertClassifier, BertForMaskedLm, BertMlmHead};
 pub use inference::{InferenceWeights, Scratch, Threads};
 pub use sentence::{cosine, l2_normalize, SentenceEncoder};
 
