@@ -3,7 +3,9 @@
 //! `run`, `tour`, the reports and the README's table all read it.
 
 use crate::harness::Run;
-use crate::milestones::{alexnet, backprop, bert, clip, dalle, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, vqa, xor};
+use crate::milestones::{
+    alexnet, backprop, bert, clip, dalle, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, vqa, xor,
+};
 use crate::MilestoneError;
 
 /// One entry of the gallery.
