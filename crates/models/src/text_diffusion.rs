@@ -50,7 +50,7 @@ impl TextToImage {
         n: usize,
         side: usize,
         options: DdimOptions,
-        on_step: &mut dyn FnMut(usize, &[f32], &[f32]),
+        on_step: &mut crate::diffusion::StepObserver,
     ) -> Vec<f32> {
         let captions: Vec<&[usize]> = vec![caption; n];
         self.sample_each(&captions, side, options, on_step)
@@ -62,7 +62,7 @@ impl TextToImage {
         captions: &[&[usize]],
         side: usize,
         options: DdimOptions,
-        on_step: &mut dyn FnMut(usize, &[f32], &[f32]),
+        on_step: &mut crate::diffusion::StepObserver,
     ) -> Vec<f32> {
         let schedule = NoiseSchedule::ddpm();
         let shape = [captions.len(), self.unet.config.in_channels, side, side];

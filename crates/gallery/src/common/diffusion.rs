@@ -37,6 +37,13 @@ pub struct NoisyBatch {
     pub captions: Vec<Option<Vec<usize>>>,
 }
 
+/// Draws one training item: its clean values (in [−1, 1]) and its caption ids.
+pub type DrawItem<'a> = dyn FnMut(&mut Rng) -> (Vec<f32>, Vec<usize>) + 'a;
+
+/// Predicts the noise of a batch `(x_t, timesteps, per-item captions or None for the
+/// null caption)`.
+pub type ConditionedPredictor<'a> = dyn Fn(&Tensor, &[usize], &[Option<&[usize]>]) -> Tensor + 'a;
+
 /// Draws one batch: `draw(rng)` returns an item's clean values (in [−1, 1]) and its
 /// caption ids; `item_shape` is one item's shape.
 pub fn noisy_batch(
@@ -44,7 +51,7 @@ pub fn noisy_batch(
     settings: &DiffusionTraining,
     item_shape: &[usize],
     rng: &mut Rng,
-    draw: &mut dyn FnMut(&mut Rng) -> (Vec<f32>, Vec<usize>),
+    draw: &mut DrawItem,
 ) -> NoisyBatch {
     let b = settings.batch_size;
     let per_item: usize = item_shape.iter().product();
@@ -83,8 +90,8 @@ pub fn train_noise_prediction(
     item_shape: &[usize],
     seed: u64,
     phase: &Phase,
-    draw: &mut dyn FnMut(&mut Rng) -> (Vec<f32>, Vec<usize>),
-    predict: &dyn Fn(&Tensor, &[usize], &[Option<&[usize]>]) -> Tensor,
+    draw: &mut DrawItem,
+    predict: &ConditionedPredictor,
     on_step: &mut dyn FnMut(usize, f32),
 ) -> Vec<f32> {
     let schedule = NoiseSchedule::ddpm();
