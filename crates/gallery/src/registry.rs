@@ -3,7 +3,7 @@
 //! `run`, `tour`, the reports and the README's table all read it.
 
 use crate::harness::Run;
-use crate::milestones::{alexnet, backprop, clip, dalle, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, xor};
+use crate::milestones::{alexnet, backprop, clip, dalle, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, sora, transformer, xor};
 use crate::MilestoneError;
 
 /// One entry of the gallery.
@@ -274,6 +274,16 @@ pub static GALLERY: &[Milestone] = &[
         article: "DALL·E 2 (2022): text-to-image generation.",
         options: Options::NONE,
         run: dalle::run,
+    },
+    Milestone {
+        id: "sora",
+        year: 2024,
+        title: "Sora: generating video from text, by diffusion over space and time",
+        claim: "A space-time diffusion U-Net (per-frame convolutions, attention across frames) conditioned on a caption encoder trained with it draws, from English or Chinese captions such as \"a 3 moving left\", Moving-MNIST clips whose frames show the asked digit, move the asked way and keep the same digit from frame to frame, with steadier motion than the same network without its temporal layers.",
+        event: Some("sora"),
+        article: "Sora (2024)",
+        options: Options::NONE,
+        run: sora::run,
     },
 ];
 

@@ -93,6 +93,9 @@ pub struct DdimOptions {
 /// as x_t) under the batch's condition (`true`) or the null condition (`false`).
 pub type Predictor<'a> = dyn FnMut(&Tensor, &[usize], bool) -> Tensor + 'a;
 
+/// Sees each DDIM step: `(step index, x after it, predicted clean x̂_0)`.
+pub type StepObserver<'a> = dyn FnMut(usize, &[f32], &[f32]) + 'a;
+
 /// Generates `shape[0]` samples (values about [−1, 1]) by DDIM with guidance, without
 /// recording a graph. `on_step(i, x, x̂_0)` sees the batch after each step and the
 /// clean batch predicted at it (for a denoising strip). Returns the final batch,
@@ -102,7 +105,7 @@ pub fn ddim_sample(
     shape: &[usize],
     options: DdimOptions,
     predict: &mut Predictor,
-    on_step: &mut dyn FnMut(usize, &[f32], &[f32]),
+    on_step: &mut StepObserver,
 ) -> Vec<f32> {
     let mut rng = Rng::new(options.seed);
     let numel: usize = shape.iter().product();

@@ -25,6 +25,11 @@ pub struct DiffusionTraining {
     pub clip_norm: f32,
 }
 
+/// Draws one item: its clean values (in [−1, 1]) and its caption ids.
+pub type DrawItem<'a> = dyn FnMut(&mut Rng) -> (Vec<f32>, Vec<usize>) + 'a;
+/// The model's ε̂ for x_t at steps t under captions (`None`: the null caption).
+pub type NoisePredictor<'a> = dyn Fn(&Tensor, &[usize], &[Option<&[usize]>]) -> Tensor + 'a;
+
 /// One training example as the model sees it.
 pub struct NoisyBatch {
     /// x_t, (B, item shape...).
@@ -44,7 +49,7 @@ pub fn noisy_batch(
     settings: &DiffusionTraining,
     item_shape: &[usize],
     rng: &mut Rng,
-    draw: &mut dyn FnMut(&mut Rng) -> (Vec<f32>, Vec<usize>),
+    draw: &mut DrawItem,
 ) -> NoisyBatch {
     let b = settings.batch_size;
     let per_item: usize = item_shape.iter().product();
@@ -78,8 +83,8 @@ pub fn train_noise_prediction(
     item_shape: &[usize],
     seed: u64,
     phase: &Phase,
-    draw: &mut dyn FnMut(&mut Rng) -> (Vec<f32>, Vec<usize>),
-    predict: &dyn Fn(&Tensor, &[usize], &[Option<&[usize]>]) -> Tensor,
+    draw: &mut DrawItem,
+    predict: &NoisePredictor,
     on_step: &mut dyn FnMut(usize, f32),
 ) -> Vec<f32> {
     let schedule = NoiseSchedule::ddpm();

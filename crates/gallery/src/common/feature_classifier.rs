@@ -69,7 +69,7 @@ impl FeatureClassifier {
 
     /// The predicted class of each image (unit-range pixels, N × 784).
     pub fn predict(&self, pixels: &[f32]) -> Vec<usize> {
-        let logits = self.map_chunks(pixels, |model, x| descent_nn::Forward::forward(model, x));
+        let logits = self.map_chunks(pixels, descent_nn::Forward::forward);
         logits
             .chunks_exact(10)
             .map(|row| (0..10).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0))

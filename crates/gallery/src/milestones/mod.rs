@@ -13,5 +13,6 @@ pub mod lenet;
 pub mod lstm;
 pub mod mcculloch_pitts;
 pub mod perceptron;
+pub mod sora;
 pub mod transformer;
 pub mod xor;

@@ -138,7 +138,7 @@ pub struct Recall {
 pub fn draw_pool(images: &EmbeddedImages, rng: &mut Rng) -> (Vec<usize>, Vec<(usize, Lang, usize)>) {
     let mut chosen = Vec::new();
     let mut captions = Vec::new();
-    for class in 0..CLASSES.len() {
+    for (class, _) in CLASSES.iter().enumerate() {
         let of_class: Vec<usize> = (0..images.labels.len()).filter(|&i| images.labels[i] == class).collect();
         if of_class.is_empty() {
             continue;

@@ -113,7 +113,7 @@ fn train_loop(
         weight_decay: 0.05,
         ..AdamWConfig::default()
     });
-    let mut rng = Rng::new(seed ^ 0x5EED_CA9);
+    let mut rng = Rng::new(seed ^ 0x05EE_DCA9);
     let (mut step, mut epoch_losses) = (0, Vec::new());
     for epoch in 0..budget.epochs {
         let (mut total, mut count) = (0.0f64, 0usize);

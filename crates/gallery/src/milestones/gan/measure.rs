@@ -81,7 +81,7 @@ pub fn measure(
         class_mixture: fid(&class_mixture(train, train_labels, half, &mut rng)),
     };
     let read = classifier.predict(&conditional_images);
-    let mut per_class = vec![(0usize, 0usize); 10];
+    let mut per_class = [(0usize, 0usize); 10];
     for (&want, &got) in asked.iter().zip(&read) {
         per_class[want].1 += 1;
         per_class[want].0 += usize::from(want == got);
