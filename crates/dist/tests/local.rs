@@ -36,7 +36,7 @@ fn one_process_passes_gradients_through() {
         correct: 3,
         failure: None,
     };
-    let totals = parallel.all_reduce(&[p.clone()], &mut grads, &local).unwrap();
+    let totals = parallel.all_reduce(std::slice::from_ref(&p), &mut grads, &local).unwrap();
     assert_eq!((totals.examples, totals.correct, totals.loss_sum), (4, 3, 2.5));
     assert_eq!(grads.get_param(&p).unwrap().to_vec(), before);
     assert_eq!(before, vec![2.0, -4.0, 6.0]);

@@ -49,11 +49,11 @@ fn tiny_gan_beats_the_pixel_baseline_and_draws() {
         label: Some("12".into()),
         ..DrawRequest::default()
     };
-    let error = model.draw(&bad).err().expect("label 12 refused").to_string();
+    let error = model.draw(&bad).expect_err("label 12 refused").to_string();
     assert!(error.contains("--label 12") && error.contains("0–9"), "{error}");
     // The unconditional one refuses labels and draws freely without them.
     let free = load_image_model(&config.out_dir.join("gan.safetensors")).unwrap();
-    let error = free.draw(&request).err().expect("label refused").to_string();
+    let error = free.draw(&request).expect_err("label refused").to_string();
     assert!(error.contains("unconditional"), "{error}");
     let drawing = free.draw(&DrawRequest { count: 2, ..DrawRequest::default() }).unwrap();
     assert_eq!(drawing.labels, vec![None, None]);

@@ -283,9 +283,9 @@ mod tests {
 
     #[test]
     fn each_class_misses_one_training_template_per_language() {
-        for class in 0..CLASSES.len() {
+        for (class, entry) in CLASSES.iter().enumerate() {
             for lang in Lang::ALL {
-                let n = templates(CLASSES[class].domain, lang, TemplateSet::Train).len();
+                let n = templates(entry.domain, lang, TemplateSet::Train).len();
                 assert_eq!((0..n).filter(|&t| is_unseen_combination(class, lang, t)).count(), 1);
             }
         }

@@ -23,8 +23,9 @@
 //! jitter lower). The model is saved: `descent draw --model runs/sora/sora.safetensors
 //! --prompt "a 3 moving left" --out clip.gif`.
 //! Run: `descent run sora [--full]` (quick: four digits from the embedded MNIST subset,
-//! a small network, about two minutes on 2 cores; full: all ten digits of MNIST, a wider
-//! network, a longer training).
+//! a small network, about six CPU-minutes — three minutes on 2 quiet cores; so short a
+//! training does not yet draw readable digits and the quick verdict is FAIL, with its
+//! numbers; full: all ten digits of MNIST, a wider network, a longer training).
 
 pub mod data;
 pub mod measure;
