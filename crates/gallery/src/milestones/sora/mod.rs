@@ -122,7 +122,7 @@ impl SoraSettings {
                 text: (64, 4, 2),
                 temporal_levels: vec![1, 2, 3],
                 heads: 4,
-                train: train(16, 4000, 1e-3),
+                train: train(8, 4000, 1e-3),
                 judge_epochs: 3,
                 ddim_steps: 25,
                 guidance: 3.0,
