@@ -109,7 +109,13 @@ fn write(target: &Target, d: &Drawing) -> Result<String> {
             let per_item = d.frames * frame;
             for (i, item) in d.pixels.chunks_exact(per_item).enumerate() {
                 if d.frames == 1 {
-                    write_image_grid_png(&dir.join(format!("sample_{i:03}.png")), item, d.side, d.side, &grid(1, 1))?;
+                    // Exactly side × side, as `draw --label` writes GAN samples.
+                    let path = dir.join(format!("sample_{i:03}.png"));
+                    let bytes: Vec<u8> = item.iter().map(|&p| (p * 255.0).round() as u8).collect();
+                    image::GrayImage::from_raw(d.side as u32, d.side as u32, bytes)
+                        .expect("a whole image of pixels")
+                        .save(&path)
+                        .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
                 } else {
                     write_clips_gif(
                         &dir.join(format!("clip_{i:03}.gif")),

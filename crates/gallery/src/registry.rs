@@ -4,7 +4,7 @@
 
 use crate::harness::Run;
 use crate::milestones::{
-    alexnet, backprop, bert, clip, dalle, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, transformer, vqa, xor,
+    alexnet, backprop, bert, clip, dalle, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, sora, transformer, vqa, xor,
 };
 use crate::MilestoneError;
 
@@ -305,6 +305,16 @@ pub static GALLERY: &[Milestone] = &[
         article: "2023: GPT-4V — visual understanding: gpt4v.query(image=medical_scan, question=\"肿瘤位置在哪里?\")  # outputs precise coordinates.",
         options: Options::NONE,
         run: vqa::run,
+    },
+    Milestone {
+        id: "sora",
+        year: 2024,
+        title: "Sora: generating video from text, by diffusion over space and time",
+        claim: "A space-time diffusion U-Net (per-frame convolutions, attention across frames) conditioned on a caption encoder trained with it draws, from English or Chinese captions such as \"a 3 moving left\", Moving-MNIST clips whose frames show the asked digit, move the asked way and keep the same digit from frame to frame, with steadier motion than the same network without its temporal layers.",
+        event: Some("sora"),
+        article: "Sora (2024)",
+        options: Options::NONE,
+        run: sora::run,
     },
 ];
 

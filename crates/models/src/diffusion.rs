@@ -93,7 +93,7 @@ pub struct DdimOptions {
 /// as x_t) under the batch's condition (`true`) or the null condition (`false`).
 pub type Predictor<'a> = dyn FnMut(&Tensor, &[usize], bool) -> Tensor + 'a;
 
-/// Sees each DDIM step: its index, the batch after it, and the clean batch predicted at it.
+/// Sees each DDIM step: `(step index, x after it, predicted clean x̂_0)`.
 pub type StepObserver<'a> = dyn FnMut(usize, &[f32], &[f32]) + 'a;
 
 /// Generates `shape[0]` samples (values about [−1, 1]) by DDIM with guidance, without

@@ -8,7 +8,7 @@
 //! trained) can stand in for [`CaptionEncoder`].
 
 use crate::caption::{CaptionEncoder, CaptionEncoderConfig, CaptionVocab};
-use crate::diffusion::{ddim_sample, DdimOptions, NoiseSchedule};
+use crate::diffusion::{ddim_sample, DdimOptions, NoiseSchedule, StepObserver};
 use crate::unet::{CondInput, UNet, UNetConfig};
 use crate::video_unet::{VideoUNet, VideoUNetConfig};
 use descent_nn::{join_name, Module};
@@ -44,26 +44,13 @@ impl TextToImage {
 
     /// `n` images (n, C, H, W) for caption ids `caption` by DDIM with guidance;
     /// `on_step(i, x, x̂_0)` sees the batch and its predicted clean version after each step.
-    pub fn sample(
-        &self,
-        caption: &[usize],
-        n: usize,
-        side: usize,
-        options: DdimOptions,
-        on_step: &mut crate::diffusion::StepObserver,
-    ) -> Vec<f32> {
+    pub fn sample(&self, caption: &[usize], n: usize, side: usize, options: DdimOptions, on_step: &mut StepObserver) -> Vec<f32> {
         let captions: Vec<&[usize]> = vec![caption; n];
         self.sample_each(&captions, side, options, on_step)
     }
 
     /// One image per caption in `captions`.
-    pub fn sample_each(
-        &self,
-        captions: &[&[usize]],
-        side: usize,
-        options: DdimOptions,
-        on_step: &mut crate::diffusion::StepObserver,
-    ) -> Vec<f32> {
+    pub fn sample_each(&self, captions: &[&[usize]], side: usize, options: DdimOptions, on_step: &mut StepObserver) -> Vec<f32> {
         let schedule = NoiseSchedule::ddpm();
         let shape = [captions.len(), self.unet.config.in_channels, side, side];
         let cond: Vec<Option<&[usize]>> = captions.iter().map(|&c| Some(c)).collect();

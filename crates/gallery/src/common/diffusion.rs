@@ -25,6 +25,11 @@ pub struct DiffusionTraining {
     pub clip_norm: f32,
 }
 
+/// Draws one item: its clean values (in [−1, 1]) and its caption ids.
+pub type DrawItem<'a> = dyn FnMut(&mut Rng) -> (Vec<f32>, Vec<usize>) + 'a;
+/// The model's ε̂ for x_t at steps t under captions (`None`: the null caption).
+pub type NoisePredictor<'a> = dyn Fn(&Tensor, &[usize], &[Option<&[usize]>]) -> Tensor + 'a;
+
 /// One training example as the model sees it.
 pub struct NoisyBatch {
     /// x_t, (B, item shape...).
@@ -36,13 +41,6 @@ pub struct NoisyBatch {
     /// Caption of each item (`None`: the null caption).
     pub captions: Vec<Option<Vec<usize>>>,
 }
-
-/// Draws one training item: its clean values (in [−1, 1]) and its caption ids.
-pub type DrawItem<'a> = dyn FnMut(&mut Rng) -> (Vec<f32>, Vec<usize>) + 'a;
-
-/// Predicts the noise of a batch `(x_t, timesteps, per-item captions or None for the
-/// null caption)`.
-pub type ConditionedPredictor<'a> = dyn Fn(&Tensor, &[usize], &[Option<&[usize]>]) -> Tensor + 'a;
 
 /// Draws one batch: `draw(rng)` returns an item's clean values (in [−1, 1]) and its
 /// caption ids; `item_shape` is one item's shape.
@@ -91,7 +89,7 @@ pub fn train_noise_prediction(
     seed: u64,
     phase: &Phase,
     draw: &mut DrawItem,
-    predict: &ConditionedPredictor,
+    predict: &NoisePredictor,
     on_step: &mut dyn FnMut(usize, f32),
 ) -> Vec<f32> {
     let schedule = NoiseSchedule::ddpm();
