@@ -4,15 +4,8 @@
 
 use descent_nn::{layer_norm, Forward, KvCache, LayerNorm, MultiHeadAttention};
 use descent_tensor::{AttentionMask, Rng, Tensor};
-use descent_testkit::Golden;
+use descent_testkit::{assert_close, Golden};
 use std::sync::Arc;
-
-fn assert_close(a: &[f32], b: &[f32], tol: f32, what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths differ");
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert!((x - y).abs() <= tol * (1.0 + y.abs()), "{what}[{i}]: {x} vs {y}");
-    }
-}
 
 /// softmax(q·kᵀ·scale with −inf at masked places)·v from primitive ops.
 fn composite_attention(q: &Tensor, k: &Tensor, v: &Tensor, mask: &AttentionMask, scale: f32) -> Tensor {
@@ -59,16 +52,16 @@ fn fused_attention_matches_the_composite_forward_and_backward() {
         let up = Tensor::randn(&[2, 3, 4, 5], &mut rng);
         let fused = q.scaled_dot_product_attention(&k, &v, mask, 0.35);
         let slow = composite_attention(&q, &k, &v, mask, 0.35);
-        assert_close(&fused.to_vec(), &slow.to_vec(), 1e-5, "attention output");
+        assert_close(&fused.to_vec(), &slow.to_vec(), 1e-5, 1e-5, "attention output");
         let gf = fused.mul(&up).sum_all().backward();
         let gs = slow.mul(&up).sum_all().backward();
         for (t, name) in [(&q, "q"), (&k, "k"), (&v, "v")] {
-            assert_close(&gf.get(t).unwrap().to_vec(), &gs.get(t).unwrap().to_vec(), 1e-4, name);
+            assert_close(&gf.get(t).unwrap().to_vec(), &gs.get(t).unwrap().to_vec(), 1e-4, 1e-4, name);
         }
         let weights = q.attention_weights(&k, mask, 0.35);
         let slow_w = composite_attention(&q, &k, &Tensor::ones(&[1, 1, 6, 1]), mask, 0.35);
         // Each weight row sums to one (checked through a ones-vector value).
-        assert_close(&weights.sum(3, true).to_vec(), &slow_w.to_vec(), 1e-5, "weight rows");
+        assert_close(&weights.sum(3, true).to_vec(), &slow_w.to_vec(), 1e-5, 1e-5, "weight rows");
     }
 }
 
@@ -121,13 +114,13 @@ fn fused_layer_norm_matches_pytorch_and_the_composite() {
         let var = centered.mul(&centered).mean(1, true);
         let composite = centered.div(&var.add_scalar(eps).sqrt()).mul(&w).add(&b);
         let fused = ln.forward(&big);
-        assert_close(&fused.to_vec(), &composite.to_vec(), 1e-5, "layer norm");
-        assert_close(&layer_norm(&ln, &big).to_vec(), &fused.to_vec(), 0.0, "layer_norm(&ln, x)");
+        assert_close(&fused.to_vec(), &composite.to_vec(), 1e-5, 1e-5, "layer norm");
+        assert_close(&layer_norm(&ln, &big).to_vec(), &fused.to_vec(), 0.0, 0.0, "layer_norm(&ln, x)");
         let seed = Tensor::randn(&[700, 64], &mut rng);
         let (gf, gc) = (fused.mul(&seed).sum_all().backward(), composite.mul(&seed).sum_all().backward());
         for (name, t) in [("x", &big), ("weight", &w), ("bias", &b)] {
             let (f, c) = (gf.get(t).unwrap().to_vec(), gc.get(t).unwrap().to_vec());
-            assert_close(&f, &c, 1e-4, &format!("layer norm grad {name} eps {eps}"));
+            assert_close(&f, &c, 1e-4, 1e-4, &format!("layer norm grad {name} eps {eps}"));
         }
     }
 }
@@ -150,10 +143,11 @@ fn fused_cross_entropy_matches_the_composite_and_pytorch() {
     let slow = x
         .index_select(0, &kept)
         .cross_entropy(&kept.iter().map(|&i| targets[i]).collect::<Vec<_>>());
-    assert_close(&[fused.item()], &[slow.item()], 1e-5, "loss");
+    assert_close(&[fused.item()], &[slow.item()], 1e-5, 1e-5, "loss");
     assert_close(
         &fused.backward().get(&x).unwrap().to_vec(),
         &slow.backward().get(&x).unwrap().to_vec(),
+        1e-5,
         1e-5,
         "grad",
     );
@@ -173,7 +167,7 @@ fn cached_attention_equals_one_full_causal_pass() {
     }
     assert_eq!(cache.len(), 7);
     let stepped = Tensor::concat(&pieces, 1);
-    assert_close(&stepped.to_vec(), &full.to_vec(), 1e-5, "cached attention");
+    assert_close(&stepped.to_vec(), &full.to_vec(), 1e-5, 1e-5, "cached attention");
 }
 
 #[test]
@@ -192,8 +186,8 @@ fn fused_bias_gelu_matches_pytorch_gelu_and_the_composite() {
     );
     let up = Tensor::randn(&[300, 128], &mut rng);
     let (fused, slow) = (big.bias_gelu(&b), big.add(&b).gelu());
-    assert_close(&fused.to_vec(), &slow.to_vec(), 2e-6, "bias_gelu");
+    assert_close(&fused.to_vec(), &slow.to_vec(), 2e-6, 2e-6, "bias_gelu");
     let (gf, gs) = (fused.mul(&up).sum_all().backward(), slow.mul(&up).sum_all().backward());
-    assert_close(&gf.get(&big).unwrap().to_vec(), &gs.get(&big).unwrap().to_vec(), 2e-5, "dx");
-    assert_close(&gf.get(&b).unwrap().to_vec(), &gs.get(&b).unwrap().to_vec(), 2e-5, "dbias");
+    assert_close(&gf.get(&big).unwrap().to_vec(), &gs.get(&big).unwrap().to_vec(), 2e-5, 2e-5, "dx");
+    assert_close(&gf.get(&b).unwrap().to_vec(), &gs.get(&b).unwrap().to_vec(), 2e-5, 2e-5, "dbias");
 }

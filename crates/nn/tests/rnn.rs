@@ -5,15 +5,7 @@
 
 use descent_nn::{named_params, CellKind, Forward, Recurrent, RecurrentState};
 use descent_tensor::{Rng, Tensor};
-use descent_testkit::{gradcheck, GradcheckOptions};
-
-fn assert_close(what: &str, a: &[f32], b: &[f32], tol: f32) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths differ");
-    let scale = b.iter().fold(1e-6f32, |m, x| m.max(x.abs()));
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert!((x - y).abs() <= tol * scale, "{what}[{i}]: {x} vs {y} (scale {scale})");
-    }
-}
+use descent_testkit::{assert_close_to_scale, gradcheck, GradcheckOptions};
 
 fn random_state(kind: CellKind, layers: usize, batch: usize, hidden: usize, rng: &mut Rng) -> RecurrentState {
     let mut s = RecurrentState::zeros(kind, layers, batch, hidden);
@@ -36,10 +28,10 @@ fn fused_lstm_matches_unrolled_graph_values_and_gradients() {
     let (fused, fused_last) = lstm.forward_seq(&x, Some(&state));
     let (steps_h, unrolled_last) = lstm.forward_unrolled(&x, Some(&state));
     let unrolled = Tensor::stack(&steps_h, 1);
-    assert_close("outputs", &fused.to_vec(), &unrolled.to_vec(), 1e-5);
+    assert_close_to_scale(&fused.to_vec(), &unrolled.to_vec(), 1e-5, "outputs");
     for l in 0..2 {
-        assert_close("final h", &fused_last.h[l].to_vec(), &unrolled_last.h[l].to_vec(), 1e-5);
-        assert_close("final c", &fused_last.c[l].to_vec(), &unrolled_last.c[l].to_vec(), 1e-5);
+        assert_close_to_scale(&fused_last.h[l].to_vec(), &unrolled_last.h[l].to_vec(), 1e-5, "final h");
+        assert_close_to_scale(&fused_last.c[l].to_vec(), &unrolled_last.c[l].to_vec(), 1e-5, "final c");
     }
 
     // A loss touching every output and both final states of the top layer.
@@ -52,20 +44,20 @@ fn fused_lstm_matches_unrolled_graph_values_and_gradients() {
     let g_fused = loss(&fused, &fused_last).backward();
     let g_unrolled = loss(&unrolled, &unrolled_last).backward();
     for (name, p) in named_params(&lstm) {
-        assert_close(
-            &name,
+        assert_close_to_scale(
             &g_fused.get_param(&p).unwrap().to_vec(),
             &g_unrolled.get_param(&p).unwrap().to_vec(),
             2e-5,
+            &name,
         );
     }
     let inputs = [&x, &state.h[0], &state.c[0], &state.h[1], &state.c[1]];
     for (i, t) in inputs.iter().enumerate() {
-        assert_close(
-            &format!("input {i}"),
+        assert_close_to_scale(
             &g_fused.get(t).unwrap().to_vec(),
             &g_unrolled.get(t).unwrap().to_vec(),
             2e-5,
+            &format!("input {i}"),
         );
     }
 }
@@ -106,7 +98,7 @@ fn gru_matches_pytorch_equations_written_out() {
             expected[(b * 2 + t) * hidden..][..hidden].copy_from_slice(&h);
         }
     }
-    assert_close("gru outputs", &out.to_vec(), &expected, 1e-5);
+    assert_close_to_scale(&out.to_vec(), &expected, 1e-5, "gru outputs");
 }
 
 #[test]
@@ -136,7 +128,7 @@ fn truncated_bptt_chunks_reproduce_the_whole_sequence_and_stop_gradients() {
         let (first, state) = layer.forward_seq(&x.narrow(1, 0, 6), None);
         let (second, _) = layer.forward_seq(&x.narrow(1, 6, 4), Some(&state.detach()));
         let chunked = Tensor::concat(&[first, second.clone()], 1);
-        assert_close(kind.name(), &chunked.to_vec(), &whole.to_vec(), 1e-6);
+        assert_close_to_scale(&chunked.to_vec(), &whole.to_vec(), 1e-6, kind.name());
         let grads = second.sum_all().backward();
         let dx = grads.get(&x).unwrap().to_vec(); // (3, 10, 2)
         for b in 0..3 {

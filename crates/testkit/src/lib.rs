@@ -23,3 +23,11 @@ pub fn assert_close(actual: &[f32], expected: &[f32], atol: f32, rtol: f32, what
         assert!(ok, "{what}: index {i}: got {a}, expected {e} (atol {atol}, rtol {rtol})");
     }
 }
+
+/// Asserts `|a − e| ≤ tol·max|expected|` elementwise: closeness relative to the largest
+/// reference value, for comparing a fused kernel with its composite oracle, where tiny
+/// entries carry the absolute rounding of the big ones.
+pub fn assert_close_to_scale(actual: &[f32], expected: &[f32], tol: f32, what: &str) {
+    let scale = expected.iter().fold(1e-6f32, |m, x| m.max(x.abs()));
+    assert_close(actual, expected, tol * scale, 0.0, what);
+}
