@@ -8,10 +8,11 @@
 //! (the scaling figures of `tools/mpi_scaling.sh`).
 
 use super::{with_flops, BenchContext, FlopWindow};
-use crate::common::classifier::{evaluate, ClassificationData, Split};
+use crate::common::classifier::{evaluate, ClassificationData};
 use crate::common::parallel::{train_epoch_parallel, ParallelPlan};
+use crate::milestones::alexnet::data::normalized;
 use crate::{MilestoneError, Phase};
-use descent_data::{load_cifar10, normalize_cifar};
+use descent_data::load_cifar10;
 use descent_dist::DataParallel;
 use descent_models::{CifarNet, CifarNetConfig};
 use descent_nn::params;
@@ -23,19 +24,8 @@ use std::time::Instant;
 /// The shared CIFAR-10 subset, normalised (10,000 train, 10,000 test).
 fn cifar_data(ctx: &BenchContext) -> Result<ClassificationData, MilestoneError> {
     let (train, test, _) = load_cifar10(&ctx.locator)?;
-    Ok(ClassificationData {
-        train: Split {
-            inputs: normalize_cifar(&train.images),
-            labels: train.labels_usize(),
-        },
-        test: Split {
-            inputs: normalize_cifar(&test.images),
-            labels: test.labels_usize(),
-        },
-        feature_shape: vec![3, 32, 32],
-        identity: format!("CIFAR-10 {}/{}", train.n, test.n),
-        source: String::new(),
-    })
+    let identity = format!("CIFAR-10 {}/{}", train.n, test.n);
+    Ok(normalized(&train, &test, identity, String::new()))
 }
 
 /// W8: epoch seconds, test accuracy, images per second (all ranks together).

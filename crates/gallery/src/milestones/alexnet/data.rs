@@ -46,19 +46,7 @@ pub fn load(locator: &DataLocator, full: bool) -> Result<CifarData, MilestoneErr
         train.n,
         test.n
     );
-    let normalized = ClassificationData {
-        train: Split {
-            inputs: normalize_cifar(&train.images),
-            labels: train.labels_usize(),
-        },
-        test: Split {
-            inputs: normalize_cifar(&test.images),
-            labels: test.labels_usize(),
-        },
-        feature_shape: vec![3, 32, 32],
-        identity,
-        source,
-    };
+    let normalized = normalized(&train, &test, identity, source);
     Ok(CifarData {
         train,
         test,
@@ -116,4 +104,22 @@ pub fn denormalize(inputs: &[f32]) -> Vec<f32> {
             (v * descent_data::CIFAR10_STD[c] + descent_data::CIFAR10_MEAN[c]).clamp(0.0, 1.0)
         })
         .collect()
+}
+
+/// CIFAR train and test sets as classification data, normalised per channel as
+/// torchvision's `Normalize(CIFAR10_MEAN, CIFAR10_STD)`.
+pub fn normalized(train: &CifarSet, test: &CifarSet, identity: String, source: String) -> ClassificationData {
+    ClassificationData {
+        train: Split {
+            inputs: normalize_cifar(&train.images),
+            labels: train.labels_usize(),
+        },
+        test: Split {
+            inputs: normalize_cifar(&test.images),
+            labels: test.labels_usize(),
+        },
+        feature_shape: vec![3, 32, 32],
+        identity,
+        source,
+    }
 }
