@@ -4,7 +4,8 @@
 //! needs), predict the noise, and take one AdamW step on the mean squared error.
 
 use crate::Phase;
-use descent_models::diffusion::NoiseSchedule;
+use descent_models::caption::CaptionVocab;
+use descent_models::diffusion::{DdimOptions, NoiseSchedule};
 use descent_optim::{clip_grad_norm, AdamW, AdamWConfig, LrSchedule, Optimizer};
 use descent_tensor::{Param, Rng, Tensor};
 
@@ -23,6 +24,67 @@ pub struct DiffusionTraining {
     pub null_prob: f32,
     /// Gradient-norm clip.
     pub clip_norm: f32,
+}
+
+/// Training-loss means over windows of `every` steps (and the last, shorter one): the
+/// points of a run's loss chart, with the latest mean shown on the progress line.
+pub struct LossWindows {
+    every: usize,
+    total: usize,
+    window: Vec<f32>,
+    /// (step, mean loss of the window ending there).
+    pub points: Vec<(f64, f64)>,
+}
+
+impl LossWindows {
+    /// Windows of `every` steps over a run of `total` steps.
+    pub fn new(every: usize, total: usize) -> LossWindows {
+        LossWindows {
+            every: every.max(1),
+            total,
+            window: Vec::new(),
+            points: Vec::new(),
+        }
+    }
+
+    /// Takes step `step`'s loss; closes a window every `every` steps and at the end.
+    pub fn push(&mut self, step: usize, loss: f32, phase: &Phase) {
+        self.window.push(loss);
+        if self.window.len() == self.every || step + 1 == self.total {
+            let mean = self.window.iter().sum::<f32>() / self.window.len() as f32;
+            self.points.push(((step + 1) as f64, mean as f64));
+            phase.status(&format!("step {}/{}, loss {mean:.4}", step + 1, self.total));
+            self.window.clear();
+        }
+    }
+}
+
+/// One sample per caption, `batch` captions at a time, each batch with its own DDIM
+/// seed (`options.seed` + batch index) so batches differ: `sample(ids, options)` draws
+/// one batch from the captions' ids.
+pub fn sample_captions<'a>(
+    vocab: &CaptionVocab,
+    max_len: usize,
+    captions: impl Iterator<Item = &'a str>,
+    batch: usize,
+    options: DdimOptions,
+    phase: &Phase,
+    mut sample: impl FnMut(&[&[usize]], DdimOptions) -> Vec<f32>,
+) -> Vec<f32> {
+    let ids: Vec<Vec<usize>> = captions
+        .map(|c| vocab.encode(c, max_len).expect("milestone captions use the vocabulary (tested)"))
+        .collect();
+    let mut out = Vec::new();
+    for (i, chunk) in ids.chunks(batch.max(1)).enumerate() {
+        let refs: Vec<&[usize]> = chunk.iter().map(Vec::as_slice).collect();
+        let seeded = DdimOptions {
+            seed: options.seed.wrapping_add(i as u64),
+            ..options
+        };
+        out.extend(sample(&refs, seeded));
+        phase.advance(chunk.len() as u64);
+    }
+    out
 }
 
 /// Draws one item: its clean values (in [−1, 1]) and its caption ids.

@@ -5,6 +5,7 @@
 use super::captions::{captions, ClassId, Domain};
 use super::data::{to_signed, DalleData};
 use super::judge::{Judge, FEATURES};
+use crate::common::diffusion::sample_captions;
 use crate::common::frechet::frechet_distance_of;
 use crate::Phase;
 use descent_models::diffusion::DdimOptions;
@@ -45,26 +46,16 @@ pub fn requests(classes: &[ClassId], set: CaptionSet, per_class: usize) -> Vec<R
 /// Generates one 28×28 image per request ([−1, 1], row-major), `batch` at a time with
 /// seeds `seed + batch index`.
 pub fn generate(model: &TextToImage, requests: &[Request], options: DdimOptions, batch: usize, phase: &Phase) -> Vec<f32> {
-    let mut out = Vec::with_capacity(requests.len() * 784);
-    for (i, chunk) in requests.chunks(batch.max(1)).enumerate() {
-        let ids: Vec<Vec<usize>> = chunk
-            .iter()
-            .map(|r| {
-                model
-                    .vocab
-                    .encode(&r.caption, model.text.config.max_len)
-                    .expect("milestone captions use the vocabulary (tested)")
-            })
-            .collect();
-        let refs: Vec<&[usize]> = ids.iter().map(Vec::as_slice).collect();
-        let seeded = DdimOptions {
-            seed: options.seed.wrapping_add(i as u64),
-            ..options
-        };
-        out.extend(model.sample_each(&refs, 28, seeded, &mut |_, _, _| {}));
-        phase.advance(chunk.len() as u64);
-    }
-    out
+    let captions = requests.iter().map(|r| r.caption.as_str());
+    sample_captions(
+        &model.vocab,
+        model.text.config.max_len,
+        captions,
+        batch,
+        options,
+        phase,
+        |ids, options| model.sample_each(ids, 28, options, &mut |_, _, _| {}),
+    )
 }
 
 /// What a set of generated images scored.

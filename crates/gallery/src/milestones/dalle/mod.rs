@@ -29,7 +29,7 @@ pub mod judge;
 pub mod measure;
 mod report;
 
-use crate::common::diffusion::{train_noise_prediction, DiffusionTraining};
+use crate::common::diffusion::{train_noise_prediction, DiffusionTraining, LossWindows};
 use crate::{MilestoneError, Run, SaveRequest};
 use captions::{random_seen, seen_captions, ClassId, Domain};
 use data::DalleData;
@@ -252,8 +252,7 @@ fn train(run: &mut Run, model: &TextToImage, data: &DalleData, classes: &[ClassI
         (images.pixels[i * 784..(i + 1) * 784].to_vec(), ids)
     };
     let predict = |x: &descent_tensor::Tensor, t: &[usize], c: &[Option<&[usize]>]| model.predict(x, t, c);
-    let mut recorded = Vec::new();
-    let mut window = Vec::new();
+    let mut windows = LossWindows::new(20, settings.train.steps);
     let losses = train_noise_prediction(
         &all,
         &settings.train,
@@ -262,17 +261,9 @@ fn train(run: &mut Run, model: &TextToImage, data: &DalleData, classes: &[ClassI
         &phase,
         &mut draw,
         &predict,
-        &mut |step, loss| {
-            window.push(loss);
-            if window.len() == 20 || step + 1 == settings.train.steps {
-                let mean = window.iter().sum::<f32>() / window.len() as f32;
-                recorded.push(((step + 1) as f64, mean as f64));
-                phase.status(&format!("step {}/{}, loss {mean:.4}", step + 1, settings.train.steps));
-                window.clear();
-            }
-        },
+        &mut |step, loss| windows.push(step, loss, &phase),
     );
-    for (x, y) in recorded {
+    for (x, y) in windows.points {
         run.record("train_loss", x, y);
     }
     losses

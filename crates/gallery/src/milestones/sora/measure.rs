@@ -5,6 +5,7 @@
 //! how far the path strays from a straight line (jitter, in pixels).
 
 use super::data::{captions, render, Direction, Path, SmallDigits, CANVAS};
+use crate::common::diffusion::sample_captions;
 use crate::milestones::dalle::captions::Domain;
 use crate::milestones::dalle::data::DomainSet;
 use crate::milestones::dalle::judge::{train_judge, Judge};
@@ -109,26 +110,16 @@ pub fn requests(digits: &[usize], per_combo: usize) -> Vec<Request> {
 
 /// Generates one clip per request, `batch` clips at a time (seed + batch index).
 pub fn generate(model: &TextToVideo, requests: &[Request], options: DdimOptions, batch: usize, phase: &Phase) -> Vec<f32> {
-    let mut out = Vec::new();
-    for (i, chunk) in requests.chunks(batch.max(1)).enumerate() {
-        let ids: Vec<Vec<usize>> = chunk
-            .iter()
-            .map(|r| {
-                model
-                    .vocab
-                    .encode(&r.caption, model.text.config.max_len)
-                    .expect("milestone captions use the vocabulary")
-            })
-            .collect();
-        let refs: Vec<&[usize]> = ids.iter().map(Vec::as_slice).collect();
-        let seeded = DdimOptions {
-            seed: options.seed.wrapping_add(i as u64),
-            ..options
-        };
-        out.extend(model.sample_each(&refs, CANVAS, seeded));
-        phase.advance(chunk.len() as u64);
-    }
-    out
+    let captions = requests.iter().map(|r| r.caption.as_str());
+    sample_captions(
+        &model.vocab,
+        model.text.config.max_len,
+        captions,
+        batch,
+        options,
+        phase,
+        |ids, options| model.sample_each(ids, CANVAS, options),
+    )
 }
 
 /// Real clips for the requests (fresh random test images and paths): the calibration.

@@ -31,7 +31,7 @@ pub mod data;
 pub mod measure;
 mod report;
 
-use crate::common::diffusion::{train_noise_prediction, DiffusionTraining};
+use crate::common::diffusion::{train_noise_prediction, DiffusionTraining, LossWindows};
 use crate::{MilestoneError, Run, SaveRequest};
 use data::{random_clip, SmallDigits, CANVAS};
 use descent_data::{mnist_subset, Dataset, Split};
@@ -312,8 +312,7 @@ fn train_model(run: &mut Run, model: &TextToVideo, digits: &SmallDigits, s: &Sor
         (pixels, ids)
     };
     let predict = |x: &descent_tensor::Tensor, t: &[usize], c: &[Option<&[usize]>]| model.predict(x, t, c);
-    let mut recorded = Vec::new();
-    let mut window = Vec::new();
+    let mut windows = LossWindows::new(10, s.train.steps);
     let shape = [frames, 1, CANVAS, CANVAS];
     train_noise_prediction(
         &all,
@@ -323,17 +322,9 @@ fn train_model(run: &mut Run, model: &TextToVideo, digits: &SmallDigits, s: &Sor
         &phase,
         &mut draw,
         &predict,
-        &mut |step, loss| {
-            window.push(loss);
-            if window.len() == 10 || step + 1 == s.train.steps {
-                let mean = window.iter().sum::<f32>() / window.len() as f32;
-                recorded.push(((step + 1) as f64, mean as f64));
-                phase.status(&format!("step {}/{}, loss {mean:.4}", step + 1, s.train.steps));
-                window.clear();
-            }
-        },
+        &mut |step, loss| windows.push(step, loss, &phase),
     );
-    for (x, y) in recorded {
+    for (x, y) in windows.points {
         run.record(&format!("loss_{key}"), x, y);
     }
 }
