@@ -1,18 +1,13 @@
 //! The `descent` binary as a user runs it: list, run --json, errors, classify.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
+use std::path::{Path, PathBuf};
+
+/// `descent args...` as (success, stdout, stderr).
 fn descent(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_descent"))
-        .args(args)
-        .output()
-        .expect("the descent binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = common::descent(args);
+    (out.status.success(), out.stdout, out.stderr)
 }
 
 fn temp(name: &str) -> PathBuf {

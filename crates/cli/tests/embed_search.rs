@@ -1,29 +1,19 @@
 //! `descent embed`, `descent search` and `descent data list` as a user runs them, with a
 //! small BERT folder made here (and the real MiniLM where the data folder has it).
 
+mod common;
+
+use common::temp;
 use descent_models::bert::{Bert, BertConfig, Pooling, SentenceEncoder};
 use descent_tensor::Rng;
 use descent_text::{WordPiece, WordPieceOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// `descent args...` as (success, stdout, stderr).
 fn descent(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_descent"))
-        .args(args)
-        .output()
-        .expect("the descent binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("descent-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    let out = common::descent(args);
+    (out.status.success(), out.stdout, out.stderr)
 }
 
 fn save_tiny_model(dir: &Path) {
