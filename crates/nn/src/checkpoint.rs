@@ -197,6 +197,19 @@ impl Checkpoint {
         self.tensors.values().map(|(_, v)| v.len()).sum()
     }
 
+    /// `Ok` when the file holds exactly the `expected` values its metadata's sizes call
+    /// for; else a message naming both counts (the sizes and the weights disagree).
+    pub fn check_value_count(&self, expected: u128) -> Result<(), String> {
+        let held = self.value_count();
+        if expected == held as u128 {
+            Ok(())
+        } else {
+            Err(format!(
+                "the metadata's sizes call for {expected} values (parameters and buffers) but the file holds {held}"
+            ))
+        }
+    }
+
     /// Parses safetensors bytes (`path` only labels errors); NaN or infinity in any
     /// tensor is an error naming the tensor.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint, CheckpointError> {

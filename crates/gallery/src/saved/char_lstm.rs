@@ -66,13 +66,7 @@ pub fn from_checkpoint(ck: Checkpoint) -> Result<LoadedCharLstm, MilestoneError>
             config.vocab_size
         )));
     }
-    if config.parameter_count() != ck.value_count() as u128 {
-        return Err(bad(format!(
-            "the metadata describes a model of {} parameters but the file holds {} values",
-            config.parameter_count(),
-            ck.value_count()
-        )));
-    }
+    ck.check_value_count(config.parameter_count()).map_err(bad)?;
     let model = CharLstm::new(config, &mut Rng::new(0));
     ck.apply(&named_params(&model), &[])?;
     Ok(LoadedCharLstm {

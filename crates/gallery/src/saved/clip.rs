@@ -77,13 +77,7 @@ pub fn clip_from_checkpoint(ck: Checkpoint) -> Result<LoadedClip, MilestoneError
             config.vocab_size
         )));
     }
-    if config.parameter_count() != ck.value_count() as u128 {
-        return Err(bad(format!(
-            "the metadata describes a CLIP of {} values but the file holds {}",
-            config.parameter_count(),
-            ck.value_count()
-        )));
-    }
+    ck.check_value_count(config.parameter_count()).map_err(bad)?;
     let model = Clip::new(config, &mut Rng::new(0));
     ck.apply(&named_state(&model), &[])?;
     model.set_training(false);

@@ -42,16 +42,7 @@ pub fn from_checkpoint(ck: &Checkpoint) -> Result<DiffusionModel, MilestoneError
     let meta = &ck.metadata;
     let kind = meta.get("model").map(String::as_str).unwrap_or("");
     let load = |model: &dyn Module| -> Result<(), MilestoneError> {
-        let expected = param_count(model);
-        if expected != ck.value_count() {
-            return Err(bad(
-                path,
-                format!(
-                    "the metadata describes {expected} parameters but the file holds {} values",
-                    ck.value_count()
-                ),
-            ));
-        }
+        ck.check_value_count(param_count(model) as u128).map_err(|why| bad(path, why))?;
         ck.apply(&named_params(model), &[])?;
         Ok(())
     };

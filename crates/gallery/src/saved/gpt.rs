@@ -79,13 +79,7 @@ pub fn from_checkpoint(ck: Checkpoint) -> Result<LoadedGpt, MilestoneError> {
             config.vocab_size
         )));
     }
-    if config.parameter_count() != ck.value_count() as u128 {
-        return Err(bad(format!(
-            "the metadata describes a GPT of {} parameters but the file holds {} values",
-            config.parameter_count(),
-            ck.value_count()
-        )));
-    }
+    ck.check_value_count(config.parameter_count()).map_err(bad)?;
     let model = Gpt::new(config, &mut Rng::new(0));
     ck.apply(&named_params(&model), &[])?;
     let get = |k: &str| meta.get(k).cloned().unwrap_or_default();

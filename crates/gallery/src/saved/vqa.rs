@@ -81,13 +81,7 @@ pub fn vqa_from_checkpoint(ck: Checkpoint) -> Result<LoadedVqa, MilestoneError> 
             config.answer_vocab
         )));
     }
-    if config.parameter_count() != ck.value_count() as u128 {
-        return Err(bad(format!(
-            "the metadata describes a model of {} values but the file holds {}",
-            config.parameter_count(),
-            ck.value_count()
-        )));
-    }
+    ck.check_value_count(config.parameter_count()).map_err(bad)?;
     let model = Vqa::new(config, &mut Rng::new(0));
     ck.apply(&named_state(&model), &[])?;
     Ok(LoadedVqa {
