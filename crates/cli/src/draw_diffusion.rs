@@ -7,7 +7,7 @@ use crate::draw_cmd::DrawArgs;
 use anyhow::{anyhow, bail, Result};
 use descent_gallery::saved::diffusion::{draw as sample, from_checkpoint, DiffusionModel, DrawOptions, Drawing};
 use descent_nn::Checkpoint;
-use descent_report::{write_clips_gif, write_image_grid_png, ClipOptions, GridOptions, Normalize};
+use descent_report::{write_clips_gif, write_image_grid_png, ClipOptions, GridOptions};
 use std::path::{Path, PathBuf};
 
 /// Where the samples go.
@@ -37,16 +37,6 @@ fn target(out: &Path, video: bool) -> Result<Target> {
             out.display(),
             if video { ", a .gif" } else { "" }
         ),
-    }
-}
-
-fn grid(cols: usize, scale: usize) -> GridOptions {
-    GridOptions {
-        cols,
-        scale,
-        channels: 1,
-        normalize: Normalize::Fixed { low: 0.0, high: 1.0 },
-        borders: vec![],
     }
 }
 
@@ -93,11 +83,11 @@ fn write(target: &Target, d: &Drawing) -> Result<String> {
     let frame = d.side * d.side;
     match target {
         Target::Png(path) if d.frames == 1 => {
-            write_image_grid_png(path, &d.pixels, d.side, d.side, &grid(d.count.min(8), 2))?;
+            write_image_grid_png(path, &d.pixels, d.side, d.side, &GridOptions::unit_grey(d.count.min(8), 2))?;
             Ok(path.display().to_string())
         }
         Target::Png(path) => {
-            write_image_grid_png(path, &d.pixels, d.side, d.side, &grid(d.frames, 2))?;
+            write_image_grid_png(path, &d.pixels, d.side, d.side, &GridOptions::unit_grey(d.frames, 2))?;
             Ok(format!("{} (one row of {} frames per clip)", path.display(), d.frames))
         }
         Target::Gif(path) => {

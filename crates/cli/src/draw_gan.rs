@@ -6,7 +6,7 @@
 use crate::draw_cmd::DrawArgs;
 use anyhow::{bail, Context, Result};
 use descent_gallery::saved::image_models::{load_image_model, DrawRequest, Drawing, MAX_IMAGES};
-use descent_report::{write_image_grid_png, GridOptions, Normalize};
+use descent_report::{write_image_grid_png, GridOptions};
 use std::path::{Path, PathBuf};
 
 /// Where the images go.
@@ -57,13 +57,7 @@ pub fn draw(args: &DrawArgs) -> Result<()> {
 
 fn write_grid(path: &Path, drawing: &Drawing) -> Result<String> {
     let n = drawing.pixels.len() / (drawing.height * drawing.width);
-    let options = GridOptions {
-        cols: (n as f64).sqrt().ceil().max(1.0) as usize,
-        scale: 2,
-        channels: 1,
-        normalize: Normalize::Fixed { low: 0.0, high: 1.0 },
-        borders: vec![],
-    };
+    let options = GridOptions::unit_grey((n as f64).sqrt().ceil().max(1.0) as usize, 2);
     write_image_grid_png(path, &drawing.pixels, drawing.height, drawing.width, &options).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(format!("in a grid at {}", path.display()))
 }

@@ -54,6 +54,20 @@ pub struct GridOptions {
     pub borders: Vec<Option<[u8; 3]>>,
 }
 
+impl GridOptions {
+    /// Greyscale images with pixels in `[0, 1]` (0 black), `cols` per row, each pixel a
+    /// `scale` × `scale` block, no frames: generated and real digits side by side.
+    pub fn unit_grey(cols: usize, scale: usize) -> GridOptions {
+        GridOptions {
+            cols,
+            scale,
+            channels: 1,
+            normalize: Normalize::Fixed { low: 0.0, high: 1.0 },
+            borders: Vec::new(),
+        }
+    }
+}
+
 impl Default for GridOptions {
     /// 8 columns, 2× scale, greyscale, per-image normalisation, no frames.
     fn default() -> Self {

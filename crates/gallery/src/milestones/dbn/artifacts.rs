@@ -23,16 +23,6 @@ pub struct SampleQuality {
     pub data_overlap: f32,
 }
 
-fn grid(cols: usize, scale: usize) -> GridOptions {
-    GridOptions {
-        cols,
-        scale,
-        channels: 1,
-        normalize: Normalize::Fixed { low: 0.0, high: 1.0 },
-        borders: vec![],
-    }
-}
-
 /// Filters of the first RBM, a sample grid and a mixing strip per RBM; returns each
 /// RBM's sample quality.
 pub fn rbm_pictures(
@@ -47,7 +37,7 @@ pub fn rbm_pictures(
     let filters = first.weight.value().to_vec()[..shown * PIXELS].to_vec(); // (100, 784)
     let filter_grid = GridOptions {
         normalize: Normalize::PerImage,
-        ..grid(10, 2)
+        ..GridOptions::unit_grey(10, 2)
     };
     run.image_grid("filters.png", &filters, 28, 28, &filter_grid)?;
     let mut rng = Rng::new(run.seed() ^ 0x5A4D);
@@ -65,9 +55,15 @@ pub fn rbm_pictures(
     for outcome in rbms {
         let key = outcome.report.key();
         let samples = sample_from_noise(&outcome.rbm, base_bias, CHAINS, steps, &mut rng);
-        run.image_grid(&format!("{key}_samples.png"), &samples.probs, 28, 28, &grid(10, 2))?;
+        run.image_grid(
+            &format!("{key}_samples.png"),
+            &samples.probs,
+            28,
+            28,
+            &GridOptions::unit_grey(10, 2),
+        )?;
         let strip = mixing_strip(&outcome.rbm, &starts, every, 10, &mut rng);
-        run.image_grid(&format!("{key}_mixing.png"), &strip, 28, 28, &grid(11, 2))?;
+        run.image_grid(&format!("{key}_mixing.png"), &strip, 28, 28, &GridOptions::unit_grey(11, 2))?;
         let sample_overlap = nearest_overlap(&samples.states, &data.train_bits, PIXELS);
         run.log(&format!(
             "RBM {}: {CHAINS} samples after {steps} Gibbs steps overlap their best-matching training digit by {sample_overlap:.2} \

@@ -6,29 +6,25 @@ use super::measure::Measures;
 use super::train::{sample, Trained};
 use crate::{MilestoneError, Run};
 use descent_data::Dataset;
-use descent_report::{BarChart, GridOptions, LineChart, Normalize};
+use descent_report::{BarChart, GridOptions, LineChart};
 use descent_tensor::{Rng, Tensor};
-
-fn grid(cols: usize) -> GridOptions {
-    GridOptions {
-        cols,
-        scale: 2,
-        channels: 1,
-        normalize: Normalize::Fixed { low: 0.0, high: 1.0 },
-        borders: vec![],
-    }
-}
 
 /// Writes every artifact after training and measurement.
 pub fn write(run: &mut Run, unconditional: &Trained, conditional: &Trained, m: &Measures, dataset: Dataset) -> Result<(), MilestoneError> {
-    run.image_grid("progress.png", &unconditional.progress, 28, 28, &grid(10))?;
-    run.image_grid("conditional_progress.png", &conditional.progress, 28, 28, &grid(10))?;
+    run.image_grid("progress.png", &unconditional.progress, 28, 28, &GridOptions::unit_grey(10, 2))?;
+    run.image_grid(
+        "conditional_progress.png",
+        &conditional.progress,
+        28,
+        28,
+        &GridOptions::unit_grey(10, 2),
+    )?;
     interpolation(run, unconditional)?;
     // Each class, ten times: row r asks for class r.
     let labels: Vec<usize> = (0..100).map(|i| i / 10).collect();
     let z = Tensor::randn(&[100, conditional.gan.generator.config.z_dim], &mut Rng::new(run.seed() ^ 0xC1A55));
     let drawn = sample(&conditional.gan, &z, Some(&labels));
-    run.image_grid("conditional_samples.png", &drawn, 28, 28, &grid(10))?;
+    run.image_grid("conditional_samples.png", &drawn, 28, 28, &GridOptions::unit_grey(10, 2))?;
     let history = run.history();
     let series = |name: &str, label: &str| {
         [("gan", "GAN"), ("conditional_gan", "conditional")]
@@ -101,5 +97,5 @@ fn interpolation(run: &mut Run, trained: &Trained) -> Result<(), MilestoneError>
         }
     }
     let images = sample(&trained.gan, &Tensor::from_vec(rows, &[80, z_dim]), None);
-    run.image_grid("interpolation.png", &images, 28, 28, &grid(10))
+    run.image_grid("interpolation.png", &images, 28, 28, &GridOptions::unit_grey(10, 2))
 }

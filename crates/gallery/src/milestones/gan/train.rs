@@ -11,7 +11,7 @@ use crate::{MilestoneError, Run};
 use descent_models::gan::{Gan, GanConfig};
 use descent_nn::{params, Module};
 use descent_optim::{Adam, AdamConfig, Optimizer};
-use descent_report::{GridOptions, Normalize};
+use descent_report::GridOptions;
 use descent_tensor::{no_grad, Rng, Tensor};
 
 /// Hyper-parameters of one GAN's training.
@@ -125,13 +125,7 @@ pub fn train(
         }
         let grid = sample(&gan, &fixed_z, fixed_labels.as_deref());
         progress.extend_from_slice(&grid[..10 * 784]);
-        let options = GridOptions {
-            cols: 10,
-            scale: 2,
-            channels: 1,
-            normalize: Normalize::Fixed { low: 0.0, high: 1.0 },
-            borders: vec![],
-        };
+        let options = GridOptions::unit_grey(10, 2);
         run.image_grid(&format!("{key}_epoch_{:02}.png", epoch + 1), &grid, 28, 28, &options)?;
     }
     Ok(Trained {
