@@ -168,7 +168,10 @@ pub fn tour(args: TourArgs, data_dir: Option<PathBuf>) -> Result<()> {
             .collect();
     }
     let mut facts = TourFacts::from_entries(&entries);
-    facts.matmul_gflops = measured_gflops(data_dir).map(|g| Fact::new(g, "f32 matmul, n = 1024, this machine"));
+    facts.matmul_gflops = Some(Fact::new(
+        descent_gallery::bench::matmul_peak_gflops(),
+        "f32 matmul, n = 1024, best of 10, this machine",
+    ));
     let tour_page = TourPage {
         entries: &entries,
         timeline: &timeline,
@@ -184,16 +187,4 @@ pub fn tour(args: TourArgs, data_dir: Option<PathBuf>) -> Result<()> {
         bail!("the tour did not pass: {}", not_passed.join(", "));
     }
     Ok(())
-}
-
-/// This machine's matrix-multiply rate (W5, n = 1024), for the page's compute figure.
-fn measured_gflops(data_dir: Option<PathBuf>) -> Option<f64> {
-    let threads = rayon::current_num_threads();
-    let mut ctx = descent_gallery::bench::BenchContext::new(descent_data::DataLocator::new(data_dir), threads);
-    let workload = descent_gallery::bench::find_workload("matmul")?;
-    let records = (workload.run)(&mut ctx).ok()?;
-    records
-        .iter()
-        .find(|r| r.extra.get("n").and_then(|v| v.as_u64()) == Some(1024))
-        .map(|r| r.value)
 }
