@@ -77,36 +77,81 @@ fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [f32]
         return;
     }
     crate::flops::record_gemm(m, n, k);
-    let parallelism = if parallel {
-        gemm::Parallelism::Rayon(rayon::current_num_threads())
-    } else {
-        gemm::Parallelism::None
-    };
-    // SAFETY: the bounds of every operand were checked above; `c` is exclusively borrowed
-    // and does not alias `a` or `b` (they are shared borrows).
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            a.data.as_ptr(),
-            a.col_stride,
-            a.row_stride,
-            b.data.as_ptr(),
-            b.col_stride,
-            b.row_stride,
-            if accumulate { 1.0 } else { 0.0 },
-            1.0,
-            false,
-            false,
-            false,
-            parallelism,
-        );
+    let threads = if parallel { rayon::current_num_threads() } else { 1 };
+    let dst = DstPtr(c.as_mut_ptr());
+    if threads <= 1 {
+        // SAFETY: the bounds of every operand were checked above; `c` is exclusively
+        // borrowed and does not alias `a` or `b` (they are shared borrows).
+        unsafe { gemm_block(dst, n, (0, m), (0, n), k, a, b, accumulate) };
+        return;
     }
+    // One serial product per thread on a block of rows (or of columns when the output is
+    // wider than tall), instead of gemm's own threading: measured 1.2–1.7× faster on the
+    // short-and-wide products of a training step (batch 128 × 512), equal on large square
+    // ones. Blocks are multiples of 16 (the kernel's register tile) and depend only on
+    // the shape and thread count, so results are reproducible for a given thread count.
+    let split_rows = m >= n;
+    let extent = if split_rows { m } else { n };
+    let block = extent.div_ceil(threads).next_multiple_of(16);
+    rayon::scope(|scope| {
+        for start in (0..extent).step_by(block) {
+            let range = (start, (start + block).min(extent));
+            let (rows, cols) = if split_rows { (range, (0, n)) } else { ((0, m), range) };
+            // SAFETY: as above; each task writes a disjoint block of `c`, and `c` stays
+            // borrowed until the scope has joined every task.
+            scope.spawn(move |_| unsafe { gemm_block(dst, n, rows, cols, k, a, b, accumulate) });
+        }
+    });
+}
+
+/// The output pointer shared by the tasks of one split product (each writes its own block).
+#[derive(Clone, Copy)]
+struct DstPtr(*mut f32);
+// SAFETY: only used inside `matmul_with`'s scope, where tasks write disjoint blocks.
+unsafe impl Send for DstPtr {}
+unsafe impl Sync for DstPtr {}
+
+/// Serial gemm of the output block `rows × cols` of a row-major `m×n` product with row
+/// stride `ldc`.
+///
+/// # Safety
+/// `dst` must point to a live, writable `m×ldc` buffer that no other thread touches in
+/// this block, and `a`, `b` must cover the addressed rows and columns (checked by caller).
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_block(
+    dst: DstPtr,
+    ldc: usize,
+    rows: (usize, usize),
+    cols: (usize, usize),
+    k: usize,
+    a: MatRef,
+    b: MatRef,
+    accumulate: bool,
+) {
+    let (h, w) = (rows.1 - rows.0, cols.1 - cols.0);
+    let a_ptr = a.data.as_ptr().offset(rows.0 as isize * a.row_stride);
+    let b_ptr = b.data.as_ptr().offset(cols.0 as isize * b.col_stride);
+    gemm::gemm(
+        h,
+        w,
+        k,
+        dst.0.add(rows.0 * ldc + cols.0),
+        1,
+        ldc as isize,
+        accumulate,
+        a_ptr,
+        a.col_stride,
+        a.row_stride,
+        b_ptr,
+        b.col_stride,
+        b.row_stride,
+        if accumulate { 1.0 } else { 0.0 },
+        1.0,
+        false,
+        false,
+        false,
+        gemm::Parallelism::None,
+    );
 }
 
 /// Naive triple-loop reference for [`matmul`] (tests only: never on a hot path).
@@ -137,7 +182,16 @@ mod tests {
 
     #[test]
     fn matmul_matches_reference_with_transposes() {
-        for &(m, n, k) in &[(1, 1, 1), (3, 5, 4), (17, 9, 33), (64, 70, 65), (130, 129, 128)] {
+        // The last three are big enough to run in parallel: split by columns (m < n) and rows.
+        for &(m, n, k) in &[
+            (1, 1, 1),
+            (3, 5, 4),
+            (17, 9, 33),
+            (64, 70, 65),
+            (40, 300, 90),
+            (130, 129, 128),
+            (300, 33, 70),
+        ] {
             let a = fill(m * k, 1);
             let b = fill(k * n, 2);
             let bt: Vec<f32> = (0..n * k).map(|idx| b[(idx % k) * n + idx / k]).collect();
