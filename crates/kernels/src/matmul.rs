@@ -3,6 +3,8 @@
 //! Every operand is described by a pointer-free slice plus a row stride and a column
 //! stride, so a transposed operand is just swapped strides: no copy.
 
+use std::mem::MaybeUninit;
+
 /// One matrix operand: element `(i, j)` is at `data[i * row_stride + j * col_stride]`.
 #[derive(Clone, Copy, Debug)]
 pub struct MatRef<'a> {
@@ -52,19 +54,34 @@ impl<'a> MatRef<'a> {
 ///
 /// Multithreaded (rayon) only when `m·n·k` is large enough to pay for it.
 pub fn matmul(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool) {
-    let parallel = m * n * k >= 1 << 18 && rayon::current_num_threads() > 1;
-    matmul_with(m, n, k, a, b, c, accumulate, parallel);
+    assert_eq!(c.len(), m * n, "matmul: output has {} elements, expected {m}x{n}", c.len());
+    matmul_with(m, n, k, a, b, DstPtr(c.as_mut_ptr()), accumulate, worth_threads(m, n, k));
 }
 
 /// [`matmul`] on the calling thread only: for callers that already run in parallel
 /// (one small product per rayon task).
 pub fn matmul_serial(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool) {
-    matmul_with(m, n, k, a, b, c, accumulate, false);
+    assert_eq!(c.len(), m * n, "matmul: output has {} elements, expected {m}x{n}", c.len());
+    matmul_with(m, n, k, a, b, DstPtr(c.as_mut_ptr()), accumulate, false);
+}
+
+/// `c = a · b` into memory not yet initialised (a new tensor's spare capacity): every
+/// element is written, none read, so the output needs no zeroing first (that memset was
+/// 4% of a GPT step). Serial unless `parallel` and the product is large enough.
+pub fn matmul_uninit(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [MaybeUninit<f32>], parallel: bool) {
+    assert_eq!(c.len(), m * n, "matmul: output has {} elements, expected {m}x{n}", c.len());
+    let parallel = parallel && worth_threads(m, n, k);
+    matmul_with(m, n, k, a, b, DstPtr(c.as_mut_ptr().cast()), false, parallel);
+}
+
+/// Whether a product is big enough to split over threads.
+fn worth_threads(m: usize, n: usize, k: usize) -> bool {
+    m * n * k >= 1 << 18 && rayon::current_num_threads() > 1
 }
 
 #[allow(clippy::too_many_arguments)]
-fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool, parallel: bool) {
-    assert_eq!(c.len(), m * n, "matmul: output has {} elements, expected {m}x{n}", c.len());
+/// The product into `dst`, a writable `m×n` buffer (checked by every caller).
+fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, dst: DstPtr, accumulate: bool, parallel: bool) {
     a.check(m, k, "a");
     b.check(k, n, "b");
     if m == 0 || n == 0 {
@@ -72,16 +89,16 @@ fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [f32]
     }
     if k == 0 {
         if !accumulate {
-            c.fill(0.0);
+            // SAFETY: `dst` addresses m·n writable elements (checked by the caller).
+            unsafe { std::ptr::write_bytes(dst.0, 0, m * n) };
         }
         return;
     }
     crate::flops::record_gemm(m, n, k);
     let threads = if parallel { rayon::current_num_threads() } else { 1 };
-    let dst = DstPtr(c.as_mut_ptr());
     if threads <= 1 {
-        // SAFETY: the bounds of every operand were checked above; `c` is exclusively
-        // borrowed and does not alias `a` or `b` (they are shared borrows).
+        // SAFETY: the bounds of every operand were checked above; the caller's exclusive
+        // borrow of the output does not alias `a` or `b` (they are shared borrows).
         unsafe { gemm_block(dst, n, (0, m), (0, n), k, a, b, accumulate) };
         return;
     }
@@ -97,8 +114,8 @@ fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [f32]
         for start in (0..extent).step_by(block) {
             let range = (start, (start + block).min(extent));
             let (rows, cols) = if split_rows { (range, (0, n)) } else { ((0, m), range) };
-            // SAFETY: as above; each task writes a disjoint block of `c`, and `c` stays
-            // borrowed until the scope has joined every task.
+            // SAFETY: as above; each task writes a disjoint block of the output, which
+            // stays borrowed until the scope has joined every task.
             scope.spawn(move |_| unsafe { gemm_block(dst, n, rows, cols, k, a, b, accumulate) });
         }
     });

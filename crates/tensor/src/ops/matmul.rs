@@ -4,9 +4,10 @@
 use crate::layout::{broadcast_shapes, for_each_offset, Layout};
 use crate::op::Op;
 use crate::Tensor;
-use descent_kernels::matmul::{matmul, matmul_serial, MatRef};
+use descent_kernels::matmul::{matmul_uninit, MatRef};
 use descent_kernels::PARALLEL_THRESHOLD;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// A tensor whose last two dims can be read as a strided matrix (unit stride on one side).
 fn matrix_ready(t: &Tensor) -> Tensor {
@@ -41,8 +42,20 @@ fn matmul_forward(a: &Tensor, b: &Tensor) -> (Vec<f32>, Vec<usize>) {
     let batch_count: usize = batch.iter().product();
     let mut out_shape = batch.clone();
     out_shape.extend([m, n]);
-    let mut out = vec![0.0f32; batch_count * m * n];
+    let len = batch_count * m * n;
+    // Filled by the products below, which write every element (no zeroing first).
+    let mut out = Vec::with_capacity(len);
     let (a, b) = (matrix_ready(a), matrix_ready(b));
+    write_products(&a, &b, &batch, (m, n, k), &mut out.spare_capacity_mut()[..len]);
+    // SAFETY: `write_products` wrote all `len` elements of the spare capacity.
+    unsafe { out.set_len(len) };
+    (out, out_shape)
+}
+
+/// Writes every element of `out`, the `(batch.., m, n)` product of broadcast `a` and `b`.
+fn write_products(a: &Tensor, b: &Tensor, batch: &[usize], (m, n, k): (usize, usize, usize), out: &mut [MaybeUninit<f32>]) {
+    let (ra, rb) = (a.rank(), b.rank());
+    let batch_count: usize = batch.iter().product();
 
     // (B.., m, k) dense times a shared (k, n): one tall product instead of B small ones.
     let b_shared = b.layout().strides[..rb - 2].iter().all(|&s| s == 0) || rb == 2;
@@ -59,28 +72,28 @@ fn matmul_forward(a: &Tensor, b: &Tensor) -> (Vec<f32>, Vec<usize>) {
             row_stride: brs,
             col_stride: bcs,
         };
-        matmul(batch_count * m, n, k, am, bm, &mut out, false);
-        return (out, out_shape);
+        matmul_uninit(batch_count * m, n, k, am, bm, out, true);
+        return;
     }
 
-    let mut a_shape = batch.clone();
+    let mut a_shape = batch.to_vec();
     a_shape.extend([m, k]);
-    let mut b_shape = batch.clone();
+    let mut b_shape = batch.to_vec();
     b_shape.extend([k, n]);
     let la = a.layout().broadcast_to(&a_shape, "matmul");
     let lb = b.layout().broadcast_to(&b_shape, "matmul");
     let nb = batch.len();
     let mut a_offsets = Vec::with_capacity(batch_count);
-    for_each_offset(&batch, &la.strides[..nb], la.offset, |o| a_offsets.push(o));
+    for_each_offset(batch, &la.strides[..nb], la.offset, |o| a_offsets.push(o));
     let mut b_offsets = Vec::with_capacity(batch_count);
-    for_each_offset(&batch, &lb.strides[..nb], lb.offset, |o| b_offsets.push(o));
+    for_each_offset(batch, &lb.strides[..nb], lb.offset, |o| b_offsets.push(o));
     if batch.is_empty() {
         a_offsets = vec![la.offset];
         b_offsets = vec![lb.offset];
     }
     let ((ars, acs), (brs, bcs)) = (mat_strides(&la), mat_strides(&lb));
     let (da, db) = (a.storage_slice(), b.storage_slice());
-    let one = |i: usize, dst: &mut [f32], serial: bool| {
+    let one = |i: usize, dst: &mut [MaybeUninit<f32>], serial: bool| {
         let am = MatRef {
             data: &da[a_offsets[i]..],
             row_stride: ars,
@@ -91,11 +104,7 @@ fn matmul_forward(a: &Tensor, b: &Tensor) -> (Vec<f32>, Vec<usize>) {
             row_stride: brs,
             col_stride: bcs,
         };
-        if serial {
-            matmul_serial(m, n, k, am, bm, dst, false)
-        } else {
-            matmul(m, n, k, am, bm, dst, false)
-        }
+        matmul_uninit(m, n, k, am, bm, dst, !serial)
     };
     if m * n * k < PARALLEL_THRESHOLD * 8 && batch_count > 1 && m * n > 0 {
         // Many small products: one per rayon task, each single-threaded.
@@ -103,7 +112,6 @@ fn matmul_forward(a: &Tensor, b: &Tensor) -> (Vec<f32>, Vec<usize>) {
     } else if m * n > 0 {
         out.chunks_mut(m * n).enumerate().for_each(|(i, dst)| one(i, dst, false));
     }
-    (out, out_shape)
 }
 
 impl Tensor {
