@@ -5,6 +5,7 @@ use crate::op::{BinaryOp, Op, UnaryOp};
 use crate::Tensor;
 use descent_kernels::{rectifiers, PARALLEL_THRESHOLD};
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 const SQRT_2_OVER_PI_HALF: f32 = 0.398_942_3; // 1/√(2π)
@@ -137,7 +138,8 @@ pub(crate) fn broadcast_zip(a: &Tensor, b: &Tensor, shape: &[usize], f: impl Fn(
     let la = la.broadcast_to(shape, op);
     let lb = lb.broadcast_to(shape, op);
     let n: usize = shape.iter().product();
-    let mut out = vec![0.0f32; n];
+    // Every element is written once below (no zero-fill first).
+    let mut out = Vec::with_capacity(n);
     if n == 0 {
         return out;
     }
@@ -148,7 +150,7 @@ pub(crate) fn broadcast_zip(a: &Tensor, b: &Tensor, shape: &[usize], f: impl Fn(
     let (sa, sb) = (cstrides[0][rank - 1], cstrides[1][rank - 1]);
     let (da, db) = (a.storage_slice(), b.storage_slice());
     let rows = n / inner;
-    let row = |r: usize, dst: &mut [f32]| {
+    let row = |r: usize, dst: &mut [MaybeUninit<f32>]| {
         // Unravel the row index over the outer dims to find each operand's start.
         let (mut oa, mut ob, mut rem) = (la.offset, lb.offset, r);
         for d in (0..rank - 1).rev() {
@@ -161,26 +163,34 @@ pub(crate) fn broadcast_zip(a: &Tensor, b: &Tensor, shape: &[usize], f: impl Fn(
             (1, 1) => dst
                 .iter_mut()
                 .zip(da[oa..oa + inner].iter().zip(&db[ob..ob + inner]))
-                .for_each(|(d, (&x, &y))| *d = f(x, y)),
+                .for_each(|(d, (&x, &y))| {
+                    d.write(f(x, y));
+                }),
             (1, 0) => {
                 let y = db[ob];
-                dst.iter_mut().zip(&da[oa..oa + inner]).for_each(|(d, &x)| *d = f(x, y))
+                dst.iter_mut().zip(&da[oa..oa + inner]).for_each(|(d, &x)| {
+                    d.write(f(x, y));
+                })
             }
             (0, 1) => {
                 let x = da[oa];
-                dst.iter_mut().zip(&db[ob..ob + inner]).for_each(|(d, &y)| *d = f(x, y))
+                dst.iter_mut().zip(&db[ob..ob + inner]).for_each(|(d, &y)| {
+                    d.write(f(x, y));
+                })
             }
-            _ => dst
-                .iter_mut()
-                .enumerate()
-                .for_each(|(i, d)| *d = f(da[oa + i * sa], db[ob + i * sb])),
+            _ => dst.iter_mut().enumerate().for_each(|(i, d)| {
+                d.write(f(da[oa + i * sa], db[ob + i * sb]));
+            }),
         }
     };
+    let spare = &mut out.spare_capacity_mut()[..n];
     if n >= PARALLEL_THRESHOLD && rows > 1 {
-        out.par_chunks_mut(inner).enumerate().for_each(|(r, dst)| row(r, dst));
+        spare.par_chunks_mut(inner).enumerate().for_each(|(r, dst)| row(r, dst));
     } else {
-        out.chunks_mut(inner).enumerate().for_each(|(r, dst)| row(r, dst));
+        spare.chunks_mut(inner).enumerate().for_each(|(r, dst)| row(r, dst));
     }
+    // SAFETY: the `rows` rows of `inner` elements above cover all `n` elements.
+    unsafe { out.set_len(n) };
     out
 }
 
