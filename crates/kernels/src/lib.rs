@@ -45,5 +45,7 @@ pub mod recurrent;
 pub mod softmax;
 pub mod upsample;
 
-/// Work (in multiply-adds or elements) below which a kernel stays single-threaded.
-pub const PARALLEL_THRESHOLD: usize = 1 << 15;
+/// Work (in multiply-adds or elements) below which a kernel stays single-threaded: waking
+/// the pool costs about as much as 100K elements of elementwise work (2^15 → 2^17 made
+/// generation without a cache 5–9% faster, training steps unchanged).
+pub const PARALLEL_THRESHOLD: usize = 1 << 17;
