@@ -4,18 +4,88 @@
 
 use descent_gallery::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
+use std::time::Instant;
 
-/// One bar at a time on stderr; log lines on stdout, above the bar.
+/// One bar at a time on stderr; log lines on stdout, above the bar. When stderr is not a
+/// terminal (a log file, CI), a plain line at each tenth of a phase instead (at most one
+/// per 10 s, so short phases stay quiet): a long run written to a file still shows that
+/// it is moving and when it will end.
 pub struct TerminalProgress {
     bar: Mutex<Option<ProgressBar>>,
+    plain: Option<Mutex<PlainPhase>>,
+}
+
+/// The phase being reported in plain lines.
+#[derive(Default)]
+struct PlainPhase {
+    label: String,
+    total: u64,
+    done: u64,
+    /// Tenths of `total` already reported.
+    tenths: u64,
+    status: String,
+    started: Option<Instant>,
+    /// When the last line was printed (or the phase started).
+    last: Option<Instant>,
+}
+
+/// Least time between two plain progress lines.
+const PLAIN_INTERVAL_S: f64 = 10.0;
+
+impl PlainPhase {
+    /// Prints a line if `done` has crossed into a new tenth of the phase.
+    fn report(&mut self) {
+        if self.total == 0 {
+            return;
+        }
+        let tenths = (self.done.min(self.total) * 10 / self.total).min(10);
+        let quiet = self.last.is_some_and(|t| t.elapsed().as_secs_f64() < PLAIN_INTERVAL_S);
+        if tenths <= self.tenths || quiet {
+            return;
+        }
+        self.tenths = tenths;
+        self.last = Some(Instant::now());
+        let elapsed = self.started.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        let left = elapsed * (self.total - self.done.min(self.total)) as f64 / self.done.max(1) as f64;
+        let _ = writeln!(
+            std::io::stderr(),
+            "{:>12} {}/{} ({}%) {} elapsed, eta {} {}",
+            self.label,
+            self.done,
+            self.total,
+            tenths * 10,
+            clock(elapsed),
+            clock(left),
+            self.status
+        );
+    }
+}
+
+/// `1h02m03s`, `4m05s` or `7s`.
+fn clock(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    match (s / 3600, s / 60 % 60, s % 60) {
+        (0, 0, sec) => format!("{sec}s"),
+        (0, min, sec) => format!("{min}m{sec:02}s"),
+        (h, min, sec) => format!("{h}h{min:02}m{sec:02}s"),
+    }
 }
 
 impl TerminalProgress {
-    /// No bar yet.
+    /// No bar yet; plain lines if stderr is not a terminal.
     pub fn new() -> TerminalProgress {
-        TerminalProgress { bar: Mutex::new(None) }
+        TerminalProgress {
+            bar: Mutex::new(None),
+            plain: (!std::io::stderr().is_terminal()).then(|| Mutex::new(PlainPhase::default())),
+        }
+    }
+
+    fn with_plain(&self, f: impl FnOnce(&mut PlainPhase)) {
+        if let Some(Ok(mut phase)) = self.plain.as_ref().map(Mutex::lock) {
+            f(&mut phase);
+        }
     }
 
     fn with_bar(&self, f: impl FnOnce(&ProgressBar)) {
@@ -29,6 +99,15 @@ impl TerminalProgress {
 
 impl Progress for TerminalProgress {
     fn start(&self, label: &str, total: u64) {
+        self.with_plain(|phase| {
+            *phase = PlainPhase {
+                label: label.to_string(),
+                total,
+                started: Some(Instant::now()),
+                last: Some(Instant::now()),
+                ..PlainPhase::default()
+            }
+        });
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         let style = ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta} {prefix}")
             .expect("static template")
@@ -43,10 +122,15 @@ impl Progress for TerminalProgress {
     }
 
     fn advance(&self, n: u64) {
+        self.with_plain(|phase| {
+            phase.done += n;
+            phase.report();
+        });
         self.with_bar(|bar| bar.inc(n));
     }
 
     fn status(&self, text: &str) {
+        self.with_plain(|phase| phase.status = text.to_string());
         self.with_bar(|bar| bar.set_prefix(text.to_string()));
     }
 
@@ -66,5 +150,17 @@ impl Progress for TerminalProgress {
             Some(bar) => bar.suspend(print),
             None => print(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clock;
+
+    #[test]
+    fn clock_reads_like_a_duration() {
+        assert_eq!(clock(7.2), "7s");
+        assert_eq!(clock(245.0), "4m05s");
+        assert_eq!(clock(3723.0), "1h02m03s");
     }
 }
