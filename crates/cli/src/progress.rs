@@ -3,6 +3,7 @@
 //! ignored here.
 
 use descent_gallery::Progress;
+use descent_report::format_seconds;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
@@ -56,20 +57,10 @@ impl PlainPhase {
             self.done,
             self.total,
             tenths * 10,
-            clock(elapsed),
-            clock(left),
+            format_seconds(elapsed),
+            format_seconds(left),
             self.status
         );
-    }
-}
-
-/// `1h02m03s`, `4m05s` or `7s`.
-fn clock(seconds: f64) -> String {
-    let s = seconds.round() as u64;
-    match (s / 3600, s / 60 % 60, s % 60) {
-        (0, 0, sec) => format!("{sec}s"),
-        (0, min, sec) => format!("{min}m{sec:02}s"),
-        (h, min, sec) => format!("{h}h{min:02}m{sec:02}s"),
     }
 }
 
@@ -150,17 +141,5 @@ impl Progress for TerminalProgress {
             Some(bar) => bar.suspend(print),
             None => print(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::clock;
-
-    #[test]
-    fn clock_reads_like_a_duration() {
-        assert_eq!(clock(7.2), "7s");
-        assert_eq!(clock(245.0), "4m05s");
-        assert_eq!(clock(3723.0), "1h02m03s");
     }
 }
