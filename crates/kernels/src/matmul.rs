@@ -74,16 +74,17 @@ pub fn matmul_uninit(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut
     matmul_with(m, n, k, a, b, DstPtr(c.as_mut_ptr().cast()), false, parallel);
 }
 
-/// Whether a product is big enough to split over threads: from about 4M multiply-adds
+/// Whether one `m×k · k×n` product is big enough to split over threads (callers with many
+/// smaller ones run them side by side instead): from about 4M multiply-adds
 /// (~30 µs on one core), where waking a second thread costs less than it saves. Below it,
 /// as in generation without a cache (T ≤ 128 rows × 128–512), splitting was slower:
 /// 297 → 351 tokens/s (W6) when the bar rose from 2^18 to 2^22, training steps unchanged.
-fn worth_threads(m: usize, n: usize, k: usize) -> bool {
+pub fn worth_threads(m: usize, n: usize, k: usize) -> bool {
     m * n * k >= 1 << 22 && rayon::current_num_threads() > 1
 }
 
-#[allow(clippy::too_many_arguments)]
 /// The product into `dst`, a writable `m×n` buffer (checked by every caller).
+#[allow(clippy::too_many_arguments)]
 fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, dst: DstPtr, accumulate: bool, parallel: bool) {
     a.check(m, k, "a");
     b.check(k, n, "b");

@@ -4,8 +4,7 @@
 use crate::layout::{broadcast_shapes, for_each_offset, Layout};
 use crate::op::Op;
 use crate::Tensor;
-use descent_kernels::matmul::{matmul_uninit, MatRef};
-use descent_kernels::PARALLEL_THRESHOLD;
+use descent_kernels::matmul::{matmul_uninit, worth_threads, MatRef};
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
@@ -93,7 +92,7 @@ fn write_products(a: &Tensor, b: &Tensor, batch: &[usize], (m, n, k): (usize, us
     }
     let ((ars, acs), (brs, bcs)) = (mat_strides(&la), mat_strides(&lb));
     let (da, db) = (a.storage_slice(), b.storage_slice());
-    let one = |i: usize, dst: &mut [MaybeUninit<f32>], serial: bool| {
+    let one = |i: usize, dst: &mut [MaybeUninit<f32>], parallel: bool| {
         let am = MatRef {
             data: &da[a_offsets[i]..],
             row_stride: ars,
@@ -104,13 +103,13 @@ fn write_products(a: &Tensor, b: &Tensor, batch: &[usize], (m, n, k): (usize, us
             row_stride: brs,
             col_stride: bcs,
         };
-        matmul_uninit(m, n, k, am, bm, dst, !serial)
+        matmul_uninit(m, n, k, am, bm, dst, parallel)
     };
-    if m * n * k < PARALLEL_THRESHOLD * 8 && batch_count > 1 && m * n > 0 {
-        // Many small products: one per rayon task, each single-threaded.
-        out.par_chunks_mut(m * n).enumerate().for_each(|(i, dst)| one(i, dst, true));
+    if batch_count > 1 && m * n > 0 && !worth_threads(m, n, k) {
+        // Many products too small to split: one per rayon task, each single-threaded.
+        out.par_chunks_mut(m * n).enumerate().for_each(|(i, dst)| one(i, dst, false));
     } else if m * n > 0 {
-        out.chunks_mut(m * n).enumerate().for_each(|(i, dst)| one(i, dst, false));
+        out.chunks_mut(m * n).enumerate().for_each(|(i, dst)| one(i, dst, true));
     }
 }
 
