@@ -5,14 +5,14 @@
 //! the final train and test accuracies.
 
 use super::data::{augment, head, CifarData};
-use crate::common::classifier::evaluate;
+use crate::common::classifier::{evaluate, ClassificationData};
 use crate::common::parallel::{train_epoch_parallel, ParallelPlan, StepRecord};
 use crate::{MilestoneError, Run};
-use descent_dist::{DataParallel, SyncStats};
+use descent_dist::{DataParallel, DistError, SyncStats};
 use descent_models::{CifarNet, CifarNetConfig};
-use descent_nn::params;
+use descent_nn::{params, Module};
 use descent_optim::{LrSchedule, Sgd, SgdConfig};
-use descent_tensor::Rng;
+use descent_tensor::{no_grad, Rng, Tensor};
 use std::time::Instant;
 
 /// One network of the comparisons.
@@ -62,6 +62,10 @@ pub struct VariantOutcome {
     pub images_per_s: f64,
     /// Time in the all-reduce.
     pub sync: SyncStats,
+    /// Peak learning rate it trained with.
+    pub lr: f32,
+    /// Share of hidden units off on every one of 500 training images.
+    pub dead_hidden_share: f64,
     /// The trained network.
     pub model: CifarNet,
 }
@@ -78,14 +82,117 @@ impl VariantOutcome {
     }
 }
 
-/// Trains `variant` (the `index`-th of the run) and measures it.
-pub fn train_variant(
+/// Learning rates each network of the ReLU-against-tanh comparison is probed with before
+/// its run: Krizhevsky et al. chose every network's rate "independently to make training
+/// as fast as possible" (Figure 1), and a saturating and a non-saturating unit tolerate
+/// different rates (a rate too high for ReLU kills units for good).
+pub const LR_GRID: [f32; 4] = [0.005, 0.01, 0.02, 0.04];
+
+/// One training of [`train_best_lr`]: the rate, the first step at which the sliding
+/// training error reached the target, and the error at the end (1.0 when it diverged).
+#[derive(Clone, Copy, Debug)]
+pub struct Probe {
+    /// Peak learning rate tried.
+    pub lr: f32,
+    /// First step with the sliding training error at or below the target.
+    pub steps_to_target: Option<usize>,
+    /// Sliding training error at the end.
+    pub final_error: f64,
+}
+
+impl Probe {
+    /// Orders probes: reaching the target sooner, then a lower final error.
+    fn better_than(&self, other: &Probe) -> bool {
+        match (self.steps_to_target, other.steps_to_target) {
+            (Some(a), Some(b)) => a < b,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => self.final_error < other.final_error,
+        }
+    }
+}
+
+/// Times the grid may grow past an edge (halving below, doubling above) while its best
+/// rate sits there, so that the chosen rate is a measured optimum rather than a bound.
+pub const GRID_EXTENSIONS: usize = 2;
+
+/// Trains `variant` with every rate of [`LR_GRID`] for the whole budget and keeps the one
+/// that reaches `target` training error soonest (or ends lowest), as Krizhevsky et al.
+/// chose each network's rate for their ReLU-against-tanh figure; while the best is the
+/// smallest or largest rate tried, the grid grows past that edge. A rate whose loss
+/// blows up is a measured outcome (error 1.0), not a failed run. Probes come back in
+/// increasing order of rate.
+pub fn train_best_lr(
     run: &mut Run,
     variant: &Variant,
     data: &CifarData,
     budget: Budget,
     index: u64,
-) -> Result<VariantOutcome, MilestoneError> {
+    target: f64,
+) -> Result<(VariantOutcome, Vec<Probe>), MilestoneError> {
+    let (mut best, mut probes): (Option<(VariantOutcome, Probe)>, Vec<Probe>) = (None, Vec::new());
+    let mut divergence = None;
+    // Popped from the back: the smallest rate first (ties keep the smaller).
+    let mut pending: Vec<f32> = LR_GRID.iter().rev().copied().collect();
+    let mut extensions = 0;
+    while let Some(lr) = pending.pop() {
+        let probe = match train_variant(run, variant, data, Budget { lr, ..budget }, index) {
+            Ok(outcome) => {
+                let probe = Probe {
+                    lr,
+                    steps_to_target: outcome.steps_to_train_error(target),
+                    final_error: outcome.train_error.last().map_or(1.0, |p| p.1),
+                };
+                if best.as_ref().is_none_or(|(_, b)| probe.better_than(b)) {
+                    best = Some((outcome, probe));
+                }
+                probe
+            }
+            Err(MilestoneError::Distributed(e @ DistError::RankFailed { .. })) => {
+                run.log(&format!("{:<22} lr {lr}: diverged ({e})", variant.label));
+                divergence = Some(e);
+                Probe {
+                    lr,
+                    steps_to_target: None,
+                    final_error: 1.0,
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        probes.push(probe);
+        if pending.is_empty() && extensions < GRID_EXTENSIONS {
+            probes.sort_by(|a, b| a.lr.total_cmp(&b.lr));
+            let winner = best.as_ref().map(|(_, b)| b.lr);
+            let (lowest, highest) = (probes[0].lr, probes[probes.len() - 1].lr);
+            if winner == Some(lowest) {
+                pending.push(lowest / 2.0);
+            } else if winner == Some(highest) {
+                pending.push(highest * 2.0);
+            }
+            extensions += usize::from(!pending.is_empty());
+        }
+    }
+    probes.sort_by(|a, b| a.lr.total_cmp(&b.lr));
+    match (best, divergence) {
+        (Some((outcome, _)), _) => Ok((outcome, probes)),
+        (None, Some(e)) => Err(e.into()),
+        (None, None) => unreachable!("every rate either trained or diverged"),
+    }
+}
+
+/// The state after some epochs of a variant's training.
+struct Trained {
+    model: CifarNet,
+    records: Vec<StepRecord>,
+    watched: Vec<(usize, f64)>,
+    train_seconds: f64,
+    sync: SyncStats,
+}
+
+/// Runs `variant`'s training under `budget` from the run's initial weights, evaluating
+/// the monitored test images after every epoch.
+fn train_epochs(run: &Run, variant: &Variant, data: &CifarData, budget: Budget, index: u64) -> Result<Trained, MilestoneError> {
+    let epochs = budget.epochs;
     let seed = run.seed();
     let world = run.world().clone();
     // Same initial weights for every variant of the same shape; dropout masks per rank.
@@ -115,11 +222,11 @@ pub fn train_variant(
     let mut parallel = DataParallel::new(world);
     parallel.broadcast_params(&all);
     let monitor = head(&train.test, budget.monitor);
-    let phase = run.phase(variant.name, (train.train.labels.len() * budget.epochs) as u64);
+    let phase = run.phase(variant.name, (train.train.labels.len() * epochs) as u64);
     let (mut records, mut watched) = (Vec::<StepRecord>::new(), Vec::new());
     let mut train_seconds = 0.0;
-    for epoch in 0..budget.epochs {
-        phase.status(&format!("{}: epoch {}/{}", variant.label, epoch + 1, budget.epochs));
+    for epoch in 0..epochs {
+        phase.status(&format!("{} (lr {}): epoch {}/{}", variant.label, budget.lr, epoch + 1, epochs));
         let start = Instant::now();
         let epoch_records = train_epoch_parallel(&model, &all, &mut optimizer, train, plan, epoch as u64, &mut parallel, &phase)?;
         train_seconds += start.elapsed().as_secs_f64();
@@ -127,21 +234,43 @@ pub fn train_variant(
         let (accuracy, _, _) = evaluate(&model, &monitor, &train.feature_shape, 500);
         watched.push(((epoch + 1) * steps_per_epoch, accuracy as f64));
     }
+    Ok(Trained {
+        model,
+        records,
+        watched,
+        train_seconds,
+        sync: parallel.stats(),
+    })
+}
+
+/// Trains `variant` (the `index`-th of the run) for the whole budget and measures it.
+pub fn train_variant(
+    run: &mut Run,
+    variant: &Variant,
+    data: &CifarData,
+    budget: Budget,
+    index: u64,
+) -> Result<VariantOutcome, MilestoneError> {
+    let Trained {
+        model,
+        records,
+        watched,
+        train_seconds,
+        sync,
+    } = train_epochs(run, variant, data, budget, index)?;
+    let train = &data.normalized;
     let (test_accuracy, _, predictions) = evaluate(&model, &train.test, &train.feature_shape, 500);
     let (train_accuracy, _, _) = evaluate(&model, &train.train, &train.feature_shape, 500);
     let train_error = sliding_error(&records, budget.window);
-    for &(step, error) in &train_error {
-        run.record(&format!("{}_train_error", variant.name), step, error);
-    }
-    for &(step, accuracy) in &watched {
-        run.record(&format!("{}_test_accuracy", variant.name), step as f64, accuracy);
-    }
     let examples: usize = records.iter().map(|r| r.examples).sum();
+    let dead_hidden_share = dead_hidden_share(&model, train);
     run.log(&format!(
-        "{:<22} test accuracy {:5.1}%  train accuracy {:5.1}%  ({:.0} images/s)",
+        "{:<22} test accuracy {:5.1}%  train accuracy {:5.1}%  lr {}  dead hidden units {:4.1}%  ({:.0} images/s)",
         variant.label,
         test_accuracy * 100.0,
         train_accuracy * 100.0,
+        budget.lr,
+        dead_hidden_share * 100.0,
         examples as f64 / train_seconds.max(1e-9)
     ));
     Ok(VariantOutcome {
@@ -153,9 +282,37 @@ pub fn train_variant(
         steps: records.len(),
         train_seconds,
         images_per_s: examples as f64 / train_seconds.max(1e-9),
-        sync: parallel.stats(),
+        sync,
+        lr: budget.lr,
+        dead_hidden_share,
         model,
     })
+}
+
+/// Records `outcome`'s curves as `variant`'s series of the report.
+pub fn record_curves(run: &mut Run, variant: &Variant, outcome: &VariantOutcome) {
+    for &(step, error) in &outcome.train_error {
+        run.record(&format!("{}_train_error", variant.name), step, error);
+    }
+    for &(step, accuracy) in &outcome.monitor {
+        run.record(&format!("{}_test_accuracy", variant.name), step, accuracy);
+    }
+}
+
+/// Share of the hidden layer's units that are off (≤ 0 after the nonlinearity; for ReLU,
+/// "dead") on every one of the first 500 training images: capacity a unit too many large
+/// steps took away.
+fn dead_hidden_share(model: &CifarNet, data: &ClassificationData) -> f64 {
+    let n = data.train.labels.len().min(500);
+    let width: usize = data.feature_shape.iter().product();
+    let mut shape = vec![n];
+    shape.extend(&data.feature_shape);
+    let x = Tensor::from_vec(data.train.inputs[..n * width].to_vec(), &shape);
+    model.set_training(false);
+    let hidden = no_grad(|| model.features(&x)).to_vec(); // (n, hidden)
+    let units = hidden.len() / n.max(1);
+    let dead = (0..units).filter(|&u| (0..n).all(|i| hidden[i * units + u] <= 0.0)).count();
+    dead as f64 / units.max(1) as f64
 }
 
 /// `(step, error)` averaged over the steps covering the last `window` examples, from the
@@ -189,6 +346,21 @@ mod tests {
             error,
             examples,
         }
+    }
+
+    #[test]
+    fn the_rate_that_reaches_the_target_soonest_wins_then_the_lowest_error() {
+        let probe = |steps_to_target, final_error| Probe {
+            lr: 0.01,
+            steps_to_target,
+            final_error,
+        };
+        assert!(probe(Some(300), 0.2).better_than(&probe(Some(400), 0.1)));
+        assert!(probe(Some(400), 0.2).better_than(&probe(None, 0.26)));
+        assert!(!probe(None, 0.1).better_than(&probe(Some(400), 0.2)));
+        assert!(probe(None, 0.3).better_than(&probe(None, 0.4)));
+        // Ties keep the earlier (smaller) rate.
+        assert!(!probe(Some(300), 0.2).better_than(&probe(Some(300), 0.2)));
     }
 
     #[test]
