@@ -33,8 +33,11 @@ pub const ANSWER_BOS: usize = 1;
 /// Answer id that ends an answer.
 pub const ANSWER_EOS: usize = 2;
 
-/// Amplitude of the initial 2-D sine–cosine image positions.
-pub const POSITION_SCALE: f32 = 0.1;
+/// Amplitude of the initial 2-D sine–cosine image positions. Full amplitude: "where"
+/// answers are read off the attended tokens' positions, and a table scaled to 0.1 (tried
+/// first, so that content would not be drowned by position) left that signal too weak —
+/// 1,500 quick-size steps reached IoU ≥ 0.5 on 10.5% of boxes at 0.1 against 23.5% at 1.0.
+pub const POSITION_SCALE: f32 = 1.0;
 
 /// Which inputs the model sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -246,9 +249,6 @@ impl Vqa {
         };
         let patches = PatchEmbedding::new(3, config.image_side, config.patch, config.stem, d, rng);
         let side = config.image_side / config.patch;
-        // Scaled down so that what a patch shows is not drowned by where it is: at full
-        // amplitude the table is ~20× the fresh stem's output, and image tokens of
-        // different images start nearly identical.
         let positions: Vec<f32> = sincos_2d(side, d).iter().map(|v| v * POSITION_SCALE).collect();
         patches.position_embedding.weight.set_values(&positions);
         Vqa {

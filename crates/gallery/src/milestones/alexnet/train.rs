@@ -132,7 +132,7 @@ pub fn train_best_lr(
 ) -> Result<(VariantOutcome, Vec<Probe>), MilestoneError> {
     let (mut best, mut probes): (Option<(VariantOutcome, Probe)>, Vec<Probe>) = (None, Vec::new());
     let mut divergence = None;
-    // Popped from the back: the smallest rate first (ties keep the smaller).
+    // Popped from the back: the smallest rate first (a tie keeps the rate tried first).
     let mut pending: Vec<f32> = LR_GRID.iter().rev().copied().collect();
     let mut extensions = 0;
     while let Some(lr) = pending.pop() {

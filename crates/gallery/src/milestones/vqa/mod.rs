@@ -58,7 +58,12 @@ pub struct VqaSettings {
 }
 
 impl VqaSettings {
-    /// Quick (about two minutes on 2 cores) or full.
+    /// Quick (about two minutes on 2 cores) or full. Two questions per image, so that a
+    /// step sees 32 scenes: telling digits apart in scenes is what the model learns
+    /// slowest, and it learns it from many images, not many questions about few. Measured
+    /// on the quick model after 1,500 steps (IoU ≥ 0.5 share of "where" boxes; "how many"
+    /// accuracy): 8 per image, lr 2e-3, positions ×0.1: 4.5%, 30.5%; 2 per image, lr 1e-3,
+    /// positions ×1: 23.5%, 82.0%.
     pub fn for_mode(full: bool) -> VqaSettings {
         let model = |d_model, encoder_layers, decoder_layers, stem| VqaConfig {
             image_side: scenes::CANVAS,
@@ -80,7 +85,7 @@ impl VqaSettings {
                 budget: Budget {
                     steps: 6000,
                     batch_size: 64,
-                    per_image: 4,
+                    per_image: 2,
                     lr: 1e-3,
                     easy_share: 0.5,
                 },
@@ -92,10 +97,10 @@ impl VqaSettings {
             VqaSettings {
                 model: model(64, 2, 1, 16),
                 budget: Budget {
-                    steps: 300,
+                    steps: 800,
                     batch_size: 64,
-                    per_image: 8,
-                    lr: 2e-3,
+                    per_image: 2,
+                    lr: 1e-3,
                     easy_share: 0.25,
                 },
                 test_scenes: 200,
