@@ -180,19 +180,15 @@ pub fn train_best_lr(
     }
 }
 
-/// The state after some epochs of a variant's training.
-struct Trained {
-    model: CifarNet,
-    records: Vec<StepRecord>,
-    watched: Vec<(usize, f64)>,
-    train_seconds: f64,
-    sync: SyncStats,
-}
-
-/// Runs `variant`'s training under `budget` from the run's initial weights, evaluating
-/// the monitored test images after every epoch.
-fn train_epochs(run: &Run, variant: &Variant, data: &CifarData, budget: Budget, index: u64) -> Result<Trained, MilestoneError> {
-    let epochs = budget.epochs;
+/// Trains `variant` (the `index`-th of the run) for the whole budget from the run's
+/// initial weights, and measures it.
+pub fn train_variant(
+    run: &mut Run,
+    variant: &Variant,
+    data: &CifarData,
+    budget: Budget,
+    index: u64,
+) -> Result<VariantOutcome, MilestoneError> {
     let seed = run.seed();
     let world = run.world().clone();
     // Same initial weights for every variant of the same shape; dropout masks per rank.
@@ -222,11 +218,17 @@ fn train_epochs(run: &Run, variant: &Variant, data: &CifarData, budget: Budget, 
     let mut parallel = DataParallel::new(world);
     parallel.broadcast_params(&all);
     let monitor = head(&train.test, budget.monitor);
-    let phase = run.phase(variant.name, (train.train.labels.len() * epochs) as u64);
+    let phase = run.phase(variant.name, (train.train.labels.len() * budget.epochs) as u64);
     let (mut records, mut watched) = (Vec::<StepRecord>::new(), Vec::new());
     let mut train_seconds = 0.0;
-    for epoch in 0..epochs {
-        phase.status(&format!("{} (lr {}): epoch {}/{}", variant.label, budget.lr, epoch + 1, epochs));
+    for epoch in 0..budget.epochs {
+        phase.status(&format!(
+            "{} (lr {}): epoch {}/{}",
+            variant.label,
+            budget.lr,
+            epoch + 1,
+            budget.epochs
+        ));
         let start = Instant::now();
         let epoch_records = train_epoch_parallel(&model, &all, &mut optimizer, train, plan, epoch as u64, &mut parallel, &phase)?;
         train_seconds += start.elapsed().as_secs_f64();
@@ -234,31 +236,6 @@ fn train_epochs(run: &Run, variant: &Variant, data: &CifarData, budget: Budget, 
         let (accuracy, _, _) = evaluate(&model, &monitor, &train.feature_shape, 500);
         watched.push(((epoch + 1) * steps_per_epoch, accuracy as f64));
     }
-    Ok(Trained {
-        model,
-        records,
-        watched,
-        train_seconds,
-        sync: parallel.stats(),
-    })
-}
-
-/// Trains `variant` (the `index`-th of the run) for the whole budget and measures it.
-pub fn train_variant(
-    run: &mut Run,
-    variant: &Variant,
-    data: &CifarData,
-    budget: Budget,
-    index: u64,
-) -> Result<VariantOutcome, MilestoneError> {
-    let Trained {
-        model,
-        records,
-        watched,
-        train_seconds,
-        sync,
-    } = train_epochs(run, variant, data, budget, index)?;
-    let train = &data.normalized;
     let (test_accuracy, _, predictions) = evaluate(&model, &train.test, &train.feature_shape, 500);
     let (train_accuracy, _, _) = evaluate(&model, &train.train, &train.feature_shape, 500);
     let train_error = sliding_error(&records, budget.window);
@@ -282,7 +259,7 @@ pub fn train_variant(
         steps: records.len(),
         train_seconds,
         images_per_s: examples as f64 / train_seconds.max(1e-9),
-        sync,
+        sync: parallel.stats(),
         lr: budget.lr,
         dead_hidden_share,
         model,
@@ -307,7 +284,7 @@ fn dead_hidden_share(model: &CifarNet, data: &ClassificationData) -> f64 {
     let width: usize = data.feature_shape.iter().product();
     let mut shape = vec![n];
     shape.extend(&data.feature_shape);
-    let x = Tensor::from_vec(data.train.inputs[..n * width].to_vec(), &shape);
+    let x = Tensor::from_slice(&data.train.inputs[..n * width], &shape);
     model.set_training(false);
     let hidden = no_grad(|| model.features(&x)).to_vec(); // (n, hidden)
     let units = hidden.len() / n.max(1);
@@ -359,7 +336,7 @@ mod tests {
         assert!(probe(Some(400), 0.2).better_than(&probe(None, 0.26)));
         assert!(!probe(None, 0.1).better_than(&probe(Some(400), 0.2)));
         assert!(probe(None, 0.3).better_than(&probe(None, 0.4)));
-        // Ties keep the earlier (smaller) rate.
+        // A tie keeps the rate tried first.
         assert!(!probe(Some(300), 0.2).better_than(&probe(Some(300), 0.2)));
     }
 
