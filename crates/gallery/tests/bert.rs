@@ -23,6 +23,7 @@ fn tiny_settings() -> BertSettings {
     s.bilm.probe_epochs = 5;
     s.finetune.epochs = 3;
     s.finetune.evals_per_epoch = 1;
+    s.finetune_rates = vec![1e-3];
     s.train_examples = 3000;
     s.dev_examples = 300;
     s.held_out_lines = 300;

@@ -47,6 +47,8 @@ pub struct CurvePoint {
 
 /// What a fine-tuning measured.
 pub struct FinetuneOutcome {
+    /// Its peak learning rate.
+    pub lr: f32,
     /// Accuracy after each evaluation.
     pub curve: Vec<CurvePoint>,
     /// The point of best validation accuracy (its test accuracy is reported).
@@ -122,5 +124,35 @@ pub fn fine_tune(
             _ => Some(p),
         })
         .expect("fine-tuning evaluates at least once");
-    FinetuneOutcome { curve, best, epoch_losses }
+    FinetuneOutcome {
+        lr: settings.optim.lr,
+        curve,
+        best,
+        epoch_losses,
+    }
+}
+
+/// Fine-tunes a fresh `make()` at each peak rate of `rates` and keeps the run of best
+/// validation accuracy (the first on a tie): each starting point gets the rate that
+/// suits it, chosen without looking at the test set.
+pub fn fine_tune_best_rate(
+    make: impl Fn() -> BertClassifier,
+    rates: &[f32],
+    data: [&Encoded; 3],
+    pad: usize,
+    settings: &FinetuneSettings,
+    seed: u64,
+    phase: &Phase,
+) -> FinetuneOutcome {
+    assert!(!rates.is_empty(), "fine_tune_best_rate: no learning rates to try");
+    let mut best: Option<FinetuneOutcome> = None;
+    for &lr in rates {
+        let mut at_rate = *settings;
+        at_rate.optim.lr = lr;
+        let outcome = fine_tune(&make(), data, pad, &at_rate, seed, phase);
+        if best.as_ref().is_none_or(|b| outcome.best.dev > b.best.dev) {
+            best = Some(outcome);
+        }
+    }
+    best.expect("at least one rate was tried")
 }

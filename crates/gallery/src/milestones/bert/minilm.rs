@@ -1,14 +1,20 @@
 //! The real thing, frozen: all-MiniLM-L6-v2 (a 6-layer BERT distilled from a large one,
 //! then trained on a billion sentence pairs) turns each sentence into a 384-d vector;
 //! a logistic regression on those vectors classifies sentiment. Only the regression sees
-//! SST-2's labels. When the model folder is not on this machine the part is skipped and
-//! the report says how to get it.
+//! SST-2's labels. The full run also fine-tunes it end to end (every weight moves, its
+//! mean pooling kept, a Linear head on top). Its neighbours in embedding space, found
+//! the way `descent search` finds them, are written out for a reader. When the model
+//! folder is not on this machine the part is skipped and the report says how to get it.
 
 use super::data::Labelled;
+use super::finetune::{fine_tune, Encoded, FinetuneOutcome, FinetuneSettings};
 use super::probe::{probe, FeatureSplit, ProbeData, ProbeOutcome};
-use crate::embedding::{find_minilm, load_encoder};
-use crate::MilestoneError;
+use crate::embedding::{corpus_index, find_minilm, load_encoder, search, Hit};
+use crate::{MilestoneError, Phase};
 use descent_data::DataLocator;
+use descent_models::bert::{cosine, BertClassifier, SentenceEncoder};
+use descent_tensor::Rng;
+use std::path::Path;
 
 /// What the frozen MiniLM measured.
 pub struct MinilmOutcome {
@@ -22,6 +28,11 @@ pub struct MinilmOutcome {
     pub sentences: usize,
     /// The model's identity (folder and weights hash).
     pub identity: String,
+    /// Share of test sentences whose nearest other test sentence (cosine) has the same
+    /// label: how much sentiment the embedding space holds without any training.
+    pub neighbour_agreement: f64,
+    /// Fine-tuned end to end (full run only).
+    pub tuned: Option<FinetuneOutcome>,
 }
 
 /// Whether the part ran.
@@ -37,12 +48,25 @@ pub enum Minilm {
     },
 }
 
-/// Embeds `train`, `dev` and `test` with MiniLM (if found) and probes the embeddings.
+/// What the MiniLM part does besides the frozen probe.
+pub struct MinilmPlan<'a> {
+    /// Epochs of the probe's logistic regression.
+    pub probe_epochs: usize,
+    /// End-to-end fine-tuning, when asked for.
+    pub fine_tune: Option<FinetuneSettings>,
+    /// Where `descent search`'s corpus (the test sentences) and the neighbours go.
+    pub out_dir: &'a Path,
+    /// Seed of the probe and the fine-tuning.
+    pub seed: u64,
+}
+
+/// Embeds `train`, `dev` and `test` with MiniLM (if found), probes the embeddings,
+/// writes nearest neighbours and, if planned, fine-tunes the model.
 pub fn run_minilm(
     locator: &DataLocator,
     [train, dev, test]: [&[Labelled]; 3],
-    probe_epochs: usize,
-    seed: u64,
+    plan: &MinilmPlan,
+    phase: impl Fn(u64) -> Phase,
 ) -> Result<Minilm, MilestoneError> {
     let dir = match find_minilm(locator) {
         Ok(dir) => dir,
@@ -64,11 +88,97 @@ pub fn run_minilm(
         dev: split(dev),
         test: split(test),
     };
-    Ok(Minilm::Measured(MinilmOutcome {
-        probe: probe(&data, probe_epochs, seed),
-        test_embeddings: data.test.features.clone(),
+    write_neighbours(&encoder, test, plan.out_dir)?;
+    let identity = encoder.identity.clone();
+    let outcome = MinilmOutcome {
+        probe: probe(&data, plan.probe_epochs, plan.seed),
+        neighbour_agreement: neighbour_agreement(&data.test.features, width, &data.test.labels),
+        test_embeddings: data.test.features,
         width,
         sentences: train.len() + dev.len() + test.len(),
-        identity: encoder.identity.clone(),
-    }))
+        identity,
+        tuned: None,
+    };
+    let tuned = plan.fine_tune.map(|settings| {
+        let steps = train.len().div_ceil(settings.batch_size.max(1)) * settings.epochs;
+        fine_tune_end_to_end(encoder, [train, dev, test], &settings, plan.seed, &phase(steps as u64))
+    });
+    Ok(Minilm::Measured(MinilmOutcome { tuned, ..outcome }))
+}
+
+/// Fine-tunes the whole encoder with a classification head on its mean-pooled states.
+fn fine_tune_end_to_end(
+    encoder: SentenceEncoder,
+    [train, dev, test]: [&[Labelled]; 3],
+    settings: &FinetuneSettings,
+    seed: u64,
+    phase: &Phase,
+) -> FinetuneOutcome {
+    let encode = |rows: &[Labelled]| Encoded {
+        ids: rows
+            .iter()
+            .map(|r| encoder.token_ids(&r.text).into_iter().map(|id| id as usize).collect())
+            .collect(),
+        labels: rows.iter().map(|r| r.label).collect(),
+    };
+    let (train, dev, test) = (encode(train), encode(dev), encode(test));
+    let pad = encoder.tokenizer.pad_id() as usize;
+    let model = BertClassifier::new(encoder.model, 2, settings.dropout, &mut Rng::new(seed ^ 0x3A11));
+    fine_tune(&model, [&train, &dev, &test], pad, settings, seed, phase)
+}
+
+/// Share of rows whose most similar other row (cosine) carries the same label.
+pub fn neighbour_agreement(rows: &[f32], width: usize, labels: &[usize]) -> f64 {
+    let vectors: Vec<&[f32]> = rows.chunks(width.max(1)).collect();
+    let same = (0..vectors.len())
+        .filter(|&i| {
+            let nearest = (0..vectors.len())
+                .filter(|&j| j != i)
+                .max_by(|&a, &b| cosine(vectors[i], vectors[a]).total_cmp(&cosine(vectors[i], vectors[b])));
+            nearest.is_some_and(|j| labels[j] == labels[i])
+        })
+        .count();
+    same as f64 / vectors.len().max(1) as f64
+}
+
+/// Queries whose neighbours the report shows (none of them is an SST-2 sentence).
+const QUERIES: [&str; 4] = [
+    "a moving , beautifully acted film",
+    "a boring mess that goes nowhere",
+    "the jokes fall flat",
+    "i laughed and cried",
+];
+
+/// Writes the test sentences as a corpus (`sst2_test.txt`) and each query's five
+/// nearest lines with their scores and labels (`neighbours.md`), through the same
+/// index and search as `descent search --corpus`.
+fn write_neighbours(encoder: &SentenceEncoder, test: &[Labelled], out_dir: &Path) -> Result<(), MilestoneError> {
+    let corpus = out_dir.join("sst2_test.txt");
+    let text: String = test.iter().map(|r| format!("{}\n", r.text.replace('\n', " "))).collect();
+    std::fs::write(&corpus, text).map_err(|e| MilestoneError::io(&corpus, e))?;
+    let index = corpus_index(encoder, &corpus)?;
+    let mut md = String::from("# Nearest SST-2 test sentences under frozen all-MiniLM-L6-v2\n\nThe same search as `descent search --model DIR --corpus sst2_test.txt QUERY`; the label is SST-2's (the search never sees it).\n");
+    for query in QUERIES {
+        md.push_str(&format!("\n## \"{query}\"\n\n| cosine | label | sentence |\n|---|---|---|\n"));
+        for Hit { line, text, score } in search(encoder, &index, query, 5) {
+            let label = if test[line - 1].label == 1 { "positive" } else { "negative" };
+            md.push_str(&format!("| {score:.3} | {label} | {} |\n", text.replace('|', "\\|")));
+        }
+    }
+    let path = out_dir.join("neighbours.md");
+    std::fs::write(&path, md).map_err(|e| MilestoneError::io(&path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neighbour_agreement;
+
+    #[test]
+    fn neighbour_agreement_counts_same_label_nearest_rows() {
+        // Two tight pairs: (0, 1) near (1, 0), (2, 3) near (0, 1).
+        let rows = [1.0, 0.0, 0.99, 0.1, 0.0, 1.0, 0.1, 0.99];
+        assert_eq!(neighbour_agreement(&rows, 2, &[0, 0, 1, 1]), 1.0);
+        assert_eq!(neighbour_agreement(&rows, 2, &[0, 1, 0, 1]), 0.0);
+        assert_eq!(neighbour_agreement(&rows, 2, &[0, 0, 0, 1]), 0.5);
+    }
 }
