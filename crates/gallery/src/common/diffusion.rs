@@ -24,6 +24,10 @@ pub struct DiffusionTraining {
     pub null_prob: f32,
     /// Gradient-norm clip.
     pub clip_norm: f32,
+    /// Decay of the exponential moving average of the weights that the trained model
+    /// ends with (the DDPM recipe: samples from averaged weights are cleaner than from
+    /// the last step's); 0 keeps the last step's weights.
+    pub ema_decay: f32,
 }
 
 /// Training-loss means over windows of `every` steps (and the last, shorter one): the
@@ -163,6 +167,7 @@ pub fn train_noise_prediction(
         LrSchedule::cosine(settings.lr, settings.lr / 10.0, settings.steps.saturating_sub(settings.warmup)).with_warmup(settings.warmup);
     let mut rng = Rng::new(seed);
     let mut losses = Vec::with_capacity(settings.steps);
+    let mut average = (settings.ema_decay > 0.0).then(|| WeightAverage::new(params));
     for step in 0..settings.steps {
         let batch = noisy_batch(&schedule, settings, item_shape, &mut rng, draw);
         let captions: Vec<Option<&[usize]>> = batch.captions.iter().map(|c| c.as_deref()).collect();
@@ -173,9 +178,42 @@ pub fn train_noise_prediction(
         clip_grad_norm(&mut grads, params, settings.clip_norm);
         lr.apply(&mut optimizer, step);
         optimizer.step(params, &grads);
+        if let Some(average) = &mut average {
+            average.update(params, settings.ema_decay, step);
+        }
         losses.push(value);
         on_step(step, value);
         phase.advance(1);
     }
+    if let Some(average) = average {
+        average.store_into(params);
+    }
     losses
+}
+
+/// An exponential moving average of parameter values.
+struct WeightAverage {
+    values: Vec<Vec<f32>>,
+}
+
+impl WeightAverage {
+    fn new(params: &[Param]) -> WeightAverage {
+        WeightAverage {
+            values: params.iter().map(|p| p.value().to_vec()).collect(),
+        }
+    }
+
+    /// Folds in the weights after step `step`; the decay ramps up as (1 + step) / (10 +
+    /// step) until it reaches `decay`, so the first steps' weights do not linger.
+    fn update(&mut self, params: &[Param], decay: f32, step: usize) {
+        let d = decay.min((1 + step) as f32 / (10 + step) as f32);
+        for (average, p) in self.values.iter_mut().zip(params) {
+            let current = p.value().to_vec();
+            average.iter_mut().zip(&current).for_each(|(a, &x)| *a = d * *a + (1.0 - d) * x);
+        }
+    }
+
+    fn store_into(self, params: &[Param]) {
+        params.iter().zip(&self.values).for_each(|(p, v)| p.set_values(v));
+    }
 }

@@ -92,6 +92,9 @@ impl DalleSettings {
             warmup: steps / 20,
             null_prob: 0.1,
             clip_norm: 1.0,
+            // Not yet measured at full size here (sora's runs use it); off keeps the
+            // recorded full-run figures this code's own.
+            ema_decay: 0.0,
         };
         if full {
             DalleSettings {
