@@ -23,10 +23,10 @@
 //! jitter lower). The model is saved: `descent draw --model runs/sora/sora.safetensors
 //! --prompt "a 3 moving left" --out clip.gif`.
 //! Run: `descent run sora [--full]` (quick: four digits from the embedded MNIST subset,
-//! a small network, about six CPU-minutes — three minutes on 2 quiet cores; so short a
+//! a small network, 200 steps per model, about two and a half minutes on 2 cores; so short a
 //! training does not yet draw readable digits and the quick verdict is FAIL, with its
 //! numbers; full: all ten digits of MNIST, a wider network, 2,000 steps per model and
-//! 160 clips per model measured, sized to about 25 minutes on 2 cores).
+//! 160 clips per model measured: 33 minutes on 2 cores).
 
 pub mod data;
 pub mod measure;
@@ -98,7 +98,7 @@ pub struct SoraSettings {
 }
 
 impl SoraSettings {
-    /// Quick (four digits, ~3 minutes) or full (ten digits, ~25 minutes).
+    /// Quick (four digits, ~2.5 minutes) or full (ten digits, ~33 minutes).
     pub fn for_mode(full: bool) -> SoraSettings {
         let train = |batch_size, steps, lr| DiffusionTraining {
             batch_size,
@@ -142,7 +142,7 @@ impl SoraSettings {
                 text: (32, 2, 1),
                 temporal_levels: vec![1, 2, 3],
                 heads: 2,
-                train: train(8, 300, 2e-3),
+                train: train(8, 200, 2e-3),
                 judge_epochs: 3,
                 ddim_steps: 15,
                 guidance: 3.0,
