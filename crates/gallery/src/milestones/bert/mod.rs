@@ -249,32 +249,20 @@ pub fn run_with(run: &mut Run, settings: BertSettings) -> Result<(), MilestoneEr
     let pretrained_weights = Checkpoint::from_params(&named_params(&mlm_model.bert), Default::default());
     let params = descent_nn::param_count(&classifier(Bert::new(&config, &mut Rng::new(0))));
     let data = [&train, &dev, &test];
-    let phase = run.phase("fine-tune pre-trained", steps);
-    let tuned = fine_tune_best_rate(
-        || {
-            let bert = Bert::new(&config, &mut Rng::new(0));
-            pretrained_weights
-                .apply(&named_params(&bert), &[])
-                .expect("a copy of the same configuration has the same tensors");
-            classifier(bert)
-        },
-        rates,
-        data,
-        pad,
-        &settings.finetune,
-        run.seed(),
-        &phase,
-    );
-    let phase = run.phase("fine-tune from scratch", steps);
-    let scratch = fine_tune_best_rate(
-        || classifier(Bert::new(&config, &mut Rng::new(run.seed() ^ 0x5C2A))),
-        rates,
-        data,
-        pad,
-        &settings.finetune,
-        run.seed(),
-        &phase,
-    );
+    let tune = |label: &str, make: &dyn Fn() -> BertClassifier| {
+        let phase = run.phase(label, steps);
+        fine_tune_best_rate(make, rates, data, pad, &settings.finetune, run.seed(), &phase)
+    };
+    let tuned = tune("fine-tune pre-trained", &|| {
+        let bert = Bert::new(&config, &mut Rng::new(0));
+        pretrained_weights
+            .apply(&named_params(&bert), &[])
+            .expect("a copy of the same configuration has the same tensors");
+        classifier(bert)
+    });
+    let scratch = tune("fine-tune from scratch", &|| {
+        classifier(Bert::new(&config, &mut Rng::new(run.seed() ^ 0x5C2A)))
+    });
     run.log(&format!(
         "BERT fine-tuned: pre-trained {:.1}% (lr {}), from random init {:.1}% (lr {}) (test, at the best dev evaluation)",
         100.0 * tuned.best.test,
