@@ -181,18 +181,21 @@ impl Run {
         self.config.world.is_root()
     }
 
-    /// `out/name`, with the output folder created (on ranks other than 0 of a distributed
-    /// run, a scratch folder of that rank under the system temp folder).
-    pub fn path(&self, name: &str) -> Result<PathBuf, MilestoneError> {
-        let scratch;
+    /// The output folder, created (on ranks other than 0 of a distributed run, a scratch
+    /// folder of that rank under the system temp folder).
+    pub fn dir(&self) -> Result<PathBuf, MilestoneError> {
         let dir = if self.writes() {
-            &self.config.out_dir
+            self.config.out_dir.clone()
         } else {
-            scratch = std::env::temp_dir().join(format!("descent-rank{}-{}", self.config.world.rank(), std::process::id()));
-            &scratch
+            std::env::temp_dir().join(format!("descent-rank{}-{}", self.config.world.rank(), std::process::id()))
         };
-        std::fs::create_dir_all(dir).map_err(|e| MilestoneError::io(dir, e))?;
-        Ok(dir.join(name))
+        std::fs::create_dir_all(&dir).map_err(|e| MilestoneError::io(&dir, e))?;
+        Ok(dir)
+    }
+
+    /// `out/name`, with the output folder created (see [`dir`](Self::dir)).
+    pub fn path(&self, name: &str) -> Result<PathBuf, MilestoneError> {
+        Ok(self.dir()?.join(name))
     }
 
     /// Lists `name` among the run's artifacts.

@@ -89,21 +89,22 @@ pub fn run_minilm(
         test: split(test),
     };
     write_neighbours(&encoder, test, plan.out_dir)?;
+    let probe = probe(&data, plan.probe_epochs, plan.seed);
+    let neighbour_agreement = neighbour_agreement(&data.test.features, width, &data.test.labels);
     let identity = encoder.identity.clone();
-    let outcome = MinilmOutcome {
-        probe: probe(&data, plan.probe_epochs, plan.seed),
-        neighbour_agreement: neighbour_agreement(&data.test.features, width, &data.test.labels),
-        test_embeddings: data.test.features,
-        width,
-        sentences: train.len() + dev.len() + test.len(),
-        identity,
-        tuned: None,
-    };
     let tuned = plan.fine_tune.map(|settings| {
         let steps = train.len().div_ceil(settings.batch_size.max(1)) * settings.epochs;
         fine_tune_end_to_end(encoder, [train, dev, test], &settings, plan.seed, &phase(steps as u64))
     });
-    Ok(Minilm::Measured(MinilmOutcome { tuned, ..outcome }))
+    Ok(Minilm::Measured(MinilmOutcome {
+        probe,
+        neighbour_agreement,
+        test_embeddings: data.test.features,
+        width,
+        sentences: train.len() + dev.len() + test.len(),
+        identity,
+        tuned,
+    }))
 }
 
 /// Fine-tunes the whole encoder with a classification head on its mean-pooled states.
@@ -134,8 +135,9 @@ pub fn neighbour_agreement(rows: &[f32], width: usize, labels: &[usize]) -> f64 
         .filter(|&i| {
             let nearest = (0..vectors.len())
                 .filter(|&j| j != i)
-                .max_by(|&a, &b| cosine(vectors[i], vectors[a]).total_cmp(&cosine(vectors[i], vectors[b])));
-            nearest.is_some_and(|j| labels[j] == labels[i])
+                .map(|j| (cosine(vectors[i], vectors[j]), j))
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            nearest.is_some_and(|(_, j)| labels[j] == labels[i])
         })
         .count();
     same as f64 / vectors.len().max(1) as f64

@@ -50,7 +50,6 @@ use descent_tensor::Rng;
 use elmo::{run_elmo, BiLmSettings};
 use finetune::{fine_tune_best_rate, Encoded, FinetuneSettings};
 use pretrain::{pretrain, MaskIds, MlmSettings};
-use std::path::Path;
 use train::OptimSettings;
 
 /// Test-accuracy gain (pre-trained − reference) a comparison needs to pass: two points,
@@ -273,7 +272,7 @@ pub fn run_with(run: &mut Run, settings: BertSettings) -> Result<(), MilestoneEr
 
     // 3. The real model: frozen, and (full run) fine-tuned.
     let minilm_rows = sample(&texts.train, settings.minilm_train, &mut Rng::new(run.seed() ^ 0x3141));
-    let out_dir = run.path("neighbours.md")?.parent().map(Path::to_path_buf).unwrap_or_default();
+    let out_dir = run.dir()?;
     let plan = minilm::MinilmPlan {
         probe_epochs: bilm.probe_epochs,
         fine_tune: settings.minilm_finetune,
