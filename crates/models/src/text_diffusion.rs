@@ -42,6 +42,13 @@ impl TextToImage {
         self.unet.forward(x, t, CondInput::Vectors(&c))
     }
 
+    /// [`predict`](Self::predict) with the caption encoder outside the graph: what
+    /// trains the U-Net alone on a frozen, pre-trained encoder (unCLIP's second stage).
+    pub fn predict_frozen_text(&self, x: &Tensor, t: &[usize], captions: &[Option<&[usize]>]) -> Tensor {
+        let c = descent_tensor::no_grad(|| self.text.encode(captions)); // (B, D)
+        self.unet.forward(x, t, CondInput::Vectors(&c))
+    }
+
     /// `n` images (n, C, H, W) for caption ids `caption` by DDIM with guidance;
     /// `on_step(i, x, x̂_0)` sees the batch and its predicted clean version after each step.
     pub fn sample(&self, caption: &[usize], n: usize, side: usize, options: DdimOptions, on_step: &mut StepObserver) -> Vec<f32> {
@@ -97,6 +104,12 @@ impl TextToVideo {
     /// ε̂ for clips x_t (B, F, C, H, W) at steps `t` under captions.
     pub fn predict(&self, x: &Tensor, t: &[usize], captions: &[Option<&[usize]>]) -> Tensor {
         let c = self.text.encode(captions); // (B, D)
+        self.video.forward(x, t, CondInput::Vectors(&c))
+    }
+
+    /// [`predict`](Self::predict) with the caption encoder frozen (outside the graph).
+    pub fn predict_frozen_text(&self, x: &Tensor, t: &[usize], captions: &[Option<&[usize]>]) -> Tensor {
+        let c = descent_tensor::no_grad(|| self.text.encode(captions)); // (B, D)
         self.video.forward(x, t, CondInput::Vectors(&c))
     }
 

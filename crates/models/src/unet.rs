@@ -15,6 +15,11 @@
 //!            + x (a 1×1 conv where the widths differ)
 //! ```
 //!
+//! W10 adds the embedding as a shift before the second GroupNorm, which removes part of
+//! it again; [`UNetConfig::scale_shift`] instead scales and shifts the normalised
+//! features by `Linear(SiLU(emb))` (Dhariwal & Nichol's "scale-shift norm", FiLM), the
+//! form text-conditioned models use so that a caption can reach every feature.
+//!
 //! [`UNet::forward_with`] lets a caller act on the features after each residual block:
 //! the space-time model of `video_unet` mixes frames there.
 
@@ -45,6 +50,9 @@ pub struct UNetConfig {
     pub groups: usize,
     /// What conditions the prediction.
     pub condition: Condition,
+    /// Residual blocks read the embedding as `GroupNorm(h)·(1 + scale) + shift` from
+    /// `Linear(SiLU(emb))` rather than W10's shift before the norm.
+    pub scale_shift: bool,
 }
 
 impl UNetConfig {
@@ -58,6 +66,7 @@ impl UNetConfig {
             time_dim: 64,
             groups: 8,
             condition: Condition::Classes(10),
+            scale_shift: false,
         }
     }
 }
@@ -85,7 +94,7 @@ pub struct ResBlock {
     pub n1: GroupNorm,
     /// in → out, 3×3.
     pub c1: Conv2d,
-    /// Embedding → one shift per output channel.
+    /// Embedding → one shift per output channel (with scale-shift: a scale and a shift).
     pub e: Linear,
     /// Norm of the middle.
     pub n2: GroupNorm,
@@ -93,28 +102,38 @@ pub struct ResBlock {
     pub c2: Conv2d,
     /// 1×1 projection of the input when in ≠ out.
     pub skip: Option<Conv2d>,
+    /// How the embedding enters ([`UNetConfig::scale_shift`]).
+    pub scale_shift: bool,
 }
 
 impl ResBlock {
     /// A block from `cin` to `cout` channels reading an `emb`-wide embedding.
-    pub fn new(cin: usize, cout: usize, emb: usize, groups: usize, rng: &mut Rng) -> ResBlock {
+    pub fn new(cin: usize, cout: usize, emb: usize, groups: usize, scale_shift: bool, rng: &mut Rng) -> ResBlock {
         ResBlock {
             n1: GroupNorm::new(groups, cin),
             c1: Conv2d::new(cin, cout, 3, 1, 1, rng),
-            e: Linear::new(emb, cout, rng),
+            e: Linear::new(emb, if scale_shift { 2 * cout } else { cout }, rng),
             n2: GroupNorm::new(groups, cout),
             c2: Conv2d::new(cout, cout, 3, 1, 1, rng),
             skip: (cin != cout).then(|| Conv2d::new(cin, cout, 1, 1, 0, rng)),
+            scale_shift,
         }
     }
 
     /// x (N, cin, H, W) and emb (N, E) → (N, cout, H, W).
     pub fn forward(&self, x: &Tensor, emb: &Tensor) -> Tensor {
-        let shift = self.e.forward(emb); // (N, cout)
-        let (n, c) = (shift.dim(0), shift.dim(1));
         let h = self.c1.forward(&self.n1.forward(x).silu()); // (N, cout, H, W)
-        let h = h.add(&shift.reshape(&[n, c, 1, 1]));
-        let h = self.c2.forward(&self.n2.forward(&h).silu()); // (N, cout, H, W)
+        let (n, c) = (h.dim(0), h.dim(1));
+        let h = if self.scale_shift {
+            let film = self.e.forward(&emb.silu()); // (N, 2·cout)
+            let scale = film.narrow(1, 0, c).add_scalar(1.0).reshape(&[n, c, 1, 1]);
+            let shift = film.narrow(1, c, c).reshape(&[n, c, 1, 1]);
+            self.n2.forward(&h).mul(&scale).add(&shift)
+        } else {
+            let shift = self.e.forward(emb); // (N, cout)
+            self.n2.forward(&h.add(&shift.reshape(&[n, c, 1, 1])))
+        };
+        let h = self.c2.forward(&h.silu()); // (N, cout, H, W)
         match &self.skip {
             Some(skip) => h.add(&skip.forward(x)),
             None => h.add(x),
@@ -180,7 +199,7 @@ pub struct UNet {
 impl UNet {
     /// PyTorch-default initialised U-Net (layers created in bench.py's order).
     pub fn new(config: UNetConfig, rng: &mut Rng) -> UNet {
-        let (ch, emb, g) = (config.channels, config.emb_dim, config.groups);
+        let (ch, emb, g, ss) = (config.channels, config.emb_dim, config.groups, config.scale_shift);
         assert!(
             ch % g == 0 && config.time_dim % 2 == 0,
             "UNet: {ch} channels must split into {g} groups and the time features ({}) must be even",
@@ -199,13 +218,13 @@ impl UNet {
             cls,
             cond,
             inc: Conv2d::new(config.in_channels, ch, 3, 1, 1, rng),
-            r1: ResBlock::new(ch, ch, emb, g, rng),
+            r1: ResBlock::new(ch, ch, emb, g, ss, rng),
             down1: Conv2d::new(ch, 2 * ch, 3, 2, 1, rng),
-            r2: ResBlock::new(2 * ch, 2 * ch, emb, g, rng),
+            r2: ResBlock::new(2 * ch, 2 * ch, emb, g, ss, rng),
             down2: Conv2d::new(2 * ch, 2 * ch, 3, 2, 1, rng),
-            r3: ResBlock::new(2 * ch, 2 * ch, emb, g, rng),
-            r4: ResBlock::new(4 * ch, 2 * ch, emb, g, rng),
-            r5: ResBlock::new(3 * ch, ch, emb, g, rng),
+            r3: ResBlock::new(2 * ch, 2 * ch, emb, g, ss, rng),
+            r4: ResBlock::new(4 * ch, 2 * ch, emb, g, ss, rng),
+            r5: ResBlock::new(3 * ch, ch, emb, g, ss, rng),
             out_norm: GroupNorm::new(g, ch),
             out_conv: Conv2d::new(ch, config.in_channels, 3, 1, 1, rng),
         }
@@ -289,6 +308,7 @@ impl UNetConfig {
             ("unet.time_dim", self.time_dim.to_string()),
             ("unet.groups", self.groups.to_string()),
             ("unet.condition", format!("{kind}:{n}")),
+            ("unet.scale_shift", self.scale_shift.to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -321,10 +341,16 @@ impl UNetConfig {
             time_dim: number("unet.time_dim")?,
             groups: number("unet.groups")?,
             condition,
+            // Checkpoints written before the option existed have W10's shift.
+            scale_shift: match meta.get("unet.scale_shift").map(String::as_str) {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(other) => return Err(format!("metadata 'unet.scale_shift' = {other:?} is not true or false")),
+            },
         };
         let (ch, e) = (config.channels as u128, config.emb_dim as u128);
         // The widest layers: r5's 3ch → ch 3×3 conv and the per-block embedding maps.
-        crate::limits::check_count("parameters", 60 * ch * ch + 8 * ch * e + e * e)?;
+        crate::limits::check_count("parameters", 60 * ch * ch + 16 * ch * e + e * e)?;
         if config.channels % config.groups != 0 || config.time_dim % 2 != 0 {
             return Err(format!(
                 "metadata sizes do not fit together: {} channels in {} groups, {} time features",

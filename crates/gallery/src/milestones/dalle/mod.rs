@@ -8,8 +8,11 @@
 //! noise step by step, conditioned on an embedding of the caption; guidance pushes each
 //! step towards the caption. The article: "DALL·E 2 (2022): text-to-image generation".
 //! We test: a U-Net (W10's: GroupNorm, SiLU, stride-2 downsampling, nearest upsampling,
-//! skip concatenation, sinusoidal time embedding) conditioned on the vector of a small
-//! Transformer caption encoder trained together with it, on MNIST and Fashion-MNIST with
+//! skip concatenation, sinusoidal time embedding; residual blocks scale and shift their
+//! features by the embedding) conditioned on the vector of a small Transformer caption
+//! encoder, in unCLIP's two stages: the encoder first learns by the CLIP objective
+//! against a small image encoder (its zero-shot accuracy on real test images is
+//! reported), then stays frozen while the U-Net learns; on MNIST and Fashion-MNIST with
 //! English and Chinese captions ("a handwritten seven", "一个手写的七", "a sneaker",
 //! "一只靴子"; several templates per class), the null caption 10% of the time; DDIM
 //! sampling (25 steps) with classifier-free guidance. Judged: the share of generated
@@ -29,6 +32,7 @@ pub mod judge;
 pub mod measure;
 mod report;
 
+use crate::common::contrastive::{pretrain_captions, zero_shot_accuracy, ContrastiveSettings};
 use crate::common::diffusion::{train_noise_prediction, DiffusionTraining, LossWindows};
 use crate::{MilestoneError, Run, SaveRequest};
 use captions::{random_seen, seen_captions, ClassId, Domain};
@@ -60,8 +64,15 @@ pub struct DalleSettings {
     pub channels: usize,
     /// Time/condition embedding width (W10: 128).
     pub emb_dim: usize,
+    /// Residual blocks scale and shift their features by the embedding (FiLM) rather
+    /// than W10's shift ([`UNetConfig::scale_shift`]).
+    pub scale_shift: bool,
     /// Caption encoder width, heads, blocks.
     pub text: (usize, usize, usize),
+    /// unCLIP's first stage: the caption encoder pre-trained by the CLIP objective
+    /// against the images, then frozen while the U-Net trains (`None`: the encoder
+    /// trains with the U-Net by the diffusion loss alone).
+    pub contrastive: Option<ContrastiveSettings>,
     /// Optimisation.
     pub train: DiffusionTraining,
     /// Epochs of each judge classifier.
@@ -103,7 +114,14 @@ impl DalleSettings {
                 only_classes: None,
                 channels: 32,
                 emb_dim: 128,
+                scale_shift: true,
                 text: (64, 4, 2),
+                contrastive: Some(ContrastiveSettings {
+                    steps: 1500,
+                    batch_size: 128,
+                    lr: 1e-3,
+                    width: 32,
+                }),
                 train: train(64, 6000, 1e-3),
                 judge_epochs: 4,
                 ddim_steps: 25,
@@ -121,7 +139,14 @@ impl DalleSettings {
                 only_classes: None,
                 channels: 16,
                 emb_dim: 64,
+                scale_shift: true,
                 text: (32, 2, 1),
+                contrastive: Some(ContrastiveSettings {
+                    steps: 1000,
+                    batch_size: 64,
+                    lr: 2e-3,
+                    width: 16,
+                }),
                 train: train(32, 600, 2e-3),
                 judge_epochs: 3,
                 ddim_steps: 20,
@@ -183,6 +208,9 @@ pub fn run_with(run: &mut Run, settings: DalleSettings) -> Result<(), MilestoneE
         param_count(&model),
         model.vocab.len()
     ));
+    if let Some(c) = &settings.contrastive {
+        pretrain_text(run, &model, &data, &classes, c);
+    }
     let losses = train(run, &model, &data, &classes, &settings);
     let mut entries = vec![("model".to_string(), MODEL_KIND.to_string())];
     entries.extend(model.to_metadata());
@@ -228,6 +256,7 @@ pub fn build_model(settings: &DalleSettings, classes: &[ClassId], seed: u64) -> 
         time_dim: 64,
         groups: 8,
         condition: Condition::Vector(d_model),
+        scale_shift: settings.scale_shift,
     };
     let mut rng = Rng::new(seed);
     TextToImage {
@@ -237,15 +266,16 @@ pub fn build_model(settings: &DalleSettings, classes: &[ClassId], seed: u64) -> 
     }
 }
 
-/// Trains encoder and U-Net together; records the loss every 20 steps.
-fn train(run: &mut Run, model: &TextToImage, data: &DalleData, classes: &[ClassId], settings: &DalleSettings) -> Vec<f32> {
-    let images = data.training_images();
+/// Draws a training image of one of `classes` with a random seen caption.
+fn item_drawer<'a>(
+    images: &'a data::TrainImages,
+    classes: &[ClassId],
+    model: &'a TextToImage,
+) -> impl FnMut(&mut Rng) -> (Vec<f32>, Vec<usize>) + 'a {
     let usable: Vec<usize> = (0..images.classes.len())
         .filter(|&i| classes.contains(&images.classes[i]))
         .collect();
-    let all = params(model);
-    let phase = run.phase("diffusion", settings.train.steps as u64);
-    let mut draw = |rng: &mut Rng| {
+    move |rng: &mut Rng| {
         let i = usable[rng.below(usable.len())];
         let caption = random_seen(images.classes[i], rng);
         let ids = model
@@ -253,11 +283,72 @@ fn train(run: &mut Run, model: &TextToImage, data: &DalleData, classes: &[ClassI
             .encode(&caption, model.text.config.max_len)
             .expect("training captions are in the vocabulary");
         (images.pixels[i * 784..(i + 1) * 784].to_vec(), ids)
+    }
+}
+
+/// unCLIP's first stage: the caption encoder learns from the CLIP objective on the
+/// training images; its zero-shot accuracy on the real test images (captions of each
+/// class as its prototypes) is recorded for the seen captions and the paraphrases.
+fn pretrain_text(run: &mut Run, model: &TextToImage, data: &DalleData, classes: &[ClassId], c: &ContrastiveSettings) {
+    let images = data.training_images();
+    let phase = run.phase("caption pre-training", c.steps as u64);
+    let mut draw = item_drawer(&images, classes, model);
+    let outcome = pretrain_captions(&model.text, &[1, 28, 28], c, run.seed(), &phase, &mut draw);
+    for (i, chunk) in outcome.losses.chunks(20).enumerate() {
+        let mean = chunk.iter().sum::<f32>() / chunk.len() as f32;
+        run.record("contrastive_loss", (i * 20 + chunk.len()) as f64, mean as f64);
+    }
+    // Real test images of the run's classes, up to 500 per data set.
+    let (mut values, mut labels) = (Vec::new(), Vec::new());
+    for set in &data.sets {
+        let mut taken = 0;
+        for (i, &l) in set.test.labels.iter().enumerate() {
+            let Some(k) = classes.iter().position(|&c| c == ClassId::of(set.domain, l as usize)) else { continue };
+            if taken == 500 {
+                break;
+            }
+            values.extend(data::to_signed(&set.test.images[i * 784..(i + 1) * 784]));
+            labels.push(k);
+            taken += 1;
+        }
+    }
+    for (key, unseen) in [("seen", false), ("unseen", true)] {
+        let prototypes: Vec<Vec<Vec<usize>>> = classes
+            .iter()
+            .map(|&class| {
+                let set = captions::captions(class);
+                let texts = if unseen { set.unseen } else { set.seen };
+                texts
+                    .iter()
+                    .map(|t| model.vocab.encode(t, model.text.config.max_len).expect("captions use the vocabulary (tested)"))
+                    .collect()
+            })
+            .collect();
+        let accuracy = zero_shot_accuracy(&outcome.items, &model.text, &[1, 28, 28], &values, &labels, &prototypes);
+        run.log(&format!(
+            "caption pre-training: zero-shot {:.1}% on {} real test images with the {key} captions",
+            accuracy * 100.0,
+            labels.len()
+        ));
+        run.measure(&format!("text_zero_shot_{key}_captions"), accuracy);
+    }
+}
+
+/// Trains the U-Net (and the caption encoder, unless it was pre-trained and stays
+/// frozen); records the loss every 20 steps.
+fn train(run: &mut Run, model: &TextToImage, data: &DalleData, classes: &[ClassId], settings: &DalleSettings) -> Vec<f32> {
+    let images = data.training_images();
+    let frozen_text = settings.contrastive.is_some();
+    let trained = if frozen_text { params(&model.unet) } else { params(model) };
+    let phase = run.phase("diffusion", settings.train.steps as u64);
+    let mut draw = item_drawer(&images, classes, model);
+    let predict = |x: &descent_tensor::Tensor, t: &[usize], c: &[Option<&[usize]>]| match frozen_text {
+        true => model.predict_frozen_text(x, t, c),
+        false => model.predict(x, t, c),
     };
-    let predict = |x: &descent_tensor::Tensor, t: &[usize], c: &[Option<&[usize]>]| model.predict(x, t, c);
     let mut windows = LossWindows::new(20, settings.train.steps);
     let losses = train_noise_prediction(
-        &all,
+        &trained,
         &settings.train,
         &[1, 28, 28],
         run.seed(),
