@@ -55,6 +55,10 @@ fn tiny_sora_trains_measures_and_draws() {
     s.emb_dim = 32;
     s.text = (16, 2, 1);
     s.frames = 8;
+    if let Some(c) = &mut s.contrastive {
+        c.steps = 400;
+        c.batch_size = 32;
+    }
     s.train.batch_size = 4;
     s.train.steps = 60;
     s.train.warmup = 3;
@@ -74,6 +78,12 @@ fn tiny_sora_trains_measures_and_draws() {
     let report = run.finish().unwrap();
     let measured = |key: &str| report.measured[key].as_f64().unwrap_or_else(|| panic!("{key} missing"));
     assert!(measured("real_direction") >= 0.99, "real clips calibrate the direction measure");
+    // Two digits × four directions: chance is 1/8.
+    let zero_shot = measured("text_zero_shot_accuracy");
+    assert!(
+        zero_shot >= 0.25,
+        "caption pre-training: zero-shot {zero_shot} over 8 (digit, direction) pairs"
+    );
     for key in [
         "space_time_direction",
         "per_frame_direction",

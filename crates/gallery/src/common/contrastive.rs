@@ -8,10 +8,11 @@
 //! contrastive stage teaches it in seconds.
 
 use super::diffusion::DrawItem;
-use crate::Phase;
+use crate::{MilestoneError, Phase, Run};
 use descent_models::caption::CaptionEncoder;
 use descent_nn::{join_name, params, Conv2d, Forward, Linear, Module};
 use descent_optim::{AdamW, AdamWConfig, LrSchedule, Optimizer};
+use descent_report::LineChart;
 use descent_tensor::{no_grad, Param, Rng, Tensor};
 
 /// Budget of the contrastive stage.
@@ -56,7 +57,8 @@ impl Forward for ItemEncoder {
             h = conv.forward(&h).relu();
         }
         let (n, c) = (h.dim(0), h.dim(1));
-        self.fc.forward(&h.reshape(&[n, c, h.dim(2) * h.dim(3)]).mean_dims(&[2], false)) // (N, out)
+        self.fc.forward(&h.reshape(&[n, c, h.dim(2) * h.dim(3)]).mean_dims(&[2], false))
+        // (N, out)
     }
 }
 
@@ -151,7 +153,11 @@ pub fn zero_shot_accuracy(
 ) -> f64 {
     let [c, h, w] = as_image(item_shape);
     let n = labels.len();
-    assert_eq!(values.len(), n * c * h * w, "zero_shot_accuracy: values for {n} items of {item_shape:?}");
+    assert_eq!(
+        values.len(),
+        n * c * h * w,
+        "zero_shot_accuracy: values for {n} items of {item_shape:?}"
+    );
     no_grad(|| {
         let d = text.config.out_dim;
         let mut prototypes = Vec::with_capacity(class_captions.len() * d);
@@ -174,4 +180,28 @@ pub fn zero_shot_accuracy(
         }
         correct as f64 / n.max(1) as f64
     })
+}
+
+/// Records the stage's loss as `contrastive_loss` (means of 20 steps).
+pub fn record_losses(run: &mut Run, losses: &[f32]) {
+    for (i, chunk) in losses.chunks(20).enumerate() {
+        let mean = chunk.iter().sum::<f32>() / chunk.len() as f32;
+        run.record("contrastive_loss", (i * 20 + chunk.len()) as f64, mean as f64);
+    }
+}
+
+/// Writes `caption_pretraining.svg`, the stage's loss curve, when the run had the stage.
+pub fn write_loss_chart(run: &mut Run) -> Result<(), MilestoneError> {
+    let history = run.history();
+    if history.values("contrastive_loss").is_empty() {
+        return Ok(());
+    }
+    let chart = LineChart {
+        title: "Caption pre-training (CLIP objective)".into(),
+        x_label: "step".into(),
+        y_label: "contrastive loss (mean of 20 steps)".into(),
+        series: vec![history.series("contrastive_loss", "caption ↔ item")],
+        log_y: false,
+    };
+    run.line_chart("caption_pretraining.svg", &chart)
 }

@@ -32,7 +32,7 @@ pub mod judge;
 pub mod measure;
 mod report;
 
-use crate::common::contrastive::{pretrain_captions, zero_shot_accuracy, ContrastiveSettings};
+use crate::common::contrastive::{pretrain_captions, record_losses, zero_shot_accuracy, ContrastiveSettings};
 use crate::common::diffusion::{train_noise_prediction, DiffusionTraining, LossWindows};
 use crate::{MilestoneError, Run, SaveRequest};
 use captions::{random_seen, seen_captions, ClassId, Domain};
@@ -294,16 +294,15 @@ fn pretrain_text(run: &mut Run, model: &TextToImage, data: &DalleData, classes: 
     let phase = run.phase("caption pre-training", c.steps as u64);
     let mut draw = item_drawer(&images, classes, model);
     let outcome = pretrain_captions(&model.text, &[1, 28, 28], c, run.seed(), &phase, &mut draw);
-    for (i, chunk) in outcome.losses.chunks(20).enumerate() {
-        let mean = chunk.iter().sum::<f32>() / chunk.len() as f32;
-        run.record("contrastive_loss", (i * 20 + chunk.len()) as f64, mean as f64);
-    }
+    record_losses(run, &outcome.losses);
     // Real test images of the run's classes, up to 500 per data set.
     let (mut values, mut labels) = (Vec::new(), Vec::new());
     for set in &data.sets {
         let mut taken = 0;
         for (i, &l) in set.test.labels.iter().enumerate() {
-            let Some(k) = classes.iter().position(|&c| c == ClassId::of(set.domain, l as usize)) else { continue };
+            let Some(k) = classes.iter().position(|&c| c == ClassId::of(set.domain, l as usize)) else {
+                continue;
+            };
             if taken == 500 {
                 break;
             }
@@ -320,7 +319,12 @@ fn pretrain_text(run: &mut Run, model: &TextToImage, data: &DalleData, classes: 
                 let texts = if unseen { set.unseen } else { set.seen };
                 texts
                     .iter()
-                    .map(|t| model.vocab.encode(t, model.text.config.max_len).expect("captions use the vocabulary (tested)"))
+                    .map(|t| {
+                        model
+                            .vocab
+                            .encode(t, model.text.config.max_len)
+                            .expect("captions use the vocabulary (tested)")
+                    })
                     .collect()
             })
             .collect();
@@ -332,6 +336,10 @@ fn pretrain_text(run: &mut Run, model: &TextToImage, data: &DalleData, classes: 
         ));
         run.measure(&format!("text_zero_shot_{key}_captions"), accuracy);
     }
+    run.note(&format!(
+        "Caption encoder: pre-trained {} steps of {} pairs by the CLIP objective against a small image encoder (text_zero_shot_*: its zero-shot accuracy on real test images), then frozen while the U-Net trains (unCLIP's two stages).",
+        c.steps, c.batch_size
+    ));
 }
 
 /// Trains the U-Net (and the caption encoder, unless it was pre-trained and stays

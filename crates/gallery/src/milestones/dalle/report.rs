@@ -137,6 +137,7 @@ pub fn artifacts(run: &mut Run, model: &TextToImage, s: &DalleSettings, o: &Outc
         log_y: false,
     };
     run.line_chart("loss.svg", &loss)?;
+    crate::common::contrastive::write_loss_chart(run)?;
     let mut series = Vec::new();
     let mut text = String::from("guidance\tread as asked\tFréchet (per data set)\n");
     for &(domain, _) in &o.judge_accuracy {

@@ -34,7 +34,7 @@ pub mod data;
 pub mod measure;
 mod report;
 
-use crate::common::contrastive::{pretrain_captions, zero_shot_accuracy, ContrastiveSettings};
+use crate::common::contrastive::{pretrain_captions, record_losses, zero_shot_accuracy, ContrastiveSettings};
 use crate::common::diffusion::{train_noise_prediction, DiffusionTraining, LossWindows};
 use crate::{MilestoneError, Run, SaveRequest};
 use data::{random_clip, SmallDigits, CANVAS};
@@ -355,10 +355,7 @@ fn pretrain_text(run: &mut Run, model: &TextToVideo, train: &SmallDigits, test: 
     let phase = run.phase("caption pre-training", c.steps as u64);
     let mut draw = clip_drawer(model, train, &usable, s.frames);
     let outcome = pretrain_captions(&model.text, &shape, c, run.seed(), &phase, &mut draw);
-    for (i, chunk) in outcome.losses.chunks(20).enumerate() {
-        let mean = chunk.iter().sum::<f32>() / chunk.len() as f32;
-        run.record("contrastive_loss", (i * 20 + chunk.len()) as f64, mean as f64);
-    }
+    record_losses(run, &outcome.losses);
     let combos: Vec<(usize, data::Direction)> = s
         .digits
         .iter()
@@ -369,7 +366,12 @@ fn pretrain_text(run: &mut Run, model: &TextToVideo, train: &SmallDigits, test: 
         .map(|&(d, dir)| {
             data::captions(d, dir)
                 .iter()
-                .map(|t| model.vocab.encode(t, model.text.config.max_len).expect("captions use the vocabulary"))
+                .map(|t| {
+                    model
+                        .vocab
+                        .encode(t, model.text.config.max_len)
+                        .expect("captions use the vocabulary")
+                })
                 .collect()
         })
         .collect();
@@ -388,6 +390,10 @@ fn pretrain_text(run: &mut Run, model: &TextToVideo, train: &SmallDigits, test: 
         combos.len()
     ));
     run.measure("text_zero_shot_accuracy", accuracy);
+    run.note(&format!(
+        "Caption encoder: pre-trained {} steps of {} pairs by the CLIP objective against a small encoder of whole clips (frames as channels; text_zero_shot_accuracy: zero-shot over the (digit, direction) pairs on test clips), then frozen and shared by both models while they train (unCLIP's two stages).",
+        c.steps, c.batch_size
+    ));
 }
 
 /// Trains one model by noise prediction on fresh clips (its caption encoder too,

@@ -142,6 +142,7 @@ pub fn artifacts(run: &mut Run, model: &TextToVideo, s: &SoraSettings, o: &Outco
         log_y: false,
     };
     run.line_chart("loss.svg", &chart)?;
+    crate::common::contrastive::write_loss_chart(run)?;
     let mut table = String::from("model\tidentity\tdirection\tframe-to-frame identity\tjitter px\tempty frames\n");
     for (label, sc) in [("space-time", &o.space_time.1), ("per-frame", &o.per_frame.1), ("real", &o.real.1)] {
         table.push_str(&format!(
