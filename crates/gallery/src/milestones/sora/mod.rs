@@ -28,7 +28,8 @@
 //! a small network, 200 steps per model, about two and a half minutes on 2 cores; so short a
 //! training does not yet draw readable digits and the quick verdict is FAIL, with its
 //! numbers; full: all ten digits of MNIST, a wider network, 2,000 steps per model and
-//! 160 clips per model measured: 33 minutes on 2 cores).
+//! 160 clips per model measured: 33 minutes on 2 cores, plus a minute or two of caption
+//! pre-training).
 
 pub mod data;
 pub mod measure;
@@ -108,7 +109,7 @@ pub struct SoraSettings {
 }
 
 impl SoraSettings {
-    /// Quick (four digits, ~2.5 minutes) or full (ten digits, ~33 minutes).
+    /// Quick (four digits, ~2.5 minutes) or full (ten digits, ~35 minutes).
     pub fn for_mode(full: bool) -> SoraSettings {
         let train = |batch_size, steps, lr| DiffusionTraining {
             batch_size,
