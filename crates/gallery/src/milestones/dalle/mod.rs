@@ -209,11 +209,13 @@ pub fn run_with(run: &mut Run, settings: DalleSettings) -> Result<(), MilestoneE
         model.vocab.len()
     ));
     // Recorded after the verdict's measurements, which the tour's summary shows first.
+    let images = data.training_images();
     let zero_shot = match &settings.contrastive {
-        Some(c) => pretrain_text(run, &model, &data, &classes, c),
+        Some(c) => pretrain_text(run, &model, &images, &data, &classes, c),
         None => Vec::new(),
     };
-    let losses = train(run, &model, &data, &classes, &settings);
+    let losses = train(run, &model, &images, &classes, &settings);
+    drop(images);
     let mut entries = vec![("model".to_string(), MODEL_KIND.to_string())];
     entries.extend(model.to_metadata());
     run.save(
@@ -294,10 +296,16 @@ fn item_drawer<'a>(
 /// unCLIP's first stage: the caption encoder learns from the CLIP objective on the
 /// training images; its zero-shot accuracy on the real test images (captions of each
 /// class as its prototypes) is returned for the seen captions and the paraphrases.
-fn pretrain_text(run: &mut Run, model: &TextToImage, data: &DalleData, classes: &[ClassId], c: &ContrastiveSettings) -> Vec<(String, f64)> {
-    let images = data.training_images();
+fn pretrain_text(
+    run: &mut Run,
+    model: &TextToImage,
+    images: &data::TrainImages,
+    data: &DalleData,
+    classes: &[ClassId],
+    c: &ContrastiveSettings,
+) -> Vec<(String, f64)> {
     let phase = run.phase("caption pre-training", c.steps as u64);
-    let mut draw = item_drawer(&images, classes, model);
+    let mut draw = item_drawer(images, classes, model);
     let outcome = pretrain_captions(&model.text, &[1, 28, 28], c, run.seed(), &phase, &mut draw);
     record_losses(run, &outcome.losses);
     // Real test images of the run's classes, up to 500 per data set.
@@ -351,12 +359,11 @@ fn pretrain_text(run: &mut Run, model: &TextToImage, data: &DalleData, classes: 
 
 /// Trains the U-Net (and the caption encoder, unless it was pre-trained and stays
 /// frozen); records the loss every 20 steps.
-fn train(run: &mut Run, model: &TextToImage, data: &DalleData, classes: &[ClassId], settings: &DalleSettings) -> Vec<f32> {
-    let images = data.training_images();
+fn train(run: &mut Run, model: &TextToImage, images: &data::TrainImages, classes: &[ClassId], settings: &DalleSettings) -> Vec<f32> {
     let frozen_text = settings.contrastive.is_some();
     let trained = if frozen_text { params(&model.unet) } else { params(model) };
     let phase = run.phase("diffusion", settings.train.steps as u64);
-    let mut draw = item_drawer(&images, classes, model);
+    let mut draw = item_drawer(images, classes, model);
     let predict = |x: &descent_tensor::Tensor, t: &[usize], c: &[Option<&[usize]>]| match frozen_text {
         true => model.predict_frozen_text(x, t, c),
         false => model.predict(x, t, c),
