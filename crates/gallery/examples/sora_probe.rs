@@ -35,7 +35,7 @@ fn main() {
         let right: Vec<Option<&[usize]>> = caps.iter().map(|c| Some(c.as_slice())).collect();
         let wrong: Vec<Option<&[usize]>> = (0..n).map(|i| Some(caps[(i + 1) % n].as_slice())).collect();
         let none: Vec<Option<&[usize]>> = vec![None; n];
-        let e = |c: &[Option<&[usize]>]| no_grad(|| m.predict(&x, &steps, c).mse_loss(&target).item());
+        let e = |c: &[Option<&[usize]>]| no_grad(|| m.predict_noise(&sched, &x, &steps, c).mse_loss(&target).item());
         let zero = no_grad(|| Tensor::zeros(&[n, 8, 1, 32, 32]).mse_loss(&target).item());
         println!(
             "t {t}: right {:.4} wrong {:.4} none {:.4} (predict 0: {:.4})",

@@ -9,8 +9,74 @@
 //! previous step's noise level along it. With guidance scale w the prediction is
 //! ε_uncond + w·(ε_cond − ε_uncond): w = 1 is the plain conditional model, larger w
 //! trades variety for fidelity to the condition.
+//!
+//! A network may instead predict the velocity v = √ᾱ·ε − √(1−ᾱ)·x_0 (Salimans & Ho
+//! 2022, [`Prediction::Velocity`]): at high noise ε is nearly x_t itself, so an ε
+//! loss barely asks what the image is, while v there is nearly −x_0, and the loss
+//! rewards knowing it — what a caption tells. Sampling turns either output into ε̂.
 
 use descent_tensor::{no_grad, Rng, Tensor};
+
+/// What a denoising network's output means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prediction {
+    /// The noise ε (DDPM, W10).
+    Noise,
+    /// The velocity v = √ᾱ_t·ε − √(1−ᾱ_t)·x_0.
+    Velocity,
+}
+
+impl Prediction {
+    /// Its name in checkpoint metadata.
+    pub fn name(self) -> &'static str {
+        match self {
+            Prediction::Noise => "noise",
+            Prediction::Velocity => "velocity",
+        }
+    }
+
+    /// Reads [`name`](Self::name) back.
+    pub fn from_name(name: &str) -> Option<Prediction> {
+        [Prediction::Noise, Prediction::Velocity].into_iter().find(|p| p.name() == name)
+    }
+
+    /// The training target for clean items `x0` noised by `noise` at steps `t` (one
+    /// step per item).
+    pub fn target(self, schedule: &NoiseSchedule, x0: &[f32], noise: &[f32], t: &[usize]) -> Vec<f32> {
+        match self {
+            Prediction::Noise => noise.to_vec(),
+            Prediction::Velocity => per_item(schedule, x0, noise, t, |sa, sb, x, e| sa * e - sb * x),
+        }
+    }
+
+    /// ε̂ from the network's `output` at `xt` (steps `t`, one per item).
+    pub fn noise_from(self, schedule: &NoiseSchedule, output: &[f32], xt: &[f32], t: &[usize]) -> Vec<f32> {
+        match self {
+            Prediction::Noise => output.to_vec(),
+            // ε = √(1−ᾱ)·x_t + √ᾱ·v, since x_t = √ᾱ·x_0 + √(1−ᾱ)·ε.
+            Prediction::Velocity => per_item(schedule, xt, output, t, |sa, sb, x, v| sb * x + sa * v),
+        }
+    }
+}
+
+/// `f(√ᾱ_t, √(1−ᾱ_t), a, b)` elementwise over items of `a` and `b`, item i at step `t[i]`.
+fn per_item(schedule: &NoiseSchedule, a: &[f32], b: &[f32], t: &[usize], f: impl Fn(f32, f32, f32, f32) -> f32) -> Vec<f32> {
+    assert!(
+        a.len() == b.len() && !t.is_empty() && a.len() % t.len() == 0,
+        "diffusion: {} and {} values for {} steps",
+        a.len(),
+        b.len(),
+        t.len()
+    );
+    let n = a.len() / t.len();
+    let mut out = Vec::with_capacity(a.len());
+    for ((a, b), &step) in a.chunks_exact(n).zip(b.chunks_exact(n)).zip(t) {
+        let ab = schedule.alpha_bars[step];
+        let (sa, sb) = (ab.sqrt() as f32, (1.0 - ab).sqrt() as f32);
+        out.extend(a.iter().zip(b).map(|(&a, &b)| f(sa, sb, a, b)));
+    }
+    out
+}
 
 /// A variance schedule β_1..β_T and its running products ᾱ_t = Π(1 − β_s).
 #[derive(Clone, Debug)]
@@ -53,21 +119,7 @@ impl NoiseSchedule {
     /// x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε for a batch: `x0` and `noise` hold `t.len()` items
     /// of `x0.len() / t.len()` values each.
     pub fn add_noise(&self, x0: &[f32], noise: &[f32], t: &[usize]) -> Vec<f32> {
-        assert!(
-            x0.len() == noise.len() && !t.is_empty() && x0.len() % t.len() == 0,
-            "add_noise: {} values, {} noise values, {} steps",
-            x0.len(),
-            noise.len(),
-            t.len()
-        );
-        let per_item = x0.len() / t.len();
-        let mut out = Vec::with_capacity(x0.len());
-        for ((x, e), &step) in x0.chunks_exact(per_item).zip(noise.chunks_exact(per_item)).zip(t) {
-            let a = self.alpha_bars[step];
-            let (sa, sb) = (a.sqrt() as f32, (1.0 - a).sqrt() as f32);
-            out.extend(x.iter().zip(e).map(|(&x, &e)| sa * x + sb * e));
-        }
-        out
+        per_item(self, x0, noise, t, |sa, sb, x, e| sa * x + sb * e)
     }
 
     /// The `n` steps DDIM visits, from T−1 down to 0, evenly spaced.
@@ -164,6 +216,21 @@ mod tests {
         // ᾱ_T of DDPM's schedule is about 4.0e-5: x_T is almost pure noise.
         assert!((s.alpha_bars[999] - 4.04e-5).abs() < 1e-6, "{}", s.alpha_bars[999]);
         assert_eq!(s.ddim_steps(4), vec![999, 666, 333, 0]);
+    }
+
+    #[test]
+    fn velocity_turns_back_into_the_noise() {
+        let s = NoiseSchedule::ddpm();
+        let (x0, noise, t) = (vec![0.5f32, -1.0, 0.25, 0.0], vec![1.5f32, -0.3, 0.7, -2.0], [10, 900]);
+        let xt = s.add_noise(&x0, &noise, &t);
+        let v = Prediction::Velocity.target(&s, &x0, &noise, &t);
+        assert_ne!(v, noise);
+        for (e, n) in Prediction::Velocity.noise_from(&s, &v, &xt, &t).iter().zip(&noise) {
+            assert!((e - n).abs() < 1e-4, "{e} vs {n}");
+        }
+        assert_eq!(Prediction::Noise.noise_from(&s, &noise, &xt, &t), noise);
+        assert_eq!(Prediction::from_name("velocity"), Some(Prediction::Velocity));
+        assert_eq!(Prediction::from_name("x0"), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! trained) can stand in for [`CaptionEncoder`].
 
 use crate::caption::{CaptionEncoder, CaptionEncoderConfig, CaptionVocab};
-use crate::diffusion::{ddim_sample, DdimOptions, NoiseSchedule, StepObserver};
+use crate::diffusion::{ddim_sample, DdimOptions, NoiseSchedule, Prediction, StepObserver};
 use crate::unet::{CondInput, UNet, UNetConfig};
 use crate::video_unet::{VideoUNet, VideoUNetConfig};
 use descent_nn::{join_name, Module};
@@ -36,10 +36,16 @@ pub struct TextToVideo {
 }
 
 impl TextToImage {
-    /// ε̂ for x_t (B, C, H, W) at steps `t` under captions (`None`: the null caption).
+    /// The U-Net's output (ε̂ or v̂, [`UNetConfig::prediction`]) for x_t (B, C, H, W) at
+    /// steps `t` under captions (`None`: the null caption).
     pub fn predict(&self, x: &Tensor, t: &[usize], captions: &[Option<&[usize]>]) -> Tensor {
         let c = self.text.encode(captions); // (B, D)
         self.unet.forward(x, t, CondInput::Vectors(&c))
+    }
+
+    /// ε̂ whatever the U-Net predicts: what sampling steps by (and a probe compares).
+    pub fn predict_noise(&self, schedule: &NoiseSchedule, x: &Tensor, t: &[usize], captions: &[Option<&[usize]>]) -> Tensor {
+        as_noise(self.unet.config.prediction, schedule, x, t, self.predict(x, t, captions))
     }
 
     /// [`predict`](Self::predict) with the caption encoder outside the graph: what
@@ -62,7 +68,8 @@ impl TextToImage {
         let shape = [captions.len(), self.unet.config.in_channels, side, side];
         let cond: Vec<Option<&[usize]>> = captions.iter().map(|&c| Some(c)).collect();
         let null: Vec<Option<&[usize]>> = vec![None; captions.len()];
-        let mut predict = |x: &Tensor, t: &[usize], conditional: bool| self.predict(x, t, if conditional { &cond } else { &null });
+        let mut predict =
+            |x: &Tensor, t: &[usize], conditional: bool| self.predict_noise(&schedule, x, t, if conditional { &cond } else { &null });
         ddim_sample(&schedule, &shape, options, &mut predict, on_step)
     }
 
@@ -87,6 +94,14 @@ impl TextToImage {
     }
 }
 
+/// The network's `output` at `x` as the ε̂ DDIM steps by.
+fn as_noise(prediction: Prediction, schedule: &NoiseSchedule, x: &Tensor, t: &[usize], output: Tensor) -> Tensor {
+    match prediction {
+        Prediction::Noise => output,
+        _ => Tensor::from_vec(prediction.noise_from(schedule, &output.to_vec(), &x.to_vec(), t), x.shape()),
+    }
+}
+
 fn text_from_metadata(meta: &HashMap<String, String>) -> Result<(CaptionVocab, CaptionEncoderConfig), String> {
     let vocab = CaptionVocab::from_metadata(meta.get("caption.vocab").ok_or("metadata lacks 'caption.vocab'")?)?;
     let config = CaptionEncoderConfig::from_metadata(meta)?;
@@ -101,10 +116,15 @@ fn text_from_metadata(meta: &HashMap<String, String>) -> Result<(CaptionVocab, C
 }
 
 impl TextToVideo {
-    /// ε̂ for clips x_t (B, F, C, H, W) at steps `t` under captions.
+    /// The U-Net's output (ε̂ or v̂) for clips x_t (B, F, C, H, W) at steps `t` under captions.
     pub fn predict(&self, x: &Tensor, t: &[usize], captions: &[Option<&[usize]>]) -> Tensor {
         let c = self.text.encode(captions); // (B, D)
         self.video.forward(x, t, CondInput::Vectors(&c))
+    }
+
+    /// ε̂ whatever the U-Net predicts.
+    pub fn predict_noise(&self, schedule: &NoiseSchedule, x: &Tensor, t: &[usize], captions: &[Option<&[usize]>]) -> Tensor {
+        as_noise(self.video.config.unet.prediction, schedule, x, t, self.predict(x, t, captions))
     }
 
     /// [`predict`](Self::predict) with the caption encoder frozen (outside the graph).
@@ -120,7 +140,8 @@ impl TextToVideo {
         let shape = [captions.len(), self.video.config.frames, c, side, side];
         let cond: Vec<Option<&[usize]>> = captions.iter().map(|&c| Some(c)).collect();
         let null: Vec<Option<&[usize]>> = vec![None; captions.len()];
-        let mut predict = |x: &Tensor, t: &[usize], conditional: bool| self.predict(x, t, if conditional { &cond } else { &null });
+        let mut predict =
+            |x: &Tensor, t: &[usize], conditional: bool| self.predict_noise(&schedule, x, t, if conditional { &cond } else { &null });
         ddim_sample(&schedule, &shape, options, &mut predict, &mut |_, _, _| {})
     }
 

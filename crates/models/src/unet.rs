@@ -1,7 +1,7 @@
 //! The denoising U-Net of DDPM (Ho, Jain & Abbeel 2020) in the small form of W10 in
 //! `../shared/bench/WORKLOADS.md` (bench.py's `UNet`): it reads a noisy image x_t, the
 //! step t and a condition (a class, or a caption's embedding) and predicts the noise
-//! that was added. Parameter names follow bench.py (`t_mlp.0`, `cls`, `inc`, `r1`,
+//! that was added (or the velocity, [`UNetConfig::prediction`]). Parameter names follow bench.py (`t_mlp.0`, `cls`, `inc`, `r1`,
 //! `down1`, ..., `out.0`, `out.2`; a caption projection is `cond`).
 //!
 //! ```text
@@ -23,6 +23,7 @@
 //! [`UNet::forward_with`] lets a caller act on the features after each residual block:
 //! the space-time model of `video_unet` mixes frames there.
 
+use crate::diffusion::Prediction;
 use descent_nn::{join_name, Conv2d, Embedding, Forward, GroupNorm, Linear, Module};
 use descent_tensor::{Param, Rng, Tensor};
 
@@ -53,6 +54,9 @@ pub struct UNetConfig {
     /// Residual blocks read the embedding as `GroupNorm(h)·(1 + scale) + shift` from
     /// `Linear(SiLU(emb))` rather than W10's shift before the norm.
     pub scale_shift: bool,
+    /// What the output means: W10's noise, or the velocity
+    /// ([`Prediction`](crate::diffusion::Prediction)); sampling reads it.
+    pub prediction: Prediction,
 }
 
 impl UNetConfig {
@@ -67,6 +71,7 @@ impl UNetConfig {
             groups: 8,
             condition: Condition::Classes(10),
             scale_shift: false,
+            prediction: Prediction::Noise,
         }
     }
 }
@@ -309,6 +314,7 @@ impl UNetConfig {
             ("unet.groups", self.groups.to_string()),
             ("unet.condition", format!("{kind}:{n}")),
             ("unet.scale_shift", self.scale_shift.to_string()),
+            ("unet.prediction", self.prediction.name().to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -346,6 +352,13 @@ impl UNetConfig {
                 None | Some("false") => false,
                 Some("true") => true,
                 Some(other) => return Err(format!("metadata 'unet.scale_shift' = {other:?} is not true or false")),
+            },
+            // ... and predict the noise.
+            prediction: match meta.get("unet.prediction") {
+                None => Prediction::Noise,
+                Some(name) => {
+                    Prediction::from_name(name).ok_or_else(|| format!("metadata 'unet.prediction' = {name:?} is not noise or velocity"))?
+                }
             },
         };
         let (ch, e) = (config.channels as u128, config.emb_dim as u128);

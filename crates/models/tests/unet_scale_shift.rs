@@ -1,7 +1,9 @@
 //! The U-Net's scale-shift (FiLM) residual blocks: gradients match finite differences
 //! through the input and the embedding, the embedding changes the output, and the
-//! option survives checkpoint metadata (old metadata without it reads as W10's shift).
+//! option survives checkpoint metadata (old metadata without it reads as W10's shift),
+//! as does what the network predicts (old metadata: the noise).
 
+use descent_models::diffusion::Prediction;
 use descent_models::unet::{Condition, ResBlock, UNetConfig};
 use descent_tensor::{Rng, Tensor};
 use descent_testkit::{gradcheck, GradcheckOptions};
@@ -41,4 +43,24 @@ fn scale_shift_round_trips_through_metadata() {
     meta.insert("unet.scale_shift".into(), "maybe".into());
     let error = UNetConfig::from_metadata(&meta).unwrap_err();
     assert!(error.contains("'unet.scale_shift'"), "{error}");
+}
+
+#[test]
+fn prediction_round_trips_through_metadata() {
+    let config = UNetConfig {
+        condition: Condition::Vector(16),
+        prediction: Prediction::Velocity,
+        ..UNetConfig::w10()
+    };
+    let mut meta: std::collections::HashMap<String, String> = config.to_metadata().into_iter().collect();
+    assert_eq!(UNetConfig::from_metadata(&meta).unwrap(), config);
+    meta.remove("unet.prediction");
+    assert_eq!(
+        UNetConfig::from_metadata(&meta).unwrap().prediction,
+        Prediction::Noise,
+        "older checkpoints predict the noise"
+    );
+    meta.insert("unet.prediction".into(), "x0".into());
+    let error = UNetConfig::from_metadata(&meta).unwrap_err();
+    assert!(error.contains("'unet.prediction'"), "{error}");
 }

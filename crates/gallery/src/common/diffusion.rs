@@ -1,11 +1,12 @@
 //! The diffusion training recipe shared by the text-to-image and text-to-video
 //! milestones: draw a batch, a step t and noise per item, a caption per item (the null
 //! caption with probability `null_prob`, which is what classifier-free guidance
-//! needs), predict the noise, and take one AdamW step on the mean squared error.
+//! needs), predict the noise (or the velocity), and take one AdamW step on the mean
+//! squared error.
 
 use crate::Phase;
 use descent_models::caption::CaptionVocab;
-use descent_models::diffusion::{DdimOptions, NoiseSchedule};
+use descent_models::diffusion::{DdimOptions, NoiseSchedule, Prediction};
 use descent_optim::{clip_grad_norm, AdamW, AdamWConfig, LrSchedule, Optimizer};
 use descent_tensor::{Param, Rng, Tensor};
 
@@ -28,6 +29,8 @@ pub struct DiffusionTraining {
     /// ends with (the DDPM recipe: samples from averaged weights are cleaner than from
     /// the last step's); 0 keeps the last step's weights.
     pub ema_decay: f32,
+    /// What the network learns to output (the model's `UNetConfig::prediction`).
+    pub prediction: Prediction,
 }
 
 /// Training-loss means over windows of `every` steps (and the last, shorter one): the
@@ -93,15 +96,15 @@ pub fn sample_captions<'a>(
 
 /// Draws one item: its clean values (in [−1, 1]) and its caption ids.
 pub type DrawItem<'a> = dyn FnMut(&mut Rng) -> (Vec<f32>, Vec<usize>) + 'a;
-/// The model's ε̂ for x_t at steps t under captions (`None`: the null caption).
+/// The model's output (ε̂ or v̂) for x_t at steps t under captions (`None`: the null caption).
 pub type NoisePredictor<'a> = dyn Fn(&Tensor, &[usize], &[Option<&[usize]>]) -> Tensor + 'a;
 
 /// One training example as the model sees it.
 pub struct NoisyBatch {
     /// x_t, (B, item shape...).
     pub noisy: Tensor,
-    /// The noise added, same shape: the target.
-    pub noise: Tensor,
+    /// What the network should output, same shape: the noise added, or the velocity.
+    pub target: Tensor,
     /// Step of each item.
     pub steps: Vec<usize>,
     /// Caption of each item (`None`: the null caption).
@@ -135,20 +138,22 @@ pub fn noisy_batch(
     let steps: Vec<usize> = (0..b).map(|_| rng.below(schedule.steps())).collect();
     let noise: Vec<f32> = (0..b * per_item).map(|_| rng.normal()).collect();
     let noisy = schedule.add_noise(&clean, &noise, &steps);
+    let target = settings.prediction.target(schedule, &clean, &noise, &steps);
     let mut shape = vec![b];
     shape.extend_from_slice(item_shape);
     NoisyBatch {
         noisy: Tensor::from_vec(noisy, &shape),
-        noise: Tensor::from_vec(noise, &shape),
+        target: Tensor::from_vec(target, &shape),
         steps,
         captions,
     }
 }
 
-/// Trains by noise prediction: `predict(x_t, t, captions)` is the model's ε̂; returns the
+/// Trains by noise (or velocity) prediction: `predict(x_t, t, captions)` is the model's
+/// output, its target `settings.prediction`'s; returns the
 /// loss of every step. `on_step(step, loss)` is called after each (logging, records).
 #[allow(clippy::too_many_arguments)] // the recipe's parts, each used once
-pub fn train_noise_prediction(
+pub fn train_denoiser(
     params: &[Param],
     settings: &DiffusionTraining,
     item_shape: &[usize],
@@ -171,7 +176,7 @@ pub fn train_noise_prediction(
     for step in 0..settings.steps {
         let batch = noisy_batch(&schedule, settings, item_shape, &mut rng, draw);
         let captions: Vec<Option<&[usize]>> = batch.captions.iter().map(|c| c.as_deref()).collect();
-        let loss = predict(&batch.noisy, &batch.steps, &captions).mse_loss(&batch.noise);
+        let loss = predict(&batch.noisy, &batch.steps, &captions).mse_loss(&batch.target);
         let mut grads = loss.backward();
         let value = loss.item();
         drop(loss); // parameters then have one owner and update in place

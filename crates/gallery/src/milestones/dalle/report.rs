@@ -130,7 +130,7 @@ pub fn artifacts(run: &mut Run, model: &TextToImage, s: &DalleSettings, o: &Outc
     denoising_strip(run, model, s, classes)?;
     let history = run.history();
     let loss = LineChart {
-        title: "Noise-prediction loss".into(),
+        title: format!("Denoising loss ({} prediction)", s.train.prediction.name()),
         x_label: "step".into(),
         y_label: "MSE (mean of 20 steps)".into(),
         series: vec![history.series("train_loss", "train loss")],

@@ -13,7 +13,8 @@
 //! against a small encoder of whole clips (frames as channels; its zero-shot accuracy
 //! over the (digit, direction) pairs is reported), then frozen and shared by two
 //! U-Nets: a space-time U-Net (`descent_models::video_unet`: the image U-Net on each
-//! frame, temporal attention after three residual blocks) and the baseline below. Measured on generated clips, with a LeNet trained in
+//! frame, temporal attention after three residual blocks; both predict the velocity,
+//! as in `dalle`) and the baseline below. Measured on generated clips, with a LeNet trained in
 //! the run on windows of real frames: digit identity (frames read as the asked digit),
 //! motion direction (the ink centroid's straight-line fit against the asked direction),
 //! temporal consistency (consecutive frames read as the same digit) and the path's
@@ -36,12 +37,12 @@ pub mod measure;
 mod report;
 
 use crate::common::contrastive::{pretrain_captions, record_losses, zero_shot_accuracy, ContrastiveSettings};
-use crate::common::diffusion::{train_noise_prediction, DiffusionTraining, LossWindows};
+use crate::common::diffusion::{train_denoiser, DiffusionTraining, LossWindows};
 use crate::{MilestoneError, Run, SaveRequest};
 use data::{random_clip, SmallDigits, CANVAS};
 use descent_data::{mnist_subset, Dataset, Split};
 use descent_models::caption::{CaptionEncoder, CaptionEncoderConfig, CaptionVocab};
-use descent_models::diffusion::DdimOptions;
+use descent_models::diffusion::{DdimOptions, Prediction};
 use descent_models::text_diffusion::TextToVideo;
 use descent_models::unet::{Condition, UNetConfig};
 use descent_models::video_unet::{VideoUNet, VideoUNetConfig};
@@ -119,6 +120,7 @@ impl SoraSettings {
             null_prob: 0.1,
             clip_norm: 1.0,
             ema_decay: if full { 0.998 } else { 0.98 },
+            prediction: Prediction::Velocity,
         };
         let bars = Bars {
             identity: 0.8,
@@ -321,6 +323,7 @@ pub fn build_model(s: &SoraSettings, levels: &[usize], seed: u64) -> TextToVideo
         groups: 8,
         condition: Condition::Vector(d_model),
         scale_shift: s.scale_shift,
+        prediction: s.train.prediction,
     };
     let config = VideoUNetConfig {
         unet,
@@ -409,7 +412,7 @@ fn pretrain_text(
     accuracy
 }
 
-/// Trains one model by noise prediction on fresh clips (its caption encoder too,
+/// Trains one model by velocity (or noise) prediction on fresh clips (its caption encoder too,
 /// unless pre-trained and frozen); records its loss as `loss_{key}`.
 fn train_model(run: &mut Run, model: &TextToVideo, digits: &SmallDigits, s: &SoraSettings, key: &str) {
     let usable = digits.indices_of(&s.digits);
@@ -424,7 +427,7 @@ fn train_model(run: &mut Run, model: &TextToVideo, digits: &SmallDigits, s: &Sor
     };
     let mut windows = LossWindows::new(10, s.train.steps);
     let shape = [frames, 1, CANVAS, CANVAS];
-    train_noise_prediction(
+    train_denoiser(
         &all,
         &s.train,
         &shape,

@@ -132,7 +132,7 @@ pub fn artifacts(run: &mut Run, model: &TextToVideo, s: &SoraSettings, o: &Outco
     run.write_text("prompts.txt", &index)?;
     let history = run.history();
     let chart = LineChart {
-        title: "Noise-prediction loss".into(),
+        title: format!("Denoising loss ({} prediction)", s.train.prediction.name()),
         x_label: "step".into(),
         y_label: "MSE (mean of 10 steps)".into(),
         series: vec![
