@@ -2,6 +2,17 @@
 //! discriminator), SiLU (diffusion U-Nets), softplus, and a stable logistic sigmoid.
 //! The tensor layer maps them over slices; they follow PyTorch's definitions at the
 //! edges (derivative at 0, softplus's switch to x above 20).
+//!
+//! SiLU also has slice kernels ([`silu_forward`], [`silu_backward`]) through the
+//! branch-free [`fast_math::exp`](crate::fast_math::exp), 8 lanes wide under AVX2: a
+//! diffusion U-Net applies it to every activation twice per residual block, where
+//! libm's scalar `expf` took about 6% of a W10 step. The scalar [`silu`] and
+//! [`silu_grad`] are their references.
+
+use rayon::prelude::*;
+
+use crate::fast_math::{dispatch, exp};
+use crate::PARALLEL_THRESHOLD;
 
 /// Logistic sigmoid 1/(1 + e⁻ˣ), without overflow for large |x|.
 #[inline]
@@ -45,6 +56,54 @@ pub fn silu(x: f32) -> f32 {
 pub fn silu_grad(x: f32) -> f32 {
     let s = sigmoid(x);
     s * (1.0 + x * (1.0 - s))
+}
+
+dispatch! {
+    /// `y = x·σ(x)` over one block.
+    fn silu_block(x: &[f32], y: &mut [f32]) {
+        y.iter_mut().zip(x).for_each(|(y, &x)| *y = x / (1.0 + exp(-x)));
+    }
+}
+
+dispatch! {
+    /// `dx = dy·σ(x)·(1 + x·(1 − σ(x)))` over one block.
+    fn silu_grad_block(x: &[f32], dy: &[f32], dx: &mut [f32]) {
+        for ((d, &x), &g) in dx.iter_mut().zip(x).zip(dy) {
+            let s = 1.0 / (1.0 + exp(-x));
+            *d = g * s * (1.0 + x * (1.0 - s));
+        }
+    }
+}
+
+/// Elements per parallel task of the slice kernels.
+const BLOCK: usize = PARALLEL_THRESHOLD / 4;
+
+/// `y = silu(x)` elementwise, overwriting `y` (same length as `x`); within a few ulp of
+/// [`silu`], parallel when large.
+pub fn silu_forward(x: &[f32], y: &mut [f32]) {
+    assert_eq!(x.len(), y.len(), "silu: input has {} elements, output {}", x.len(), y.len());
+    if x.len() >= PARALLEL_THRESHOLD {
+        y.par_chunks_mut(BLOCK).zip(x.par_chunks(BLOCK)).for_each(|(y, x)| silu_block(x, y));
+    } else {
+        silu_block(x, y);
+    }
+}
+
+/// `dx = dy·silu'(x)` elementwise, overwriting `dx`; within a few ulp of [`silu_grad`].
+pub fn silu_backward(x: &[f32], dy: &[f32], dx: &mut [f32]) {
+    assert!(
+        x.len() == dy.len() && x.len() == dx.len(),
+        "silu backward: input has {} elements, dy {}, dx {}",
+        x.len(),
+        dy.len(),
+        dx.len()
+    );
+    if x.len() >= PARALLEL_THRESHOLD {
+        let blocks = dx.par_chunks_mut(BLOCK).zip(x.par_chunks(BLOCK).zip(dy.par_chunks(BLOCK)));
+        blocks.for_each(|(dx, (x, dy))| silu_grad_block(x, dy, dx));
+    } else {
+        silu_grad_block(x, dy, dx);
+    }
 }
 
 /// Above this, softplus returns x itself (PyTorch's default `threshold=20`).
@@ -91,5 +150,31 @@ mod tests {
         }
         assert_eq!((leaky_relu_grad(0.0, 0.2), leaky_relu_grad(1e-9, 0.2)), (0.2, 1.0));
         assert!(softplus(-100.0) >= 0.0 && softplus(100.0) == 100.0);
+    }
+
+    #[test]
+    fn silu_slice_kernels_match_the_scalar_references() {
+        // Awkward length (blocks and an 8-lane tail), far tails, zero, and both signs.
+        let mut x: Vec<f32> = (0..PARALLEL_THRESHOLD + 13)
+            .map(|i| ((i * 7919) % 20001) as f32 * 0.006 - 60.0)
+            .collect();
+        x.extend([0.0, -0.0, 1e-30, -1e-30, 88.0, -88.0, 200.0, -200.0, f32::MIN_POSITIVE]);
+        let dy: Vec<f32> = (0..x.len()).map(|i| 1.0 - (i % 5) as f32 * 0.4).collect();
+        let (mut y, mut dx) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+        silu_forward(&x, &mut y);
+        silu_backward(&x, &dy, &mut dx);
+        let close = |a: f32, b: f32| (a - b).abs() <= 2e-6 * (1.0 + b.abs());
+        for i in 0..x.len() {
+            assert!(close(y[i], silu(x[i])), "silu({}) = {} vs {}", x[i], y[i], silu(x[i]));
+            let want = dy[i] * silu_grad(x[i]);
+            assert!(close(dx[i], want), "silu'({}) = {} vs {want}", x[i], dx[i]);
+        }
+        for short in [0, 1, 7, 9] {
+            let (mut y, mut dx) = (vec![f32::NAN; short], vec![f32::NAN; short]);
+            silu_forward(&x[..short], &mut y);
+            silu_backward(&x[..short], &dy[..short], &mut dx);
+            assert!(y.iter().zip(&x).all(|(&y, &x)| close(y, silu(x))));
+            assert!(dx.iter().zip(&x).zip(&dy).all(|((&d, &x), &g)| close(d, g * silu_grad(x))));
+        }
     }
 }

@@ -89,7 +89,11 @@ pub(crate) fn unary_forward(op: UnaryOp, src: &[f32]) -> Vec<f32> {
         UnaryOp::AddScalar(c) => map_slice(src, |x| x + c),
         UnaryOp::MulScalar(c) => map_slice(src, |x| x * c),
         UnaryOp::LeakyRelu(slope) => map_slice(src, |x| rectifiers::leaky_relu(x, slope)),
-        UnaryOp::Silu => map_slice(src, rectifiers::silu),
+        UnaryOp::Silu => {
+            let mut y = vec![0.0; src.len()];
+            rectifiers::silu_forward(src, &mut y);
+            y
+        }
         UnaryOp::Softplus => map_slice(src, rectifiers::softplus),
     }
 }
@@ -121,7 +125,11 @@ pub(crate) fn unary_backward(op: UnaryOp, x: &[f32], y: &[f32], dy: &[f32]) -> V
         UnaryOp::AddScalar(_) => dy.to_vec(),
         UnaryOp::MulScalar(c) => map_slice(dy, |g| g * c),
         UnaryOp::LeakyRelu(slope) => zip_slices(x, dy, |x, g| g * rectifiers::leaky_relu_grad(x, slope)),
-        UnaryOp::Silu => zip_slices(x, dy, |x, g| g * rectifiers::silu_grad(x)),
+        UnaryOp::Silu => {
+            let mut dx = vec![0.0; dy.len()];
+            rectifiers::silu_backward(x, dy, &mut dx);
+            dx
+        }
         UnaryOp::Softplus => zip_slices(x, dy, |x, g| g * rectifiers::softplus_grad(x)),
     }
 }
