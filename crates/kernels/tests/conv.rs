@@ -35,6 +35,8 @@ const GEOMETRIES: &[Conv2dGeometry] = &[
     geom(64, 1, (28, 28), 6, (5, 5), 1, 0),
     geom(64, 6, (12, 12), 16, (5, 5), 1, 0),
     LARGE_WEIGHT,
+    // A large weight whose single image's col passes the group size: one image a group.
+    geom(2, 256, (34, 34), 64, (2, 2), 1, 0),
 ];
 
 /// DCGAN's 64→128 layer at batch 41: a weight large enough (131,072 elements) for the

@@ -199,6 +199,18 @@ pub fn conv2d_forward(g: &Conv2dGeometry, input: &[f32], weight: &[f32], bias: O
 fn forward_chunk(g: &Conv2dGeometry, gemm: Gemm, images: usize, input: &[f32], weight: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
     let (k, p, oc) = (g.patch_len(), g.out_h() * g.out_w(), g.out_channels);
     let cols = images * p;
+    if images == 1 {
+        // One image's (oc, P) product is its output as laid out: no permuting copy.
+        return with_scratch(k * p, |col| {
+            im2col(g, 1, input, col); // (K, P)
+            gemm(oc, p, k, MatRef::row_major(weight, k), MatRef::row_major(col, p), out, false);
+            if let Some(bias) = bias {
+                for (row, &b) in out.chunks_exact_mut(p).zip(bias) {
+                    row.iter_mut().for_each(|y| *y += b);
+                }
+            }
+        });
+    }
     with_scratch(k * cols + oc * cols, |scratch| {
         let (col, tmp) = scratch.split_at_mut(k * cols);
         im2col(g, images, input, col); // (K, images·P)
@@ -344,19 +356,26 @@ fn weight_grad_images(g: &Conv2dGeometry, images: Range<usize>, per: usize, inpu
     if images.is_empty() {
         gw_t.fill(0.0);
     }
-    with_scratch((oc + k) * per * p, |scratch| {
-        let (go_buf, col_buf) = scratch.split_at_mut(oc * per * p);
+    let permuted = if per == 1 { 0 } else { oc * per * p }; // single images need no copy
+    with_scratch(permuted + k * per * p, |scratch| {
+        let (go_buf, col_buf) = scratch.split_at_mut(permuted);
         for first in images.clone().step_by(per) {
             let n = per.min(images.end - first);
             let cols = n * p;
-            let (go, col) = (&mut go_buf[..oc * cols], &mut col_buf[..k * cols]);
-            // grad_out permuted to one (oc, n·P) matrix.
+            let col = &mut col_buf[..k * cols];
+            // grad_out as one (oc, n·P) matrix: one image's as it lies, more permuted.
             let dy = &grad_out[first * out_image..][..n * out_image];
-            for (o, dst_row) in go.chunks_exact_mut(cols).enumerate() {
-                for (i, dst) in dst_row.chunks_exact_mut(p).enumerate() {
-                    copy_short(dst, &dy[(i * oc + o) * p..][..p]);
+            let go: &[f32] = if n == 1 {
+                dy
+            } else {
+                let go = &mut go_buf[..oc * cols];
+                for (o, dst_row) in go.chunks_exact_mut(cols).enumerate() {
+                    for (i, dst) in dst_row.chunks_exact_mut(p).enumerate() {
+                        copy_short(dst, &dy[(i * oc + o) * p..][..p]);
+                    }
                 }
-            }
+                go
+            };
             im2col(g, n, &input[first * in_image..][..n * in_image], col); // (K, n·P)
                                                                            // (K, oc) += col · goᵀ: the gemm streams col as it lies (packing a transposed
                                                                            // col cost as much as the unfold).
@@ -421,15 +440,17 @@ fn backward_chunk(
 ) {
     let (k, p, oc) = (g.patch_len(), g.out_h() * g.out_w(), g.out_channels);
     let cols = images * p;
-    with_scratch(oc * cols + k * cols + k * oc, |scratch| {
-        let (go, rest) = scratch.split_at_mut(oc * cols);
+    // One image's grad_out is already the (oc, P) matrix; more are permuted into one.
+    let permuted = if images == 1 { 0 } else { oc * cols };
+    with_scratch(permuted + k * cols + k * oc, |scratch| {
+        let (go, rest) = scratch.split_at_mut(permuted);
         let (col, gw_t) = rest.split_at_mut(k * cols);
-        // grad_out permuted to one (oc, images·P) matrix.
         for (o, dst_row) in go.chunks_exact_mut(cols).enumerate() {
             for (n, dst) in dst_row.chunks_exact_mut(p).enumerate() {
                 copy_short(dst, &grad_out[(n * oc + o) * p..][..p]);
             }
         }
+        let go: &[f32] = if images == 1 { grad_out } else { go }; // (oc, images·P)
         if let Some(gb) = grad_bias {
             gb.iter_mut().zip(go.chunks_exact(cols)).for_each(|(b, row)| *b = sum(row));
         }
