@@ -40,6 +40,16 @@ pub(crate) fn zip_slices(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32 + Syn
     }
 }
 
+/// A vector of `n` values written by `write`, which must write every element (the
+/// kernels that take uninitialised outputs promise it): no zero-fill first.
+fn fresh(n: usize, write: impl FnOnce(&mut [MaybeUninit<f32>])) -> Vec<f32> {
+    let mut out = Vec::with_capacity(n);
+    write(&mut out.spare_capacity_mut()[..n]);
+    // SAFETY: `write` initialised all `n` elements.
+    unsafe { out.set_len(n) };
+    out
+}
+
 fn erf(x: f32) -> f32 {
     libm::erff(x)
 }
@@ -89,11 +99,7 @@ pub(crate) fn unary_forward(op: UnaryOp, src: &[f32]) -> Vec<f32> {
         UnaryOp::AddScalar(c) => map_slice(src, |x| x + c),
         UnaryOp::MulScalar(c) => map_slice(src, |x| x * c),
         UnaryOp::LeakyRelu(slope) => map_slice(src, |x| rectifiers::leaky_relu(x, slope)),
-        UnaryOp::Silu => {
-            let mut y = vec![0.0; src.len()];
-            rectifiers::silu_forward(src, &mut y);
-            y
-        }
+        UnaryOp::Silu => fresh(src.len(), |y| rectifiers::silu_forward(src, y)),
         UnaryOp::Softplus => map_slice(src, rectifiers::softplus),
     }
 }
@@ -125,11 +131,7 @@ pub(crate) fn unary_backward(op: UnaryOp, x: &[f32], y: &[f32], dy: &[f32]) -> V
         UnaryOp::AddScalar(_) => dy.to_vec(),
         UnaryOp::MulScalar(c) => map_slice(dy, |g| g * c),
         UnaryOp::LeakyRelu(slope) => zip_slices(x, dy, |x, g| g * rectifiers::leaky_relu_grad(x, slope)),
-        UnaryOp::Silu => {
-            let mut dx = vec![0.0; dy.len()];
-            rectifiers::silu_backward(x, dy, &mut dx);
-            dx
-        }
+        UnaryOp::Silu => fresh(dy.len(), |dx| rectifiers::silu_backward(x, dy, dx)),
         UnaryOp::Softplus => zip_slices(x, dy, |x, g| g * rectifiers::softplus_grad(x)),
     }
 }
