@@ -35,6 +35,9 @@ const GEOMETRIES: &[Conv2dGeometry] = &[
     geom(64, 1, (28, 28), 6, (5, 5), 1, 0),
     geom(64, 6, (12, 12), 16, (5, 5), 1, 0),
     LARGE_WEIGHT,
+    // Few taps, stride 1, no padding, non-square kernels.
+    geom(3, 2, (9, 13), 5, (3, 4), 1, 0),
+    geom(2, 3, (12, 11), 4, (2, 3), 1, 0),
     // A large weight whose single image's col passes the group size: one image a group.
     geom(2, 256, (34, 34), 64, (2, 2), 1, 0),
 ];
