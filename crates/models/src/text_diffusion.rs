@@ -98,7 +98,7 @@ impl TextToImage {
 fn as_noise(prediction: Prediction, schedule: &NoiseSchedule, x: &Tensor, t: &[usize], output: Tensor) -> Tensor {
     match prediction {
         Prediction::Noise => output,
-        _ => Tensor::from_vec(prediction.noise_from(schedule, &output.to_vec(), &x.to_vec(), t), x.shape()),
+        Prediction::Velocity => Tensor::from_vec(prediction.noise_from(schedule, &output.to_vec(), &x.to_vec(), t), x.shape()),
     }
 }
 

@@ -150,8 +150,8 @@ pub fn noisy_batch(
 }
 
 /// Trains by noise (or velocity) prediction: `predict(x_t, t, captions)` is the model's
-/// output, its target `settings.prediction`'s; returns the
-/// loss of every step. `on_step(step, loss)` is called after each (logging, records).
+/// output, its target `settings.prediction`'s; returns the loss of every step.
+/// `on_step(step, loss)` is called after each (logging, records).
 #[allow(clippy::too_many_arguments)] // the recipe's parts, each used once
 pub fn train_denoiser(
     params: &[Param],

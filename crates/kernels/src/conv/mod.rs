@@ -356,26 +356,14 @@ fn weight_grad_images(g: &Conv2dGeometry, images: Range<usize>, per: usize, inpu
     if images.is_empty() {
         gw_t.fill(0.0);
     }
-    let permuted = if per == 1 { 0 } else { oc * per * p }; // single images need no copy
+    let permuted = if per == 1 { 0 } else { oc * per * p }; // see `channel_rows`
     with_scratch(permuted + k * per * p, |scratch| {
         let (go_buf, col_buf) = scratch.split_at_mut(permuted);
         for first in images.clone().step_by(per) {
             let n = per.min(images.end - first);
             let cols = n * p;
             let col = &mut col_buf[..k * cols];
-            // grad_out as one (oc, n·P) matrix: one image's as it lies, more permuted.
-            let dy = &grad_out[first * out_image..][..n * out_image];
-            let go: &[f32] = if n == 1 {
-                dy
-            } else {
-                let go = &mut go_buf[..oc * cols];
-                for (o, dst_row) in go.chunks_exact_mut(cols).enumerate() {
-                    for (i, dst) in dst_row.chunks_exact_mut(p).enumerate() {
-                        copy_short(dst, &dy[(i * oc + o) * p..][..p]);
-                    }
-                }
-                go
-            };
+            let go = channel_rows(&grad_out[first * out_image..][..n * out_image], oc, p, go_buf);
             im2col(g, n, &input[first * in_image..][..n * in_image], col); // (K, n·P)
                                                                            // (K, oc) += col · goᵀ: the gemm streams col as it lies (packing a transposed
                                                                            // col cost as much as the unfold).
@@ -440,17 +428,11 @@ fn backward_chunk(
 ) {
     let (k, p, oc) = (g.patch_len(), g.out_h() * g.out_w(), g.out_channels);
     let cols = images * p;
-    // One image's grad_out is already the (oc, P) matrix; more are permuted into one.
-    let permuted = if images == 1 { 0 } else { oc * cols };
+    let permuted = if images == 1 { 0 } else { oc * cols }; // see `channel_rows`
     with_scratch(permuted + k * cols + k * oc, |scratch| {
-        let (go, rest) = scratch.split_at_mut(permuted);
+        let (go_buf, rest) = scratch.split_at_mut(permuted);
         let (col, gw_t) = rest.split_at_mut(k * cols);
-        for (o, dst_row) in go.chunks_exact_mut(cols).enumerate() {
-            for (n, dst) in dst_row.chunks_exact_mut(p).enumerate() {
-                copy_short(dst, &grad_out[(n * oc + o) * p..][..p]);
-            }
-        }
-        let go: &[f32] = if images == 1 { grad_out } else { go }; // (oc, images·P)
+        let go = channel_rows(grad_out, oc, p, go_buf); // (oc, images·P)
         if let Some(gb) = grad_bias {
             gb.iter_mut().zip(go.chunks_exact(cols)).for_each(|(b, row)| *b = sum(row));
         }
@@ -471,6 +453,22 @@ fn backward_chunk(
             col2im(g, images, col, gi);
         }
     });
+}
+
+/// `dy` (images, oc, P) as one (oc, images·P) matrix: one image's is that matrix as it
+/// lies; more are permuted into `buf` (at least oc·images·P long).
+fn channel_rows<'a>(dy: &'a [f32], oc: usize, p: usize, buf: &'a mut [f32]) -> &'a [f32] {
+    let images = dy.len() / (oc * p).max(1);
+    if images <= 1 {
+        return dy; // one image, or nothing to permute
+    }
+    let (cols, buf) = (images * p, &mut buf[..dy.len()]);
+    for (o, dst_row) in buf.chunks_exact_mut(cols).enumerate() {
+        for (n, dst) in dst_row.chunks_exact_mut(p).enumerate() {
+            copy_short(dst, &dy[(n * oc + o) * p..][..p]);
+        }
+    }
+    buf
 }
 
 /// Sum of `xs` in eight interleaved running sums, which LLVM vectorises (it may not

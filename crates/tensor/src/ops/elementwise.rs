@@ -2,6 +2,7 @@
 
 use crate::layout::{broadcast_shapes, coalesce};
 use crate::op::{BinaryOp, Op, UnaryOp};
+use crate::ops::fresh;
 use crate::Tensor;
 use descent_kernels::{rectifiers, PARALLEL_THRESHOLD};
 use rayon::prelude::*;
@@ -38,16 +39,6 @@ pub(crate) fn zip_slices(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32 + Syn
     } else {
         a.iter().zip(b).map(|(&a, &b)| f(a, b)).collect()
     }
-}
-
-/// A vector of `n` values written by `write`, which must write every element (the
-/// kernels that take uninitialised outputs promise it): no zero-fill first.
-fn fresh(n: usize, write: impl FnOnce(&mut [MaybeUninit<f32>])) -> Vec<f32> {
-    let mut out = Vec::with_capacity(n);
-    write(&mut out.spare_capacity_mut()[..n]);
-    // SAFETY: `write` initialised all `n` elements.
-    unsafe { out.set_len(n) };
-    out
 }
 
 fn erf(x: f32) -> f32 {
@@ -148,10 +139,8 @@ pub(crate) fn broadcast_zip(a: &Tensor, b: &Tensor, shape: &[usize], f: impl Fn(
     let la = la.broadcast_to(shape, op);
     let lb = lb.broadcast_to(shape, op);
     let n: usize = shape.iter().product();
-    // Every element is written once below (no zero-fill first).
-    let mut out = Vec::with_capacity(n);
     if n == 0 {
-        return out;
+        return Vec::new();
     }
     let out_strides = crate::layout::contiguous_strides(shape);
     let (cshape, cstrides) = coalesce(shape, &[&la.strides, &lb.strides, &out_strides]);
@@ -193,15 +182,14 @@ pub(crate) fn broadcast_zip(a: &Tensor, b: &Tensor, shape: &[usize], f: impl Fn(
             }),
         }
     };
-    let spare = &mut out.spare_capacity_mut()[..n];
-    if n >= PARALLEL_THRESHOLD && rows > 1 {
-        spare.par_chunks_mut(inner).enumerate().for_each(|(r, dst)| row(r, dst));
-    } else {
-        spare.chunks_mut(inner).enumerate().for_each(|(r, dst)| row(r, dst));
-    }
-    // SAFETY: the `rows` rows of `inner` elements above cover all `n` elements.
-    unsafe { out.set_len(n) };
-    out
+    // The `rows` rows of `inner` elements cover all `n` elements.
+    fresh(n, |out| {
+        if n >= PARALLEL_THRESHOLD && rows > 1 {
+            out.par_chunks_mut(inner).enumerate().for_each(|(r, dst)| row(r, dst));
+        } else {
+            out.chunks_mut(inner).enumerate().for_each(|(r, dst)| row(r, dst));
+        }
+    })
 }
 
 impl Tensor {

@@ -42,12 +42,9 @@ fn matmul_forward(a: &Tensor, b: &Tensor) -> (Vec<f32>, Vec<usize>) {
     let mut out_shape = batch.clone();
     out_shape.extend([m, n]);
     let len = batch_count * m * n;
-    // Filled by the products below, which write every element (no zeroing first).
-    let mut out = Vec::with_capacity(len);
     let (a, b) = (matrix_ready(a), matrix_ready(b));
-    write_products(&a, &b, &batch, (m, n, k), &mut out.spare_capacity_mut()[..len]);
-    // SAFETY: `write_products` wrote all `len` elements of the spare capacity.
-    unsafe { out.set_len(len) };
+    // The products write every element.
+    let out = crate::ops::fresh(len, |out| write_products(&a, &b, &batch, (m, n, k), out));
     (out, out_shape)
 }
 

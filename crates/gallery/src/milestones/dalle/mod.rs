@@ -9,22 +9,22 @@
 //! step towards the caption. The article: "DALL·E 2 (2022): text-to-image generation".
 //! We test: a U-Net (W10's: GroupNorm, SiLU, stride-2 downsampling, nearest upsampling,
 //! skip concatenation, sinusoidal time embedding; residual blocks scale and shift their
-//! features by the embedding; it predicts the velocity v = √ᾱ·ε − √(1−ᾱ)·x_0 of
-//! Salimans & Ho 2022 rather than the noise, since at high noise an ε loss barely asks
-//! what the image is, and with it the caption went unused) conditioned on the vector of
-//! a small Transformer caption encoder, in unCLIP's two stages: the encoder first learns by the CLIP objective
-//! against a small image encoder (its zero-shot accuracy on real test images is
-//! reported), then stays frozen while the U-Net learns; on MNIST and Fashion-MNIST with
-//! English and Chinese captions ("a handwritten seven", "一个手写的七", "a sneaker",
-//! "一只靴子"; several templates per class), the null caption 10% of the time; DDIM
-//! sampling (25 steps) with classifier-free guidance. Judged: the share of generated
-//! images that this project's classifiers (a LeNet per data set, trained in the run) read
-//! as the asked class — each headline prompt and the mean over the training captions
-//! ≥ 90% (Fashion-MNIST: ≥ 90% of what the classifier reaches on real test images, whose
-//! shirts and pullovers it confuses itself); held-out paraphrases are reported, with a
-//! Fréchet distance on the classifier's features beside its real-vs-real floor and a
-//! sweep of the guidance scale. The model is saved: `descent draw --model
-//! runs/dalle/dalle.safetensors --prompt "一个手写的七" --n 16 --out sevens.png`.
+//! features by the embedding; it predicts the velocity v = √ᾱ·ε − √(1−ᾱ)·x_0 of Salimans &
+//! Ho 2022 rather than the noise, since at high noise an ε loss barely asks what the image
+//! is, and with it the caption went unused) conditioned on the vector of a small
+//! Transformer caption encoder, in unCLIP's two stages: the encoder first learns by the
+//! CLIP objective against a small image encoder (its zero-shot accuracy on real test images
+//! is reported), then stays frozen while the U-Net learns; on MNIST and Fashion-MNIST with
+//! English and Chinese captions ("a handwritten seven", "一个手写的七", "a sneaker", "一只靴子";
+//! several templates per class), the null caption 10% of the time; DDIM sampling (25 steps)
+//! with classifier-free guidance. Judged: the share of generated images that this project's
+//! classifiers (a LeNet per data set, trained in the run) read as the asked class — each
+//! headline prompt and the mean over the training captions ≥ 90% (Fashion-MNIST: ≥ 90% of
+//! what the classifier reaches on real test images, whose shirts and pullovers it confuses
+//! itself); held-out paraphrases are reported, with a Fréchet distance on the classifier's
+//! features beside its real-vs-real floor and a sweep of the guidance scale. The model is
+//! saved: `descent draw --model runs/dalle/dalle.safetensors --prompt "一个手写的七" --n 16
+//! --out sevens.png`.
 //! Run: `descent run dalle [--full]` (quick: digits only, from the embedded MNIST subset,
 //! a smaller network and bar, about two minutes on 2 cores).
 

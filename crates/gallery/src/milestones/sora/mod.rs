@@ -7,22 +7,21 @@
 //! denoises all frames together, so the frames agree with each other (the same object,
 //! moving coherently) and with the caption. The article's timeline ends with "Sora
 //! (2024)", text-to-video.
-//! We test: Moving MNIST made on the fly from real MNIST digits (one 14×14 digit
-//! sliding left, right, up or down across a 32×32 canvas for 8 frames), captioned "a 3
-//! moving left" / "一个3向左移动"; a caption encoder pre-trained by the CLIP objective
-//! against a small encoder of whole clips (frames as channels; its zero-shot accuracy
-//! over the (digit, direction) pairs is reported), then frozen and shared by two
-//! U-Nets: a space-time U-Net (`descent_models::video_unet`: the image U-Net on each
-//! frame, temporal attention after three residual blocks; both predict the velocity,
-//! as in `dalle`) and the baseline below. Measured on generated clips, with a LeNet trained in
-//! the run on windows of real frames: digit identity (frames read as the asked digit),
-//! motion direction (the ink centroid's straight-line fit against the asked direction),
-//! temporal consistency (consecutive frames read as the same digit) and the path's
-//! jitter around a straight line — beside real clips (the calibration) and beside the
-//! same network without temporal layers, trained the same way (the baseline that
-//! ignores time: each frame knows its caption and its frame number, nothing of the
-//! others). Judged: identity, direction and consistency reach their bars and the
-//! space-time model's motion beats the baseline's (direction accuracy not lower, path
+//! We test: Moving MNIST made on the fly from real MNIST digits (one 14×14 digit sliding
+//! left, right, up or down across a 32×32 canvas for 8 frames), captioned "a 3 moving left"
+//! / "一个3向左移动"; a caption encoder pre-trained by the CLIP objective against a small encoder
+//! of whole clips (frames as channels; its zero-shot accuracy over the (digit, direction)
+//! pairs is reported), then frozen and shared by two U-Nets: a space-time U-Net
+//! (`descent_models::video_unet`: the image U-Net on each frame, temporal attention after
+//! three residual blocks; both predict the velocity, as in `dalle`) and the baseline below.
+//! Measured on generated clips, with a LeNet trained in the run on windows of real frames:
+//! digit identity (frames read as the asked digit), motion direction (the ink centroid's
+//! straight-line fit against the asked direction), temporal consistency (consecutive frames
+//! read as the same digit) and the path's jitter around a straight line — beside real clips
+//! (the calibration) and beside the same network without temporal layers, trained the same
+//! way (the baseline that ignores time: each frame knows its caption and its frame number,
+//! nothing of the others). Judged: identity, direction and consistency reach their bars and
+//! the space-time model's motion beats the baseline's (direction accuracy not lower, path
 //! jitter lower). The model is saved: `descent draw --model runs/sora/sora.safetensors
 //! --prompt "a 3 moving left" --out clip.gif`.
 //! Run: `descent run sora [--full]` (quick: four digits from the embedded MNIST subset,
@@ -412,8 +411,8 @@ fn pretrain_text(
     accuracy
 }
 
-/// Trains one model by velocity (or noise) prediction on fresh clips (its caption encoder too,
-/// unless pre-trained and frozen); records its loss as `loss_{key}`.
+/// Trains one model by velocity (or noise) prediction on fresh clips (its caption encoder
+/// too, unless pre-trained and frozen); records its loss as `loss_{key}`.
 fn train_model(run: &mut Run, model: &TextToVideo, digits: &SmallDigits, s: &SoraSettings, key: &str) {
     let usable = digits.indices_of(&s.digits);
     let frozen_text = s.contrastive.is_some();
