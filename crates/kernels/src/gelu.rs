@@ -10,6 +10,8 @@
 //! sums each block's column sums in block order, so results do not depend on the thread
 //! count.
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 use crate::fast_math::{dispatch, gelu, gelu_grad};
@@ -29,32 +31,35 @@ fn check(what: &str, x: usize, other: usize, n: usize) {
 
 dispatch! {
     /// `y = gelu(x + b)` over rows of `b.len()` values.
-    fn bias_gelu_rows(x: &[f32], b: &[f32], y: &mut [f32]) {
+    fn bias_gelu_rows(x: &[f32], b: &[f32], y: &mut [MaybeUninit<f32>]) {
         for (yr, xr) in y.chunks_mut(b.len()).zip(x.chunks(b.len())) {
-            yr.iter_mut().zip(xr.iter().zip(b)).for_each(|(o, (&xv, &bv))| *o = gelu(xv + bv));
+            yr.iter_mut().zip(xr.iter().zip(b)).for_each(|(o, (&xv, &bv))| {
+                o.write(gelu(xv + bv));
+            });
         }
     }
 }
 
 dispatch! {
     /// `dx = dy · gelu'(x + b)` over rows of `b.len()` values.
-    fn bias_gelu_grad_rows(x: &[f32], b: &[f32], dy: &[f32], dx: &mut [f32]) {
+    fn bias_gelu_grad_rows(x: &[f32], b: &[f32], dy: &[f32], dx: &mut [MaybeUninit<f32>]) {
         let n = b.len();
         for ((dr, xr), gr) in dx.chunks_mut(n).zip(x.chunks(n)).zip(dy.chunks(n)) {
             for i in 0..n {
-                dr[i] = gr[i] * gelu_grad(xr[i] + b[i]);
+                dr[i].write(gr[i] * gelu_grad(xr[i] + b[i]));
             }
         }
     }
 }
 
 /// One block's slices: its column sums, dx (written), then x and dy.
-type BackwardBlock<'a> = (&'a mut [f32], (&'a mut [f32], (&'a [f32], &'a [f32])));
+type BackwardBlock<'a> = (&'a mut [f32], (&'a mut [MaybeUninit<f32>], (&'a [f32], &'a [f32])));
 
 /// `y = gelu(x + bias)` (exact erf GELU) with `bias` broadcast over rows.
 ///
-/// Shapes: x, y (rows, n); bias (n). Overwrites `y`.
-pub fn bias_gelu_forward(x: &[f32], bias: &[f32], y: &mut [f32]) {
+/// Shapes: x, y (rows, n); bias (n). Writes every element of `y` (which may be
+/// uninitialised).
+pub fn bias_gelu_forward(x: &[f32], bias: &[f32], y: &mut [MaybeUninit<f32>]) {
     let n = bias.len();
     check("output", x.len(), y.len(), n);
     if n == 0 {
@@ -73,8 +78,9 @@ pub fn bias_gelu_forward(x: &[f32], bias: &[f32], y: &mut [f32]) {
 /// Gradients of [`bias_gelu_forward`]: `dx = dy·gelu'(x + bias)` and `dbias` = the column
 /// sums of `dx`.
 ///
-/// Shapes: x, dy, dx (rows, n); bias, dbias (n). Overwrites `dx` and `dbias`.
-pub fn bias_gelu_backward(x: &[f32], bias: &[f32], dy: &[f32], dx: &mut [f32], dbias: &mut [f32]) {
+/// Shapes: x, dy, dx (rows, n); bias, dbias (n). Writes every element of `dx` (which may
+/// be uninitialised) and overwrites `dbias`.
+pub fn bias_gelu_backward(x: &[f32], bias: &[f32], dy: &[f32], dx: &mut [MaybeUninit<f32>], dbias: &mut [f32]) {
     let n = bias.len();
     check("dy", x.len(), dy.len(), n);
     check("dx", x.len(), dx.len(), n);
@@ -89,6 +95,8 @@ pub fn bias_gelu_backward(x: &[f32], bias: &[f32], dy: &[f32], dx: &mut [f32], d
     let mut partial = vec![0.0f32; blocks * n];
     let work = |(s, (d, (x, g))): BackwardBlock| {
         bias_gelu_grad_rows(x, bias, g, d);
+        // SAFETY: the kernel above wrote every element of `d`.
+        let d = unsafe { &*(d as *const [MaybeUninit<f32>] as *const [f32]) };
         d.chunks(n).for_each(|row| s.iter_mut().zip(row).for_each(|(s, v)| *s += v));
     };
     if x.len() >= PARALLEL_THRESHOLD {

@@ -8,6 +8,8 @@
 //! size. Images go parallel; the per-channel weight and bias gradients are summed per
 //! image and then reduced in image order, so results do not depend on the thread count.
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 use crate::batch_norm::ChannelShape;
@@ -27,11 +29,11 @@ fn check(s: &ChannelShape, groups: usize, what: &str, actual: usize, expected: u
 
 /// Runs `body(n, items)` for each image, `items` being that image's slices of each
 /// buffer (cut into `sizes[k]`-element pieces), in parallel when the tensor is large.
-fn per_image<const K: usize>(s: &ChannelShape, bufs: [&mut [f32]; K], sizes: [usize; K], body: impl Fn(usize, [&mut [f32]; K]) + Sync) {
-    let mut items: Vec<[&mut [f32]; K]> = Vec::with_capacity(s.batch);
+fn per_image<T: Send, const K: usize>(s: &ChannelShape, bufs: [&mut [T]; K], sizes: [usize; K], body: impl Fn(usize, [&mut [T]; K]) + Sync) {
+    let mut items: Vec<[&mut [T]; K]> = Vec::with_capacity(s.batch);
     let mut rests = bufs;
     for _ in 0..s.batch {
-        let mut item: [&mut [f32]; K] = std::array::from_fn(|_| Default::default());
+        let mut item: [&mut [T]; K] = std::array::from_fn(|_| Default::default());
         for k in 0..K {
             let (head, tail) = std::mem::take(&mut rests[k]).split_at_mut(sizes[k]);
             item[k] = head;
@@ -60,7 +62,8 @@ fn lane_sum(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
     lanes.iter().sum::<f32>() + tail
 }
 
-/// Group norm forward: overwrites `y` (like x) and `stats` ((batch, groups, 2): each
+/// Group norm forward: writes every element of `y` (like x; it may be uninitialised) and
+/// overwrites `stats` ((batch, groups, 2): each
 /// row's mean and 1/√(var + eps)). Shapes: x (batch, channels, inner); weight and bias
 /// (channels).
 #[allow(clippy::too_many_arguments)] // a flat kernel signature reads better than a struct
@@ -71,7 +74,7 @@ pub fn group_norm_forward(
     weight: &[f32],
     bias: &[f32],
     eps: f32,
-    y: &mut [f32],
+    y: &mut [MaybeUninit<f32>],
     stats: &mut [f32],
 ) {
     check(s, groups, "input", x.len(), s.len());
@@ -80,6 +83,8 @@ pub fn group_norm_forward(
     check(s, groups, "bias", bias.len(), s.channels);
     check(s, groups, "stats", stats.len(), 2 * s.batch * groups);
     let (image, row, per_group) = (s.channels * s.inner, s.channels / groups * s.inner, s.channels / groups);
+    // SAFETY: only initialised values are written through this view of `stats`.
+    let stats = unsafe { &mut *(stats as *mut [f32] as *mut [MaybeUninit<f32>]) };
     per_image(s, [y, stats], [image, 2 * groups], |n, [y, st]| {
         let x = &x[n * image..][..image];
         for (g, ((yr, xr), st)) in y
@@ -91,11 +96,14 @@ pub fn group_norm_forward(
             let mean = lane_sum(xr, xr, |v, _| v) / row as f32;
             let var = lane_sum(xr, xr, |v, _| (v - mean) * (v - mean)) / row as f32;
             let rstd = 1.0 / (var + eps).sqrt();
-            (st[0], st[1]) = (mean, rstd);
+            st[0].write(mean);
+            st[1].write(rstd);
             let planes = yr.chunks_exact_mut(s.inner.max(1)).zip(xr.chunks_exact(s.inner.max(1)));
             for (c, (yp, xp)) in (g * per_group..).zip(planes) {
                 let (a, b) = (rstd * weight[c], bias[c] - mean * rstd * weight[c]);
-                yp.iter_mut().zip(xp).for_each(|(y, &x)| *y = x * a + b);
+                yp.iter_mut().zip(xp).for_each(|(y, &x)| {
+                    y.write(x * a + b);
+                });
             }
         }
     });

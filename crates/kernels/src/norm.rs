@@ -7,6 +7,8 @@
 //! row length, processed in parallel when large; the weight and bias gradients sum each
 //! block's share in block order, so results do not depend on the thread count.
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 use crate::PARALLEL_THRESHOLD;
@@ -24,22 +26,26 @@ fn check(what: &str, actual: usize, expected: usize, n: usize) {
 }
 
 /// Normalises one row; returns (mean, 1/σ).
-fn norm_row(x: &[f32], w: &[f32], b: &[f32], eps: f32, y: &mut [f32]) -> (f32, f32) {
+fn norm_row(x: &[f32], w: &[f32], b: &[f32], eps: f32, y: &mut [MaybeUninit<f32>]) -> (f32, f32) {
     let n = x.len() as f32;
     let mean = x.iter().sum::<f32>() / n;
     let var = x.iter().map(|&v| (v - mean) * (v - mean)).sum::<f32>() / n;
     let rstd = 1.0 / (var + eps).sqrt();
     for (((o, &v), &w), &b) in y.iter_mut().zip(x).zip(w).zip(b) {
-        *o = (v - mean) * rstd * w + b;
+        o.write((v - mean) * rstd * w + b);
     }
     (mean, rstd)
 }
 
+/// One block's slices: y (written), then x and stats.
+type ForwardBlock<'a> = (&'a mut [MaybeUninit<f32>], (&'a [f32], &'a mut [f32]));
+
 /// Layer norm of every row of `x`: `y` gets the normalised rows and `stats` each row's
 /// mean and 1/√(var + eps), interleaved (kept for [`layer_norm_backward`]).
 ///
-/// Shapes: x, y (rows, n); weight, bias (n); stats (rows, 2). Overwrites `y` and `stats`.
-pub fn layer_norm_forward(x: &[f32], weight: &[f32], bias: &[f32], eps: f32, y: &mut [f32], stats: &mut [f32]) {
+/// Shapes: x, y (rows, n); weight, bias (n); stats (rows, 2). Writes every element of `y`
+/// (which may be uninitialised) and overwrites `stats`.
+pub fn layer_norm_forward(x: &[f32], weight: &[f32], bias: &[f32], eps: f32, y: &mut [MaybeUninit<f32>], stats: &mut [f32]) {
     let n = weight.len();
     check("bias", bias.len(), n, n);
     check("output", y.len(), x.len(), n);
@@ -49,7 +55,7 @@ pub fn layer_norm_forward(x: &[f32], weight: &[f32], bias: &[f32], eps: f32, y: 
     check("stats", stats.len(), 2 * (x.len() / n), n);
     check("input", x.len() % n, 0, n);
     let rows = block_rows(n);
-    let work = |(ys, (xs, st)): (&mut [f32], (&[f32], &mut [f32]))| {
+    let work = |(ys, (xs, st)): ForwardBlock| {
         for ((yr, xr), s) in ys.chunks_mut(n).zip(xs.chunks(n)).zip(st.chunks_mut(2)) {
             let (mean, rstd) = norm_row(xr, weight, bias, eps, yr);
             s[0] = mean;

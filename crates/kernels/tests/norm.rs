@@ -1,7 +1,7 @@
 //! Layer norm kernels against their naive references.
 
 mod common;
-use common::{assert_close, fill, with_threads};
+use common::{assert_close, fill, with_threads, written};
 use descent_kernels::norm::*;
 
 /// (rows, n): single rows and elements, sizes off the SIMD width, and a block big enough
@@ -24,8 +24,8 @@ fn layer_norm_forward_matches_reference() {
     for &(rows, n) in SHAPES {
         let (x, w, b) = inputs(rows, n, 1);
         for eps in [1e-5, 1e-12] {
-            let (mut y, mut stats) = (vec![f32::NAN; rows * n], vec![f32::NAN; 2 * rows]);
-            layer_norm_forward(&x, &w, &b, eps, &mut y, &mut stats);
+            let mut stats = vec![f32::NAN; 2 * rows];
+            let y = written(rows * n, |y| layer_norm_forward(&x, &w, &b, eps, y, &mut stats));
             let (mut y_ref, mut stats_ref) = (vec![0.0; rows * n], vec![0.0; 2 * rows]);
             layer_norm_forward_reference(&x, &w, &b, eps, &mut y_ref, &mut stats_ref);
             let case = format!("({rows}, {n}) eps {eps}");
@@ -41,8 +41,8 @@ fn layer_norm_backward_matches_reference() {
         let (x, w, b) = inputs(rows, n, 4);
         let dy = fill(rows * n, 7, 1.0);
         let eps = 1e-5;
-        let (mut y, mut stats) = (vec![0.0; rows * n], vec![0.0; 2 * rows]);
-        layer_norm_forward(&x, &w, &b, eps, &mut y, &mut stats);
+        let mut stats = vec![0.0; 2 * rows];
+        written(rows * n, |y| layer_norm_forward(&x, &w, &b, eps, y, &mut stats));
         let mut fast = [rows * n, n, n].map(|len| vec![f32::NAN; len]);
         let [dx, dw, db] = &mut fast;
         layer_norm_backward(&x, &dy, &stats, &w, dx, dw, db);
@@ -60,8 +60,8 @@ fn layer_norm_backward_is_identical_across_thread_counts() {
     let (rows, n) = (512, 96);
     let (x, w, b) = inputs(rows, n, 9);
     let dy = fill(rows * n, 10, 1.0);
-    let (mut y, mut stats) = (vec![0.0; rows * n], vec![0.0; 2 * rows]);
-    layer_norm_forward(&x, &w, &b, 1e-5, &mut y, &mut stats);
+    let mut stats = vec![0.0; 2 * rows];
+    written(rows * n, |y| layer_norm_forward(&x, &w, &b, 1e-5, y, &mut stats));
     let run = |threads| {
         with_threads(threads, || {
             let mut g = [rows * n, n, n].map(|len| vec![0.0; len]);

@@ -1,5 +1,7 @@
 //! Batch and group normalisation kernels against their naive f64 references.
 
+mod common;
+use common::written;
 use descent_kernels::batch_norm::*;
 use descent_kernels::group_norm::*;
 
@@ -79,8 +81,8 @@ fn group_norm_matches_reference() {
     ] {
         let x: Vec<f32> = fill(s.len(), 5).iter().map(|v| 1.5 * v + 0.5).collect();
         let (dy, weight, bias) = (fill(s.len(), 6), fill(s.channels, 7), fill(s.channels, 8));
-        let (mut y, mut stats, mut ref_y) = (vec![f32::NAN; s.len()], vec![f32::NAN; 2 * s.batch * groups], vec![0.0; s.len()]);
-        group_norm_forward(&s, groups, &x, &weight, &bias, 1e-5, &mut y, &mut stats);
+        let (mut stats, mut ref_y) = (vec![f32::NAN; 2 * s.batch * groups], vec![0.0; s.len()]);
+        let y = written(s.len(), |y| group_norm_forward(&s, groups, &x, &weight, &bias, 1e-5, y, &mut stats));
         group_norm_forward_reference(&s, groups, &x, &weight, &bias, 1e-5, &mut ref_y);
         assert_close("y", &s, &y, &ref_y, 1e-5);
         let c = s.channels;
@@ -102,5 +104,5 @@ fn group_norm_matches_reference() {
 #[should_panic(expected = "do not split into 3 groups")]
 fn group_norm_rejects_groups_that_do_not_divide_the_channels() {
     let s = shape(1, 4, 1);
-    group_norm_forward(&s, 3, &[0.0; 4], &[1.0; 4], &[0.0; 4], 1e-5, &mut [0.0; 4], &mut [0.0; 6]);
+    written(4, |y| group_norm_forward(&s, 3, &[0.0; 4], &[1.0; 4], &[0.0; 4], 1e-5, y, &mut [0.0; 6]));
 }

@@ -20,3 +20,13 @@ pub fn assert_close(what: &str, fast: &[f32], slow: &[f32], tol: f32) {
 pub fn with_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
     rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(f)
 }
+
+/// Runs a kernel that writes every element of a (possibly uninitialised) output of `n`
+/// values; the output starts as NaN here, so an element the kernel skips shows up in the
+/// comparison with its reference.
+pub fn written(n: usize, write: impl FnOnce(&mut [std::mem::MaybeUninit<f32>])) -> Vec<f32> {
+    let mut out = vec![std::mem::MaybeUninit::new(f32::NAN); n];
+    write(&mut out);
+    // SAFETY: every element was initialised (to NaN) before the kernel ran.
+    out.into_iter().map(|v| unsafe { v.assume_init() }).collect()
+}

@@ -121,10 +121,9 @@ impl Tensor {
     /// `·weight + bias` per channel (PyTorch's `F.group_norm`).
     pub fn group_norm(&self, groups: usize, weight: &Tensor, bias: &Tensor, eps: f32) -> Tensor {
         let s = channel_shape(self, "group_norm", &[weight, bias]);
-        let mut y = vec![0.0f32; s.len()];
         let mut stats = vec![0.0f32; 2 * s.batch * groups];
-        let (w, b) = (weight.contiguous_data(), bias.contiguous_data());
-        group_norm_forward(&s, groups, &self.contiguous_data(), &w, &b, eps, &mut y, &mut stats);
+        let (x, w, b) = (self.contiguous_data(), weight.contiguous_data(), bias.contiguous_data());
+        let y = super::fresh(s.len(), |y| group_norm_forward(&s, groups, &x, &w, &b, eps, y, &mut stats));
         let stats = Arc::new(stats);
         Tensor::from_op(y, self.shape(), &[self, weight, bias], || Op::GroupNorm {
             input: self.clone(),

@@ -15,8 +15,8 @@ impl Tensor {
             bias.shape(),
             self.shape()
         );
-        let mut y = vec![0.0f32; self.numel()];
-        bias_gelu_forward(&self.contiguous_data(), &bias.contiguous_data(), &mut y);
+        let (x, b) = (self.contiguous_data(), bias.contiguous_data());
+        let y = super::fresh(self.numel(), |y| bias_gelu_forward(&x, &b, y));
         Tensor::from_op(y, self.shape(), &[self, bias], || Op::BiasGelu {
             input: self.clone(),
             bias: bias.clone(),
@@ -27,8 +27,8 @@ impl Tensor {
 /// Gradients `(dx, dbias)` of `gelu(x + bias)`.
 pub(crate) fn bias_gelu_grads(input: &Tensor, bias: &Tensor, grad: &Tensor) -> (Tensor, Tensor) {
     let n = bias.numel();
-    let (mut dx, mut db) = (vec![0.0f32; input.numel()], vec![0.0f32; n]);
+    let mut db = vec![0.0f32; n];
     let (x, b, dy) = (input.contiguous_data(), bias.contiguous_data(), grad.contiguous_data());
-    bias_gelu_backward(&x, &b, &dy, &mut dx, &mut db);
+    let dx = super::fresh(input.numel(), |dx| bias_gelu_backward(&x, &b, &dy, dx, &mut db));
     (Tensor::from_vec(dx, input.shape()), Tensor::from_vec(db, &[n]))
 }

@@ -20,9 +20,6 @@ pub(crate) mod upsample;
 /// A vector of `n` values written by `write`, which must write every element (kernels
 /// that take uninitialised outputs promise it): a fresh output without a zero-fill.
 pub(crate) fn fresh(n: usize, write: impl FnOnce(&mut [std::mem::MaybeUninit<f32>])) -> Vec<f32> {
-    let mut out = Vec::with_capacity(n);
-    write(&mut out.spare_capacity_mut()[..n]);
-    // SAFETY: `write` initialised all `n` elements.
-    unsafe { out.set_len(n) };
-    out
+    // SAFETY: every caller passes a kernel that writes each element of its output.
+    unsafe { descent_kernels::written_by(n, write) }
 }

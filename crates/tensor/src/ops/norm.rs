@@ -25,9 +25,9 @@ impl Tensor {
             self.shape()
         );
         let rows = self.numel() / n.max(1);
-        let (mut y, mut stats) = (vec![0.0f32; self.numel()], vec![0.0f32; 2 * rows]);
-        let (w, b) = (weight.contiguous_data(), bias.contiguous_data());
-        layer_norm_forward(&self.contiguous_data(), &w, &b, eps, &mut y, &mut stats);
+        let mut stats = vec![0.0f32; 2 * rows];
+        let (x, w, b) = (self.contiguous_data(), weight.contiguous_data(), bias.contiguous_data());
+        let y = super::fresh(self.numel(), |y| layer_norm_forward(&x, &w, &b, eps, y, &mut stats));
         let stats = Arc::new(stats);
         Tensor::from_op(y, self.shape(), &[self, weight, bias], || Op::LayerNorm {
             input: self.clone(),
