@@ -60,6 +60,7 @@ fn tiny_sora_trains_measures_and_draws() {
         c.batch_size = 32;
     }
     s.train.batch_size = 4;
+    s.independent_items = 2;
     s.train.steps = 60;
     s.train.warmup = 3;
     s.judge_epochs = 1;

@@ -127,10 +127,22 @@ impl TextToVideo {
         as_noise(self.video.config.unet.prediction, schedule, x, t, self.predict(x, t, captions))
     }
 
-    /// [`predict`](Self::predict) with the caption encoder frozen (outside the graph).
-    pub fn predict_frozen_text(&self, x: &Tensor, t: &[usize], captions: &[Option<&[usize]>]) -> Tensor {
-        let c = descent_tensor::no_grad(|| self.text.encode(captions)); // (B, D)
-        self.video.forward(x, t, CondInput::Vectors(&c))
+    /// The output for a training batch whose last `independent` items are frames of
+    /// unrelated clips ([`VideoUNet::forward_joint`]); `frozen_text` keeps the caption
+    /// encoder outside the graph (pre-trained and frozen).
+    pub fn predict_training(
+        &self,
+        x: &Tensor,
+        t: &[usize],
+        captions: &[Option<&[usize]>],
+        frozen_text: bool,
+        independent: usize,
+    ) -> Tensor {
+        let c = match frozen_text {
+            true => descent_tensor::no_grad(|| self.text.encode(captions)),
+            false => self.text.encode(captions),
+        }; // (B, D)
+        self.video.forward_joint(x, t, CondInput::Vectors(&c), independent)
     }
 
     /// One clip (F, C, H, W) per caption by DDIM with guidance.

@@ -119,7 +119,21 @@ impl VideoUNet {
     /// Predicted noise (B, F, C, H, W) for clips x_t (B, F, C, H, W) at steps `t` (one
     /// per clip) under `cond` (one per clip).
     pub fn forward(&self, x: &Tensor, t: &[usize], cond: CondInput) -> Tensor {
+        self.forward_joint(x, t, cond, 0)
+    }
+
+    /// [`forward`](Self::forward) where the last `independent` items of the batch are not
+    /// clips but frames of unrelated clips: their temporal attention is masked so that each
+    /// frame attends only to itself. This is Video Diffusion Models' joint image-video
+    /// training: such items teach the per-frame layers from many more distinct images
+    /// than clips alone, while the clips teach the temporal layers.
+    pub fn forward_joint(&self, x: &Tensor, t: &[usize], cond: CondInput, independent: usize) -> Tensor {
         let frames = self.config.frames;
+        assert!(
+            independent <= t.len(),
+            "VideoUNet: {independent} independent items in a batch of {}",
+            t.len()
+        );
         assert!(
             x.rank() == 5 && x.dim(1) == frames && x.dim(0) == t.len(),
             "VideoUNet: clips {:?} must be ({}, {frames}, C, H, W)",
@@ -135,8 +149,19 @@ impl VideoUNet {
             .index_select(0, &per_frame)
             .add(&self.frame.lookup(&frame_ids, &[b * frames])); // (B·F, E)
         let x = x.reshape(&[b * frames, shape[2], shape[3], shape[4]]); // (B·F, C, H, W)
+        let clip_rows = (b - independent) * frames;
         let mut mix = |level: usize, h: Tensor| match self.config.temporal_levels.iter().position(|&l| l == level) {
-            Some(i) => self.temporal[i].forward(&h, frames),
+            Some(i) if independent == 0 => self.temporal[i].forward(&h, frames),
+            Some(i) => {
+                // Each independent frame is a clip of one frame: attention to itself.
+                let layer = &self.temporal[i];
+                let rows = h.dim(0);
+                let own = layer.forward(&h.narrow(0, clip_rows, rows - clip_rows), 1);
+                match clip_rows {
+                    0 => own,
+                    _ => Tensor::concat(&[layer.forward(&h.narrow(0, 0, clip_rows), frames), own], 0),
+                }
+            }
             None => h,
         };
         self.unet.forward_with(&x, &emb, &mut mix).reshape(&shape)

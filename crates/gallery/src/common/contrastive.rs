@@ -112,8 +112,8 @@ pub fn pretrain_captions(
     let mut losses = Vec::with_capacity(settings.steps);
     for step in 0..settings.steps {
         let (mut values, mut captions) = (Vec::with_capacity(b * c * h * w), Vec::with_capacity(b));
-        for _ in 0..b {
-            let (v, ids) = draw(&mut rng);
+        for slot in 0..b {
+            let (v, ids) = draw(&mut rng, slot);
             values.extend(v);
             captions.push(ids);
         }

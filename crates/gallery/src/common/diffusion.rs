@@ -94,8 +94,9 @@ pub fn sample_captions<'a>(
     out
 }
 
-/// Draws one item: its clean values (in [−1, 1]) and its caption ids.
-pub type DrawItem<'a> = dyn FnMut(&mut Rng) -> (Vec<f32>, Vec<usize>) + 'a;
+/// Draws the item for one slot of a batch (`0..batch_size`, in order): its clean values
+/// (in [−1, 1]) and its caption ids.
+pub type DrawItem<'a> = dyn FnMut(&mut Rng, usize) -> (Vec<f32>, Vec<usize>) + 'a;
 /// The model's output (ε̂ or v̂) for x_t at steps t under captions (`None`: the null caption).
 pub type NoisePredictor<'a> = dyn Fn(&Tensor, &[usize], &[Option<&[usize]>]) -> Tensor + 'a;
 
@@ -111,8 +112,8 @@ pub struct NoisyBatch {
     pub captions: Vec<Option<Vec<usize>>>,
 }
 
-/// Draws one batch: `draw(rng)` returns an item's clean values (in [−1, 1]) and its
-/// caption ids; `item_shape` is one item's shape.
+/// Draws one batch: `draw(rng, slot)` returns an item's clean values (in [−1, 1]) and
+/// its caption ids; `item_shape` is one item's shape.
 pub fn noisy_batch(
     schedule: &NoiseSchedule,
     settings: &DiffusionTraining,
@@ -124,8 +125,8 @@ pub fn noisy_batch(
     let per_item: usize = item_shape.iter().product();
     let mut clean = Vec::with_capacity(b * per_item);
     let mut captions = Vec::with_capacity(b);
-    for _ in 0..b {
-        let (values, caption) = draw(rng);
+    for slot in 0..b {
+        let (values, caption) = draw(rng, slot);
         assert_eq!(
             values.len(),
             per_item,

@@ -282,11 +282,11 @@ fn item_drawer<'a>(
     images: &'a data::TrainImages,
     classes: &[ClassId],
     model: &'a TextToImage,
-) -> impl FnMut(&mut Rng) -> (Vec<f32>, Vec<usize>) + 'a {
+) -> impl FnMut(&mut Rng, usize) -> (Vec<f32>, Vec<usize>) + 'a {
     let usable: Vec<usize> = (0..images.classes.len())
         .filter(|&i| classes.contains(&images.classes[i]))
         .collect();
-    move |rng: &mut Rng| {
+    move |rng: &mut Rng, _slot: usize| {
         let i = usable[rng.below(usable.len())];
         let caption = random_seen(images.classes[i], rng);
         let ids = model

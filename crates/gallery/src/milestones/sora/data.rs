@@ -10,7 +10,7 @@ use descent_tensor::Rng;
 /// Side of the canvas.
 pub const CANVAS: usize = 32;
 /// Side of the shrunk digit.
-pub const DIGIT: usize = 14;
+pub const DIGIT: usize = 20;
 
 /// Where a clip's digit goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,7 +80,7 @@ pub struct SmallDigits {
 }
 
 impl SmallDigits {
-    /// Shrinks each 28×28 image of `set` by 2×2 means.
+    /// Shrinks each 28×28 image of `set` to [`DIGIT`]×[`DIGIT`] by area averaging.
     pub fn from_set(set: &ImageSet) -> SmallDigits {
         assert_eq!(
             (set.rows, set.cols),
@@ -89,16 +89,21 @@ impl SmallDigits {
             set.rows,
             set.cols
         );
+        let weights = box_weights(28, DIGIT);
         let mut pixels = Vec::with_capacity(set.n * DIGIT * DIGIT);
+        let mut rows = vec![0f32; DIGIT * 28];
         for i in 0..set.n {
             let img = set.image(i);
-            for y in 0..DIGIT {
+            // Columns first (28 rows × DIGIT), then rows.
+            for y in 0..28 {
+                for (x, w) in weights.iter().enumerate() {
+                    rows[x * 28 + y] = w.iter().map(|&(src, a)| a * img[y * 28 + src] as f32).sum();
+                }
+            }
+            for wy in &weights {
                 for x in 0..DIGIT {
-                    let sum: u32 = [(0, 0), (0, 1), (1, 0), (1, 1)]
-                        .iter()
-                        .map(|(a, b)| img[(2 * y + a) * 28 + 2 * x + b] as u32)
-                        .sum();
-                    pixels.push((sum / 4) as u8);
+                    let v: f32 = wy.iter().map(|&(src, a)| a * rows[x * 28 + src]).sum();
+                    pixels.push(v.round().clamp(0.0, 255.0) as u8);
                 }
             }
         }
@@ -118,6 +123,22 @@ impl SmallDigits {
     }
 }
 
+/// For each of `to` output cells, the source cells of a `from`-long line it covers and
+/// the share of each (a box filter: the weights of a cell sum to one).
+fn box_weights(from: usize, to: usize) -> Vec<Vec<(usize, f32)>> {
+    let scale = from as f32 / to as f32;
+    (0..to)
+        .map(|j| {
+            let (lo, hi) = (j as f32 * scale, (j + 1) as f32 * scale);
+            (lo.floor() as usize..(hi.ceil() as usize).min(from))
+                .map(|i| (i, ((i + 1) as f32).min(hi) - (i as f32).max(lo)))
+                .filter(|&(_, a)| a > 1e-6)
+                .map(|(i, a)| (i, a / scale))
+                .collect()
+        })
+        .collect()
+}
+
 /// One clip's path: the digit's top-left corner in the first frame and its speed.
 #[derive(Clone, Copy, Debug)]
 pub struct Path {
@@ -133,7 +154,9 @@ impl Path {
     /// A random path that keeps the digit inside the canvas for `frames` frames.
     pub fn random(direction: Direction, frames: usize, rng: &mut Rng) -> Path {
         let room = (CANVAS - DIGIT) as f32;
-        let speed = 1.0 + rng.uniform();
+        // 1 to 2 pixels a frame, as fast as the canvas leaves room for.
+        let extra = (room / (frames - 1).max(1) as f32 - 1.0).clamp(0.0, 1.0);
+        let speed = 1.0 + rng.uniform() * extra;
         let travel = speed * (frames - 1) as f32;
         let (dx, dy) = direction.step();
         let along = |d: f32, rng: &mut Rng| {
@@ -166,15 +189,32 @@ impl Path {
 /// Renders image `index` of `digits` along `path` as `frames` frames in [−1, 1].
 pub fn render(digits: &SmallDigits, index: usize, path: &Path, frames: usize) -> Vec<f32> {
     let mut out = vec![-1.0f32; frames * CANVAS * CANVAS];
+    for (f, frame) in out.chunks_exact_mut(CANVAS * CANVAS).enumerate() {
+        render_frame(digits, index, path, f, frame);
+    }
+    out
+}
+
+/// Draws frame `f` of image `index` along `path` into a background-filled `frame`.
+fn render_frame(digits: &SmallDigits, index: usize, path: &Path, f: usize, frame: &mut [f32]) {
     let digit = digits.digit(index);
-    for f in 0..frames {
-        let (x0, y0) = path.corner(f);
-        let frame = &mut out[f * CANVAS * CANVAS..(f + 1) * CANVAS * CANVAS];
-        for y in 0..DIGIT {
-            for x in 0..DIGIT {
-                frame[(y0 + y) * CANVAS + x0 + x] = digit[y * DIGIT + x] as f32 / 127.5 - 1.0;
-            }
+    let (x0, y0) = path.corner(f);
+    for y in 0..DIGIT {
+        for x in 0..DIGIT {
+            frame[(y0 + y) * CANVAS + x0 + x] = digit[y * DIGIT + x] as f32 / 127.5 - 1.0;
         }
+    }
+}
+
+/// Frames of unrelated clips sharing one caption, for joint image-video training (Video
+/// Diffusion Models): frame `f` is frame `f` of its own clip — another image of `digit`
+/// (drawn from `of_digit`, images of that digit), its own path `direction`-wards.
+pub fn independent_frames(digits: &SmallDigits, of_digit: &[usize], direction: Direction, frames: usize, rng: &mut Rng) -> Vec<f32> {
+    let mut out = vec![-1.0f32; frames * CANVAS * CANVAS];
+    for (f, frame) in out.chunks_exact_mut(CANVAS * CANVAS).enumerate() {
+        let index = of_digit[rng.below(of_digit.len())];
+        let path = Path::random(direction, frames, rng);
+        render_frame(digits, index, &path, f, frame);
     }
     out
 }
@@ -194,6 +234,38 @@ pub fn random_clip(digits: &SmallDigits, usable: &[usize], frames: usize, rng: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn box_weights_cover_each_cell_once() {
+        for (from, to) in [(28, 14), (28, 20), (28, 28)] {
+            let w = box_weights(from, to);
+            assert_eq!(w.len(), to);
+            for cell in &w {
+                let sum: f32 = cell.iter().map(|&(_, a)| a).sum();
+                assert!((sum - 1.0).abs() < 1e-5, "{from}→{to}: weights sum to {sum}");
+            }
+            let mut cover = vec![0f32; from];
+            w.iter().flatten().for_each(|&(i, a)| cover[i] += a * from as f32 / to as f32);
+            assert!(cover.iter().all(|c| (c - 1.0).abs() < 1e-5), "{from}→{to}: {cover:?}");
+        }
+        assert_eq!(box_weights(28, 14)[3], vec![(6, 0.5), (7, 0.5)]);
+    }
+
+    #[test]
+    fn independent_frames_each_hold_one_whole_digit() {
+        let pixels: Vec<u8> = (0..2 * DIGIT * DIGIT).map(|i| (i * 37 % 256) as u8).collect();
+        let digits = SmallDigits {
+            pixels,
+            labels: vec![3, 3],
+        };
+        let ink = |frame: &[f32]| frame.iter().map(|v| (v + 1.0) as f64).sum::<f64>();
+        let mut rng = Rng::new(2);
+        let frames = independent_frames(&digits, &[1], Direction::Up, 8, &mut rng);
+        let whole = ink(&render(&digits, 1, &Path::random(Direction::Up, 8, &mut rng), 1));
+        for frame in frames.chunks_exact(CANVAS * CANVAS) {
+            assert!((ink(frame) - whole).abs() < 1e-3, "{} vs {whole}", ink(frame));
+        }
+    }
 
     #[test]
     fn paths_stay_inside_and_move_the_asked_way() {

@@ -7,13 +7,17 @@
 //! denoises all frames together, so the frames agree with each other (the same object,
 //! moving coherently) and with the caption. The article's timeline ends with "Sora
 //! (2024)", text-to-video.
-//! We test: Moving MNIST made on the fly from real MNIST digits (one 14×14 digit sliding
+//! We test: Moving MNIST made on the fly from real MNIST digits (one 20×20 digit sliding
 //! left, right, up or down across a 32×32 canvas for 8 frames), captioned "a 3 moving left"
 //! / "一个3向左移动"; a caption encoder pre-trained by the CLIP objective against a small encoder
 //! of whole clips (frames as channels; its zero-shot accuracy over the (digit, direction)
 //! pairs is reported), then frozen and shared by two U-Nets: a space-time U-Net
 //! (`descent_models::video_unet`: the image U-Net on each frame, temporal attention after
 //! three residual blocks; both predict the velocity, as in `dalle`) and the baseline below.
+//! Both train jointly on clips and on frames of unrelated clips (Video Diffusion Models'
+//! joint image-video training, temporal attention masked to each frame itself): a clip
+//! shows one image eight times, so clips alone teach the per-frame layers from few
+//! distinct digits.
 //! Measured on generated clips, with a LeNet trained in the run on windows of real frames:
 //! digit identity (frames read as the asked digit), motion direction (the ink centroid's
 //! straight-line fit against the asked direction), temporal consistency (consecutive frames
@@ -27,9 +31,8 @@
 //! Run: `descent run sora [--full]` (quick: four digits from the embedded MNIST subset,
 //! a small network, 200 steps per model, about two and a half minutes on 2 cores; so short a
 //! training does not yet draw readable digits and the quick verdict is FAIL, with its
-//! numbers; full: all ten digits of MNIST, a wider network, 2,000 steps per model and
-//! 160 clips per model measured: 33 minutes on 2 cores, plus a minute or two of caption
-//! pre-training).
+//! numbers; full: all ten digits of MNIST, a wider network, 3,000 steps per model (4 clips
+//! and 4 sets of unrelated frames each) and 160 clips per model measured: FULL_TIME).
 
 pub mod data;
 pub mod measure;
@@ -38,7 +41,7 @@ mod report;
 use crate::common::contrastive::{pretrain_captions, record_losses, zero_shot_accuracy, ContrastiveSettings};
 use crate::common::diffusion::{train_denoiser, DiffusionTraining, LossWindows};
 use crate::{MilestoneError, Run, SaveRequest};
-use data::{random_clip, SmallDigits, CANVAS};
+use data::{independent_frames, random_clip, SmallDigits, CANVAS, DIGIT};
 use descent_data::{mnist_subset, Dataset, Split};
 use descent_models::caption::{CaptionEncoder, CaptionEncoderConfig, CaptionVocab};
 use descent_models::diffusion::{DdimOptions, Prediction};
@@ -92,8 +95,12 @@ pub struct SoraSettings {
     /// against clips (frames as channels), then frozen and shared by both models
     /// (`None`: each model's encoder trains with it by the diffusion loss alone).
     pub contrastive: Option<ContrastiveSettings>,
-    /// Optimisation (each model).
+    /// Optimisation (each model); `batch_size` counts clips and independent items.
     pub train: DiffusionTraining,
+    /// Items of each batch that are frames of unrelated clips sharing a caption rather
+    /// than one clip (Video Diffusion Models' joint image-video training: temporal
+    /// attention masked to each frame itself); 0 trains on clips alone.
+    pub independent_items: usize,
     /// Epochs of the frame judge.
     pub judge_epochs: usize,
     /// DDIM steps per clip.
@@ -143,7 +150,8 @@ impl SoraSettings {
                     lr: 1e-3,
                     width: 32,
                 }),
-                train: train(8, 2000, 1e-3),
+                train: train(8, 3000, 1e-3),
+                independent_items: 4,
                 judge_epochs: 3,
                 ddim_steps: 25,
                 guidance: 3.0,
@@ -169,6 +177,7 @@ impl SoraSettings {
                     width: 16,
                 }),
                 train: train(8, 200, 2e-3),
+                independent_items: 4,
                 judge_epochs: 3,
                 ddim_steps: 15,
                 guidance: 3.0,
@@ -219,7 +228,7 @@ pub fn run_with(run: &mut Run, s: SoraSettings) -> Result<(), MilestoneError> {
     run.uses_data(
         &format!("{identity}, train {}, digits {:?}", train_set.n, s.digits),
         &format!(
-            "Moving MNIST made on the fly from {identity} (train {} images): 14×14 digits in 32×32, {} frames",
+            "Moving MNIST made on the fly from {identity} (train {} images): {DIGIT}×{DIGIT} digits in {CANVAS}×{CANVAS}, {} frames",
             train_set.n, s.frames
         ),
     );
@@ -338,15 +347,24 @@ pub fn build_model(s: &SoraSettings, levels: &[usize], seed: u64) -> TextToVideo
     }
 }
 
-/// Draws a fresh clip of one of `digits`' images at `usable` with a random caption.
-fn clip_drawer<'a>(
+/// Draws a training item with a random caption: for slots below `clips`, a fresh clip of
+/// one of `digits`' images at `usable`; above, frames of unrelated clips of one digit
+/// moving one way ([`independent_frames`]).
+fn item_drawer<'a>(
     model: &'a TextToVideo,
     digits: &'a SmallDigits,
     usable: &'a [usize],
     frames: usize,
-) -> impl FnMut(&mut Rng) -> (Vec<f32>, Vec<usize>) + 'a {
-    move |rng: &mut Rng| {
-        let (pixels, _, _, caption) = random_clip(digits, usable, frames, rng);
+    clips: usize,
+) -> impl FnMut(&mut Rng, usize) -> (Vec<f32>, Vec<usize>) + 'a {
+    let mut of_digit = vec![Vec::new(); 10];
+    usable.iter().for_each(|&i| of_digit[digits.labels[i]].push(i));
+    move |rng: &mut Rng, slot: usize| {
+        let (pixels, digit, direction, caption) = random_clip(digits, usable, frames, rng);
+        let pixels = match slot < clips {
+            true => pixels,
+            false => independent_frames(digits, &of_digit[digit], direction, frames, rng),
+        };
         let ids = model
             .vocab
             .encode(&caption, model.text.config.max_len)
@@ -368,7 +386,7 @@ fn pretrain_text(
     let shape = [s.frames, 1, CANVAS, CANVAS];
     let usable = train.indices_of(&s.digits);
     let phase = run.phase("caption pre-training", c.steps as u64);
-    let mut draw = clip_drawer(model, train, &usable, s.frames);
+    let mut draw = item_drawer(model, train, &usable, s.frames, usize::MAX);
     let outcome = pretrain_captions(&model.text, &shape, c, run.seed(), &phase, &mut draw);
     record_losses(run, &outcome.losses);
     let combos: Vec<(usize, data::Direction)> = s
@@ -419,11 +437,10 @@ fn train_model(run: &mut Run, model: &TextToVideo, digits: &SmallDigits, s: &Sor
     let all = if frozen_text { params(&model.video) } else { params(model) };
     let phase = run.phase(&format!("diffusion ({key})"), s.train.steps as u64);
     let frames = s.frames;
-    let mut draw = clip_drawer(model, digits, &usable, frames);
-    let predict = |x: &descent_tensor::Tensor, t: &[usize], c: &[Option<&[usize]>]| match frozen_text {
-        true => model.predict_frozen_text(x, t, c),
-        false => model.predict(x, t, c),
-    };
+    let independent = s.independent_items.min(s.train.batch_size);
+    let mut draw = item_drawer(model, digits, &usable, frames, s.train.batch_size - independent);
+    let predict =
+        |x: &descent_tensor::Tensor, t: &[usize], c: &[Option<&[usize]>]| model.predict_training(x, t, c, frozen_text, independent);
     let mut windows = LossWindows::new(10, s.train.steps);
     let shape = [frames, 1, CANVAS, CANVAS];
     train_denoiser(

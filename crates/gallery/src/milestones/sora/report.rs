@@ -64,8 +64,12 @@ pub fn conclude(run: &mut Run, s: &SoraSettings, o: &Outcome) {
     }
     if !run.full() {
         run.note(&format!(
-            "Quick run: digits {:?} from the embedded MNIST subset, a {}-wide network trained {} steps of {} clips, lower bars; `--full` trains a 32-wide network on all ten digits of MNIST at bars of 80%.",
-            s.digits, s.channels, s.train.steps, s.train.batch_size
+            "Quick run: digits {:?} from the embedded MNIST subset, a {}-wide network trained {} steps of {} items, lower bars; `--full` trains a {}-wide network on all ten digits of MNIST at bars of 80%.",
+            s.digits,
+            s.channels,
+            s.train.steps,
+            s.train.batch_size,
+            SoraSettings::for_mode(true).channels
         ));
     }
     run.judge(quality && motion);
