@@ -14,8 +14,9 @@
 use rayon::prelude::*;
 
 use crate::fast_math;
-use crate::matmul::{matmul_serial, MatRef};
+use crate::matmul::{matmul_serial, matmul_uninit, MatRef};
 use crate::PARALLEL_THRESHOLD;
+use std::mem::MaybeUninit;
 
 /// Sizes of one attention call: q (batch, heads, q_len, head_dim), k (batch, heads,
 /// kv_len, head_dim), v (batch, heads, kv_len, value_dim).
@@ -133,9 +134,9 @@ impl<'a> Strided4<'a> {
 }
 
 /// `buf` cut into `pairs` pieces of `len` (empty pieces when `len` is 0).
-fn per_pair(buf: &mut [f32], len: usize, pairs: usize) -> Vec<&mut [f32]> {
+fn per_pair<T>(buf: &mut [T], len: usize, pairs: usize) -> Vec<&mut [T]> {
     if len == 0 {
-        (0..pairs).map(|_| <&mut [f32]>::default()).collect()
+        (0..pairs).map(|_| <&mut [T]>::default()).collect()
     } else {
         buf.chunks_mut(len).collect()
     }
@@ -168,7 +169,8 @@ fn masked_softmax(p: &mut [f32], mask: &KeyMask, d: &AttentionDims, b: usize, sc
 
 /// Attention forward: `out` gets `softmax(q·kᵀ·scale + mask)·v` stored as (B, Tq, H, Dv)
 /// (so the heads of a position are adjacent and concatenate for free), `probs` the
-/// weights (B, H, Tq, Tk), kept for [`attention_backward`]. Overwrites both.
+/// weights (B, H, Tq, Tk), kept for [`attention_backward`]. Writes every element of both
+/// (which may be uninitialised).
 #[allow(clippy::too_many_arguments)]
 pub fn attention_forward(
     d: &AttentionDims,
@@ -177,8 +179,8 @@ pub fn attention_forward(
     v: Strided4,
     mask: &KeyMask,
     scale: f32,
-    out: &mut [f32],
-    probs: &mut [f32],
+    out: &mut [MaybeUninit<f32>],
+    probs: &mut [MaybeUninit<f32>],
 ) {
     mask.validate(d);
     assert_eq!(out.len(), d.out_len(), "attention: output has {} elements for {d:?}", out.len());
@@ -202,19 +204,26 @@ pub fn attention_forward(
     let items: Vec<_> = per_pair(probs, tq * tk, pairs).into_iter().zip(outs.iter_mut()).collect();
     for_pairs(items, work, |bh, (p, o)| {
         let (b, h) = (bh / heads, bh % heads);
-        matmul_serial(tq, tk, head_dim, q.mat(b, h), k.mat(b, h).t(), p, false); // (Tq, Tk)
+        matmul_uninit(tq, tk, head_dim, q.mat(b, h), k.mat(b, h).t(), p, false); // (Tq, Tk)
+                                                                                 // SAFETY: the product above wrote every element of `p`.
+        let p = unsafe { &mut *(p as *mut [MaybeUninit<f32>] as *mut [f32]) };
         if tk > 0 {
             masked_softmax(p, mask, d, b, scale);
         }
-        *o = vec![0.0f32; tq * dv];
-        matmul_serial(tq, dv, tk, MatRef::row_major(p, tk), v.mat(b, h), o, false);
-        // (Tq, Dv)
+        // SAFETY: the product writes every element of the (Tq, Dv) block.
+        *o = unsafe {
+            crate::written_by(tq * dv, |o| {
+                matmul_uninit(tq, dv, tk, MatRef::row_major(p, tk), v.mat(b, h), o, false)
+            })
+        };
     });
     for (bh, o) in outs.iter().enumerate() {
         let (b, h) = (bh / heads, bh % heads);
         for (i, row) in o.chunks(dv.max(1)).enumerate() {
             let start = ((b * tq + i) * heads + h) * dv;
-            out[start..start + dv].copy_from_slice(row);
+            out[start..start + dv].iter_mut().zip(row).for_each(|(o, &v)| {
+                o.write(v);
+            });
         }
     }
 }

@@ -29,7 +29,12 @@ fn check(s: &ChannelShape, groups: usize, what: &str, actual: usize, expected: u
 
 /// Runs `body(n, items)` for each image, `items` being that image's slices of each
 /// buffer (cut into `sizes[k]`-element pieces), in parallel when the tensor is large.
-fn per_image<T: Send, const K: usize>(s: &ChannelShape, bufs: [&mut [T]; K], sizes: [usize; K], body: impl Fn(usize, [&mut [T]; K]) + Sync) {
+fn per_image<T: Send, const K: usize>(
+    s: &ChannelShape,
+    bufs: [&mut [T]; K],
+    sizes: [usize; K],
+    body: impl Fn(usize, [&mut [T]; K]) + Sync,
+) {
     let mut items: Vec<[&mut [T]; K]> = Vec::with_capacity(s.batch);
     let mut rests = bufs;
     for _ in 0..s.batch {

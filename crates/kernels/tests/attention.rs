@@ -2,7 +2,7 @@
 //! key-length masks, rows masked out entirely, and strided (non-dense) operands.
 
 mod common;
-use common::{assert_close, fill, with_threads};
+use common::{assert_close, fill, with_threads, written};
 use descent_kernels::attention::*;
 
 #[rustfmt::skip]
@@ -68,8 +68,7 @@ fn check_case(d: &AttentionDims, mask: &KeyMask, strided: bool) {
         )
     };
     let scale = 1.0 / (head_dim as f32).sqrt();
-    let (mut out, mut probs) = (vec![f32::NAN; d.out_len()], vec![f32::NAN; d.probs_len()]);
-    attention_forward(d, q, k, v, mask, scale, &mut out, &mut probs);
+    let (out, probs) = forward(d, q, k, v, mask, scale);
     let (mut out_ref, mut probs_ref) = (vec![0.0; d.out_len()], vec![0.0; d.probs_len()]);
     attention_forward_reference(d, q, k, v, mask, scale, &mut out_ref, &mut probs_ref);
     assert_close(&format!("out {case}"), &out, &out_ref, 2e-6);
@@ -85,6 +84,15 @@ fn check_case(d: &AttentionDims, mask: &KeyMask, strided: bool) {
     for (name, f, s) in [("dq", dq, sq), ("dk", dk, sk), ("dv", dv, sv)] {
         assert_close(&format!("{name} {case}"), f, s, 1e-5);
     }
+}
+
+/// [`attention_forward`] into NaN-started outputs: (out, probs).
+fn forward(d: &AttentionDims, q: Strided4, k: Strided4, v: Strided4, mask: &KeyMask, scale: f32) -> (Vec<f32>, Vec<f32>) {
+    let mut probs = Vec::new();
+    let out = written(d.out_len(), |out| {
+        probs = written(d.probs_len(), |p| attention_forward(d, q, k, v, mask, scale, out, p))
+    });
+    (out, probs)
 }
 
 #[test]
@@ -110,13 +118,12 @@ fn fully_masked_rows_get_zero_weights_and_output() {
         causal: false,
         key_lengths: Some(&lens),
     };
-    let (mut out, mut probs) = (vec![f32::NAN; d.out_len()], vec![f32::NAN; d.probs_len()]);
     let (q, k, v) = (
         Strided4::dense(&q, [2, 1, 3, 2]),
         Strided4::dense(&k, [2, 1, 4, 2]),
         Strided4::dense(&v, [2, 1, 4, 2]),
     );
-    attention_forward(&d, q, k, v, &mask, 1.0, &mut out, &mut probs);
+    let (out, probs) = forward(&d, q, k, v, &mask, 1.0);
     assert!(probs[12..].iter().chain(&out[6..]).all(|&x| x == 0.0));
     assert!(probs[..12].iter().all(|&x| x > 0.0));
 }
@@ -138,8 +145,7 @@ fn attention_is_identical_across_thread_counts() {
     );
     let run = |threads| {
         with_threads(threads, || {
-            let (mut out, mut probs) = (vec![0.0; d.out_len()], vec![0.0; d.probs_len()]);
-            attention_forward(d, q, k, v, &mask, 0.25, &mut out, &mut probs);
+            let (out, probs) = forward(d, q, k, v, &mask, 0.25);
             let mut g = [0; 3].map(|_| vec![0.0; d.out_len()]);
             let [dq, dk, dv] = &mut g;
             attention_backward(d, q, k, v, 0.25, &probs, v, dq, dk, dv);

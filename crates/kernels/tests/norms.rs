@@ -104,5 +104,7 @@ fn group_norm_matches_reference() {
 #[should_panic(expected = "do not split into 3 groups")]
 fn group_norm_rejects_groups_that_do_not_divide_the_channels() {
     let s = shape(1, 4, 1);
-    written(4, |y| group_norm_forward(&s, 3, &[0.0; 4], &[1.0; 4], &[0.0; 4], 1e-5, y, &mut [0.0; 6]));
+    written(4, |y| {
+        group_norm_forward(&s, 3, &[0.0; 4], &[1.0; 4], &[0.0; 4], 1e-5, y, &mut [0.0; 6])
+    });
 }

@@ -50,17 +50,12 @@ fn strided(t: &Tensor) -> Strided4<'_> {
 
 /// Forward: the output stored as (B, Tq, H, Dv) and the weights (B, H, Tq, Tk).
 fn forward(q: &Tensor, k: &Tensor, v: &Tensor, mask: &AttentionMask, scale: f32, dims: &AttentionDims) -> (Vec<f32>, Vec<f32>) {
-    let (mut out, mut probs) = (vec![0.0f32; dims.out_len()], vec![0.0f32; dims.probs_len()]);
-    attention_forward(
-        dims,
-        strided(q),
-        strided(k),
-        strided(v),
-        &key_mask(mask),
-        scale,
-        &mut out,
-        &mut probs,
-    );
+    let mut probs = Vec::new();
+    let out = super::fresh(dims.out_len(), |out| {
+        probs = super::fresh(dims.probs_len(), |probs| {
+            attention_forward(dims, strided(q), strided(k), strided(v), &key_mask(mask), scale, out, probs)
+        })
+    });
     (out, probs)
 }
 
