@@ -32,7 +32,10 @@
 //! a small network, 200 steps per model, about two and a half minutes on 2 cores; so short a
 //! training does not yet draw readable digits and the quick verdict is FAIL, with its
 //! numbers; full: all ten digits of MNIST, a wider network, 3,000 steps per model (4 clips
-//! and 4 sets of unrelated frames each) and 160 clips per model measured: FULL_TIME).
+//! and 4 sets of unrelated frames each) and 160 clips per model measured: 48 minutes on 2
+//! cores, caption pre-training included). The full run's verdict is FAIL so far: motion
+//! passes (clips move the asked way, steadier than the baseline's), but frames read as the
+//! asked digit about half the time and consecutive frames often change digit.
 
 pub mod data;
 pub mod measure;
@@ -116,7 +119,7 @@ pub struct SoraSettings {
 }
 
 impl SoraSettings {
-    /// Quick (four digits, ~2.5 minutes) or full (ten digits, ~35 minutes).
+    /// Quick (four digits, ~2.5 minutes) or full (ten digits, ~48 minutes).
     pub fn for_mode(full: bool) -> SoraSettings {
         let train = |batch_size, steps, lr| DiffusionTraining {
             batch_size,
