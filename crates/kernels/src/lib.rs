@@ -1,7 +1,8 @@
 //! `descent-kernels`: the f32 number-crunching routines under every tensor op.
 //!
 //! Kernels work on plain slices with explicit shapes and strides; they know nothing of
-//! `Tensor`, autograd or devices, and the caller allocates every output. Each fast kernel
+//! `Tensor`, autograd or devices, and the caller allocates every output (kernels that write
+//! every element take it uninitialised: see [`written_by`]). Each fast kernel
 //! sits beside a naive reference (`*_reference`: plain loops, f64 accumulation) that the
 //! tests in `tests/` compare it with over awkward shapes, in the llm.c habit. Large work
 //! goes parallel through rayon; small work stays on the calling thread, because a thread
