@@ -204,8 +204,9 @@ pub fn attention_forward(
     let items: Vec<_> = per_pair(probs, tq * tk, pairs).into_iter().zip(outs.iter_mut()).collect();
     for_pairs(items, work, |bh, (p, o)| {
         let (b, h) = (bh / heads, bh % heads);
-        matmul_uninit(tq, tk, head_dim, q.mat(b, h), k.mat(b, h).t(), p, false); // (Tq, Tk)
-                                                                                 // SAFETY: the product above wrote every element of `p`.
+        // The (Tq, Tk) scores.
+        matmul_uninit(tq, tk, head_dim, q.mat(b, h), k.mat(b, h).t(), p, false);
+        // SAFETY: the product above wrote every element of `p`.
         let p = unsafe { &mut *(p as *mut [MaybeUninit<f32>] as *mut [f32]) };
         if tk > 0 {
             masked_softmax(p, mask, d, b, scale);

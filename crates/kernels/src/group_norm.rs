@@ -68,9 +68,8 @@ fn lane_sum(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
 }
 
 /// Group norm forward: writes every element of `y` (like x; it may be uninitialised) and
-/// overwrites `stats` ((batch, groups, 2): each
-/// row's mean and 1/√(var + eps)). Shapes: x (batch, channels, inner); weight and bias
-/// (channels).
+/// overwrites `stats` ((batch, groups, 2): each row's mean and 1/√(var + eps)). Shapes:
+/// x (batch, channels, inner); weight and bias (channels).
 #[allow(clippy::too_many_arguments)] // a flat kernel signature reads better than a struct
 pub fn group_norm_forward(
     s: &ChannelShape,
