@@ -1,4 +1,5 @@
-//! LeNet-5's convolution and pooling layers at batch 64, forward and backward.
+//! LeNet-5's convolution and pooling layers at batch 64, forward and backward, and the
+//! 3×3 convolutions of W10's U-Net (the Winograd route at 28×28 and 14×14, im2col at 7×7).
 //!
 //! A plain timing harness (no criterion, so no new dependencies): each case runs 25
 //! timing rounds after a warm-up and reports the median round, and the best one, which
@@ -109,4 +110,15 @@ fn main() {
     let micros = total.as_secs_f64() * 1e6;
     println!("conv + max-pool layers, forward + backward: {micros:.1} µs per batch of 64");
     println!("  = {:.3} s per 60000-image epoch", total.as_secs_f64() * 60000.0 / 64.0);
+    // W10's 3×3 layers at batch 64: (in_ch, side, out_ch).
+    let mut unet = Duration::ZERO;
+    for (ic, side, oc) in [(64, 28, 64), (192, 28, 64), (128, 14, 128), (256, 14, 128), (128, 7, 128)] {
+        #[rustfmt::skip]
+        let g = Conv2dGeometry { in_channels: ic, in_h: side, in_w: side, out_channels: oc, kernel_h: 3, kernel_w: 3, padding: 1, ..conv1 };
+        unet += conv_layer(&format!("unet {ic}->{oc} k3 {side}x{side}"), g, true);
+    }
+    println!(
+        "U-Net 3x3 layers (one of each), forward + backward: {:.1} ms",
+        unet.as_secs_f64() * 1e3
+    );
 }

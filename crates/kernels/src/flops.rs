@@ -17,6 +17,14 @@ pub fn record_gemm(m: usize, n: usize, k: usize) {
     GEMM_FLOPS.fetch_add(2 * (m as u64) * (n as u64) * (k as u64), Ordering::Relaxed);
 }
 
+/// Adds `flops` that a faster algorithm saved against the direct one it stands for
+/// (Winograd convolutions): a step's count stays the work of the operation it computes,
+/// as cuDNN's and MKL's "effective" rates do, whatever route its products took.
+#[inline]
+pub fn record_saved(flops: u64) {
+    GEMM_FLOPS.fetch_add(flops, Ordering::Relaxed);
+}
+
 /// FLOPs of every matrix product since the process started; differences of two
 /// readings give the work in between.
 pub fn gemm_flops() -> u64 {

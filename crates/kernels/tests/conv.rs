@@ -40,7 +40,16 @@ const GEOMETRIES: &[Conv2dGeometry] = &[
     geom(2, 3, (12, 11), 4, (2, 3), 1, 0),
     // A large weight whose single image's col passes the group size: one image a group.
     geom(2, 256, (34, 34), 64, (2, 2), 1, 0),
+    // 3×3, stride 1, padding 1 with 16+ channels and 64+ pixels: the Winograd route. Odd
+    // and even sides, and (last) two chunks of which the second is short.
+    geom(3, 16, (9, 9), 16, (3, 3), 1, 1),
+    geom(2, 17, (8, 11), 20, (3, 3), 1, 1),
+    geom(2, 16, (32, 2), 16, (3, 3), 1, 1),
+    WINOGRAD_CHUNKS,
 ];
+
+/// A Winograd geometry of two image chunks (10 images, then 2).
+const WINOGRAD_CHUNKS: Conv2dGeometry = geom(12, 64, (28, 28), 32, (3, 3), 1, 1);
 
 /// DCGAN's 64→128 layer at batch 41: a weight large enough (131,072 elements) for the
 /// accumulated weight-gradient route, and a batch of three image groups (20 images
@@ -108,6 +117,23 @@ fn large_weight_gradients_are_deterministic_across_thread_counts() {
             let mut gw = vec![0.0; g.weight_len()];
             conv2d_backward(g, &x, &w, &dy, None, Some(&mut gw), None);
             gw
+        })
+    };
+    assert_eq!(run(1), run(3));
+}
+
+#[test]
+fn winograd_route_is_deterministic_across_thread_counts() {
+    let g = &WINOGRAD_CHUNKS;
+    let (x, w, dy) = (fill(g.input_len(), 13), fill(g.weight_len(), 14), fill(g.output_len(), 15));
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let mut out = vec![0.0; g.output_len()];
+            let (mut gi, mut gw) = (vec![0.0; g.input_len()], vec![0.0; g.weight_len()]);
+            conv2d_forward(g, &x, &w, None, &mut out);
+            conv2d_backward(g, &x, &w, &dy, Some(&mut gi), Some(&mut gw), None);
+            (out, gi, gw)
         })
     };
     assert_eq!(run(1), run(3));
