@@ -40,11 +40,11 @@ const GEOMETRIES: &[Conv2dGeometry] = &[
     geom(2, 3, (12, 11), 4, (2, 3), 1, 0),
     // A large weight whose single image's col passes the group size: one image a group.
     geom(2, 256, (34, 34), 64, (2, 2), 1, 0),
-    // 3×3, stride 1, padding 1 with 16+ channels and 64+ pixels: the Winograd route. Odd
+    // 3×3, stride 1, padding 1 with 16+ channels and 100+ pixels: the Winograd route. Odd
     // and even sides, and (last) two chunks of which the second is short.
-    geom(3, 16, (9, 9), 16, (3, 3), 1, 1),
-    geom(2, 17, (8, 11), 20, (3, 3), 1, 1),
-    geom(2, 16, (32, 2), 16, (3, 3), 1, 1),
+    geom(3, 16, (11, 11), 16, (3, 3), 1, 1),
+    geom(2, 17, (10, 13), 20, (3, 3), 1, 1),
+    geom(2, 16, (50, 2), 16, (3, 3), 1, 1),
     WINOGRAD_CHUNKS,
 ];
 

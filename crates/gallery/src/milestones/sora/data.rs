@@ -219,16 +219,50 @@ pub fn independent_frames(digits: &SmallDigits, of_digit: &[usize], direction: D
     out
 }
 
+/// What one training clip shows, drawn before any pixel is rendered: so that an item
+/// which needs only the caption (joint training's unrelated frames) renders nothing.
+pub struct ClipDraw {
+    /// The image's index in the digit set.
+    pub index: usize,
+    /// Its label.
+    pub digit: usize,
+    /// Which way it moves.
+    pub direction: Direction,
+    /// Where it is in each frame.
+    pub path: Path,
+    /// One of the captions of (digit, direction).
+    pub caption: String,
+}
+
+impl ClipDraw {
+    /// A random image of `usable`, a random direction and path, and a random caption.
+    pub fn random(digits: &SmallDigits, usable: &[usize], frames: usize, rng: &mut Rng) -> ClipDraw {
+        let index = usable[rng.below(usable.len())];
+        let direction = Direction::ALL[rng.below(4)];
+        let path = Path::random(direction, frames, rng);
+        let digit = digits.labels[index];
+        let options = captions(digit, direction);
+        let caption = options[rng.below(options.len())].clone();
+        ClipDraw {
+            index,
+            digit,
+            direction,
+            path,
+            caption,
+        }
+    }
+
+    /// The clip's pixels.
+    pub fn render(&self, digits: &SmallDigits, frames: usize) -> Vec<f32> {
+        render(digits, self.index, &self.path, frames)
+    }
+}
+
 /// One training clip: a random image of `usable`, a random direction and path, and a
 /// random caption of it; returns (pixels, digit, direction, caption).
 pub fn random_clip(digits: &SmallDigits, usable: &[usize], frames: usize, rng: &mut Rng) -> (Vec<f32>, usize, Direction, String) {
-    let index = usable[rng.below(usable.len())];
-    let direction = Direction::ALL[rng.below(4)];
-    let path = Path::random(direction, frames, rng);
-    let digit = digits.labels[index];
-    let options = captions(digit, direction);
-    let caption = options[rng.below(options.len())].clone();
-    (render(digits, index, &path, frames), digit, direction, caption)
+    let draw = ClipDraw::random(digits, usable, frames, rng);
+    (draw.render(digits, frames), draw.digit, draw.direction, draw.caption)
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@
 //! work is split over channels or transform positions, never inside a sum, so results
 //! do not depend on the thread count. On W10's layers (batch 64, one thread) forward and
 //! backward took 0.55–0.75× im2col's time at 28×28 and 14×14; at 7×7 the transforms and
-//! the tiles' overhang cost what they save, hence the 64-pixel floor in [`suits`].
+//! the tiles' overhang cost what they save, and W8's 8×8 layer ran no faster, hence the
+//! 100-pixel floor in [`suits`].
 
 use std::cell::Cell;
 
@@ -41,11 +42,11 @@ thread_local! {
 }
 
 /// Whether [`super::conv2d_forward`] and its gradients take this route: 3×3 kernels,
-/// stride 1, padding 1, and channels enough on both sides for the products to outweigh
+/// stride 1, padding 1, and channels and pixels enough for the products to outweigh
 /// the transforms (a 1→64 input layer or a 64→1 output layer stay on im2col).
 pub(super) fn suits(g: &Conv2dGeometry) -> bool {
     let shape = g.kernel_h == 3 && g.kernel_w == 3 && g.stride == 1 && g.padding == 1;
-    shape && g.in_channels >= 16 && g.out_channels >= 16 && g.in_h * g.in_w >= 64
+    shape && g.in_channels >= 16 && g.out_channels >= 16 && g.in_h * g.in_w >= 100
 }
 
 /// Images per chunk, from the geometry only.
