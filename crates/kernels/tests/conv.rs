@@ -90,21 +90,28 @@ fn conv2d_backward_matches_reference() {
     }
 }
 
+/// Output, input gradient and weight gradient of `g` on `threads` threads.
+fn forward_backward(g: &Conv2dGeometry, seed: u32, threads: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let (x, w, dy) = (
+        fill(g.input_len(), seed),
+        fill(g.weight_len(), seed + 1),
+        fill(g.output_len(), seed + 2),
+    );
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    pool.install(|| {
+        let mut out = vec![0.0; g.output_len()];
+        let (mut gi, mut gw) = (vec![0.0; g.input_len()], vec![0.0; g.weight_len()]);
+        conv2d_forward(g, &x, &w, None, &mut out);
+        conv2d_backward(g, &x, &w, &dy, Some(&mut gi), Some(&mut gw), None);
+        (out, gi, gw)
+    })
+}
+
 #[test]
 fn conv2d_is_deterministic_across_thread_counts() {
-    let g = &GEOMETRIES[GEOMETRIES.len() - 1];
-    let (x, w, dy) = (fill(g.input_len(), 7), fill(g.weight_len(), 8), fill(g.output_len(), 9));
-    let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| {
-            let mut out = vec![0.0; g.output_len()];
-            let (mut gi, mut gw) = (vec![0.0; g.input_len()], vec![0.0; g.weight_len()]);
-            conv2d_forward(g, &x, &w, None, &mut out);
-            conv2d_backward(g, &x, &w, &dy, Some(&mut gi), Some(&mut gw), None);
-            (out, gi, gw)
-        })
-    };
-    assert_eq!(run(1), run(3));
+    // The im2col route: a large weight whose images each make a group.
+    let g = &geom(2, 256, (34, 34), 64, (2, 2), 1, 0);
+    assert_eq!(forward_backward(g, 7, 1), forward_backward(g, 7, 3));
 }
 
 #[test]
@@ -125,18 +132,7 @@ fn large_weight_gradients_are_deterministic_across_thread_counts() {
 #[test]
 fn winograd_route_is_deterministic_across_thread_counts() {
     let g = &WINOGRAD_CHUNKS;
-    let (x, w, dy) = (fill(g.input_len(), 13), fill(g.weight_len(), 14), fill(g.output_len(), 15));
-    let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| {
-            let mut out = vec![0.0; g.output_len()];
-            let (mut gi, mut gw) = (vec![0.0; g.input_len()], vec![0.0; g.weight_len()]);
-            conv2d_forward(g, &x, &w, None, &mut out);
-            conv2d_backward(g, &x, &w, &dy, Some(&mut gi), Some(&mut gw), None);
-            (out, gi, gw)
-        })
-    };
-    assert_eq!(run(1), run(3));
+    assert_eq!(forward_backward(g, 13, 1), forward_backward(g, 13, 3));
 }
 
 #[test]

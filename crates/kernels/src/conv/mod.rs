@@ -24,6 +24,7 @@
 
 use std::cell::Cell;
 use std::ops::Range;
+use std::thread::LocalKey;
 
 use rayon::prelude::*;
 
@@ -135,13 +136,19 @@ thread_local! {
 /// buffer is taken out of its cell, so a nested call (rayon work-stealing inside a
 /// gemm) just gets a fresh one instead of a double borrow.
 fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
-    let mut buf = SCRATCH.take();
+    with_buffer(&SCRATCH, SCRATCH_KEEP_ELEMS, len, f)
+}
+
+/// Runs `f` on `len` elements of the buffer in `cell` (contents unspecified), putting it
+/// back afterwards unless it grew past `keep` elements.
+fn with_buffer<R>(cell: &'static LocalKey<Cell<Vec<f32>>>, keep: usize, len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    let mut buf = cell.take();
     if buf.len() < len {
         buf.resize(len, 0.0);
     }
     let result = f(&mut buf[..len]);
-    if buf.len() <= SCRATCH_KEEP_ELEMS {
-        SCRATCH.set(buf);
+    if buf.len() <= keep {
+        cell.set(buf);
     }
     result
 }

@@ -20,7 +20,7 @@ use std::cell::Cell;
 
 use rayon::prelude::*;
 
-use super::{sum, Conv2dGeometry};
+use super::{sum, with_buffer, Conv2dGeometry};
 use crate::matmul::{matmul_serial, MatRef};
 
 mod tiles;
@@ -57,15 +57,7 @@ fn images_per_chunk(g: &Conv2dGeometry, tl: Tiles) -> usize {
 
 /// Runs `f` on `len` elements of this thread's transform buffer (contents unspecified).
 fn with_buffers<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
-    let mut buf = BUFFERS.take();
-    if buf.len() < len {
-        buf.resize(len, 0.0);
-    }
-    let result = f(&mut buf[..len]);
-    if buf.len() <= KEEP_ELEMS {
-        BUFFERS.set(buf);
-    }
-    result
+    with_buffer(&BUFFERS, KEEP_ELEMS, len, f)
 }
 
 /// [`super::conv2d_forward`] for a geometry that [`suits`].
