@@ -1,6 +1,7 @@
 //! 2-D convolution (NCHW, cross-correlation as in PyTorch) via im2col + gemm, beside
-//! naive references. 3×3 layers with stride 1, padding 1 and 16+ channels each side take
-//! Winograd's F(2×2, 3×3) instead (`winograd/`): 16 products where im2col does 36.
+//! naive references. 3×3 layers with stride 1, padding 1, 16+ channels each side and 100+
+//! pixels a plane take Winograd's F(2×2, 3×3) instead (`winograd/`): 16 products where
+//! im2col does 36 multiplies.
 //!
 //! The batch is cut into chunks of a few images. Each chunk unfolds its receptive fields
 //! into one column matrix `col` (K, n·P), with K = in_ch·kh·kw and P = out_h·out_w, so one
