@@ -41,14 +41,14 @@ const GEOMETRIES: &[Conv2dGeometry] = &[
     // A large weight whose single image's col passes the group size: one image a group.
     geom(2, 256, (34, 34), 64, (2, 2), 1, 0),
     // 3×3, stride 1, padding 1 with 16+ channels and 100+ pixels: the Winograd route. Odd
-    // and even sides, and (last) two chunks of which the second is short.
+    // and even sides, and (last) three chunks of which the third is short.
     geom(3, 16, (11, 11), 16, (3, 3), 1, 1),
     geom(2, 17, (10, 13), 20, (3, 3), 1, 1),
     geom(2, 16, (50, 2), 16, (3, 3), 1, 1),
     WINOGRAD_CHUNKS,
 ];
 
-/// A Winograd geometry of two image chunks (10 images, then 2).
+/// A Winograd geometry of three image chunks (5, 5, then 2 images).
 const WINOGRAD_CHUNKS: Conv2dGeometry = geom(12, 64, (28, 28), 32, (3, 3), 1, 1);
 
 /// DCGAN's 64→128 layer at batch 41: a weight large enough (131,072 elements) for the

@@ -33,6 +33,10 @@ const POS: usize = 16;
 /// Target size (elements) of one chunk's transformed input, 16·in_ch·tiles.
 const CHUNK_ELEMS: usize = 1 << 20;
 
+/// Fewest tiles per chunk: the products' long side, below which the weight gradient's
+/// per-chunk gemms (inner dimension = tiles) run far under the gemm's rate.
+const MIN_COLS: usize = 512;
+
 /// Largest scratch (elements) kept between calls.
 const KEEP_ELEMS: usize = 1 << 24;
 
@@ -52,7 +56,8 @@ pub(super) fn suits(g: &Conv2dGeometry) -> bool {
 /// Images per chunk, from the geometry only.
 fn images_per_chunk(g: &Conv2dGeometry, tl: Tiles) -> usize {
     let per = POS * g.in_channels.max(g.out_channels) * tl.per_plane();
-    (CHUNK_ELEMS / per.max(1)).clamp(1, g.batch.max(1))
+    let fit = CHUNK_ELEMS / per.max(1);
+    fit.max(MIN_COLS.div_ceil(tl.per_plane().max(1))).clamp(1, g.batch.max(1))
 }
 
 /// Runs `f` on `len` elements of this thread's transform buffer (contents unspecified).
