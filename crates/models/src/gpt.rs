@@ -194,9 +194,18 @@ impl Gpt {
     }
 
     /// Logits of the last position only (B, vocab): what sampling needs.
+    /// The last block computes only that position's row (`DecoderOnlyBlock::forward_last`).
     pub fn last_logits(&self, ids: &[usize], batch: usize) -> Tensor {
-        let h = self.hidden(ids, batch); // (B, T, C)
-        let last = h.narrow(1, h.dim(1) - 1, 1); // (B, 1, C)
+        let mut x = self.embed(ids, batch, 0); // (B, T, C)
+        let last = match self.blocks.split_last() {
+            Some((last_block, blocks)) => {
+                for block in blocks {
+                    x = block.forward(&x); // (B, T, C)
+                }
+                last_block.forward_last(&x) // (B, 1, C)
+            }
+            None => x.narrow(1, x.dim(1) - 1, 1),
+        };
         self.head
             .forward(&self.ln_f.forward(&last))
             .reshape(&[batch, self.config.vocab_size]) // (B, V)

@@ -1,7 +1,7 @@
 //! The `Tensor` handle: an immutable, cheaply cloned view of shared storage plus the
 //! op that produced it (when autograd is recording).
 
-use crate::layout::{for_each_offset, Layout};
+use crate::layout::{gather, Layout};
 use crate::{grad_mode, Op, Rng, Storage};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -220,10 +220,7 @@ impl Tensor {
             let n = layout.numel();
             std::borrow::Cow::Borrowed(&self.storage_slice()[layout.offset..layout.offset + n])
         } else {
-            let src = self.storage_slice();
-            let mut out = Vec::with_capacity(layout.numel());
-            for_each_offset(&layout.shape, &layout.strides, layout.offset, |o| out.push(src[o]));
-            std::borrow::Cow::Owned(out)
+            std::borrow::Cow::Owned(gather(self.storage_slice(), &layout.shape, &layout.strides, layout.offset))
         }
     }
 
