@@ -99,8 +99,8 @@ impl DecoderOnlyBlock {
 
     /// The block's output at the last position only, (B, 1, C), for next-token
     /// sampling: keys and values still come from all T positions, but the query, the
-    /// output projection and the MLP run on one row instead of T (a quarter less work in
-    /// the last block of uncached generation). Equals the last row of `forward`.
+    /// output projection and the MLP run on one row instead of T (about four fifths of
+    /// the last block's products in uncached generation). Equals the last row of `forward`.
     pub fn forward_last(&self, x: &Tensor) -> Tensor {
         let t = x.dim(1);
         let h = self.ln1.forward(x); // (B, T, C)
