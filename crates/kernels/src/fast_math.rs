@@ -6,6 +6,8 @@
 //!
 //! * [`exp`]: Cephes' `expf` (range reduction by ln 2 in two parts, degree-6 polynomial,
 //!   2ⁿ built in the exponent bits); within 2 ulp of libm on [−87, 88].
+//! * [`tanh`]: Eigen's rational minimax approximation, a few ulp (the LSTM cell's, and
+//!   `Tensor::tanh`'s).
 //! * [`erf`]: Eigen's rational approximation `x·P(x²)/Q(x²)` on [−4, 4] (±1 beyond, as in
 //!   f32); absolute error ≤ 4.2e-7.
 //!
@@ -35,6 +37,30 @@ pub fn exp(x: f32) -> f32 {
     let y = p * r * r + r + 1.0;
     let k = (t.to_bits() as i32).wrapping_sub(ROUND_MAGIC.to_bits() as i32); // n as an integer
     y * f32::from_bits(((k + 127) << 23) as u32)
+}
+
+/// tanh as Eigen's rational minimax approximation (a few ulp), clamped where it
+/// reaches ±1 in f32; tiny inputs return x.
+#[inline(always)]
+pub fn tanh(x: f32) -> f32 {
+    let y = x.clamp(-7.905_311, 7.905_311);
+    let y2 = y * y;
+    let p = -2.760_768_4e-16_f32;
+    let p = p * y2 + 2.000_188e-13;
+    let p = p * y2 - 8.604_672e-11;
+    let p = p * y2 + 5.122_297_3e-8;
+    let p = p * y2 + 1.485_722_35e-5;
+    let p = p * y2 + 6.372_619_5e-4;
+    let p = (p * y2 + 4.893_524_6e-3) * y;
+    let q = 1.198_258_4e-6_f32;
+    let q = q * y2 + 1.185_347_1e-4;
+    let q = q * y2 + 2.268_434_7e-3;
+    let q = q * y2 + 4.893_525e-3;
+    if x.abs() < 4e-4 {
+        x
+    } else {
+        p / q
+    }
 }
 
 /// erf(x) as a rational function (Eigen's `generic_fast_erf_float`).

@@ -3,7 +3,8 @@
 //! The tensor layer maps them over slices; they follow PyTorch's definitions at the
 //! edges (derivative at 0, softplus's switch to x above 20).
 //!
-//! SiLU also has slice kernels ([`silu_forward`], [`silu_backward`]) through the
+//! SiLU, σ and tanh also have slice kernels ([`silu_forward`], [`silu_backward`],
+//! [`sigmoid_forward`], [`tanh_forward`]) through the
 //! branch-free [`fast_math::exp`](crate::fast_math::exp), 8 lanes wide under AVX2: a
 //! diffusion U-Net applies it to every activation twice per residual block, where
 //! libm's scalar `expf` took about 6% of a W10 step. The scalar [`silu`] and
@@ -13,7 +14,7 @@ use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use crate::fast_math::{dispatch, exp};
+use crate::fast_math::{dispatch, exp, tanh};
 use crate::PARALLEL_THRESHOLD;
 
 /// Logistic sigmoid 1/(1 + e⁻ˣ), without overflow for large |x|.
@@ -70,6 +71,24 @@ dispatch! {
 }
 
 dispatch! {
+    /// `y = 1/(1 + e⁻ˣ)` over one block (e⁻ˣ is clamped, so no overflow to ∞).
+    fn sigmoid_block(x: &[f32], y: &mut [MaybeUninit<f32>]) {
+        y.iter_mut().zip(x).for_each(|(y, &x)| {
+            y.write(1.0 / (1.0 + exp(-x)));
+        });
+    }
+}
+
+dispatch! {
+    /// `y = tanh(x)` over one block.
+    fn tanh_block(x: &[f32], y: &mut [MaybeUninit<f32>]) {
+        y.iter_mut().zip(x).for_each(|(y, &x)| {
+            y.write(tanh(x));
+        });
+    }
+}
+
+dispatch! {
     /// `dx = dy·σ(x)·(1 + x·(1 − σ(x)))` over one block.
     fn silu_grad_block(x: &[f32], dy: &[f32], dx: &mut [MaybeUninit<f32>]) {
         for ((d, &x), &g) in dx.iter_mut().zip(x).zip(dy) {
@@ -82,16 +101,33 @@ dispatch! {
 /// Elements per parallel task of the slice kernels.
 const BLOCK: usize = PARALLEL_THRESHOLD / 4;
 
+/// Runs `block` over matching blocks of `x` and `y` (same length), in parallel when large.
+fn map_blocks(x: &[f32], y: &mut [MaybeUninit<f32>], what: &str, block: fn(&[f32], &mut [MaybeUninit<f32>])) {
+    assert_eq!(x.len(), y.len(), "{what}: input has {} elements, output {}", x.len(), y.len());
+    if x.len() >= PARALLEL_THRESHOLD {
+        y.par_chunks_mut(BLOCK).zip(x.par_chunks(BLOCK)).for_each(|(y, x)| block(x, y));
+    } else {
+        block(x, y);
+    }
+}
+
 /// `y = silu(x)` elementwise, writing every element of `y` (same length as `x`, possibly
 /// uninitialised: a fresh output needs no zero-fill); within a few ulp of [`silu`],
 /// parallel when large.
 pub fn silu_forward(x: &[f32], y: &mut [MaybeUninit<f32>]) {
-    assert_eq!(x.len(), y.len(), "silu: input has {} elements, output {}", x.len(), y.len());
-    if x.len() >= PARALLEL_THRESHOLD {
-        y.par_chunks_mut(BLOCK).zip(x.par_chunks(BLOCK)).for_each(|(y, x)| silu_block(x, y));
-    } else {
-        silu_block(x, y);
-    }
+    map_blocks(x, y, "silu", silu_block);
+}
+
+/// `y = σ(x)` elementwise like [`silu_forward`]; within a few ulp of [`sigmoid`]. The
+/// 1989 LeNet's activation: libm's scalar `expf` was a quarter of its epoch.
+pub fn sigmoid_forward(x: &[f32], y: &mut [MaybeUninit<f32>]) {
+    map_blocks(x, y, "sigmoid", sigmoid_block);
+}
+
+/// `y = tanh(x)` elementwise like [`silu_forward`], through [`fast_math::tanh`](tanh);
+/// within a few ulp of libm's.
+pub fn tanh_forward(x: &[f32], y: &mut [MaybeUninit<f32>]) {
+    map_blocks(x, y, "tanh", tanh_block);
 }
 
 /// `dx = dy·silu'(x)` elementwise, writing every element of `dx`; within a few ulp of
@@ -187,6 +223,31 @@ mod tests {
             let (y, dx) = run(&x[..short], &dy[..short]);
             assert!(y.iter().zip(&x).all(|(&y, &x)| close(y, silu(x))));
             assert!(dx.iter().zip(&x).zip(&dy).all(|((&d, &x), &g)| close(d, g * silu_grad(x))));
+        }
+    }
+
+    #[test]
+    fn sigmoid_and_tanh_slice_kernels_match_libm() {
+        let mut x: Vec<f32> = (0..PARALLEL_THRESHOLD + 13)
+            .map(|i| ((i * 7919) % 20001) as f32 * 0.006 - 60.0)
+            .collect();
+        x.extend([0.0, -0.0, 1e-30, -1e-30, 88.0, -88.0, 200.0, -200.0, f32::NAN]);
+        for len in [x.len(), 0, 1, 9] {
+            let x = &x[..len];
+            let (mut s, mut t) = (vec![MaybeUninit::uninit(); len], vec![MaybeUninit::uninit(); len]);
+            sigmoid_forward(x, &mut s);
+            tanh_forward(x, &mut t);
+            for i in 0..len {
+                // SAFETY: both kernels write every element.
+                let (s, t) = unsafe { (s[i].assume_init(), t[i].assume_init()) };
+                let (ws, wt) = (sigmoid(x[i]), x[i].tanh());
+                if x[i].is_nan() {
+                    assert!(s.is_nan() && t.is_nan(), "NaN must stay NaN: σ {s}, tanh {t}");
+                    continue;
+                }
+                assert!((s - ws).abs() <= 2e-7 + 1e-6 * ws, "sigmoid({}) = {s} vs {ws}", x[i]);
+                assert!((t - wt).abs() <= 3e-7, "tanh({}) = {t} vs {wt}", x[i]);
+            }
         }
     }
 }

@@ -82,6 +82,33 @@ impl std::fmt::Debug for Sgd {
     }
 }
 
+/// The momentum update's scalars, applied to one chunk at a time.
+#[derive(Clone, Copy)]
+struct MomentumRule {
+    lr: f32,
+    momentum: f32,
+    weight_decay: f32,
+}
+
+impl MomentumRule {
+    /// `b ← g` (first step) or `μ·b + g`, then `p ← p − lr·(b or g + μ·b)`. The two flags
+    /// are type parameters so that each variant is a branch-free loop the compiler
+    /// vectorises (tested per element, they kept it scalar: 10% of an MLP epoch).
+    fn apply<const FIRST: bool, const NESTEROV: bool>(self, values: &mut [f32], grad: &[f32], buffer: &mut [f32]) {
+        let MomentumRule {
+            lr,
+            momentum,
+            weight_decay,
+        } = self;
+        for ((p, &g), b) in values.iter_mut().zip(grad).zip(buffer.iter_mut()) {
+            let g = g + weight_decay * *p;
+            *b = if FIRST { g } else { momentum * *b + g };
+            let direction = if NESTEROV { g + momentum * *b } else { *b };
+            *p -= lr * direction;
+        }
+    }
+}
+
 impl Optimizer for Sgd {
     fn step(&mut self, params: &[Param], grads: &GradStore) {
         let SgdConfig {
@@ -110,18 +137,21 @@ impl Optimizer for Sgd {
             let buffer = self.buffers.entry(id).or_insert_with(|| vec![0.0; grad.len()]);
             // Memory-bound: large parameters are updated in parallel chunks (elementwise,
             // so the result does not depend on the split).
+            let rule = MomentumRule {
+                lr,
+                momentum,
+                weight_decay,
+            };
             param.update(|values| {
                 let chunks = values
                     .par_chunks_mut(CHUNK)
                     .zip(grad.par_chunks(CHUNK))
                     .zip(buffer.par_chunks_mut(CHUNK));
-                chunks.for_each(|((values, grad), buffer)| {
-                    for ((p, &g), b) in values.iter_mut().zip(grad).zip(buffer.iter_mut()) {
-                        let g = g + weight_decay * *p;
-                        *b = if first { g } else { momentum * *b + g };
-                        let direction = if nesterov { g + momentum * *b } else { *b };
-                        *p -= lr * direction;
-                    }
+                chunks.for_each(|((values, grad), buffer)| match (first, nesterov) {
+                    (true, true) => rule.apply::<true, true>(values, grad, buffer),
+                    (true, false) => rule.apply::<true, false>(values, grad, buffer),
+                    (false, true) => rule.apply::<false, true>(values, grad, buffer),
+                    (false, false) => rule.apply::<false, false>(values, grad, buffer),
                 })
             });
         }

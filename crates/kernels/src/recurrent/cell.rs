@@ -4,6 +4,8 @@
 
 // ---- vectorisable σ and tanh ------------------------------------------------------------
 
+use crate::fast_math::tanh;
+
 /// eˣ to about 1 ulp (Cephes' polynomial after range reduction), written without
 /// branches or calls so loops over it vectorise; inputs are clamped to ±87.
 #[inline(always)]
@@ -25,30 +27,6 @@ fn exp_approx(x: f32) -> f32 {
 #[inline(always)]
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + exp_approx(-x))
-}
-
-/// tanh as Eigen's rational minimax approximation (a few ulp), clamped where it
-/// reaches ±1 in f32; tiny inputs return x.
-#[inline(always)]
-fn tanh(x: f32) -> f32 {
-    let y = x.clamp(-7.905_311, 7.905_311);
-    let y2 = y * y;
-    let p = -2.760_768_4e-16_f32;
-    let p = p * y2 + 2.000_188e-13;
-    let p = p * y2 - 8.604_672e-11;
-    let p = p * y2 + 5.122_297_3e-8;
-    let p = p * y2 + 1.485_722_35e-5;
-    let p = p * y2 + 6.372_619_5e-4;
-    let p = (p * y2 + 4.893_524_6e-3) * y;
-    let q = 1.198_258_4e-6_f32;
-    let q = q * y2 + 1.185_347_1e-4;
-    let q = q * y2 + 2.268_434_7e-3;
-    let q = q * y2 + 4.893_525e-3;
-    if x.abs() < 4e-4 {
-        x
-    } else {
-        p / q
-    }
 }
 
 // ---- per-row cell kernels (hot loops, compiled per SIMD level) ----------------------------

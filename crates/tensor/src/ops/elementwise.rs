@@ -53,15 +53,6 @@ fn gelu_grad(x: f32) -> f32 {
     0.5 * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2)) + x * SQRT_2_OVER_PI_HALF * (-0.5 * x * x).exp()
 }
 
-fn sigmoid(x: f32) -> f32 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
-}
-
 /// Applies `op` to every element of dense `src`.
 pub(crate) fn unary_forward(op: UnaryOp, src: &[f32]) -> Vec<f32> {
     match op {
@@ -70,8 +61,8 @@ pub(crate) fn unary_forward(op: UnaryOp, src: &[f32]) -> Vec<f32> {
         UnaryOp::Log => map_slice(src, f32::ln),
         UnaryOp::Sqrt => map_slice(src, f32::sqrt),
         UnaryOp::Abs => map_slice(src, f32::abs),
-        UnaryOp::Tanh => map_slice(src, f32::tanh),
-        UnaryOp::Sigmoid => map_slice(src, sigmoid),
+        UnaryOp::Tanh => fresh(src.len(), |y| rectifiers::tanh_forward(src, y)),
+        UnaryOp::Sigmoid => fresh(src.len(), |y| rectifiers::sigmoid_forward(src, y)),
         UnaryOp::Relu => map_slice(src, |x| x.max(0.0)),
         UnaryOp::Gelu => map_slice(src, gelu),
         UnaryOp::Sign => map_slice(src, |x| {
