@@ -109,6 +109,20 @@ pub fn sum(x: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
+/// Σ (x − c)² with 8 independent accumulators (a variance's numerator, vectorisable).
+#[inline(always)]
+pub fn sum_squared_deviations(x: &[f32], c: f32) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let chunks = x.chunks_exact(8);
+    let tail: f32 = chunks.remainder().iter().map(|&v| (v - c) * (v - c)).sum();
+    for ch in chunks {
+        for i in 0..8 {
+            acc[i] += (ch[i] - c) * (ch[i] - c);
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
 /// Largest value of a slice with 8 independent lanes (vectorisable); −∞ when empty.
 #[inline(always)]
 pub fn max(x: &[f32]) -> f32 {

@@ -12,6 +12,7 @@
 
 use rayon::prelude::*;
 
+use crate::fast_math::dispatch;
 use crate::PARALLEL_THRESHOLD;
 
 /// Shape of one 2-D pooling: NCHW input, a square `kernel` window moved by `stride`
@@ -196,17 +197,25 @@ fn max_pool_plane_2x2(g: &Pool2dGeometry, x: &[f32], out: &mut [f32], argmax: &m
         let top = 2 * oh * in_w;
         let upper = &x[top..][..2 * ow_n]; // (ow_n, 2)
         let lower = &x[top + in_w..][..2 * ow_n]; // (ow_n, 2)
-        let (out_row, arg_row) = (&mut out_row[..ow_n], &mut arg_row[..ow_n]);
-        for ow in 0..ow_n {
-            let (mut best, mut offset) = (upper[2 * ow], 0);
-            let rest = [(upper[2 * ow + 1], 1), (lower[2 * ow], in_w), (lower[2 * ow + 1], in_w + 1)];
-            for (v, o) in rest {
+        max_pool_row_2x2(upper, lower, top as u32, in_w as u32, out_row, arg_row);
+    }
+}
+
+dispatch! {
+    /// One output row of [`max_pool_plane_2x2`]: `upper` and `lower` are the window rows
+    /// (pairs side by side), `top` the plane index of `upper[0]`. Plain loops over
+    /// pairs, so that AVX2 takes 8 windows at a time (scalar, this was 8% of a W1 epoch).
+    fn max_pool_row_2x2(upper: &[f32], lower: &[f32], top: u32, in_w: u32, out: &mut [f32], arg: &mut [u32]) {
+        let pairs = upper.chunks_exact(2).zip(lower.chunks_exact(2));
+        for (ow, ((u, l), (o, a))) in (0u32..).zip(pairs.zip(out.iter_mut().zip(arg.iter_mut()))) {
+            let (mut best, mut offset) = (u[0], 0);
+            for (v, at) in [(u[1], 1), (l[0], in_w), (l[1], in_w + 1)] {
                 let take = (v > best) | v.is_nan();
                 best = if take { v } else { best };
-                offset = if take { o } else { offset };
+                offset = if take { at } else { offset };
             }
-            out_row[ow] = best;
-            arg_row[ow] = (top + 2 * ow + offset) as u32;
+            *o = best;
+            *a = top + 2 * ow + offset;
         }
     }
 }

@@ -58,7 +58,7 @@ impl Forward for FeedForward {
     fn forward(&self, x: &Tensor) -> Tensor {
         let hidden = match &self.fc1.bias {
             // One fused pass for bias + exact GELU over the widest activation.
-            Some(b) => x.matmul(&self.fc1.weight.value().t()).bias_gelu(&b.value()), // (B, T, 4C)
+            Some(b) => x.matmul(&self.fc1.weight_t()).bias_gelu(&b.value()), // (B, T, 4C)
             None => self.fc1.forward(x).gelu(),
         };
         self.fc2.forward(&hidden) // (B, T, C)

@@ -204,6 +204,13 @@ impl Tensor {
         self.0.layout.is_contiguous()
     }
 
+    /// Whether both handles are the same tensor (clones of one value), not merely equal.
+    /// A handle held elsewhere keeps a parameter's value from changing in place: its next
+    /// update writes a new tensor, so a cache keyed on the handle can tell it is stale.
+    pub fn same_tensor(&self, other: &Tensor) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// The raw storage slice (all of it, not only this view's elements).
     pub(crate) fn storage_slice(&self) -> &[f32] {
         self.0.storage.as_slice()
