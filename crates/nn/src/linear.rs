@@ -84,3 +84,25 @@ impl Module for Linear {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use descent_tensor::no_grad;
+
+    #[test]
+    fn no_grad_forward_follows_weight_updates_and_matches_the_graph_path() {
+        let layer = Linear::new(5, 3, &mut Rng::new(7));
+        let x = Tensor::from_vec((0..10).map(|i| i as f32 * 0.3 - 1.0).collect(), &[2, 5]);
+        let with_grad = layer.forward(&x).to_vec();
+        let cached = no_grad(|| layer.forward(&x)).to_vec();
+        let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(a, b)| (a - b).abs() <= 1e-6 * (1.0 + b.abs()));
+        assert!(close(&cached, &with_grad), "{cached:?} vs {with_grad:?}");
+        // An optimizer-style update after the cache was made must show in the next pass.
+        layer.weight.update(|w| w.iter_mut().for_each(|v| *v += 1.0));
+        let updated = no_grad(|| layer.forward(&x)).to_vec();
+        let expected = layer.forward(&x).to_vec();
+        assert!(close(&updated, &expected), "stale Wᵀ: {updated:?} vs {expected:?}");
+        assert!(!close(&updated, &cached), "the update changed nothing");
+    }
+}
