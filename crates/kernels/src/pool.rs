@@ -426,6 +426,7 @@ mod tests {
     /// edges, and LeNet's two pools at batch 64 (large enough to go parallel).
     const GEOMETRIES: &[Pool2dGeometry] = &[
         geom(1, 1, 4, 4, 2, 2),
+        geom(2, 2, 7, 9, 2, 2), // 2x2 windows that leave a row and a column uncovered
         geom(2, 3, 7, 5, 3, 1),
         geom(1, 2, 9, 8, 3, 2),
         geom(3, 1, 7, 7, 2, 3),
