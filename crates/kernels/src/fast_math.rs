@@ -6,8 +6,8 @@
 //!
 //! * [`exp`]: Cephes' `expf` (range reduction by ln 2 in two parts, degree-6 polynomial,
 //!   2ⁿ built in the exponent bits); within 2 ulp of libm on [−87, 88].
-//! * [`tanh`]: Eigen's rational minimax approximation, a few ulp (the LSTM cell's, and
-//!   `Tensor::tanh`'s).
+//! * [`sigmoid`] through [`exp`]; [`tanh`]: Eigen's rational minimax approximation, a few
+//!   ulp (both the LSTM cell's and the tensor ops').
 //! * [`erf`]: Eigen's rational approximation `x·P(x²)/Q(x²)` on [−4, 4] (±1 beyond, as in
 //!   f32); absolute error ≤ 4.2e-7.
 //!
@@ -37,6 +37,13 @@ pub fn exp(x: f32) -> f32 {
     let y = p * r * r + r + 1.0;
     let k = (t.to_bits() as i32).wrapping_sub(ROUND_MAGIC.to_bits() as i32); // n as an integer
     y * f32::from_bits(((k + 127) << 23) as u32)
+}
+
+/// 1/(1 + e⁻ˣ) through [`exp`] (clamped, so no overflow to ∞): the LSTM cell's σ and
+/// `Tensor::sigmoid`'s.
+#[inline(always)]
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + exp(-x))
 }
 
 /// tanh as Eigen's rational minimax approximation (a few ulp), clamped where it

@@ -14,7 +14,7 @@ use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use crate::fast_math::{dispatch, exp, tanh};
+use crate::fast_math::{self, dispatch, exp, tanh};
 use crate::PARALLEL_THRESHOLD;
 
 /// Logistic sigmoid 1/(1 + e⁻ˣ), without overflow for large |x|.
@@ -71,10 +71,10 @@ dispatch! {
 }
 
 dispatch! {
-    /// `y = 1/(1 + e⁻ˣ)` over one block (e⁻ˣ is clamped, so no overflow to ∞).
+    /// `y = σ(x)` over one block.
     fn sigmoid_block(x: &[f32], y: &mut [MaybeUninit<f32>]) {
         y.iter_mut().zip(x).for_each(|(y, &x)| {
-            y.write(1.0 / (1.0 + exp(-x)));
+            y.write(fast_math::sigmoid(x));
         });
     }
 }
@@ -92,7 +92,7 @@ dispatch! {
     /// `dx = dy·σ(x)·(1 + x·(1 − σ(x)))` over one block.
     fn silu_grad_block(x: &[f32], dy: &[f32], dx: &mut [MaybeUninit<f32>]) {
         for ((d, &x), &g) in dx.iter_mut().zip(x).zip(dy) {
-            let s = 1.0 / (1.0 + exp(-x));
+            let s = fast_math::sigmoid(x);
             d.write(g * s * (1.0 + x * (1.0 - s)));
         }
     }

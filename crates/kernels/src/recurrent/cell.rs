@@ -1,33 +1,8 @@
-//! The LSTM kernel's elementwise work: σ and tanh written so loops over them vectorise,
-//! and the per-row forward and backward cell kernels, compiled once per SIMD level
-//! (AVX-512, AVX2+FMA, baseline) and picked at run time.
+//! The LSTM kernel's elementwise work: the per-row forward and backward cell kernels,
+//! compiled once per SIMD level (AVX-512, AVX2+FMA, baseline) and picked at run time,
+//! with `fast_math`'s branch-free σ and tanh so their loops vectorise.
 
-// ---- vectorisable σ and tanh ------------------------------------------------------------
-
-use crate::fast_math::tanh;
-
-/// eˣ to about 1 ulp (Cephes' polynomial after range reduction), written without
-/// branches or calls so loops over it vectorise; inputs are clamped to ±87.
-#[inline(always)]
-fn exp_approx(x: f32) -> f32 {
-    let x = x.clamp(-87.0, 87.0);
-    let k = (x * std::f32::consts::LOG2_E + 0.5).floor();
-    let r = x - k * 0.693_359_4 + k * 2.121_944_4e-4; // ln 2 split in two, exact first part
-    let p = 1.987_569_1e-4_f32;
-    let p = p * r + 1.398_199_9e-3;
-    let p = p * r + 8.333_452e-3;
-    let p = p * r + 4.166_579_6e-2;
-    let p = p * r + 1.666_666_6e-1;
-    let p = p * r + 0.5;
-    let p = p * r * r + r + 1.0;
-    p * f32::from_bits(((k as i32 + 127) << 23) as u32)
-}
-
-/// 1/(1+e⁻ˣ) through [`exp_approx`].
-#[inline(always)]
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + exp_approx(-x))
-}
+use crate::fast_math::{sigmoid, tanh};
 
 // ---- per-row cell kernels (hot loops, compiled per SIMD level) ----------------------------
 
@@ -104,6 +79,7 @@ simd_dispatch!(cell_backward, cell_backward_row, (gates: [&[f32]; 4], c: &[f32],
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fast_math::exp;
 
     #[test]
     fn fast_exp_sigmoid_and_tanh_match_std() {
@@ -112,7 +88,7 @@ mod tests {
             let x = i as f32 * 5e-4; // [−20, 20]
             let rel = |a: f32, b: f32| (a - b).abs() / b.abs().max(1e-30);
             if x.abs() < 15.0 {
-                worst[0] = worst[0].max(rel(exp_approx(x), x.exp()));
+                worst[0] = worst[0].max(rel(exp(x), x.exp()));
             }
             worst[1] = worst[1].max((sigmoid(x) - 1.0 / (1.0 + (-x).exp())).abs());
             worst[2] = worst[2].max((tanh(x) - x.tanh()).abs());
