@@ -160,22 +160,37 @@ fn real_main(cli: Cli) -> Result<()> {
         (1..=MAX_THREADS).contains(&threads),
         "--threads {threads} is out of range; use 1 to {MAX_THREADS}"
     );
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global()?;
-    match cli.command {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(WORKER_STACK_BYTES)
+        .build_global()?;
+    // The command itself runs on a pool thread: a parallel kernel then keeps one of its
+    // tasks on that thread and hands the rest to the others, instead of waking the whole
+    // pool and putting the caller to sleep until it is done (two thread hand-offs per
+    // parallel op from outside the pool).
+    rayon::scope(|_| run_command(cli.command, cli.data_dir, threads))
+}
+
+/// Stack of each pool thread, where every command runs: as deep as the main thread's
+/// (dropping a long recorded graph recurses once per node).
+const WORKER_STACK_BYTES: usize = 32 << 20;
+
+fn run_command(command: Command, data_dir: Option<PathBuf>, threads: usize) -> Result<()> {
+    match command {
         Command::List => {
             run_cmd::list();
             Ok(())
         }
-        Command::Run(args) => run_cmd::run(args, cli.data_dir),
-        Command::Tour(args) => run_cmd::tour(args, cli.data_dir),
-        Command::Bench(args) => bench::bench(args, cli.data_dir, threads),
+        Command::Run(args) => run_cmd::run(args, data_dir),
+        Command::Tour(args) => run_cmd::tour(args, data_dir),
+        Command::Bench(args) => bench::bench(args, data_dir, threads),
         Command::Classify(args) => classify::classify(args),
         Command::Generate(args) => generate_cmd::generate(args),
-        Command::Embed(args) => embed::embed(args, cli.data_dir),
-        Command::Search(args) => search::search(args, cli.data_dir),
+        Command::Embed(args) => embed::embed(args, data_dir),
+        Command::Search(args) => search::search(args, data_dir),
         Command::Draw(args) => draw_cmd::draw(args),
         Command::Clip(args) => clip_cmd::clip(args),
         Command::Ask(args) => ask::ask(args),
-        Command::Data { command } => data_cmd::data(command, cli.data_dir),
+        Command::Data { command } => data_cmd::data(command, data_dir),
     }
 }

@@ -35,6 +35,15 @@ impl<'a> MatRef<'a> {
         }
     }
 
+    /// The matrix from row `i` on (row `i` becomes row 0).
+    pub fn rows_from(self, i: usize) -> Self {
+        let start = (i as isize * self.row_stride) as usize;
+        MatRef {
+            data: &self.data[start.min(self.data.len())..],
+            ..self
+        }
+    }
+
     fn check(&self, rows: usize, cols: usize, what: &str) {
         if rows == 0 || cols == 0 {
             return;
@@ -55,14 +64,14 @@ impl<'a> MatRef<'a> {
 /// Multithreaded (rayon) only when `m·n·k` is large enough to pay for it.
 pub fn matmul(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool) {
     assert_eq!(c.len(), m * n, "matmul: output has {} elements, expected {m}x{n}", c.len());
-    matmul_with(m, n, k, a, b, DstPtr(c.as_mut_ptr()), accumulate, worth_threads(m, n, k));
+    matmul_with(m, n, k, a, b, DstPtr(c.as_mut_ptr()), n, accumulate, worth_threads(m, n, k));
 }
 
 /// [`matmul`] on the calling thread only: for callers that already run in parallel
 /// (one small product per rayon task).
 pub fn matmul_serial(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [f32], accumulate: bool) {
     assert_eq!(c.len(), m * n, "matmul: output has {} elements, expected {m}x{n}", c.len());
-    matmul_with(m, n, k, a, b, DstPtr(c.as_mut_ptr()), accumulate, false);
+    matmul_with(m, n, k, a, b, DstPtr(c.as_mut_ptr()), n, accumulate, false);
 }
 
 /// `c = a · b` into memory not yet initialised (a new tensor's spare capacity): every
@@ -71,21 +80,37 @@ pub fn matmul_serial(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut
 pub fn matmul_uninit(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [MaybeUninit<f32>], parallel: bool) {
     assert_eq!(c.len(), m * n, "matmul: output has {} elements, expected {m}x{n}", c.len());
     let parallel = parallel && worth_threads(m, n, k);
-    matmul_with(m, n, k, a, b, DstPtr(c.as_mut_ptr().cast()), false, parallel);
+    matmul_with(m, n, k, a, b, DstPtr(c.as_mut_ptr().cast()), n, false, parallel);
+}
+
+/// [`matmul_uninit`] on the calling thread into a band of a wider row-major matrix: row
+/// `i` of the product goes to `c[i·ldc..i·ldc + n]`, the rest of each row is left as it
+/// was. For products that cover only part of their output's rows (the visible keys of a
+/// block of queries under a causal mask).
+pub fn matmul_uninit_strided(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [MaybeUninit<f32>], ldc: usize) {
+    assert!(
+        ldc >= n && (m == 0 || c.len() >= (m - 1) * ldc + n),
+        "matmul: output band of {} elements cannot hold {m}x{n} with row stride {ldc}",
+        c.len()
+    );
+    matmul_with(m, n, k, a, b, DstPtr(c.as_mut_ptr().cast()), ldc, false, false);
 }
 
 /// Whether one `m×k · k×n` product is big enough to split over threads (callers with many
-/// smaller ones run them side by side instead): from about 4M multiply-adds
-/// (~30 µs on one core), where waking a second thread costs less than it saves. Below it,
-/// as in generation without a cache (T ≤ 128 rows × 128–512), splitting was slower:
-/// 297 → 351 tokens/s (W6) when the bar rose from 2^18 to 2^22, training steps unchanged.
+/// smaller ones run them side by side instead): from about 256K multiply-adds (~4 µs on
+/// one core). That bar holds when the caller is itself a pool thread (the CLI runs every
+/// command on one), so a split keeps a block on the calling thread; from outside the pool
+/// each split costs two thread hand-offs and the bar had to be 16× higher. Measured on
+/// generation without a cache (T ≤ 128 rows × 128–512, W6), best of six on Zen 3:
+/// 474 tokens/s at 2^22, 612 at 2^20, 653 at 2^18.
 pub fn worth_threads(m: usize, n: usize, k: usize) -> bool {
-    m * n * k >= 1 << 22 && rayon::current_num_threads() > 1
+    m * n * k >= 1 << 18 && rayon::current_num_threads() > 1
 }
 
-/// The product into `dst`, a writable `m×n` buffer (checked by every caller).
+/// The product into `dst`, a writable `m×n` block with row stride `ldc` (checked by every
+/// caller).
 #[allow(clippy::too_many_arguments)]
-fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, dst: DstPtr, accumulate: bool, parallel: bool) {
+fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, dst: DstPtr, ldc: usize, accumulate: bool, parallel: bool) {
     a.check(m, k, "a");
     b.check(k, n, "b");
     if m == 0 || n == 0 {
@@ -93,8 +118,11 @@ fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, dst: DstPtr, 
     }
     if k == 0 {
         if !accumulate {
-            // SAFETY: `dst` addresses m·n writable elements (checked by the caller).
-            unsafe { std::ptr::write_bytes(dst.0, 0, m * n) };
+            for i in 0..m {
+                // SAFETY: `dst` addresses m rows of n writable elements, ldc apart (checked
+                // by the caller).
+                unsafe { std::ptr::write_bytes(dst.0.add(i * ldc), 0, n) };
+            }
         }
         return;
     }
@@ -103,7 +131,7 @@ fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, dst: DstPtr, 
     if threads <= 1 {
         // SAFETY: the bounds of every operand were checked above; the caller's exclusive
         // borrow of the output does not alias `a` or `b` (they are shared borrows).
-        unsafe { gemm_block(dst, n, (0, m), (0, n), k, a, b, accumulate) };
+        unsafe { gemm_block(dst, ldc, (0, m), (0, n), k, a, b, accumulate) };
         return;
     }
     // One serial product per thread on a block of rows (or of columns when the output is
@@ -120,7 +148,7 @@ fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, dst: DstPtr, 
             let (rows, cols) = if split_rows { (range, (0, n)) } else { ((0, m), range) };
             // SAFETY: as above; each task writes a disjoint block of the output, which
             // stays borrowed until the scope has joined every task.
-            scope.spawn(move |_| unsafe { gemm_block(dst, n, rows, cols, k, a, b, accumulate) });
+            scope.spawn(move |_| unsafe { gemm_block(dst, ldc, rows, cols, k, a, b, accumulate) });
         }
     });
 }
@@ -203,7 +231,7 @@ mod tests {
 
     #[test]
     fn matmul_matches_reference_with_transposes() {
-        // The last two are big enough to run in parallel (`worth_threads`), split by
+        // The last four are big enough to run in parallel (`worth_threads`), split by
         // columns (m < n) and by rows, with blocks that do not divide evenly.
         for &(m, n, k) in &[
             (1, 1, 1),
@@ -215,7 +243,7 @@ mod tests {
             (301, 130, 110),
         ] {
             let threads = rayon::current_num_threads() > 1;
-            assert_eq!(worth_threads(m, n, k), threads && m * n * k > 4_000_000, "{m}x{n}x{k}");
+            assert_eq!(worth_threads(m, n, k), threads && m * n * k >= 1 << 18, "{m}x{n}x{k}");
             let a = fill(m * k, 1);
             let b = fill(k * n, 2);
             let bt: Vec<f32> = (0..n * k).map(|idx| b[(idx % k) * n + idx / k]).collect();

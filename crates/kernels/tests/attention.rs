@@ -18,6 +18,8 @@ const CASES: &[AttentionDims] = &[
     dims(2, 2, 3, 7, 5, 3),
     dims(1, 2, 9, 9, 8, 13),
     dims(3, 1, 4, 11, 9, 2),
+    // Query blocks (32 rows) that do not divide the queries, fewer queries than keys.
+    dims(1, 2, 45, 50, 8, 8),
     dims(2, 4, 64, 64, 16, 16),
 ];
 
@@ -77,7 +79,7 @@ fn check_case(d: &AttentionDims, mask: &KeyMask, strided: bool) {
     let lens = [q_len * head_dim, kv_len * head_dim, kv_len * value_dim].map(|n| batch * heads * n);
     let mut fast = lens.map(|n| vec![f32::NAN; n]);
     let [dq, dk, dv] = &mut fast;
-    attention_backward(d, q, k, v, scale, &probs, d_out, dq, dk, dv);
+    attention_backward(d, q, k, v, mask, scale, &probs, d_out, dq, dk, dv);
     let mut slow = lens.map(|n| vec![0.0; n]);
     let [sq, sk, sv] = &mut slow;
     attention_backward_reference(d, q, k, v, mask, scale, d_out, sq, sk, sv);
@@ -148,7 +150,7 @@ fn attention_is_identical_across_thread_counts() {
             let (out, probs) = forward(d, q, k, v, &mask, 0.25);
             let mut g = [0; 3].map(|_| vec![0.0; d.out_len()]);
             let [dq, dk, dv] = &mut g;
-            attention_backward(d, q, k, v, 0.25, &probs, v, dq, dk, dv);
+            attention_backward(d, q, k, v, &mask, 0.25, &probs, v, dq, dk, dv);
             (out, probs, g)
         })
     };

@@ -134,7 +134,19 @@ pub(crate) fn attention_grads(
     let d = dims_of(q, k, v, mask);
     let mut g = [q, k, v].map(|t| vec![0.0f32; t.numel()]);
     let [gq, gk, gv] = &mut g;
-    attention_backward(&d, strided(q), strided(k), strided(v), scale, probs, strided(grad), gq, gk, gv);
+    attention_backward(
+        &d,
+        strided(q),
+        strided(k),
+        strided(v),
+        &key_mask(mask),
+        scale,
+        probs,
+        strided(grad),
+        gq,
+        gk,
+        gv,
+    );
     let [gq, gk, gv] = g;
     [
         Tensor::from_vec(gq, q.shape()),
