@@ -314,14 +314,19 @@ fn adam_step(name: &str, hyper: &Hyper, moments: &mut HashMap<TensorId, Moments>
                 .zip(grad.par_chunks(CHUNK))
                 .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)));
             chunks.for_each(|((values, grad), (m, v))| {
-                for ((p, &g), (m, v)) in values.iter_mut().zip(grad).zip(m.iter_mut().zip(v.iter_mut())) {
-                    let g = g + l2 * *p;
-                    *p *= shrink;
-                    *m = beta1 * *m + (1.0 - beta1) * g;
-                    *v = beta2 * *v + (1.0 - beta2) * g * g;
-                    // PyTorch's order: denom = √v/√(1−β₂ᵗ) + ε, p −= step_size·(m/denom).
-                    *p -= step_size * (*m / (v.sqrt() / bias2_sqrt + eps));
-                }
+                crate::wide::with_wide_simd(
+                    #[inline(always)]
+                    || {
+                        for ((p, &g), (m, v)) in values.iter_mut().zip(grad).zip(m.iter_mut().zip(v.iter_mut())) {
+                            let g = g + l2 * *p;
+                            *p *= shrink;
+                            *m = beta1 * *m + (1.0 - beta1) * g;
+                            *v = beta2 * *v + (1.0 - beta2) * g * g;
+                            // PyTorch's order: denom = √v/√(1−β₂ᵗ) + ε, p −= step_size·(m/denom).
+                            *p -= step_size * (*m / (v.sqrt() / bias2_sqrt + eps));
+                        }
+                    },
+                )
             })
         });
     }

@@ -43,6 +43,7 @@ mod clip;
 mod schedule;
 mod sgd;
 mod state;
+mod wide;
 
 pub use adam::{Adam, AdamConfig, AdamW, AdamWConfig};
 pub use clip::clip_grad_norm;

@@ -100,12 +100,17 @@ impl MomentumRule {
             momentum,
             weight_decay,
         } = self;
-        for ((p, &g), b) in values.iter_mut().zip(grad).zip(buffer.iter_mut()) {
-            let g = g + weight_decay * *p;
-            *b = if FIRST { g } else { momentum * *b + g };
-            let direction = if NESTEROV { g + momentum * *b } else { *b };
-            *p -= lr * direction;
-        }
+        crate::wide::with_wide_simd(
+            #[inline(always)]
+            || {
+                for ((p, &g), b) in values.iter_mut().zip(grad).zip(buffer.iter_mut()) {
+                    let g = g + weight_decay * *p;
+                    *b = if FIRST { g } else { momentum * *b + g };
+                    let direction = if NESTEROV { g + momentum * *b } else { *b };
+                    *p -= lr * direction;
+                }
+            },
+        );
     }
 }
 
@@ -125,9 +130,14 @@ impl Optimizer for Sgd {
             if momentum == 0.0 {
                 param.update(|values| {
                     values.par_chunks_mut(CHUNK).zip(grad.par_chunks(CHUNK)).for_each(|(values, grad)| {
-                        for (p, &g) in values.iter_mut().zip(grad) {
-                            *p -= lr * (g + weight_decay * *p);
-                        }
+                        crate::wide::with_wide_simd(
+                            #[inline(always)]
+                            || {
+                                for (p, &g) in values.iter_mut().zip(grad) {
+                                    *p -= lr * (g + weight_decay * *p);
+                                }
+                            },
+                        )
                     })
                 });
                 continue;
