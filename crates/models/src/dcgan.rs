@@ -1,6 +1,6 @@
 //! DCGAN (Radford, Metz & Chintala 2015) for 28×28 single-channel images: the W7
 //! networks of `../shared/bench/WORKLOADS.md` (bench.py's `Generator` and
-//! `Discriminator`), with configurable widths so `../shared/golden/dcgan.safetensors`'
+//! `Discriminator`), with configurable widths so `crates/testkit/golden/dcgan.safetensors`'
 //! shrunk copy loads too. Parameter names follow that golden file: `G.fc`, `G.bn0`,
 //! `G.up1`, `G.bn1`, `G.up2`, `D.c1`, `D.c2`, `D.bn2`, `D.fc`.
 //!

@@ -3,7 +3,7 @@
 //! blocks (causal multi-head attention, GELU MLP), a final LayerNorm and an untied head
 //! without bias.
 //!
-//! Parameter names match `../shared/golden/gpt.safetensors` (and bench.py's `GPT` with
+//! Parameter names match `crates/testkit/golden/gpt.safetensors` (and bench.py's `GPT` with
 //! its fused `qkv` split into `q`, `k`, `v`): `tok_emb.weight`, `pos_emb.weight`,
 //! `blocks.{l}.{ln1,q,k,v,proj,ln2,mlp.0,mlp.2}.*`, `ln_f.*`, `head.weight`. The golden
 //! test (`tests/gpt_golden.rs`) checks logits, loss, all 37 gradients and a 10-step AdamW

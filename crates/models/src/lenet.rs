@@ -1,7 +1,7 @@
 //! LeNet-5 (LeCun et al. 1989, 1998) on 28×28 digits, in two flavours: the article's
 //! 1989 code (sigmoid, average pooling, SGD) and the modern recipe (ReLU, max pooling,
 //! Adam). Parameter names match PyTorch (`conv1.weight`, ...) and
-//! `../shared/golden/lenet.safetensors`. The milestone that trains it is
+//! `crates/testkit/golden/lenet.safetensors`. The milestone that trains it is
 //! `descent_gallery::lenet`.
 
 use descent_nn::{join_name, Conv2d, Forward, Linear, Module};

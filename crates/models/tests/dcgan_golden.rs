@@ -1,4 +1,4 @@
-//! DCGAN parity with PyTorch (../shared/golden/dcgan.safetensors): from the same
+//! DCGAN parity with PyTorch (crates/testkit/golden/dcgan.safetensors): from the same
 //! parameters, batch and noise, the same fake images, discriminator logits, both
 //! losses, every gradient, and the 5-step alternating Adam trajectory.
 

@@ -1,4 +1,4 @@
-//! LeNet parity with PyTorch (../shared/golden/lenet*.safetensors): same initial
+//! LeNet parity with PyTorch (crates/testkit/golden/lenet*.safetensors): same initial
 //! weights and batch → same logits, loss, every gradient, and 10-step loss trajectory.
 
 use descent_models::lenet::{LeNet, Variant};

@@ -1,4 +1,4 @@
-//! GPT parity with PyTorch (../shared/golden/gpt.safetensors): the same initial weights
+//! GPT parity with PyTorch (crates/testkit/golden/gpt.safetensors): the same initial weights
 //! and batch give the same logits, loss, all 37 parameter gradients, and the same
 //! 10-step AdamW (lr 3e-4, weight decay 0.1 on every parameter) loss trajectory.
 

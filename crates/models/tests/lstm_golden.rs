@@ -1,4 +1,4 @@
-//! LSTM parity with PyTorch (../shared/golden/lstm.safetensors): W4's model, small
+//! LSTM parity with PyTorch (crates/testkit/golden/lstm.safetensors): W4's model, small
 //! (Embedding(256, 16) → LSTM(16, 32) → Linear(32, 256)), gate order i, f, g, o and
 //! both biases. Same initial weights and batch → same logits, loss, all 7 gradients,
 //! and the 10-step Adam (lr 2e-3) loss trajectory, at the README's tolerance.

@@ -1,4 +1,4 @@
-//! all-MiniLM-L6-v2 against sentence-transformers (`../shared/golden/minilm.safetensors`):
+//! all-MiniLM-L6-v2 against sentence-transformers (`crates/testkit/golden/minilm.safetensors`):
 //! WordPiece ids equal for all 12 sentences (accents, Chinese, the empty string, a text
 //! cut at 256 tokens), embeddings within the golden README's tolerance, the model card's
 //! similarities, and the same vectors whatever the batching (padding is masked).

@@ -1,5 +1,5 @@
 //! Single-op parity with PyTorch: forward and vector-Jacobian products from
-//! `../shared/golden/ops.safetensors` at the README's recommended tolerance.
+//! `crates/testkit/golden/ops.safetensors` at the README's recommended tolerance.
 
 use descent_tensor::Tensor;
 use descent_testkit::Golden;

@@ -1,7 +1,7 @@
 //! Single-op parity with PyTorch for the second set of ops (transposed convolution,
 //! batch and group norm, the ReLU relatives, BCE and MSE, upsampling, overlapping
 //! max-pool, concatenation, normalisation): forward and vector-Jacobian products from
-//! `../shared/golden/ops2.safetensors` at the README's recommended tolerance.
+//! `crates/testkit/golden/ops2.safetensors` at the README's recommended tolerance.
 
 use descent_tensor::{GradStore, Tensor};
 use descent_testkit::Golden;

@@ -1,17 +1,19 @@
-//! Reader for the PyTorch golden files (`../shared/golden/*.safetensors`) and the
-//! tolerance their README recommends.
+//! Reader for the PyTorch golden files (`crates/testkit/golden/*.safetensors`, a copy of
+//! `../shared/golden` committed so a bare clone tests offline) and the tolerance their
+//! README recommends.
 
 use descent_tensor::{GradStore, Param, Tensor};
 use safetensors::SafeTensors;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-/// The golden folder: `$DESCENT_GOLDEN`, else `../shared/golden` beside the repository.
+/// The golden folder: `$DESCENT_GOLDEN` where set (to test against another copy), else
+/// the one committed with this crate (`crates/testkit/golden`).
 pub fn golden_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("DESCENT_GOLDEN") {
         return PathBuf::from(dir);
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/golden")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden")
 }
 
 /// Every float tensor of one golden file, by name.

@@ -1,6 +1,6 @@
 //! `descent-testkit`: what tests need and shipped code does not — finite-difference
-//! gradient checks, closeness assertions, and readers for the PyTorch golden files in
-//! `../shared/golden` (llm.c-style parity tests). A dev-dependency only.
+//! gradient checks, closeness assertions, and readers for the PyTorch golden files committed in
+//! `golden/` (llm.c-style parity tests; a copy of `../shared/golden`, which CI compares). A dev-dependency only.
 #![warn(missing_docs)]
 
 mod golden;
