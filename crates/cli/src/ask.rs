@@ -4,9 +4,10 @@
 //! given in the pixels of the image passed, `[x0, y0, x1, y1]` (x1, y1 exclusive).
 
 use crate::clip_cmd::read_rgb;
+use crate::saved_model;
 use anyhow::{bail, Result};
 use clap::Args;
-use descent_gallery::saved::vqa::load_vqa;
+use descent_models::vqa::VqaModel;
 use image::imageops::FilterType;
 use std::path::PathBuf;
 
@@ -28,7 +29,7 @@ pub fn ask(args: AskArgs) -> Result<()> {
     if args.question.trim().is_empty() {
         bail!("the question is empty; ask e.g. \"where is the 7?\" or \"7在哪里?\"");
     }
-    let loaded = load_vqa(&args.model)?;
+    let loaded: VqaModel = saved_model::load(&args.model, "a visual question answerer", "`descent run vqa`")?;
     let rgb = read_rgb(&args.image)?;
     let side = loaded.canvas() as u32;
     let small = image::imageops::resize(&rgb, side, side, FilterType::Triangle);

@@ -5,14 +5,16 @@
 //! preparation the MNIST digits went through. Blank images are errors, not digits.
 
 use crate::digit_image::load_digit;
+use crate::saved_model;
 use anyhow::{bail, Result};
 use clap::Args;
 use descent_data::normalize_mnist;
-use descent_models::lenet::{LeNet, Variant};
-use descent_nn::{named_params, Checkpoint, Forward};
-use descent_tensor::{no_grad, Rng, Tensor};
+use descent_models::saved::SavedModel;
+use descent_models::{CifarClassifier, LeNet};
+use descent_nn::Forward;
+use descent_tensor::{no_grad, Tensor};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Options of `descent classify`.
 #[derive(Args)]
@@ -25,31 +27,20 @@ pub struct ClassifyArgs {
     images: Vec<PathBuf>,
 }
 
-/// Loads the LeNet stored in `path`.
-fn load_lenet(path: &Path) -> Result<LeNet> {
-    // The checkpoint error names the file and the cause; no need for anyhow's chain.
-    let ck = Checkpoint::load(path).map_err(|e| anyhow::anyhow!("{e}"))?;
-    match ck.metadata.get("milestone").map(String::as_str) {
-        Some("lenet") => {}
-        other => bail!(
-            "{}: not a LeNet checkpoint (milestone {:?}); train one with `descent run lenet`",
-            path.display(),
-            other
-        ),
-    }
-    let variant = Variant::parse(ck.metadata.get("variant").map(String::as_str)).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let model = LeNet::new(variant, &mut Rng::new(0));
-    ck.apply(&named_params(&model), &["optim."])?;
-    Ok(model)
-}
-
 /// Predicts the digit in each image and prints the class probabilities.
 pub fn classify(args: ClassifyArgs) -> Result<()> {
-    // A CIFAR network (`descent run alexnet`) takes colour photos: its own path.
-    if Checkpoint::load(&args.model).is_ok_and(|ck| crate::classify_cifar::is_cifar(&ck.metadata)) {
-        return crate::classify_cifar::classify(&args.model, &args.images);
-    }
-    let model = load_lenet(&args.model)?;
+    let file = saved_model::read(&args.model)?;
+    let wanted = "a digit or photo classifier";
+    let made_by = "`descent run lenet` (digits) or `descent run alexnet` (CIFAR-10 photos)";
+    let model: LeNet = match file.kind() {
+        LeNet::KIND => saved_model::model(&file, wanted, made_by)?,
+        // A CIFAR network takes colour photos: its own path.
+        CifarClassifier::KIND => {
+            let model = saved_model::model(&file, wanted, made_by)?;
+            return crate::classify_cifar::classify(&model, &args.images);
+        }
+        _ => return Err(saved_model::wrong_kind(&file, wanted, made_by)),
+    };
     let mut out = std::io::stdout().lock();
     for path in &args.images {
         let prepared = load_digit(path)?;

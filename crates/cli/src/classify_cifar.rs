@@ -5,34 +5,12 @@
 
 use anyhow::{bail, Result};
 use descent_data::normalize_cifar;
-use descent_models::{CifarNet, CifarNetConfig};
-use descent_nn::{named_state, Checkpoint, Forward, Module};
-use descent_tensor::{no_grad, Rng, Tensor};
+use descent_models::CifarClassifier;
+use descent_nn::Forward;
+use descent_tensor::{no_grad, Tensor};
 use image::imageops::FilterType;
 use image::RgbImage;
-use std::path::{Path, PathBuf};
-
-/// True when `metadata` describes a CIFAR network (`model = cifarnet`).
-pub fn is_cifar(metadata: &std::collections::HashMap<String, String>) -> bool {
-    metadata.get("model").map(String::as_str) == Some("cifarnet")
-}
-
-/// The network and its class names stored in `path`.
-fn load(path: &Path) -> Result<(CifarNet, Vec<String>)> {
-    let ck = Checkpoint::load(path)?;
-    let config = CifarNetConfig::from_entries(&ck.metadata).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let model = CifarNet::new(&config, &mut Rng::new(0), 0);
-    ck.apply(&named_state(&model), &["optim."])?;
-    model.set_training(false);
-    let names: Vec<String> = match ck.metadata.get("class_names") {
-        Some(list) => list.split(',').map(str::to_string).collect(),
-        None => (0..config.classes).map(|c| c.to_string()).collect(),
-    };
-    if names.len() != config.classes {
-        bail!("{}: {} class names for {} classes", path.display(), names.len(), config.classes);
-    }
-    Ok((model, names))
-}
+use std::path::PathBuf;
 
 /// The 3×32×32 bytes (channel planes R, G, B) of a centre square of `rgb`, resized.
 pub fn to_cifar_pixels(rgb: &RgbImage) -> Vec<u8> {
@@ -49,8 +27,7 @@ pub fn to_cifar_pixels(rgb: &RgbImage) -> Vec<u8> {
 }
 
 /// Predicts the class of each image and prints the three likeliest with probabilities.
-pub fn classify(model_path: &Path, images: &[PathBuf]) -> Result<()> {
-    let (model, names) = load(model_path)?;
+pub fn classify(model: &CifarClassifier, images: &[PathBuf]) -> Result<()> {
     for path in images {
         let rgb = image::open(path)
             // The decoder's message already ends with its cause: one line, not the chain.
@@ -60,7 +37,8 @@ pub fn classify(model_path: &Path, images: &[PathBuf]) -> Result<()> {
             bail!("{}: the image is empty", path.display());
         }
         let x = Tensor::from_vec(normalize_cifar(&to_cifar_pixels(&rgb)), &[1, 3, 32, 32]);
-        let probs = no_grad(|| model.forward(&x).softmax(1)).to_vec();
+        let probs = no_grad(|| model.net.forward(&x).softmax(1)).to_vec();
+        let names = &model.class_names;
         let mut ranked: Vec<usize> = (0..probs.len()).collect();
         ranked.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
         let top: Vec<String> = ranked.iter().take(3).map(|&c| format!("{} {:.3}", names[c], probs[c])).collect();

@@ -4,10 +4,10 @@
 //! Fashion-MNIST item) is centred on a black 32×32 canvas; anything else is
 //! centre-cropped to a square and scaled to 32×32.
 
+use crate::saved_model;
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use descent_gallery::saved::clip::load_clip;
-use descent_models::clip::CLIP_IMAGE_SIDE;
+use descent_models::clip::{ClipModel, CLIP_IMAGE_SIDE};
 use image::imageops::FilterType;
 use image::RgbImage;
 use std::path::{Path, PathBuf};
@@ -76,7 +76,7 @@ pub fn clip(args: ClipArgs) -> Result<()> {
             args.labels
         );
     }
-    let model = load_clip(&args.model)?;
+    let model: ClipModel = saved_model::load(&args.model, "a CLIP", "`descent run clip`")?;
     let rgb = read_rgb(&args.image)?;
     let mut scores = model.score_labels(&clip_input(&rgb), &labels)?;
     for s in &scores {

@@ -1,14 +1,23 @@
-//! `descent draw`: pictures (or clips) from a saved generative model. The checkpoint's
-//! `model` entry says which kind it is; each kind has its own module: the GANs of `gan`
-//! take `--label` (`draw_gan.rs`), the diffusion models of `dalle` and `sora` take
-//! `--prompt` (`draw_diffusion.rs`).
+//! `descent draw`: pictures (or clips) from a saved generative model. The model's kind
+//! says which it is; each has its own module: the GANs of `gan` take `--label`
+//! (`draw_gan.rs`), the diffusion models of `dalle` and `sora` take `--prompt`
+//! (`draw_diffusion.rs`).
 
-use crate::{draw_diffusion, draw_gan};
+use crate::{draw_diffusion, draw_gan, saved_model};
 use anyhow::{ensure, Result};
 use clap::Args;
-use descent_gallery::saved::diffusion::is_diffusion;
-use descent_nn::Checkpoint;
+use descent_models::gan::ImageGan;
+use descent_models::saved::SavedModel;
+use descent_models::text_diffusion::{TextToImage, TextToVideo};
 use std::path::PathBuf;
+
+/// A text-conditioned diffusion model.
+pub enum Prompted {
+    /// Draws images (`descent run dalle`).
+    Image(TextToImage),
+    /// Draws clips (`descent run sora`).
+    Video(TextToVideo),
+}
 
 /// Most images or clips one `draw` makes.
 pub const MAX_COUNT: usize = 1024;
@@ -65,24 +74,33 @@ fn check_options(args: &DrawArgs) -> Result<()> {
     Ok(())
 }
 
-/// `descent draw`: dispatches on the checkpoint's `model` entry.
+/// `descent draw`: dispatches on the model's kind.
 pub fn draw(args: DrawArgs) -> Result<()> {
     check_options(&args)?;
-    // The checkpoint error already names the file and the cause.
-    let ck = Checkpoint::load(&args.model).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let kind = ck.metadata.get("model").cloned().unwrap_or_default();
-    if is_diffusion(&kind) {
-        ensure!(
-            args.label.is_none(),
-            "{}: a text-conditioned model; say what to draw with --prompt instead of --label",
-            args.model.display()
-        );
-        return draw_diffusion::draw(&args, &ck);
+    let file = saved_model::read(&args.model)?;
+    let wanted = "an image generator";
+    let made_by = "`descent run gan`, `descent run dalle` or `descent run sora`";
+    match file.kind() {
+        ImageGan::KIND => {
+            ensure!(
+                args.prompt.is_none(),
+                "{}: a GAN, not a text-conditioned model; it takes --label (the prompt models are those of `descent run dalle` and `descent run sora`)",
+                args.model.display()
+            );
+            draw_gan::draw(&args, &saved_model::model(&file, wanted, made_by)?)
+        }
+        TextToImage::KIND | TextToVideo::KIND => {
+            ensure!(
+                args.label.is_none(),
+                "{}: a text-conditioned model; say what to draw with --prompt instead of --label",
+                args.model.display()
+            );
+            let model = match file.kind() {
+                TextToImage::KIND => Prompted::Image(saved_model::model(&file, wanted, made_by)?),
+                _ => Prompted::Video(saved_model::model(&file, wanted, made_by)?),
+            };
+            draw_diffusion::draw(&args, &model)
+        }
+        _ => Err(saved_model::wrong_kind(&file, wanted, made_by)),
     }
-    ensure!(
-        args.prompt.is_none(),
-        "{}: not a text-conditioned model; --prompt is for the models of `descent run dalle` and `descent run sora` (GANs take --label)",
-        args.model.display()
-    );
-    draw_gan::draw(&args)
 }

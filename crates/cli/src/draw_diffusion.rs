@@ -1,12 +1,11 @@
 //! `descent draw --prompt` for the text-conditioned diffusion models (`descent run
 //! dalle`: images; `descent run sora`: clips). The sampling lives in
-//! `descent_gallery::saved::diffusion`; this module picks the output form from `--out`
-//! and writes the files.
+//! `descent_models::text_diffusion`; this module picks the output form from `--out` and
+//! writes the files.
 
-use crate::draw_cmd::DrawArgs;
+use crate::draw_cmd::{DrawArgs, Prompted};
 use anyhow::{anyhow, bail, Result};
-use descent_gallery::saved::diffusion::{draw as sample, from_checkpoint, DiffusionModel, DrawOptions, Drawing};
-use descent_nn::Checkpoint;
+use descent_models::text_diffusion::{DrawOptions, Drawing};
 use descent_report::{write_clips_gif, write_image_grid_png, ClipOptions, GridOptions};
 use std::path::{Path, PathBuf};
 
@@ -50,16 +49,15 @@ fn clip_options(cols: usize) -> ClipOptions {
     }
 }
 
-/// Draws from a diffusion checkpoint already read by `draw_cmd`.
-pub fn draw(args: &DrawArgs, ck: &Checkpoint) -> Result<()> {
+/// Draws from a diffusion model read by `draw_cmd`.
+pub fn draw(args: &DrawArgs, model: &Prompted) -> Result<()> {
     let Some(prompt) = args.prompt.as_deref() else {
         bail!(
             "{} is a text-conditioned diffusion model: say what to draw with --prompt, e.g. --prompt \"a handwritten seven\"",
             args.model.display()
         );
     };
-    let model = from_checkpoint(ck).map_err(|e| anyhow!("{e}"))?;
-    let video = matches!(model, DiffusionModel::Video { .. });
+    let video = matches!(model, Prompted::Video(_));
     let target = target(&args.out, video)?;
     let options = DrawOptions {
         count: args.n,
@@ -67,7 +65,11 @@ pub fn draw(args: &DrawArgs, ck: &Checkpoint) -> Result<()> {
         steps: args.steps,
         seed: args.seed,
     };
-    let drawing = sample(&model, prompt, options).map_err(|e| anyhow!("{e}"))?;
+    let drawing = match model {
+        Prompted::Image(m) => m.draw(prompt, options),
+        Prompted::Video(m) => m.draw(prompt, options),
+    }
+    .map_err(|e| anyhow!("{e}"))?;
     let written = write(&target, &drawing)?;
     let what = if video { "clip" } else { "image" };
     println!(

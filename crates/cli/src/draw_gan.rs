@@ -1,11 +1,9 @@
 //! `descent draw` for GANs: images from a saved generator (`descent run gan` saves two). A grid
-//! when `--out` ends in `.png`, one 28×28 PNG per image when it names a folder. The
-//! checkpoint's `model` entry picks the model (`descent_gallery::saved::image_models`),
-//! so later generators join without changing this command's shape.
+//! when `--out` ends in `.png`, one 28×28 PNG per image when it names a folder.
 
 use crate::draw_cmd::DrawArgs;
-use anyhow::{bail, Context, Result};
-use descent_gallery::saved::image_models::{load_image_model, DrawRequest, Drawing, MAX_IMAGES};
+use anyhow::{anyhow, bail, Context, Result};
+use descent_models::gan::{DrawRequest, Drawing, ImageGan, MAX_IMAGES};
 use descent_report::{write_image_grid_png, GridOptions};
 use std::path::{Path, PathBuf};
 
@@ -31,27 +29,24 @@ fn target(out: &Path) -> Result<Target> {
 }
 
 /// Draws and writes the images; prints where they went.
-pub fn draw(args: &DrawArgs) -> Result<()> {
+pub fn draw(args: &DrawArgs, model: &ImageGan) -> Result<()> {
     anyhow::ensure!(
         (1..=MAX_IMAGES).contains(&args.n),
         "--n {}: ask for 1 to {MAX_IMAGES} images",
         args.n
     );
     let target = target(&args.out)?;
-    // The gallery's errors already name the file and the cause.
-    let model = load_image_model(&args.model).map_err(|e| anyhow::anyhow!("{e}"))?;
     let request = DrawRequest {
         count: args.n,
         label: args.label.clone(),
-        prompt: None,
         seed: args.seed,
     };
-    let drawing = model.draw(&request).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let drawing = model.draw(&request).map_err(|e| anyhow!("{}: {e}", args.model.display()))?;
     let written = match &target {
         Target::Grid(path) => write_grid(path, &drawing)?,
         Target::Folder(dir) => write_folder(dir, &drawing)?,
     };
-    println!("{}: {} image(s) {written}", model.describe(), args.n);
+    println!("{} ({}): {} image(s) {written}", model.describe(), args.model.display(), args.n);
     Ok(())
 }
 

@@ -4,7 +4,8 @@
 use anyhow::Result;
 use clap::Args;
 use descent_data::DataLocator;
-use descent_gallery::embedding::{load_encoder, BATCH_SIZE};
+use descent_gallery::common::minilm::load_encoder;
+use descent_models::bert::search::BATCH_SIZE;
 use std::io::BufRead;
 use std::path::PathBuf;
 

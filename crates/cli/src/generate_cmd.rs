@@ -2,10 +2,11 @@
 //! printed as it is written — each piece is flushed at once, so Ctrl-C keeps what is
 //! on the screen and `| head -c 10` stops the generation instead of waiting for it.
 
+use crate::saved_model;
 use anyhow::{bail, ensure, Result};
 use clap::Args;
-use descent_gallery::saved::{char_lstm as charlm, gpt};
-use descent_nn::Checkpoint;
+use descent_models::saved::SavedModel;
+use descent_models::{CharLstm, GenerateOptions, Gpt, TextModel};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -70,36 +71,30 @@ pub fn generate(args: GenerateArgs) -> Result<()> {
         top_p: args.top_p,
         seed: args.seed,
     };
-    // The checkpoint error already names the file and the cause; no need for anyhow's chain.
-    let ck = Checkpoint::load(&args.model).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let file = saved_model::read(&args.model)?;
     let mut sink = StdoutSink {
         out: std::io::stdout().lock(),
         prompt: Some(args.prompt.clone()),
         failed: None,
     };
     let mut emit = |piece: &str| sink.write(piece);
-    let dropped = if charlm::is_char_lstm(&ck.metadata) {
-        let loaded = charlm::from_checkpoint(ck)?;
-        let mut sampler = descent_text::Sampler::new(sampling);
-        charlm::stream_text(&loaded, &args.prompt, args.tokens, &mut sampler, args.skip_unknown, &mut emit)?
-    } else if ck.metadata.get("milestone").map(String::as_str) == Some(gpt::GPT_MILESTONE) {
-        let loaded = gpt::from_checkpoint(ck)?;
-        let options = gpt::GenerateOptions {
-            max_new_tokens: args.tokens,
-            sampling,
-            skip_unknown: args.skip_unknown,
-            use_cache: true,
-        };
-        gpt::stream_text(&loaded, &args.prompt, options, &mut emit)?
-    } else {
-        let what = ck
-            .metadata
-            .get("milestone")
-            .map_or("an unlabelled checkpoint".to_string(), |m| format!("a '{m}' checkpoint"));
-        bail!(
-            "{}: {what} cannot write text; use one saved by `descent run lstm` or `descent run gpt`",
-            args.model.display()
-        );
+    let options = GenerateOptions {
+        max_new_tokens: args.tokens,
+        sampling,
+        skip_unknown: args.skip_unknown,
+        use_cache: true,
+    };
+    let (wanted, made_by) = ("a language model", "`descent run lstm` or `descent run gpt`");
+    let dropped = match file.kind() {
+        <TextModel<CharLstm>>::KIND => {
+            let model: TextModel<CharLstm> = saved_model::model(&file, wanted, made_by)?;
+            model.stream(&args.prompt, options, &mut emit)?
+        }
+        <TextModel<Gpt>>::KIND => {
+            let model: TextModel<Gpt> = saved_model::model(&file, wanted, made_by)?;
+            model.stream(&args.prompt, options, &mut emit)?
+        }
+        _ => return Err(saved_model::wrong_kind(&file, wanted, made_by)),
     };
     sink.write("\n");
     if let Some(e) = sink.failed {

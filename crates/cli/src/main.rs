@@ -1,8 +1,11 @@
 //! `descent`: the command line of the descent engine and its history gallery.
 //!
 //! `list` the milestones, `run` one, `tour` them all (quick runs + an HTML report),
-//! `bench` the anchor workloads as JSON lines, and manage data sets (`data list|fetch`).
-//! This is the only binary; it owns argv, the thread pool, and `anyhow` errors.
+//! `bench` the anchor workloads as JSON lines; use the models the runs save (`classify`,
+//! `generate`, `draw`, `clip`, `ask`; `inspect` says what a saved file is), embed and
+//! search text with a pretrained MiniLM (`embed`, `search`), and manage data sets
+//! (`data list|fetch`). This is the only binary; it owns argv, the thread pool, and
+//! `anyhow` errors.
 
 mod ask;
 mod bench;
@@ -17,8 +20,10 @@ mod draw_diffusion;
 mod draw_gan;
 mod embed;
 mod generate_cmd;
+mod inspect;
 mod progress;
 mod run_cmd;
+mod saved_model;
 mod search;
 
 use anyhow::Result;
@@ -85,6 +90,8 @@ enum Command {
     Clip(clip_cmd::ClipArgs),
     /// Answer a question about an image, boxes in its pixels (`descent run vqa` saves a model).
     Ask(ask::AskArgs),
+    /// What a saved model is: kind, config, parameter count, and how it was trained.
+    Inspect(inspect::InspectArgs),
     /// Data sets: where they are looked for, and fetching missing ones.
     Data {
         #[command(subcommand)]
@@ -191,6 +198,7 @@ fn run_command(command: Command, data_dir: Option<PathBuf>, threads: usize) -> R
         Command::Draw(args) => draw_cmd::draw(args),
         Command::Clip(args) => clip_cmd::clip(args),
         Command::Ask(args) => ask::ask(args),
+        Command::Inspect(args) => inspect::inspect(args),
         Command::Data { command } => data_cmd::data(command, data_dir),
     }
 }

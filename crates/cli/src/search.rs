@@ -5,7 +5,8 @@
 use anyhow::{ensure, Result};
 use clap::Args;
 use descent_data::DataLocator;
-use descent_gallery::embedding::{corpus_index, load_encoder, search as top_hits};
+use descent_gallery::common::minilm::load_encoder;
+use descent_models::bert::search::{corpus_index, search as top_hits};
 use std::path::PathBuf;
 
 /// Options of `descent search`.
@@ -28,7 +29,7 @@ pub struct SearchArgs {
 pub fn search(args: SearchArgs, data_dir: Option<PathBuf>) -> Result<()> {
     ensure!(args.top > 0, "--top must be at least 1");
     let encoder = load_encoder(args.model.as_deref(), &DataLocator::new(data_dir))?;
-    let index = corpus_index(&encoder, &args.corpus)?;
+    let index = corpus_index(&encoder, &args.corpus).map_err(|e| anyhow::anyhow!("{e}"))?;
     let how = if index.rebuilt {
         "embedded and cached in"
     } else {

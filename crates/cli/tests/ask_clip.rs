@@ -6,9 +6,8 @@
 mod common;
 
 use common::{assert_one_line_error, descent, save_lenet, temp};
-use descent_gallery::milestones::vqa::vocab::AnswerVocab;
-use descent_gallery::saved::vqa::save_vqa;
-use descent_models::vqa::{Vqa, VqaConfig, VqaInputs};
+use descent_models::saved::{self, Extras, Snapshot};
+use descent_models::vqa::{AnswerVocab, Vqa, VqaConfig, VqaInputs, VqaModel};
 use descent_tensor::Rng;
 use descent_text::{CharTokenizer, Tokenizer};
 use std::path::{Path, PathBuf};
@@ -36,7 +35,12 @@ fn small_vqa(dir: &Path) -> PathBuf {
         inputs: VqaInputs::Both,
     };
     let path = dir.join("vqa.safetensors");
-    save_vqa(&path, &Vqa::new(config, &mut Rng::new(3)), &tokenizer, &vocab).unwrap();
+    let model = VqaModel {
+        vqa: Vqa::new(config, &mut Rng::new(3)),
+        tokenizer,
+        answers: vocab,
+    };
+    saved::save(&path, &Snapshot::of(&model), Extras::default()).unwrap();
     path
 }
 
@@ -90,7 +94,10 @@ fn ask_and_clip_refuse_bad_input_in_one_line() {
     let out = descent(&["ask", "--model", s(&missing), "--image", s(&image), "where is the 7?"]);
     assert_one_line_error(&out, &["missing.safetensors"]);
     let out = descent(&["ask", "--model", s(&lenet), "--image", s(&image), "where is the 7?"]);
-    assert_one_line_error(&out, &["not a VQA checkpoint", "descent run vqa"]);
+    assert_one_line_error(
+        &out,
+        &["holds a 'lenet' model", "not a visual question answerer", "descent run vqa"],
+    );
     let out = descent(&["ask", "--model", s(&model), "--image", s(&text), "where is the 7?"]);
     assert_one_line_error(&out, &["notes.png", "image"]);
     let out = descent(&["ask", "--model", s(&model), "--image", s(&dir), "where is the 7?"]);
@@ -101,7 +108,7 @@ fn ask_and_clip_refuse_bad_input_in_one_line() {
     assert_one_line_error(&out, &["no character the model knows"]);
 
     let out = descent(&["clip", "--model", s(&model), "--labels", "a cat,a dog", s(&image)]);
-    assert_one_line_error(&out, &["not a CLIP checkpoint", "descent run clip"]);
+    assert_one_line_error(&out, &["holds a 'vqa' model", "not a CLIP", "descent run clip"]);
     let out = descent(&["clip", "--model", s(&model), "--labels", " , ", s(&image)]);
     assert_one_line_error(&out, &["--labels", "no label"]);
 }

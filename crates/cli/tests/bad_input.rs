@@ -87,15 +87,18 @@ fn truncated_garbage_and_non_finite_checkpoints_are_errors_naming_file_and_tenso
     assert!(!out.stdout.contains("p = NaN"), "{}", out.stdout);
 }
 
-/// A checkpoint to start from, the metadata entries to change, and the expected error.
-type SizeCase<'a> = (&'a Path, &'a [(&'a str, &'a str)], &'a str);
+/// A model file to start from, the sizes of its network's config to change, and the
+/// expected error.
+type SizeCase<'a> = (&'a Path, &'a [(&'a str, i64)], &'a str);
 
-/// `source`'s checkpoint with the metadata entries of `changes`, saved as `path`.
-fn with_metadata(source: &Path, path: &Path, changes: &[(&str, &str)]) {
+/// `source`'s model file with the network sizes of `changes` in its config, saved as `path`.
+fn with_sizes(source: &Path, path: &Path, changes: &[(&str, i64)]) {
     let mut ck = Checkpoint::load(source).unwrap();
+    let mut config: serde_json::Value = serde_json::from_str(&ck.metadata["config"]).unwrap();
     for (k, v) in changes {
-        ck.metadata.insert(k.to_string(), v.to_string());
+        config["net"][*k] = (*v).into();
     }
+    ck.metadata.insert("config".into(), config.to_string());
     ck.save(path).unwrap();
 }
 
@@ -113,20 +116,21 @@ fn absurd_or_inconsistent_model_sizes_in_metadata_are_refused_before_allocating(
         .status
         .success());
     let cases: &[SizeCase] = &[
-        (&gpt, &[("n_layers", "100000000000")], "'n_layers' = 100000000000"),
-        (&gpt, &[("n_layers", "0")], "'n_layers' = 0"),
-        (&gpt, &[("context", "0")], "'context' = 0"),
-        (&gpt, &[("n_heads", "3")], "does not divide"),
-        (&gpt, &[("d_model", "1000000"), ("n_heads", "1")], "parameters"),
+        (&gpt, &[("n_layers", 100_000_000_000)], "'n_layers' = 100000000000"),
+        (&gpt, &[("n_layers", 0)], "'n_layers' = 0"),
+        (&gpt, &[("context", 0)], "'context' = 0"),
+        (&gpt, &[("n_heads", 3)], "does not divide"),
+        (&gpt, &[("d_model", 1_000_000), ("n_heads", 1)], "parameters"),
+        (&gpt, &[("n_layers", -1)], "'net.n_layers'"),
         // Plausible sizes that do not match the tensors in the file.
-        (&gpt, &[("n_layers", "3")], "the file holds"),
-        (&lstm, &[("hidden_size", "0")], "'hidden_size' = 0"),
-        (&lstm, &[("num_layers", "100000000000")], "'num_layers' = 100000000000"),
-        (&lstm, &[("embed_dim", "999999")], "parameters"),
+        (&gpt, &[("n_layers", 3)], "the file holds"),
+        (&lstm, &[("hidden_size", 0)], "'hidden_size' = 0"),
+        (&lstm, &[("num_layers", 100_000_000_000)], "'num_layers' = 100000000000"),
+        (&lstm, &[("embed_dim", 999_999)], "parameters"),
     ];
     for (i, (source, changes, expected)) in cases.iter().enumerate() {
         let path = dir.join(format!("case{i}.safetensors"));
-        with_metadata(source, &path, changes);
+        with_sizes(source, &path, changes);
         let out = descent(&["generate", "--model", s(&path), "--prompt", "ab"]);
         assert_one_line_error(&out, &[&format!("case{i}.safetensors"), expected]);
     }

@@ -5,9 +5,8 @@ mod common;
 
 use common::{assert_one_line_error, descent, save_lenet, temp};
 use descent_data::Dataset;
-use descent_gallery::saved::image_models::gan_metadata;
-use descent_models::gan::{Gan, GanConfig, GanKind};
-use descent_nn::{named_state, Checkpoint};
+use descent_models::gan::{Gan, GanConfig, GanKind, ImageGan};
+use descent_models::saved::{self, Extras, Snapshot};
 use descent_tensor::Rng;
 use std::path::Path;
 
@@ -24,10 +23,12 @@ fn save_gan(path: &Path, classes: usize, dataset: Dataset) {
         g_width: 16,
         d_width: 16,
     };
-    let gan = Gan::new(config, &mut Rng::new(3));
-    Checkpoint::from_params(&named_state(&gan), gan_metadata(&config, dataset))
-        .save(path)
-        .unwrap();
+    let model = ImageGan {
+        gan: Gan::new(config, &mut Rng::new(3)),
+        dataset: dataset.title().to_string(),
+        class_names: dataset.class_names().iter().map(|n| n.to_string()).collect(),
+    };
+    saved::save(path, &Snapshot::of(&model), Extras::default()).unwrap();
 }
 
 #[test]
@@ -93,7 +94,7 @@ fn draw_errors_are_one_line() {
     let out = descent(&["draw", "--model", s(&free), "--label", "7", "--out", s(&png)]);
     assert_one_line_error(&out, &["unconditional", "drop --label"]);
     let out = descent(&["draw", "--model", s(&lenet), "--out", s(&png)]);
-    assert_one_line_error(&out, &["lenet.safetensors", "cannot draw images", "descent run gan"]);
+    assert_one_line_error(&out, &["lenet.safetensors", "not an image generator", "descent run gan"]);
     let out = descent(&["draw", "--model", s(&dir.join("missing.safetensors")), "--out", s(&png)]);
     assert_one_line_error(&out, &["missing.safetensors"]);
     let out = descent(&["draw", "--model", s(&conditional), "--out", s(&dir.join("out.jpg"))]);

@@ -10,10 +10,8 @@ use common::{assert_one_line_error, descent, temp};
 use descent_gallery::milestones::dalle::captions::ClassId;
 use descent_gallery::milestones::dalle::{build_model as build_dalle, DalleSettings};
 use descent_gallery::milestones::sora::{build_model as build_sora, SoraSettings};
-use descent_gallery::saved::diffusion::{IMAGE_MODEL, VIDEO_MODEL};
-use descent_nn::{named_params, Checkpoint};
+use descent_models::saved::{self, Extras, Snapshot};
 use image::AnimationDecoder;
-use std::collections::HashMap;
 use std::path::Path;
 
 fn s(path: &Path) -> &str {
@@ -26,9 +24,7 @@ fn save_dalle(path: &Path) {
     settings.emb_dim = 16;
     settings.text = (16, 2, 1);
     let model = build_dalle(&settings, &[ClassId(3), ClassId(7)], 1);
-    let mut meta: HashMap<String, String> = model.to_metadata().into_iter().collect();
-    meta.insert("model".into(), IMAGE_MODEL.into());
-    Checkpoint::from_params(&named_params(&model), meta).save(path).unwrap();
+    saved::save(path, &Snapshot::of(&model), Extras::default()).unwrap();
 }
 
 fn save_sora(path: &Path) {
@@ -38,10 +34,7 @@ fn save_sora(path: &Path) {
     settings.text = (16, 2, 1);
     settings.frames = 4;
     let model = build_sora(&settings, &[2], 1);
-    let mut meta: HashMap<String, String> = model.to_metadata().into_iter().collect();
-    meta.insert("model".into(), VIDEO_MODEL.into());
-    meta.insert("video.side".into(), "32".into());
-    Checkpoint::from_params(&named_params(&model), meta).save(path).unwrap();
+    saved::save(path, &Snapshot::of(&model), Extras::default()).unwrap();
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! A `descent run lenet` killed mid-training and resumed ends with bit-identical
 //! weights to an uninterrupted run of the same seed.
 
+use descent_models::saved::ModelFile;
 use descent_nn::Checkpoint;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,12 +31,8 @@ fn run_lenet(out: &Path, extra: &[&str]) -> Command {
 }
 
 fn epochs_done(dir: &Path) -> Option<usize> {
-    Checkpoint::load(&dir.join("checkpoint.safetensors"))
-        .ok()?
-        .metadata
-        .get("epochs_done")?
-        .parse()
-        .ok()
+    let file = ModelFile::read(&dir.join("checkpoint.safetensors")).ok()?;
+    Some(file.provenance()?.epochs_done)
 }
 
 #[test]

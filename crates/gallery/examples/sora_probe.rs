@@ -3,16 +3,17 @@
 //! that uses its caption predicts better with the right one.
 //! Run: `cargo run --release -p descent-gallery --example sora_probe -- runs/sora/sora.safetensors`
 use descent_gallery::milestones::sora::data::{random_clip, SmallDigits};
-use descent_gallery::saved::diffusion::{from_checkpoint, DiffusionModel};
 use descent_models::diffusion::NoiseSchedule;
-use descent_nn::Checkpoint;
+use descent_models::text_diffusion::TextToVideo;
 use descent_tensor::{no_grad, Rng, Tensor};
 fn main() {
     let path = std::env::args().nth(1).expect("usage: sora_probe MODEL.safetensors");
-    let checkpoint = Checkpoint::load(std::path::Path::new(&path)).expect("a readable checkpoint");
-    let model = from_checkpoint(&checkpoint).expect("a diffusion model");
-    let DiffusionModel::Video { model: m, .. } = &model else {
-        panic!("{path} is not a text-to-video model")
+    let m: TextToVideo = match descent_models::saved::load(std::path::Path::new(&path)) {
+        Ok(model) => model,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
     };
     let (_, test) = descent_data::mnist_subset();
     let digits = SmallDigits::from_set(&test);

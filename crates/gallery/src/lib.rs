@@ -1,21 +1,21 @@
-//! `descent-models`: the gallery — one file per milestone of deep-learning history,
-//! each a program that trains on real data and measures the historical claim.
+//! `descent-gallery`: the history of deep learning, measured — one module per milestone
+//! of the article, each a program that trains on real data and tests the historical
+//! claim, plus the anchor benchmark workloads.
 //!
-//! Every milestone file opens with the paper, the year, what it introduced, what we
-//! test and how to run it, and exposes `run(&RunConfig) -> MilestoneReport`. The
-//! [`GALLERY`] table lists them for `descent list`, `run` and `tour`. Reports are
-//! plain data (`descent-report`); a run writes its artifacts under `RunConfig::out_dir`.
-//! Quick runs use data embedded in the binary where possible, so the tour works offline.
+//! Every milestone (`milestones/<id>/`, see ARCHITECTURE.md for its skeleton) opens
+//! with the paper, the year, what it introduced, what we test and how to run it, and
+//! exposes `run(&mut Run) -> Result<(), MilestoneError>`. The [`GALLERY`] table lists
+//! them for `descent list`, `run` and `tour`; [`execute`] runs one and returns its
+//! [`MilestoneReport`]. Quick runs use data embedded in the binary, so the tour works
+//! offline. The trained models they save are read back through `descent_models::saved`.
 #![warn(missing_docs)]
 
 pub mod bench;
 pub mod common;
-pub mod embedding;
 pub mod harness;
 pub mod milestones;
 mod registry;
-pub mod saved;
 
 pub use descent_report::MilestoneReport;
-pub use harness::{execute, MilestoneError, Mode, Phase, Progress, Run, RunConfig, SaveRequest, Silent};
+pub use harness::{execute, MilestoneError, Mode, Phase, Progress, Run, RunConfig, Silent, Training};
 pub use registry::{find, EpochBudget, Milestone, Options, GALLERY};

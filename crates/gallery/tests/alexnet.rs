@@ -5,10 +5,11 @@
 
 use descent_gallery::milestones::alexnet::{data, train::train_variant, train::Budget, train::Variant};
 use descent_gallery::{find, Run, RunConfig};
-use descent_models::{CifarNet, CifarNetConfig};
-use descent_nn::{named_state, Forward, Module};
-use descent_tensor::{no_grad, Rng, Tensor};
-use std::collections::HashMap;
+use descent_models::alexnet::{CifarClassifier, CifarClassifierConfig};
+use descent_models::saved::{self, Extras, Snapshot};
+use descent_models::CifarNetConfig;
+use descent_nn::{Forward, Module};
+use descent_tensor::{no_grad, Tensor};
 use std::path::PathBuf;
 
 fn tiny_run(name: &str) -> (Run, PathBuf) {
@@ -51,22 +52,23 @@ fn a_small_relu_cnn_learns_cifar_subset() {
     let last = outcome.train_error.last().unwrap().1;
     assert!(last < first - 0.1, "sliding training error went from {first} to {last}");
 
-    // The checkpoint metadata rebuilds the network: same parameters, same logits.
-    let entries: HashMap<String, String> = variant.config.to_entries().into_iter().collect();
-    let rebuilt_config = CifarNetConfig::from_entries(&entries).unwrap();
-    let rebuilt = CifarNet::new(&rebuilt_config, &mut Rng::new(7), 0);
-    let source = named_state(&outcome.model);
-    for (name, param) in named_state(&rebuilt) {
-        let (_, trained) = source
-            .iter()
-            .find(|(n, _)| *n == name)
-            .unwrap_or_else(|| panic!("{name} missing from the trained model"));
-        param.set_values(&trained.value().to_vec());
-    }
+    // The saved file rebuilds the network: same parameters, same logits.
+    let config = CifarClassifierConfig {
+        net: variant.config.clone(),
+        class_names: data.class_names.iter().map(|n| n.to_string()).collect(),
+    };
+    let path = dir.join("alexnet.safetensors");
+    saved::save(
+        &path,
+        &Snapshot::parts::<CifarClassifier>(&config, &outcome.model),
+        Extras::default(),
+    )
+    .unwrap();
+    let rebuilt: CifarClassifier = saved::load(&path).unwrap();
+    assert_eq!(rebuilt.class_names[3], "cat");
     outcome.model.set_training(false);
-    rebuilt.set_training(false);
     let x = Tensor::from_slice(&data.normalized.test.inputs[..4 * 3 * 1024], &[4, 3, 32, 32]);
-    let (a, b) = no_grad(|| (outcome.model.forward(&x).to_vec(), rebuilt.forward(&x).to_vec()));
+    let (a, b) = no_grad(|| (outcome.model.forward(&x).to_vec(), rebuilt.net.forward(&x).to_vec()));
     assert_eq!(a, b);
     std::fs::remove_dir_all(dir).ok();
 }

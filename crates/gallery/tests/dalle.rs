@@ -10,10 +10,10 @@ use descent_data::mnist_subset;
 use descent_gallery::milestones::dalle::captions::ClassId;
 use descent_gallery::milestones::dalle::data::to_signed;
 use descent_gallery::milestones::dalle::{run_with, DalleSettings, CHECKPOINT};
-use descent_gallery::saved::diffusion::{draw, from_checkpoint, DiffusionModel, DrawOptions};
 use descent_gallery::{find, Run, RunConfig};
 use descent_models::diffusion::NoiseSchedule;
-use descent_nn::Checkpoint;
+use descent_models::saved;
+use descent_models::text_diffusion::{DrawOptions, TextToImage};
 use descent_tensor::{no_grad, Rng, Tensor};
 
 #[test]
@@ -58,18 +58,15 @@ fn tiny_dalle_draws_the_asked_digit() {
     for file in [CHECKPOINT, "samples_seen.png", "denoising_strip.png", "guidance_sweep.svg"] {
         assert!(config.out_dir.join(file).is_file(), "{file} not written");
     }
-    let model = from_checkpoint(&Checkpoint::load(&config.out_dir.join(CHECKPOINT)).unwrap()).unwrap();
+    let m: TextToImage = saved::load(&config.out_dir.join(CHECKPOINT)).unwrap();
     let options = DrawOptions {
         count: 2,
         guidance: 3.0,
         steps: 4,
         seed: 1,
     };
-    let drawing = draw(&model, "一个手写的零", options).unwrap();
+    let drawing = m.draw("一个手写的零", options).unwrap();
     assert_eq!((drawing.pixels.len(), drawing.frames), (2 * 784, 1));
-    let DiffusionModel::Image(m) = &model else {
-        panic!("dalle saves an image model")
-    };
     let (_, test) = mnist_subset();
     let picked: Vec<usize> = (0..test.n).filter(|&i| test.labels[i] < 2).take(64).collect();
     let pixels: Vec<f32> = picked.iter().flat_map(|&i| to_signed(test.image(i))).collect();
@@ -99,7 +96,8 @@ fn tiny_dalle_draws_the_asked_digit() {
         right < 0.97 * wrong && right < none,
         "noise error: right caption {right}, wrong {wrong}, none {none}"
     );
-    let error = draw(&model, "a handwritten unicorn", options)
+    let error = m
+        .draw("a handwritten unicorn", options)
         .err()
         .expect("unknown word refused")
         .to_string();

@@ -4,9 +4,10 @@
 
 use descent_data::Dataset;
 use descent_gallery::milestones::gan::{run_with, GanVariant, Settings};
-use descent_gallery::saved::image_models::{load_image_model, DrawRequest};
 use descent_gallery::{find, Run, RunConfig};
 use descent_models::gan::GanKind;
+use descent_models::gan::{DrawRequest, ImageGan};
+use descent_models::saved;
 
 #[test]
 fn tiny_gan_beats_the_pixel_baseline_and_draws() {
@@ -41,7 +42,7 @@ fn tiny_gan_beats_the_pixel_baseline_and_draws() {
     }
 
     // The saved conditional generator draws the class asked for, by number or not at all.
-    let model = load_image_model(&config.out_dir.join("conditional_gan.safetensors")).unwrap();
+    let model: ImageGan = saved::load(&config.out_dir.join("conditional_gan.safetensors")).unwrap();
     let request = DrawRequest {
         count: 3,
         label: Some("7".into()),
@@ -60,7 +61,7 @@ fn tiny_gan_beats_the_pixel_baseline_and_draws() {
     let error = error.to_string();
     assert!(error.contains("--label 12") && error.contains("0–9"), "{error}");
     // The unconditional one refuses labels and draws freely without them.
-    let free = load_image_model(&config.out_dir.join("gan.safetensors")).unwrap();
+    let free: ImageGan = saved::load(&config.out_dir.join("gan.safetensors")).unwrap();
     let Err(error) = free.draw(&request) else { panic!("label refused") };
     let error = error.to_string();
     assert!(error.contains("unconditional"), "{error}");

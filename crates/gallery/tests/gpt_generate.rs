@@ -5,9 +5,10 @@
 use descent_data::parse_poems;
 use descent_gallery::common::lm::{LmSettings, LmTrainer};
 use descent_gallery::milestones::gpt::poetry::{build_corpus, check_form, prompt};
-use descent_gallery::saved::gpt::{generate_text, load_gpt, save_gpt, GenerateOptions};
 use descent_models::generation::generate;
 use descent_models::gpt::{Gpt, GptConfig};
+use descent_models::saved::{self, Extras, Snapshot};
+use descent_models::{GenerateOptions, TextModel};
 use descent_tensor::Rng;
 use descent_text::sampling::{Sampler, SamplingConfig};
 use descent_text::tokenizer::{Tokenizer, TokenizerError};
@@ -18,7 +19,7 @@ const POEMS: &str = "李白\t静夜思\t床前明月光，疑是地上霜。举�
 王之涣\t登鹳雀楼\t白日依山尽，黄河入海流。欲穷千里目，更上一层楼。
 ";
 
-/// A tiny GPT trained until it recites the four poems (about 2 s).
+/// A tiny GPT trained until it recites the four poems.
 fn trained() -> (Gpt, Tokenizer, descent_gallery::milestones::gpt::poetry::PoetryCorpus) {
     let poems = parse_poems(POEMS, "four poems").expect("well-formed").rows;
     let corpus = build_corpus(&poems, 1000);
@@ -115,25 +116,32 @@ fn a_saved_model_writes_the_same_poem_and_rejects_unknown_characters() {
     let (model, tokenizer, _) = trained();
     let dir = std::env::temp_dir().join(format!("descent-gpt-generate-{}", std::process::id()));
     let path = dir.join("gpt.safetensors");
-    save_gpt(&path, &model, &tokenizer, "\n", "\n", &[]).unwrap();
-    let loaded = load_gpt(&path).unwrap();
+    let text_model = TextModel {
+        net: model,
+        tokenizer: tokenizer.clone(),
+        bos: "\n".into(),
+        stop: "\n".into(),
+        prompt_format: None,
+    };
+    saved::save(&path, &Snapshot::of(&text_model), Extras::default()).unwrap();
+    let loaded: TextModel<Gpt> = saved::load(&path).unwrap();
     let options = GenerateOptions {
         max_new_tokens: 40,
         sampling: SamplingConfig::greedy(),
         skip_unknown: false,
         use_cache: true,
     };
-    let (text, dropped) = generate_text(&loaded, &prompt("孟浩然", "春晓"), options).unwrap();
+    let (text, dropped) = loaded.generate(&prompt("孟浩然", "春晓"), options).unwrap();
     assert_eq!(text, "春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。");
     assert!(dropped.is_empty());
     // A character the model never saw: a clear error naming it, or the documented fallback.
-    let err = generate_text(&loaded, "用李白风格写😀:", options).unwrap_err().to_string();
+    let err = loaded.generate("用李白风格写😀:", options).unwrap_err().to_string();
     assert!(err.contains("'😀' (U+1F600)") && err.contains("--skip-unknown"), "{err}");
     let lenient = GenerateOptions {
         skip_unknown: true,
         ..options
     };
-    let (_, dropped) = generate_text(&loaded, "用李白风格写😀:", lenient).unwrap();
+    let (_, dropped) = loaded.generate("用李白风格写😀:", lenient).unwrap();
     assert_eq!(dropped, vec!['😀']);
     // Chinese is split by characters, not bytes.
     assert_eq!(tokenizer.encode("明月").unwrap().len(), 2);

@@ -5,9 +5,10 @@
 
 use descent_gallery::common::lm::LmSettings;
 use descent_gallery::milestones::gpt::{run_with, PoetrySettings};
-use descent_gallery::saved::gpt::{generate_text, load_gpt, GenerateOptions};
 use descent_gallery::{find, MilestoneError, MilestoneReport, Run, RunConfig};
 use descent_models::gpt::GptConfig;
+use descent_models::saved::ModelFile;
+use descent_models::{GenerateOptions, Gpt, TextModel};
 use descent_text::sampling::SamplingConfig;
 
 #[test]
@@ -51,14 +52,18 @@ fn tiny_poetry_gpt_beats_unigram_and_saves_a_usable_model() {
     for file in ["samples.txt", "loss.svg", "gpt.safetensors"] {
         assert!(out.join(file).is_file(), "{file} missing");
     }
-    let loaded = load_gpt(&out.join("gpt.safetensors")).unwrap();
+    let file = ModelFile::read(&out.join("gpt.safetensors")).unwrap();
+    let provenance = file.provenance().expect("a run records how it trained");
+    assert_eq!((provenance.milestone.as_str(), provenance.mode.as_str()), ("gpt", "quick"));
+    let loaded: TextModel<Gpt> = file.model().unwrap();
+    assert_eq!(loaded.prompt_format.as_deref(), Some("用{author}风格写{title}:"));
     let options = GenerateOptions {
         max_new_tokens: 30,
         sampling: SamplingConfig::greedy(),
         skip_unknown: false,
         use_cache: true,
     };
-    let (text, _) = generate_text(&loaded, "用李白风格写春天:", options).unwrap();
+    let (text, _) = loaded.generate("用李白风格写春天:", options).unwrap();
     assert!(!text.is_empty() && !text.contains('\n'));
     std::fs::remove_dir_all(&out).ok();
 }

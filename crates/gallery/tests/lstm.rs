@@ -8,12 +8,13 @@ use descent_gallery::milestones::lstm::adding::{
     adding_batch, hidden_gradient_norms, train_adding, AddingModel, AddingSettings, VARIANCE_BASELINE,
 };
 use descent_gallery::milestones::lstm::charlm::{train, TrainSettings};
-use descent_gallery::saved::char_lstm::{generate_text, load_checkpoint, save_checkpoint};
 use descent_gallery::Phase;
 use descent_models::char_lstm::{bits_per_char, CharLstm, CharLstmConfig};
+use descent_models::saved::{self, Extras, ModelFile, Snapshot};
+use descent_models::{GenerateOptions, LeNet, LeNetVariant, ModelError, TextModel};
 use descent_nn::{named_params, CellKind, Checkpoint};
 use descent_tensor::Rng;
-use descent_text::sampling::{Sampler, SamplingConfig};
+use descent_text::sampling::SamplingConfig;
 use descent_text::tokenizer::{CharTokenizer, Tokenizer};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -96,33 +97,71 @@ fn tiny_char_model() -> (CharLstm, Tokenizer, Vec<usize>) {
     (model, tokenizer, ids)
 }
 
+/// Saves the tiny model as `descent run lstm` does, with `extras`.
+fn save_text_model(path: &std::path::Path, model: CharLstm, tokenizer: Tokenizer, extras: Extras) {
+    let model = TextModel {
+        net: model,
+        tokenizer,
+        bos: String::new(),
+        stop: String::new(),
+        prompt_format: None,
+    };
+    saved::save(path, &Snapshot::of(&model), extras).unwrap();
+}
+
+/// The text a saved character LSTM writes after `prompt`.
+fn write(
+    path: &std::path::Path,
+    prompt: &str,
+    tokens: usize,
+    sampling: SamplingConfig,
+    skip_unknown: bool,
+) -> Result<(String, Vec<char>), ModelError> {
+    let model: TextModel<CharLstm> = saved::load(path)?;
+    let options = GenerateOptions {
+        max_new_tokens: tokens,
+        sampling,
+        skip_unknown,
+        use_cache: false,
+    };
+    model.generate(prompt, options)
+}
+
+const GREEDY: SamplingConfig = SamplingConfig {
+    temperature: 0.0,
+    top_k: None,
+    top_p: None,
+    seed: 0,
+};
+
 #[test]
 fn char_lstm_learns_saves_and_generates() {
     let (model, tokenizer, _) = tiny_char_model();
     let path = temp("generate").join("charlm.safetensors");
-    save_checkpoint(&path, &model, &tokenizer, &[("steps", "250".into())]).unwrap();
-    let loaded = load_checkpoint(&path).unwrap();
-    assert_eq!(loaded.model.config, model.config);
-    assert_eq!(loaded.metadata["steps"], "250");
-    for ((name, a), (_, b)) in named_params(&model).iter().zip(named_params(&loaded.model).iter()) {
-        assert_eq!(a.value().to_vec(), b.value().to_vec(), "{name} differs after reload");
-    }
-    let greedy = SamplingConfig {
-        temperature: 0.0,
-        top_k: None,
-        top_p: None,
-        seed: 0,
+    let weights: Vec<Vec<f32>> = named_params(&model).iter().map(|(_, p)| p.value().to_vec()).collect();
+    let config = model.config;
+    let extras = Extras {
+        entries: vec![("steps".into(), "250".into())],
+        ..Extras::default()
     };
-    let (text, dropped) = generate_text(&path, "to be or ", 30, &mut Sampler::new(greedy), false).unwrap();
+    save_text_model(&path, model, tokenizer, extras);
+    let file = ModelFile::read(&path).unwrap();
+    assert_eq!((file.kind(), file.entry("steps")), ("char-lstm", Some("250")));
+    let loaded: TextModel<CharLstm> = file.model().unwrap();
+    assert_eq!(loaded.net.config, config);
+    for ((name, p), saved) in named_params(&loaded.net).iter().zip(&weights) {
+        assert_eq!(&p.value().to_vec(), saved, "{name} differs after reload");
+    }
+    let (text, dropped) = write(&path, "to be or ", 30, GREEDY, false).unwrap();
     assert!(dropped.is_empty());
     assert_eq!(text.chars().count(), 30);
     assert!(text.starts_with("not to be"), "the model memorised its text, but wrote {text:?}");
     let warm = SamplingConfig {
         temperature: 0.8,
-        ..greedy
+        ..GREEDY
     };
-    let (a, _) = generate_text(&path, "t", 200, &mut Sampler::new(warm), false).unwrap();
-    let (b, _) = generate_text(&path, "t", 200, &mut Sampler::new(warm), false).unwrap();
+    let (a, _) = write(&path, "t", 200, warm, false).unwrap();
+    let (b, _) = write(&path, "t", 200, warm, false).unwrap();
     assert_eq!(a, b, "same seed, same text");
     assert!(a.chars().all(|c| "to be or n,thaisqu.".contains(c)), "{a:?}");
 }
@@ -131,46 +170,50 @@ fn char_lstm_learns_saves_and_generates() {
 fn unknown_prompt_characters_are_named() {
     let (model, tokenizer, _) = tiny_char_model();
     let path = temp("unknown").join("charlm.safetensors");
-    save_checkpoint(&path, &model, &tokenizer, &[]).unwrap();
-    let mut sampler = Sampler::new(SamplingConfig {
+    save_text_model(&path, model, tokenizer, Extras::default());
+    let warm = SamplingConfig {
         temperature: 0.8,
-        top_k: None,
-        top_p: None,
-        seed: 0,
-    });
-    let err = generate_text(&path, "ROMEO: be", 10, &mut sampler, false).unwrap_err().to_string();
+        ..GREEDY
+    };
+    let err = write(&path, "ROMEO: be", 10, warm, false).unwrap_err().to_string();
     for c in ['R', 'O', 'M', 'E', ':'] {
         assert!(err.contains(&format!("'{c}'")), "error should name {c:?}: {err}");
     }
-    let (text, dropped) = generate_text(&path, "ROMEO: be", 10, &mut sampler, true).unwrap();
+    let (text, dropped) = write(&path, "ROMEO: be", 10, warm, true).unwrap();
     assert_eq!(dropped, vec!['R', 'O', 'M', 'E', ':']);
     assert_eq!(text.chars().count(), 10);
-    let empty = generate_text(&path, "", 10, &mut sampler, false).unwrap_err().to_string();
-    assert!(empty.contains("no characters the model knows"), "{empty}");
+    let empty = write(&path, "", 10, warm, false).unwrap_err().to_string();
+    assert!(empty.contains("no character the model knows"), "{empty}");
 }
 
 #[test]
 fn bad_checkpoints_give_clear_errors() {
     let dir = temp("bad");
-    let mut sampler = Sampler::new(SamplingConfig {
-        temperature: 0.8,
-        top_k: None,
-        top_p: None,
-        seed: 0,
-    });
     let missing = dir.join("nothing-here.safetensors");
-    let err = generate_text(&missing, "to", 5, &mut sampler, false).unwrap_err().to_string();
+    let err = write(&missing, "to", 5, GREEDY, false).unwrap_err().to_string();
     assert!(err.contains("nothing-here.safetensors"), "{err}");
     let garbage = dir.join("garbage.safetensors");
     std::fs::write(&garbage, b"this is not a checkpoint").unwrap();
-    let err = generate_text(&garbage, "to", 5, &mut sampler, false).unwrap_err().to_string();
+    let err = write(&garbage, "to", 5, GREEDY, false).unwrap_err().to_string();
     assert!(err.contains("not a valid safetensors checkpoint"), "{err}");
-    let other = dir.join("lenet.safetensors");
-    let lenet = Checkpoint {
-        metadata: HashMap::from([("milestone".to_string(), "lenet".to_string())]),
+    // A file of the format before `kind` and `config`: refused with the run that remakes it.
+    let old = dir.join("old.safetensors");
+    let checkpoint = Checkpoint {
+        metadata: HashMap::from([
+            ("milestone".to_string(), "lstm".to_string()),
+            ("model".to_string(), "char-lstm".to_string()),
+        ]),
         ..Checkpoint::default()
     };
-    lenet.save(&other).unwrap();
-    let err = generate_text(&other, "to", 5, &mut sampler, false).unwrap_err().to_string();
-    assert!(err.contains("a 'lenet' checkpoint, not a character LSTM"), "{err}");
+    checkpoint.save(&old).unwrap();
+    let err = write(&old, "to", 5, GREEDY, false).unwrap_err().to_string();
+    assert!(
+        err.contains("earlier version of descent") && err.contains("`descent run lstm`"),
+        "{err}"
+    );
+    let other = dir.join("lenet.safetensors");
+    let lenet = LeNet::new(LeNetVariant::Modern, &mut Rng::new(0));
+    saved::save(&other, &Snapshot::of(&lenet), Extras::default()).unwrap();
+    let err = write(&other, "to", 5, GREEDY, false).unwrap_err().to_string();
+    assert!(err.contains("holds a 'lenet' model, not a 'char-lstm' one"), "{err}");
 }

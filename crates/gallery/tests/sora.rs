@@ -8,9 +8,9 @@ use descent_data::mnist_subset;
 use descent_gallery::milestones::sora::data::{Direction, SmallDigits, CANVAS};
 use descent_gallery::milestones::sora::measure::{frame_judge, real_clips, requests, score};
 use descent_gallery::milestones::sora::{run_with, SoraSettings, CHECKPOINT};
-use descent_gallery::saved::diffusion::{draw, from_checkpoint, DrawOptions};
 use descent_gallery::{find, Phase, Run, RunConfig};
-use descent_nn::Checkpoint;
+use descent_models::saved;
+use descent_models::text_diffusion::{DrawOptions, TextToVideo};
 use descent_tensor::Rng;
 
 #[test]
@@ -102,16 +102,17 @@ fn tiny_sora_trains_measures_and_draws() {
     ] {
         assert!(config.out_dir.join(file).is_file(), "{file} not written");
     }
-    let model = from_checkpoint(&Checkpoint::load(&config.out_dir.join(CHECKPOINT)).unwrap()).unwrap();
+    let model: TextToVideo = saved::load(&config.out_dir.join(CHECKPOINT)).unwrap();
     let options = DrawOptions {
         count: 2,
         guidance: 3.0,
         steps: 3,
         seed: 1,
     };
-    let clip = draw(&model, "一个3向左移动", options).unwrap();
+    let clip = model.draw("一个3向左移动", options).unwrap();
     assert_eq!((clip.frames, clip.side, clip.pixels.len()), (8, 32, 2 * 8 * 32 * 32));
-    let error = draw(&model, "a 3 moving sideways", options)
+    let error = model
+        .draw("a 3 moving sideways", options)
         .err()
         .expect("unknown word refused")
         .to_string();

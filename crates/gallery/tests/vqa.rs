@@ -3,9 +3,10 @@
 //! them; the saved model answers "where" with a box through `descent ask`'s code path.
 
 use descent_gallery::milestones::vqa::{run_with, scenes, train::Budget, VqaSettings, CHECKPOINT, MARGIN};
-use descent_gallery::saved::vqa::load_vqa;
 use descent_gallery::{find, Run, RunConfig};
+use descent_models::saved;
 use descent_models::vqa::VqaConfig;
+use descent_models::vqa::VqaModel;
 
 fn tiny() -> VqaSettings {
     let quick = VqaSettings::for_mode(false);
@@ -65,7 +66,7 @@ fn a_tiny_vqa_run_measures_its_claim_and_saves_a_model_that_answers_with_a_box()
         assert!(config.out_dir.join(artifact).is_file(), "{artifact} missing");
     }
     // The saved model answers a "where" question with a box in the given image's pixels.
-    let loaded = load_vqa(&config.out_dir.join(CHECKPOINT)).unwrap();
+    let loaded: VqaModel = saved::load(&config.out_dir.join(CHECKPOINT)).unwrap();
     let side = loaded.canvas();
     let image = vec![0u8; 3 * side * side];
     let answer = loaded.ask(&image, "where is the 7?", 2 * side, side).unwrap();

@@ -6,16 +6,19 @@
 //! One configurable class serves the `alexnet` milestone's variants (ReLU vs tanh,
 //! dropout on/off, batch norm, widths) and the W8 benchmark network of
 //! `../shared/bench/WORKLOADS.md`. Parameter names follow PyTorch attribute names
-//! (`conv1.weight`, `bn2.running_mean`, `fc1.bias`); the configuration travels in a
-//! checkpoint's metadata ([`CifarNetConfig::to_entries`]) so `descent classify` can
-//! rebuild the network.
+//! (`conv1.weight`, `bn2.running_mean`, `fc1.bias`). A trained network is saved with its
+//! class names as kind `cifarnet` ([`CifarClassifier`]), so `descent classify` can
+//! rebuild it from the file alone.
 
+use crate::saved::SavedModel;
+use crate::ModelError;
 use descent_nn::{join_name, BatchNorm, Conv2d, Dropout, Forward, Linear, Module};
 use descent_tensor::{Param, Rng, Tensor};
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
 
 /// The nonlinearity after each convolution and the hidden layer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Nonlinearity {
     /// max(0, x): AlexNet's choice ("non-saturating").
     Relu,
@@ -41,7 +44,8 @@ impl Nonlinearity {
 }
 
 /// How the weights start.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum WeightInit {
     /// PyTorch's layer defaults (uniform, bound 1/√fan_in): what bench.py's network uses.
     Pytorch,
@@ -53,7 +57,7 @@ pub enum WeightInit {
 
 /// Max-pooling window: AlexNet's overlapping pool is kernel 3, stride 2 (padding 1 keeps
 /// 32 → 16 → 8 → 4); kernel 2, stride 2 is the classic non-overlapping one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PoolShape {
     /// Window side.
     pub kernel: usize,
@@ -71,7 +75,7 @@ impl PoolShape {
 }
 
 /// The shape of a [`CifarNet`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CifarNetConfig {
     /// Output channels of the three convolutions.
     pub widths: [usize; 3],
@@ -134,64 +138,56 @@ impl CifarNetConfig {
         (0..3).fold(32, |n, _| self.pool.out(n))
     }
 
-    /// The configuration as checkpoint metadata entries (read back by [`from_entries`](Self::from_entries)).
-    pub fn to_entries(&self) -> Vec<(String, String)> {
-        let list = |v: &[usize]| v.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
-        let bn: Vec<usize> = self.batch_norm.iter().map(|&b| b as usize).collect();
-        vec![
-            ("model".into(), "cifarnet".into()),
-            ("widths".into(), list(&self.widths)),
-            ("kernels".into(), list(&self.kernels)),
-            ("hidden".into(), self.hidden.to_string()),
-            ("nonlinearity".into(), self.nonlinearity.name().into()),
-            ("dropout".into(), self.dropout.to_string()),
-            ("pool".into(), list(&[self.pool.kernel, self.pool.stride, self.pool.padding])),
-            ("batch_norm".into(), list(&bn)),
-            ("classes".into(), self.classes.to_string()),
-        ]
+    /// Checks the sizes before anything is allocated: widths, kernels and hidden units
+    /// in `1..=MAX_DIM`, odd kernels, a pool that leaves at least one pixel, a dropout
+    /// probability in [0, 1), and a bounded parameter count.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        let [w0, w1, w2] = self.widths;
+        let [k0, k1, k2] = self.kernels;
+        crate::limits::check_dims(&[
+            ("widths[0]", w0),
+            ("widths[1]", w1),
+            ("widths[2]", w2),
+            ("kernels[0]", k0),
+            ("kernels[1]", k1),
+            ("kernels[2]", k2),
+            ("hidden", self.hidden),
+            ("classes", self.classes),
+            ("pool.kernel", self.pool.kernel),
+            ("pool.stride", self.pool.stride),
+        ])?;
+        if self.kernels.iter().any(|k| k % 2 == 0 || *k > 31) {
+            return Err(ModelError::invalid(format!(
+                "config 'kernels' = {:?} must be odd and at most 31",
+                self.kernels
+            )));
+        }
+        let fits = |n: usize| n + 2 * self.pool.padding >= self.pool.kernel && self.pool.padding < self.pool.kernel;
+        if (0..3).try_fold(32usize, |n, _| fits(n).then(|| self.pool.out(n))).is_none() {
+            return Err(ModelError::invalid(format!(
+                "config 'pool' = {:?} does not fit 32×32 images",
+                self.pool
+            )));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(ModelError::invalid(format!(
+                "config 'dropout' = {} is outside [0, 1)",
+                self.dropout
+            )));
+        }
+        crate::limits::check_count("parameters", self.parameter_count())
     }
 
-    /// Rebuilds a configuration from checkpoint metadata; the error names the bad entry.
-    pub fn from_entries(entries: &HashMap<String, String>) -> Result<CifarNetConfig, String> {
-        let get = |key: &str| entries.get(key).ok_or_else(|| format!("metadata entry '{key}' is missing"));
-        let list = |key: &str| -> Result<[usize; 3], String> {
-            let text = get(key)?;
-            let values: Vec<usize> = text
-                .split(',')
-                .map(|v| v.trim().parse::<usize>())
-                .collect::<Result<_, _>>()
-                .map_err(|_| format!("metadata entry '{key}' = '{text}' is not three numbers"))?;
-            values
-                .try_into()
-                .map_err(|_| format!("metadata entry '{key}' = '{text}' is not three numbers"))
-        };
-        let number =
-            |key: &str| -> Result<usize, String> { get(key)?.parse().map_err(|_| format!("metadata entry '{key}' is not a number")) };
-        let nonlinearity = match get("nonlinearity")?.as_str() {
-            "relu" => Nonlinearity::Relu,
-            "tanh" => Nonlinearity::Tanh,
-            other => return Err(format!("unknown nonlinearity '{other}'")),
-        };
-        let pool = list("pool")?;
-        let bn = list("batch_norm")?;
-        Ok(CifarNetConfig {
-            widths: list("widths")?,
-            kernels: list("kernels")?,
-            hidden: number("hidden")?,
-            nonlinearity,
-            dropout: get("dropout")?
-                .parse()
-                .map_err(|_| "metadata entry 'dropout' is not a number".to_string())?,
-            pool: PoolShape {
-                kernel: pool[0],
-                stride: pool[1],
-                padding: pool[2],
-            },
-            batch_norm: bn.map(|b| b != 0),
-            classes: number("classes")?,
-            // Only the starting point; a checkpoint's values replace it.
-            init: WeightInit::Pytorch,
-        })
+    /// Parameters and batch-norm buffers of a network of these sizes (exact, in u128).
+    pub fn parameter_count(&self) -> u128 {
+        let w = self.widths.map(|x| x as u128);
+        let k = self.kernels.map(|x| x as u128);
+        let inputs = [3, w[0], w[1]];
+        let side = self.final_side() as u128;
+        let convs: u128 = (0..3).map(|i| w[i] * inputs[i] * k[i] * k[i] + w[i]).sum();
+        let norms: u128 = (0..3).filter(|&i| self.batch_norm[i]).map(|i| 4 * w[i]).sum();
+        let (h, c) = (self.hidden as u128, self.classes as u128);
+        convs + norms + w[2] * side * side * h + h + h * c + c
     }
 }
 
@@ -303,5 +299,64 @@ impl Module for CifarNet {
     fn set_training(&self, training: bool) {
         self.dropout.set_training(training);
         self.norms.iter().flatten().for_each(|bn| bn.set_training(training));
+    }
+}
+
+/// A trained [`CifarNet`] with the names of its classes: what `descent run alexnet` saves
+/// (kind `cifarnet`) and `descent classify` reads photos with.
+pub struct CifarClassifier {
+    /// The network, in evaluation mode once loaded.
+    pub net: CifarNet,
+    /// One name per class, in logit order.
+    pub class_names: Vec<String>,
+}
+
+/// What a saved [`CifarClassifier`] needs besides its weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CifarClassifierConfig {
+    /// The network's shape.
+    pub net: CifarNetConfig,
+    /// One name per class.
+    pub class_names: Vec<String>,
+}
+
+impl SavedModel for CifarClassifier {
+    const KIND: &'static str = "cifarnet";
+    type Config = CifarClassifierConfig;
+
+    fn config(&self) -> CifarClassifierConfig {
+        CifarClassifierConfig {
+            net: self.net.config.clone(),
+            class_names: self.class_names.clone(),
+        }
+    }
+
+    fn build(config: CifarClassifierConfig) -> Result<CifarClassifier, ModelError> {
+        config.net.validate()?;
+        if config.class_names.len() != config.net.classes {
+            return Err(ModelError::invalid(format!(
+                "{} class names for {} classes",
+                config.class_names.len(),
+                config.net.classes
+            )));
+        }
+        let net = CifarNet::new(&config.net, &mut Rng::new(0), 0);
+        net.set_training(false);
+        Ok(CifarClassifier {
+            net,
+            class_names: config.class_names,
+        })
+    }
+
+    fn module(&self) -> &dyn Module {
+        &self.net
+    }
+
+    fn validate(config: &Self::Config) -> Result<(), ModelError> {
+        config.net.validate()
+    }
+
+    fn value_count(config: &CifarClassifierConfig) -> Option<u128> {
+        Some(config.net.parameter_count())
     }
 }

@@ -12,9 +12,11 @@
 //! "一个手写的一" the first 一 is an article and the last the digit one. A learned `null`
 //! vector stands for "no caption" (classifier-free guidance trains with it).
 
+use crate::ModelError;
 use descent_nn::transformer::EncoderBlock;
 use descent_nn::{join_name, Embedding, Forward, LayerNorm, Linear, Module};
 use descent_tensor::{AttentionMask, Param, Rng, Tensor};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -42,8 +44,9 @@ pub fn caption_words(text: &str) -> Vec<String> {
     words
 }
 
-/// The word list of a caption model, in a fixed (sorted) order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The word list of a caption model, in a fixed (sorted) order; saved (serde) as the list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "Vec<String>", try_from = "Vec<String>")]
 pub struct CaptionVocab {
     words: Vec<String>,
     index: HashMap<String, usize>,
@@ -80,51 +83,56 @@ impl CaptionVocab {
 
     /// Word ids of `text`; an error for an empty caption, one longer than `max_len`
     /// words, or an unknown word (named, with a few known ones).
-    pub fn encode(&self, text: &str, max_len: usize) -> Result<Vec<usize>, String> {
+    pub fn encode(&self, text: &str, max_len: usize) -> Result<Vec<usize>, ModelError> {
         let words = caption_words(text);
         if words.is_empty() {
-            return Err(format!("the caption {text:?} has no words; write one like \"a handwritten seven\""));
+            return Err(ModelError::Input(format!(
+                "the caption {text:?} has no words; write one like \"a handwritten seven\""
+            )));
         }
         if words.len() > max_len {
-            return Err(format!(
+            return Err(ModelError::Input(format!(
                 "the caption {text:?} has {} words; this model reads at most {max_len}",
                 words.len()
-            ));
+            )));
         }
         words
             .iter()
             .map(|w| {
                 self.index.get(w).copied().ok_or_else(|| {
                     let sample: Vec<&str> = self.words.iter().take(12).map(String::as_str).collect();
-                    format!(
+                    ModelError::Input(format!(
                         "the word {w:?} is not in this model's vocabulary of {} words (e.g. {}); use words from its training captions",
                         self.words.len(),
                         sample.join(" ")
-                    )
+                    ))
                 })
             })
             .collect()
     }
+}
 
-    /// The words, one per line (checkpoint metadata `caption.vocab`).
-    pub fn to_metadata(&self) -> String {
-        self.words.join("\n")
+impl From<CaptionVocab> for Vec<String> {
+    fn from(vocab: CaptionVocab) -> Vec<String> {
+        vocab.words
     }
+}
 
-    /// Reads [`to_metadata`](Self::to_metadata) back; an error for an empty or
-    /// repeated list.
-    pub fn from_metadata(text: &str) -> Result<CaptionVocab, String> {
-        let words: Vec<String> = text.split('\n').map(str::to_string).collect();
+impl TryFrom<Vec<String>> for CaptionVocab {
+    type Error = ModelError;
+
+    /// Refuses an empty word or one listed twice.
+    fn try_from(words: Vec<String>) -> Result<CaptionVocab, ModelError> {
         let vocab = CaptionVocab::from_words(words);
         if vocab.words.iter().any(String::is_empty) || vocab.index.len() != vocab.words.len() {
-            return Err("metadata 'caption.vocab' is not a list of distinct words".into());
+            return Err(ModelError::invalid("the caption vocabulary is not a list of distinct words"));
         }
         Ok(vocab)
     }
 }
 
 /// Sizes of a [`CaptionEncoder`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaptionEncoderConfig {
     /// Words in the vocabulary.
     pub vocab_size: usize,
@@ -141,42 +149,23 @@ pub struct CaptionEncoderConfig {
 }
 
 impl CaptionEncoderConfig {
-    /// `caption.*` metadata entries.
-    pub fn to_metadata(&self) -> Vec<(String, String)> {
-        [
+    /// Checks the sizes before anything is allocated.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        crate::limits::check_dims(&[
             ("caption.vocab_size", self.vocab_size),
             ("caption.max_len", self.max_len),
             ("caption.d_model", self.d_model),
             ("caption.n_heads", self.n_heads),
             ("caption.n_layers", self.n_layers),
             ("caption.out_dim", self.out_dim),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-    }
-
-    /// Reads the entries back, checking the sizes; an error names the bad entry.
-    pub fn from_metadata(meta: &HashMap<String, String>) -> Result<CaptionEncoderConfig, String> {
-        let number = |key: &str| -> Result<usize, String> {
-            let text = meta.get(key).ok_or_else(|| format!("metadata lacks '{key}'"))?;
-            let n = text
-                .parse()
-                .map_err(|_| format!("metadata '{key}' = {text:?} is not a whole number"))?;
-            crate::limits::check_dims(&[(key, n)])?;
-            Ok(n)
-        };
-        let config = CaptionEncoderConfig {
-            vocab_size: number("caption.vocab_size")?,
-            max_len: number("caption.max_len")?,
-            d_model: number("caption.d_model")?,
-            n_heads: number("caption.n_heads")?,
-            n_layers: number("caption.n_layers")?,
-            out_dim: number("caption.out_dim")?,
-        };
-        if config.d_model % config.n_heads != 0 {
-            return Err(format!("metadata: {} heads do not divide width {}", config.n_heads, config.d_model));
+        ])?;
+        if self.d_model % self.n_heads != 0 {
+            return Err(ModelError::invalid(format!(
+                "config: {} heads do not divide width {}",
+                self.n_heads, self.d_model
+            )));
         }
+        let config = self;
         let (v, d, l, o) = (
             config.vocab_size as u128,
             config.d_model as u128,
@@ -184,7 +173,7 @@ impl CaptionEncoderConfig {
             config.out_dim as u128,
         );
         crate::limits::check_count("parameters", (v + config.max_len as u128) * d + l * 12 * d * d + d * o)?;
-        Ok(config)
+        Ok(())
     }
 }
 
@@ -320,11 +309,13 @@ mod tests {
     fn unknown_words_and_empty_captions_are_errors() {
         let vocab = CaptionVocab::build(["a handwritten seven", "一个手写的七"]);
         assert_eq!(vocab.encode("a seven", 8).unwrap().len(), 2);
-        assert!(vocab.encode("a purple seven", 8).unwrap_err().contains("\"purple\""));
-        assert!(vocab.encode("   ", 8).unwrap_err().contains("no words"));
-        assert!(vocab.encode("a a a", 2).unwrap_err().contains("at most 2"));
-        let back = CaptionVocab::from_metadata(&vocab.to_metadata()).unwrap();
+        let error = |text: &str, max_len: usize| vocab.encode(text, max_len).unwrap_err().to_string();
+        assert!(error("a purple seven", 8).contains("\"purple\""));
+        assert!(error("   ", 8).contains("no words"));
+        assert!(error("a a a", 2).contains("at most 2"));
+        let back: CaptionVocab = serde_json::from_str(&serde_json::to_string(&vocab).unwrap()).unwrap();
         assert_eq!(back, vocab);
+        assert!(serde_json::from_str::<CaptionVocab>(r#"["a", "a"]"#).is_err());
     }
 
     #[test]

@@ -12,16 +12,14 @@
 //! chunk's final state, detached, so the memory runs across the whole stream while
 //! gradients stop at chunk boundaries.
 
+use crate::ModelError;
 use descent_nn::{join_name, Embedding, Forward, Linear, Module, Recurrent, RecurrentState};
 use descent_tensor::{no_grad, Param, Rng, Tensor};
 use descent_text::Sampler;
-use std::collections::HashMap;
-
-/// Metadata `model` value of character-LSTM checkpoints (beside `milestone` = `lstm`).
-pub const CHECKPOINT_MODEL: &str = "char-lstm";
+use serde::{Deserialize, Serialize};
 
 /// Sizes of a [`CharLstm`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CharLstmConfig {
     /// Distinct tokens (characters, or 256 bytes).
     pub vocab_size: usize,
@@ -44,40 +42,9 @@ impl CharLstmConfig {
         }
     }
 
-    /// The sizes as checkpoint metadata entries.
-    pub fn to_metadata(self) -> Vec<(String, String)> {
-        [
-            ("vocab_size", self.vocab_size),
-            ("embed_dim", self.embed_dim),
-            ("hidden_size", self.hidden_size),
-            ("num_layers", self.num_layers),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-    }
-
-    /// Sizes read back from checkpoint metadata and [validated](Self::validate); the
-    /// error says which entry is wrong.
-    pub fn from_metadata(meta: &HashMap<String, String>) -> Result<CharLstmConfig, String> {
-        let get = |key: &str| -> Result<usize, String> {
-            let text = meta.get(key).ok_or_else(|| format!("metadata lacks '{key}'"))?;
-            text.parse()
-                .map_err(|_| format!("metadata '{key}' = {text:?} is not a whole number"))
-        };
-        let config = CharLstmConfig {
-            vocab_size: get("vocab_size")?,
-            embed_dim: get("embed_dim")?,
-            hidden_size: get("hidden_size")?,
-            num_layers: get("num_layers")?,
-        };
-        config.validate()?;
-        Ok(config)
-    }
-
     /// Checks the sizes before anything is allocated: each in `1..=MAX_DIM` and at most
     /// [`MAX_PARAMETERS`](crate::limits::MAX_PARAMETERS) parameters.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ModelError> {
         crate::limits::check_dims(&[
             ("vocab_size", self.vocab_size),
             ("embed_dim", self.embed_dim),

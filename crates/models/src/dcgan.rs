@@ -17,8 +17,7 @@
 //! removes any per-channel constant, so their gradients are exactly zero; PyTorch's
 //! layers keep them, and so do these (the golden file has them).
 
-use descent_nn::{join_name, params, BatchNorm, Conv2d, ConvTranspose2d, Forward, Linear, Module};
-use descent_optim::{Adam, AdamConfig, Optimizer};
+use descent_nn::{join_name, BatchNorm, Conv2d, ConvTranspose2d, Forward, Linear, Module};
 use descent_tensor::{Param, Rng, Tensor};
 
 /// Side of the generator's first feature map (7 → 14 → 28).
@@ -228,35 +227,6 @@ impl Dcgan {
     pub fn generator_loss(&self, fake: &Tensor) -> Tensor {
         let d_fake = self.discriminator.forward_frozen(fake); // (B, 1)
         d_fake.bce_with_logits(&Tensor::ones(d_fake.shape()))
-    }
-
-    /// DCGAN's optimizer for either network: Adam, lr 2e-4, β (0.5, 0.999).
-    pub fn adam() -> Adam {
-        Adam::new(AdamConfig {
-            lr: 2e-4,
-            betas: (0.5, 0.999),
-            ..AdamConfig::default()
-        })
-    }
-
-    /// One alternating step (W7): fake = G(z); a discriminator update on `real` and the
-    /// detached fake; then a generator update on BCE(D(fake), 1) through the updated
-    /// discriminator. Returns (discriminator loss, generator loss), each computed before
-    /// its own update.
-    pub fn train_step(&self, real: &Tensor, z: &Tensor, opt_d: &mut dyn Optimizer, opt_g: &mut dyn Optimizer) -> (f32, f32) {
-        let fake = self.generator.forward(z); // (B, 1, 28, 28)
-        let loss_d = self.discriminator_loss(real, &fake);
-        let (grads, value_d) = (loss_d.backward(), loss_d.item());
-        // Each graph is dropped before its update: it holds the parameter values it read,
-        // and a shared value makes the optimizer copy the parameter instead of updating
-        // it in place.
-        drop(loss_d);
-        opt_d.step(&params(&self.discriminator), &grads);
-        let loss_g = self.generator_loss(&fake);
-        let (grads, value_g) = (loss_g.backward(), loss_g.item());
-        drop((loss_g, fake));
-        opt_g.step(&params(&self.generator), &grads);
-        (value_d, value_g)
     }
 }
 

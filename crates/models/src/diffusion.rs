@@ -18,7 +18,8 @@
 use descent_tensor::{no_grad, Rng, Tensor};
 
 /// What a denoising network's output means.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Prediction {
     /// The noise ε (DDPM, W10).
     Noise,

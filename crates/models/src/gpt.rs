@@ -9,12 +9,13 @@
 //! test (`tests/gpt_golden.rs`) checks logits, loss, all 37 gradients and a 10-step AdamW
 //! trajectory against PyTorch. Generation with a KV cache lives in `sampling.rs`.
 
+use crate::ModelError;
 use descent_nn::{join_name, DecoderOnlyBlock, Embedding, Forward, KvCache, LayerNorm, Linear, Module};
 use descent_tensor::{Param, Rng, Tensor};
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
 
 /// Sizes of a GPT.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GptConfig {
     /// Tokens in the vocabulary.
     pub vocab_size: usize,
@@ -51,40 +52,10 @@ impl GptConfig {
         }
     }
 
-    /// The sizes as checkpoint metadata.
-    pub fn to_metadata(&self) -> HashMap<String, String> {
-        HashMap::from([
-            ("vocab_size".to_string(), self.vocab_size.to_string()),
-            ("context".to_string(), self.context.to_string()),
-            ("d_model".to_string(), self.d_model.to_string()),
-            ("n_heads".to_string(), self.n_heads.to_string()),
-            ("n_layers".to_string(), self.n_layers.to_string()),
-        ])
-    }
-
-    /// Reads the sizes back from checkpoint metadata and [validates](Self::validate)
-    /// them; the error names the missing or unusable key.
-    pub fn from_metadata(meta: &HashMap<String, String>) -> Result<GptConfig, String> {
-        let get = |key: &str| -> Result<usize, String> {
-            meta.get(key)
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| format!("checkpoint metadata lacks a numeric '{key}' (not a GPT checkpoint?)"))
-        };
-        let config = GptConfig {
-            vocab_size: get("vocab_size")?,
-            context: get("context")?,
-            d_model: get("d_model")?,
-            n_heads: get("n_heads")?,
-            n_layers: get("n_layers")?,
-        };
-        config.validate()?;
-        Ok(config)
-    }
-
     /// Checks the sizes before anything is allocated: each in `1..=MAX_DIM`, the heads
     /// dividing the width, and at most [`MAX_PARAMETERS`](crate::limits::MAX_PARAMETERS)
     /// parameters and KV-cache values (generation allocates 2·layers·context·width).
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ModelError> {
         crate::limits::check_dims(&[
             ("vocab_size", self.vocab_size),
             ("context", self.context),
@@ -93,10 +64,10 @@ impl GptConfig {
             ("n_layers", self.n_layers),
         ])?;
         if self.d_model % self.n_heads != 0 {
-            return Err(format!(
-                "metadata 'n_heads' = {} does not divide 'd_model' = {}",
+            return Err(ModelError::invalid(format!(
+                "config 'n_heads' = {} does not divide 'd_model' = {}",
                 self.n_heads, self.d_model
-            ));
+            )));
         }
         crate::limits::check_count("parameters", self.parameter_count())?;
         let cache = 2 * self.n_layers as u128 * self.context as u128 * self.d_model as u128;

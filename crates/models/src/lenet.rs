@@ -1,29 +1,35 @@
 //! LeNet-5 (LeCun et al. 1989, 1998) on 28×28 digits, in two flavours: the article's
 //! 1989 code (sigmoid, average pooling, SGD) and the modern recipe (ReLU, max pooling,
 //! Adam). Parameter names match PyTorch (`conv1.weight`, ...) and
-//! `crates/testkit/golden/lenet.safetensors`. The milestone that trains it is
-//! `descent_gallery::lenet`.
+//! `crates/testkit/golden/lenet.safetensors`; saved as kind `lenet` with its variant.
+//! How each variant is trained (optimizer, schedule) is the gallery's `lenet` milestone.
 
+use crate::saved::SavedModel;
+use crate::ModelError;
 use descent_nn::{join_name, Conv2d, Forward, Linear, Module};
-use descent_optim::{Adam, AdamConfig, LrSchedule, Optimizer, Sgd, SgdConfig};
 use descent_tensor::{Param, Rng, Tensor};
+use serde::{Deserialize, Serialize};
 
 /// Which LeNet: the article's 1989 code or the modern recipe.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Variant {
-    /// Sigmoid, average pooling, SGD with momentum (lr 0.1, momentum 0.9).
+    /// Sigmoid and average pooling (trained by SGD with momentum in the article's code).
+    #[serde(rename = "1989")]
     Classic1989,
-    /// ReLU, max pooling, Adam (lr 1e-3).
+    /// ReLU and max pooling (trained by Adam).
+    #[serde(rename = "modern")]
     Modern,
 }
 
 impl Variant {
     /// Parses `--variant` (`1989` or `modern`, default modern).
-    pub fn parse(name: Option<&str>) -> Result<Variant, String> {
+    pub fn parse(name: Option<&str>) -> Result<Variant, ModelError> {
         match name {
             None | Some("modern") => Ok(Variant::Modern),
             Some("1989") => Ok(Variant::Classic1989),
-            Some(other) => Err(format!("unknown lenet variant '{other}'; use --variant modern or --variant 1989")),
+            Some(other) => Err(ModelError::invalid(format!(
+                "unknown lenet variant '{other}'; use --variant modern or --variant 1989"
+            ))),
         }
     }
 
@@ -34,29 +40,36 @@ impl Variant {
             Variant::Modern => "modern",
         }
     }
+}
 
-    /// Learning rate over `total_steps`: the modern recipe decays Adam's 1e-3 by a
-    /// cosine to 1e-5 (a settled end instead of a noisy one); 1989 keeps SGD's 0.1.
-    pub fn schedule(self, total_steps: usize) -> LrSchedule {
-        match self {
-            Variant::Classic1989 => LrSchedule::constant(0.1),
-            Variant::Modern => LrSchedule::cosine(1e-3, 1e-5, total_steps),
-        }
+/// What a saved LeNet needs besides its weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeNetConfig {
+    /// Activation and pooling flavour.
+    pub variant: Variant,
+}
+
+/// Parameters of LeNet-5: two convolutions and three linear layers.
+pub const LENET_PARAMETERS: u128 = (6 * 25 + 6) + (16 * 6 * 25 + 16) + (256 * 120 + 120) + (120 * 84 + 84) + (84 * 10 + 10);
+
+impl SavedModel for LeNet {
+    const KIND: &'static str = "lenet";
+    type Config = LeNetConfig;
+
+    fn config(&self) -> LeNetConfig {
+        LeNetConfig { variant: self.variant }
     }
 
-    /// The optimizer of the variant (the anchor workloads' settings).
-    pub fn optimizer(self) -> Box<dyn Optimizer> {
-        match self {
-            Variant::Classic1989 => Box::new(Sgd::new(SgdConfig {
-                lr: 0.1,
-                momentum: 0.9,
-                ..SgdConfig::default()
-            })),
-            Variant::Modern => Box::new(Adam::new(AdamConfig {
-                lr: 1e-3,
-                ..AdamConfig::default()
-            })),
-        }
+    fn build(config: LeNetConfig) -> Result<LeNet, ModelError> {
+        Ok(LeNet::new(config.variant, &mut Rng::new(0)))
+    }
+
+    fn module(&self) -> &dyn Module {
+        self
+    }
+
+    fn value_count(_: &LeNetConfig) -> Option<u128> {
+        Some(LENET_PARAMETERS)
     }
 }
 

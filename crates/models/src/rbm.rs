@@ -14,8 +14,11 @@
 //! [`DeepBeliefNet::unroll`] turns the stack into a feed-forward sigmoid network with
 //! the same weights, ready for supervised fine-tuning.
 
+use crate::saved::SavedModel;
+use crate::ModelError;
 use descent_nn::{join_name, Activation, Linear, Module, Sequential};
 use descent_tensor::{no_grad, Param, Rng, Tensor};
+use serde::{Deserialize, Serialize};
 
 /// A binary–binary RBM.
 pub struct Rbm {
@@ -172,6 +175,49 @@ impl Module for DeepBeliefNet {
         for (i, rbm) in self.layers.iter().enumerate() {
             rbm.visit(&join_name(prefix, &format!("layers.{i}")), f);
         }
+    }
+}
+
+/// What a saved [`DeepBeliefNet`] (kind `dbn`) needs besides its weights.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DbnConfig {
+    /// Layer sizes, visible first (e.g. `[784, 500, 500, 2000]`).
+    pub sizes: Vec<usize>,
+}
+
+impl SavedModel for DeepBeliefNet {
+    const KIND: &'static str = "dbn";
+    type Config = DbnConfig;
+
+    fn config(&self) -> DbnConfig {
+        DbnConfig { sizes: self.sizes() }
+    }
+
+    fn validate(config: &DbnConfig) -> Result<(), ModelError> {
+        if !(2..=64).contains(&config.sizes.len()) {
+            return Err(ModelError::invalid(format!(
+                "config 'sizes' = {:?} needs 2 to 64 layer sizes",
+                config.sizes
+            )));
+        }
+        let named: Vec<(String, usize)> = config.sizes.iter().enumerate().map(|(i, &n)| (format!("sizes[{i}]"), n)).collect();
+        crate::limits::check_dims(&named.iter().map(|(k, n)| (k.as_str(), *n)).collect::<Vec<_>>())?;
+        crate::limits::check_count("parameters", DeepBeliefNet::value_count(config).unwrap_or(0))
+    }
+
+    fn build(config: DbnConfig) -> Result<DeepBeliefNet, ModelError> {
+        DeepBeliefNet::validate(&config)?;
+        let mut rng = Rng::new(0);
+        let layers = config.sizes.windows(2).map(|w| Rbm::new(w[0], w[1], &mut rng)).collect();
+        Ok(DeepBeliefNet { layers })
+    }
+
+    fn module(&self) -> &dyn Module {
+        self
+    }
+
+    fn value_count(config: &DbnConfig) -> Option<u128> {
+        Some(config.sizes.windows(2).map(|w| (w[0] as u128 + 1) * (w[1] as u128 + 1) - 1).sum())
     }
 }
 

@@ -5,9 +5,13 @@
 //! Both train with teacher forcing on padded targets (padding ignored by the loss) and
 //! translate greedily.
 
+use crate::saved::SavedModel;
+use crate::ModelError;
 use descent_nn::attention::linear_normal;
 use descent_nn::{join_name, sinusoidal_positions, DecoderBlock, Embedding, EncoderBlock, Forward, LayerNorm, Linear, Module, Recurrent};
 use descent_tensor::{no_grad, AttentionMask, Param, Rng, Tensor};
+use descent_text::Bpe;
+use serde::{Deserialize, Serialize};
 
 /// A model that learns from batches and translates source id sequences.
 pub trait Translator: Module {
@@ -50,7 +54,7 @@ fn greedy(count: usize, max_len: usize, mut step: impl FnMut(&[usize], usize) ->
 }
 
 /// Sizes of the Transformer.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransformerConfig {
     /// Source (English BPE) vocabulary.
     pub source_vocab: usize,
@@ -326,4 +330,78 @@ pub struct Batch {
     pub decoder_target: Vec<usize>,
     /// Padded target length.
     pub target_len: usize,
+}
+
+/// A trained English→Chinese Transformer as saved (kind `translator`): the network, the
+/// English BPE and the Chinese characters of its target ids (after the three specials).
+pub struct TranslationModel {
+    /// The network.
+    pub net: TranslationTransformer,
+    /// Source tokenizer (ids shifted past the specials).
+    pub source: Bpe,
+    /// Target characters in id order (ids shifted past the specials).
+    pub target_chars: String,
+}
+
+/// What a saved [`TranslationModel`] needs besides its weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TranslationModelConfig {
+    /// The network's sizes.
+    pub net: TransformerConfig,
+    /// Source tokenizer.
+    pub source: Bpe,
+    /// Target characters.
+    pub target_chars: String,
+}
+
+impl SavedModel for TranslationModel {
+    const KIND: &'static str = "translator";
+    type Config = TranslationModelConfig;
+
+    fn config(&self) -> TranslationModelConfig {
+        TranslationModelConfig {
+            net: self.net.config,
+            source: self.source.clone(),
+            target_chars: self.target_chars.clone(),
+        }
+    }
+
+    fn build(config: TranslationModelConfig) -> Result<TranslationModel, ModelError> {
+        let c = config.net;
+        crate::limits::check_dims(&[
+            ("source_vocab", c.source_vocab),
+            ("target_vocab", c.target_vocab),
+            ("d_model", c.d_model),
+            ("n_heads", c.n_heads),
+            ("encoder_layers", c.encoder_layers),
+            ("decoder_layers", c.decoder_layers),
+            ("max_len", c.max_len),
+        ])?;
+        let specials = EOS + 1;
+        let (source, target) = (
+            config.source.vocab_size() + specials,
+            config.target_chars.chars().count() + specials,
+        );
+        if c.d_model % c.n_heads != 0 || source != c.source_vocab || target != c.target_vocab {
+            return Err(ModelError::invalid(format!(
+                "config sizes do not fit together: {} heads, width {}, vocabularies {}/{} for tokenizers of {source}/{target}",
+                c.n_heads, c.d_model, c.source_vocab, c.target_vocab
+            )));
+        }
+        let (v, d, l) = (
+            (c.source_vocab + c.target_vocab) as u128,
+            c.d_model as u128,
+            (c.encoder_layers + 2 * c.decoder_layers) as u128,
+        );
+        crate::limits::check_count("parameters", v * d + l * 12 * d * d)?;
+        Ok(TranslationModel {
+            net: TranslationTransformer::new(c, &mut Rng::new(0)),
+            source: config.source,
+            target_chars: config.target_chars,
+        })
+    }
+
+    fn module(&self) -> &dyn Module {
+        &self.net
+    }
 }

@@ -24,11 +24,14 @@
 //! the space-time model of `video_unet` mixes frames there.
 
 use crate::diffusion::Prediction;
+use crate::ModelError;
 use descent_nn::{join_name, Conv2d, Embedding, Forward, GroupNorm, Linear, Module};
 use descent_tensor::{Param, Rng, Tensor};
+use serde::{Deserialize, Serialize};
 
 /// What the U-Net is conditioned on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Condition {
     /// `n` classes plus one "no class" id (`n`), embedded by a table `cls` (W10).
     Classes(usize),
@@ -37,7 +40,7 @@ pub enum Condition {
 }
 
 /// Sizes of a U-Net.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UNetConfig {
     /// Image channels (1 for MNIST).
     pub in_channels: usize,
@@ -298,78 +301,29 @@ impl Module for UNet {
     }
 }
 
-/// Sizes as checkpoint metadata entries (`unet.*`), for loaders.
 impl UNetConfig {
-    /// `unet.in_channels`, `unet.channels`, ... and the condition.
-    pub fn to_metadata(&self) -> Vec<(String, String)> {
-        let (kind, n) = match self.condition {
-            Condition::Classes(n) => ("classes", n),
-            Condition::Vector(d) => ("vector", d),
-        };
-        [
-            ("unet.in_channels", self.in_channels.to_string()),
-            ("unet.channels", self.channels.to_string()),
-            ("unet.emb_dim", self.emb_dim.to_string()),
-            ("unet.time_dim", self.time_dim.to_string()),
-            ("unet.groups", self.groups.to_string()),
-            ("unet.condition", format!("{kind}:{n}")),
-            ("unet.scale_shift", self.scale_shift.to_string()),
-            ("unet.prediction", self.prediction.name().to_string()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
-    }
-
-    /// Reads [`to_metadata`](Self::to_metadata)'s entries back; an error names the bad entry.
-    pub fn from_metadata(meta: &std::collections::HashMap<String, String>) -> Result<UNetConfig, String> {
-        let number = |key: &str| -> Result<usize, String> {
-            let text = meta.get(key).ok_or_else(|| format!("metadata lacks '{key}'"))?;
-            let n: usize = text
-                .parse()
-                .map_err(|_| format!("metadata '{key}' = {text:?} is not a whole number"))?;
-            crate::limits::check_dims(&[(key, n)])?;
-            Ok(n)
-        };
-        let cond = meta.get("unet.condition").ok_or("metadata lacks 'unet.condition'")?;
-        let condition = match cond.split_once(':') {
-            Some(("classes", n)) => n.parse().ok().map(Condition::Classes),
-            Some(("vector", n)) => n.parse().ok().map(Condition::Vector),
-            _ => None,
-        }
-        .ok_or_else(|| format!("metadata 'unet.condition' = {cond:?} is not classes:N or vector:N"))?;
-        let (Condition::Classes(n) | Condition::Vector(n)) = condition;
-        crate::limits::check_dims(&[("unet.condition", n)])?;
-        let config = UNetConfig {
-            in_channels: number("unet.in_channels")?,
-            channels: number("unet.channels")?,
-            emb_dim: number("unet.emb_dim")?,
-            time_dim: number("unet.time_dim")?,
-            groups: number("unet.groups")?,
-            condition,
-            // Checkpoints written before the option existed have W10's shift.
-            scale_shift: match meta.get("unet.scale_shift").map(String::as_str) {
-                None | Some("false") => false,
-                Some("true") => true,
-                Some(other) => return Err(format!("metadata 'unet.scale_shift' = {other:?} is not true or false")),
-            },
-            // ... and predict the noise.
-            prediction: match meta.get("unet.prediction") {
-                None => Prediction::Noise,
-                Some(name) => {
-                    Prediction::from_name(name).ok_or_else(|| format!("metadata 'unet.prediction' = {name:?} is not noise or velocity"))?
-                }
-            },
-        };
+    /// Checks the sizes before anything is allocated: each in `1..=MAX_DIM`, channels in
+    /// whole groups, an even number of time features, a bounded parameter count.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        let (Condition::Classes(n) | Condition::Vector(n)) = self.condition;
+        crate::limits::check_dims(&[
+            ("unet.in_channels", self.in_channels),
+            ("unet.channels", self.channels),
+            ("unet.emb_dim", self.emb_dim),
+            ("unet.time_dim", self.time_dim),
+            ("unet.groups", self.groups),
+            ("unet.condition", n),
+        ])?;
+        let config = self;
         let (ch, e) = (config.channels as u128, config.emb_dim as u128);
         // The widest layers: r5's 3ch → ch 3×3 conv and the per-block embedding maps.
         crate::limits::check_count("parameters", 60 * ch * ch + 16 * ch * e + e * e)?;
         if config.channels % config.groups != 0 || config.time_dim % 2 != 0 {
-            return Err(format!(
-                "metadata sizes do not fit together: {} channels in {} groups, {} time features",
+            return Err(ModelError::invalid(format!(
+                "config sizes do not fit together: {} channels in {} groups, {} time features",
                 config.channels, config.groups, config.time_dim
-            ));
+            )));
         }
-        Ok(config)
+        Ok(())
     }
 }

@@ -21,7 +21,7 @@ use descent_nn::{join_name, Embedding, Forward, GroupNorm, Module, MultiHeadAtte
 use descent_tensor::{AttentionMask, Param, Rng, Tensor};
 
 /// Sizes of a [`VideoUNet`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VideoUNetConfig {
     /// The per-frame network.
     pub unet: UNetConfig,

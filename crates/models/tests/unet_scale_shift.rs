@@ -24,43 +24,26 @@ fn scale_shift_block_gradients_match_finite_differences() {
 }
 
 #[test]
-fn scale_shift_round_trips_through_metadata() {
-    for scale_shift in [false, true] {
+fn scale_shift_and_prediction_round_trip_through_the_saved_config() {
+    for (scale_shift, prediction) in [(false, Prediction::Noise), (true, Prediction::Velocity)] {
         let config = UNetConfig {
             condition: Condition::Vector(16),
             scale_shift,
+            prediction,
             ..UNetConfig::w10()
         };
-        let meta = config.to_metadata().into_iter().collect();
-        assert_eq!(UNetConfig::from_metadata(&meta).unwrap(), config);
+        let json = serde_json::to_string(&config).unwrap();
+        assert_eq!(serde_json::from_str::<UNetConfig>(&json).unwrap(), config);
+        assert!(config.validate().is_ok());
     }
-    let mut meta: std::collections::HashMap<String, String> = UNetConfig::w10().to_metadata().into_iter().collect();
-    meta.remove("unet.scale_shift");
-    assert!(
-        !UNetConfig::from_metadata(&meta).unwrap().scale_shift,
-        "older checkpoints have W10's shift"
-    );
-    meta.insert("unet.scale_shift".into(), "maybe".into());
-    let error = UNetConfig::from_metadata(&meta).unwrap_err();
-    assert!(error.contains("'unet.scale_shift'"), "{error}");
-}
-
-#[test]
-fn prediction_round_trips_through_metadata() {
-    let config = UNetConfig {
-        condition: Condition::Vector(16),
-        prediction: Prediction::Velocity,
+    let json = serde_json::to_string(&UNetConfig::w10()).unwrap();
+    for (from, to) in [("\"noise\"", "\"x0\""), ("false", "\"maybe\"")] {
+        let error = serde_json::from_str::<UNetConfig>(&json.replace(from, to)).unwrap_err().to_string();
+        assert!(error.contains("unknown variant") || error.contains("expected a boolean"), "{error}");
+    }
+    let odd = UNetConfig {
+        groups: 7,
         ..UNetConfig::w10()
     };
-    let mut meta: std::collections::HashMap<String, String> = config.to_metadata().into_iter().collect();
-    assert_eq!(UNetConfig::from_metadata(&meta).unwrap(), config);
-    meta.remove("unet.prediction");
-    assert_eq!(
-        UNetConfig::from_metadata(&meta).unwrap().prediction,
-        Prediction::Noise,
-        "older checkpoints predict the noise"
-    );
-    meta.insert("unet.prediction".into(), "x0".into());
-    let error = UNetConfig::from_metadata(&meta).unwrap_err();
-    assert!(error.contains("'unet.prediction'"), "{error}");
+    assert!(odd.validate().unwrap_err().to_string().contains("groups"));
 }

@@ -11,8 +11,10 @@
 use crate::tokenizer::TokenizerError;
 use std::collections::HashMap;
 
-/// A trained BPE vocabulary: characters, then one token per merge.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A trained BPE vocabulary: characters, then one token per merge. Saved (serde) as its
+/// alphabet and merges.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "BpeForm", try_from = "BpeForm")]
 pub struct Bpe {
     /// Text of each token id.
     tokens: Vec<String>,
@@ -174,29 +176,46 @@ impl Bpe {
 
     /// JSON: `{"alphabet": "...", "merges": [[a, b], ...]}`.
     pub fn to_json(&self) -> String {
-        let alphabet: String = self.tokens[..self.tokens.len() - self.merges.len()].concat();
-        serde_json::json!({ "alphabet": alphabet, "merges": self.merges }).to_string()
+        serde_json::to_string(self).expect("a BPE serialises")
     }
 
     /// Reads [`Bpe::to_json`]'s output.
     pub fn from_json(text: &str) -> Result<Bpe, TokenizerError> {
-        let corrupt = |why: &str| TokenizerError::Corrupt(format!("BPE: {why}"));
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| corrupt(&e.to_string()))?;
-        let alphabet = v["alphabet"].as_str().ok_or_else(|| corrupt("no alphabet"))?;
-        let tokens: Vec<String> = alphabet.chars().map(|c| c.to_string()).collect();
-        let mut merges = Vec::new();
-        for m in v["merges"].as_array().ok_or_else(|| corrupt("no merges"))? {
-            let pair = (m[0].as_u64(), m[1].as_u64());
-            let (Some(a), Some(b)) = pair else {
-                return Err(corrupt("a merge is not two ids"));
-            };
-            let limit = (tokens.len() + merges.len()) as u64;
-            if a >= limit || b >= limit {
-                return Err(corrupt("a merge refers to a later token"));
-            }
-            merges.push((a as usize, b as usize));
+        let form: BpeForm = serde_json::from_str(text).map_err(|e| TokenizerError::Corrupt(format!("BPE: {e}")))?;
+        Bpe::try_from(form)
+    }
+}
+
+/// The saved form of a [`Bpe`]: its alphabet and merges (the rest is derived).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct BpeForm {
+    alphabet: String,
+    merges: Vec<(usize, usize)>,
+}
+
+impl From<Bpe> for BpeForm {
+    fn from(bpe: Bpe) -> BpeForm {
+        let alphabet: String = bpe.tokens[..bpe.tokens.len() - bpe.merges.len()].concat();
+        BpeForm {
+            alphabet,
+            merges: bpe.merges,
         }
-        Ok(Bpe::from_parts(tokens, merges))
+    }
+}
+
+impl TryFrom<BpeForm> for Bpe {
+    type Error = TokenizerError;
+
+    /// Checks that every merge refers to earlier tokens.
+    fn try_from(form: BpeForm) -> Result<Bpe, TokenizerError> {
+        let tokens: Vec<String> = form.alphabet.chars().map(|c| c.to_string()).collect();
+        for (i, &(a, b)) in form.merges.iter().enumerate() {
+            let limit = tokens.len() + i;
+            if a >= limit || b >= limit {
+                return Err(TokenizerError::Corrupt("BPE: a merge refers to a later token".into()));
+            }
+        }
+        Ok(Bpe::from_parts(tokens, form.merges))
     }
 }
 

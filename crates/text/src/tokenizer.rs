@@ -73,8 +73,9 @@ impl CharTokenizer {
     }
 }
 
-/// A tokenizer of any kind, as stored beside a model.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A tokenizer of any kind, as stored beside a model (serde: `{"kind": "char", "chars": …}`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "TokenizerForm", from = "TokenizerForm")]
 pub enum Tokenizer {
     /// 256 byte values (W3's byte-level model).
     Byte,
@@ -141,33 +142,36 @@ impl Tokenizer {
             Tokenizer::Bpe(b) => b.decode(ids),
         }
     }
+}
 
-    /// The tokenizer as two metadata strings: `tokenizer` (kind) and `tokenizer_data`.
-    pub fn to_metadata(&self) -> Vec<(String, String)> {
-        let (kind, data) = match self {
-            Tokenizer::Byte => ("byte", String::new()),
-            Tokenizer::Char(c) => (
-                "char",
-                serde_json::to_string(&c.chars.iter().collect::<String>()).expect("strings serialise"),
-            ),
-            Tokenizer::Bpe(b) => ("bpe", b.to_json()),
-        };
-        vec![("tokenizer".to_string(), kind.to_string()), ("tokenizer_data".to_string(), data)]
+/// The saved form of a [`Tokenizer`]: `{"kind": "byte"}`, `{"kind": "char", "chars": "…"}`
+/// or `{"kind": "bpe", "alphabet": "…", "merges": [[a, b], …]}`.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+enum TokenizerForm {
+    Byte,
+    Char { chars: String },
+    Bpe(Bpe),
+}
+
+impl From<Tokenizer> for TokenizerForm {
+    fn from(tokenizer: Tokenizer) -> TokenizerForm {
+        match tokenizer {
+            Tokenizer::Byte => TokenizerForm::Byte,
+            Tokenizer::Char(c) => TokenizerForm::Char {
+                chars: c.chars.iter().collect(),
+            },
+            Tokenizer::Bpe(b) => TokenizerForm::Bpe(b),
+        }
     }
+}
 
-    /// Reads back what [`Tokenizer::to_metadata`] wrote.
-    pub fn from_metadata(meta: &HashMap<String, String>) -> Result<Tokenizer, TokenizerError> {
-        let data = meta.get("tokenizer_data").map(String::as_str).unwrap_or("");
-        match meta.get("tokenizer").map(String::as_str) {
-            Some("byte") => Ok(Tokenizer::Byte),
-            Some("char") => {
-                let chars: String = serde_json::from_str(data).map_err(|e| TokenizerError::Corrupt(e.to_string()))?;
-                Ok(Tokenizer::Char(CharTokenizer::from_chars(chars.chars())))
-            }
-            Some("bpe") => Ok(Tokenizer::Bpe(Bpe::from_json(data)?)),
-            other => Err(TokenizerError::Corrupt(format!(
-                "unknown tokenizer kind {other:?} (expected byte, char or bpe)"
-            ))),
+impl From<TokenizerForm> for Tokenizer {
+    fn from(form: TokenizerForm) -> Tokenizer {
+        match form {
+            TokenizerForm::Byte => Tokenizer::Byte,
+            TokenizerForm::Char { chars } => Tokenizer::Char(CharTokenizer::from_chars(chars.chars())),
+            TokenizerForm::Bpe(b) => Tokenizer::Bpe(b),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! characters, and a clear error for characters it never saw.
 
 use descent_text::bpe::{pre_tokenize, Bpe};
-use descent_text::tokenizer::{Tokenizer, TokenizerError};
+use descent_text::tokenizer::{CharTokenizer, Tokenizer, TokenizerError};
 
 const TEXT: &[&str] = &[
     "The cat sat on the mat. The cat is fat.",
@@ -33,11 +33,20 @@ fn bpe_learns_merges_that_shorten_text_and_round_trip() {
 }
 
 #[test]
-fn bpe_saves_and_loads_through_metadata_and_names_unknown_characters() {
+fn tokenizers_save_and_load_as_json_and_bpe_names_unknown_characters() {
     let tokenizer = Tokenizer::Bpe(Bpe::train(TEXT.iter().copied(), 60));
-    let meta = tokenizer.to_metadata().into_iter().collect();
-    let back = Tokenizer::from_metadata(&meta).unwrap();
+    let back: Tokenizer = serde_json::from_str(&serde_json::to_string(&tokenizer).unwrap()).unwrap();
     assert_eq!(back, tokenizer);
+    for other in [Tokenizer::Byte, Tokenizer::Char(CharTokenizer::from_texts(["春眠不觉晓", "abc"]))] {
+        let json = serde_json::to_string(&other).unwrap();
+        assert_eq!(serde_json::from_str::<Tokenizer>(&json).unwrap(), other, "{json}");
+    }
+    let bad = r#"{"kind": "bpe", "alphabet": "ab", "merges": [[0, 5]]}"#;
+    assert!(serde_json::from_str::<Tokenizer>(bad)
+        .unwrap_err()
+        .to_string()
+        .contains("later token"));
+    assert!(serde_json::from_str::<Tokenizer>(r#"{"kind": "words"}"#).is_err());
     let line = "the fat cat sat";
     assert_eq!(back.encode(line).unwrap(), tokenizer.encode(line).unwrap());
     assert_eq!(tokenizer.encode("cat 🐈"), Err(TokenizerError::Unknown(vec!['🐈'])));

@@ -4,9 +4,9 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
-use descent_nn::{named_params, Checkpoint};
+use descent_models::saved::{self, Extras, Snapshot};
+use descent_nn::Checkpoint;
 use descent_tensor::Rng;
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -89,11 +89,7 @@ pub fn temp(name: &str) -> PathBuf {
 /// `tweak` applied to the checkpoint first.
 pub fn save_lenet(path: &Path, tweak: impl FnOnce(&mut Checkpoint)) {
     let model = descent_models::LeNet::new(descent_models::LeNetVariant::Modern, &mut Rng::new(5));
-    let meta = HashMap::from([
-        ("milestone".to_string(), "lenet".to_string()),
-        ("variant".to_string(), "modern".to_string()),
-    ]);
-    let mut ck = Checkpoint::from_params(&named_params(&model), meta);
+    let mut ck = saved::to_checkpoint(&Snapshot::of(&model), Extras::default());
     tweak(&mut ck);
     ck.save(path).unwrap();
 }
@@ -110,8 +106,14 @@ pub fn save_char_lstm(path: &Path) {
         hidden_size: 16,
         num_layers: 1,
     };
-    let model = descent_models::CharLstm::new(config, &mut Rng::new(1));
-    descent_gallery::saved::char_lstm::save_checkpoint(path, &model, &tokenizer, &[]).unwrap();
+    let model = descent_models::TextModel {
+        net: descent_models::CharLstm::new(config, &mut Rng::new(1)),
+        tokenizer,
+        bos: String::new(),
+        stop: String::new(),
+        prompt_format: None,
+    };
+    saved::save(path, &Snapshot::of(&model), Extras::default()).unwrap();
 }
 
 /// Saves a small GPT with random weights, as `descent run gpt` would.
@@ -124,6 +126,12 @@ pub fn save_gpt(path: &Path) {
         n_heads: 2,
         n_layers: 2,
     };
-    let model = descent_models::Gpt::new(config, &mut Rng::new(2));
-    descent_gallery::saved::gpt::save_gpt(path, &model, &tokenizer, "", "", &[]).unwrap();
+    let model = descent_models::TextModel {
+        net: descent_models::Gpt::new(config, &mut Rng::new(2)),
+        tokenizer,
+        bos: String::new(),
+        stop: String::new(),
+        prompt_format: None,
+    };
+    saved::save(path, &Snapshot::of(&model), Extras::default()).unwrap();
 }

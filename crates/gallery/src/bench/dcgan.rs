@@ -5,6 +5,7 @@
 //! (real, z) batches are drawn before timing, as bench.py does.
 
 use super::{BenchContext, StepTimer};
+use crate::common::adversarial::{self, Players, StepInput};
 use crate::MilestoneError;
 use descent_models::{Dcgan, DcganConfig};
 use descent_nn::param_count;
@@ -21,7 +22,8 @@ pub fn step(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError> 
     let count = mnist.train.labels.len();
     let config = DcganConfig::w7();
     let model = Dcgan::new(config, &mut Rng::new(0));
-    let (mut opt_d, mut opt_g) = (Dcgan::adam(), Dcgan::adam());
+    let (mut opt_d, mut opt_g) = (adversarial::adam(2e-4), adversarial::adam(2e-4));
+    let (g, d) = model.params();
     let mut rng = Rng::new(0);
     let batches: Vec<(Tensor, Tensor)> = (0..STEPS)
         .map(|_| {
@@ -38,8 +40,14 @@ pub fn step(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError> 
     let mut timer = StepTimer::new(SKIP);
     let mut losses = Vec::with_capacity(STEPS);
     for (real, z) in &batches {
-        let (loss_d, loss_g) = timer.time(|| model.train_step(real, z, &mut opt_d, &mut opt_g));
-        losses.push(loss_d + loss_g);
+        let input = StepInput {
+            real,
+            real_labels: None,
+            z,
+            fake_labels: None,
+        };
+        let stats = timer.time(|| adversarial::step(&model, input, &mut opt_d, &mut opt_g, (&g, &d)));
+        losses.push(stats.d_loss + stats.g_loss);
     }
     let step_s = timer.median_seconds();
     let record = BenchRecord::new("dcgan", "step_ms", step_s * 1e3)

@@ -4,8 +4,9 @@
 //! a warm-up, as sentence-transformers' `encode` is timed on the PyTorch side.
 
 use super::{median, with_flops, BenchContext, FlopWindow};
-use crate::embedding::{find_minilm, read_sst2_sentences};
+use crate::common::minilm::find_minilm;
 use crate::MilestoneError;
+use descent_data::{DataLocator, Sst2Split};
 use descent_models::bert::SentenceEncoder;
 use descent_report::BenchRecord;
 use std::time::Instant;
@@ -21,7 +22,7 @@ const RUNS: usize = 3;
 pub fn embed(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError> {
     let dir = find_minilm(&ctx.locator)?;
     let encoder = SentenceEncoder::load(&dir).map_err(|e| MilestoneError::Config(e.to_string()))?;
-    let sentences = read_sst2_sentences(&ctx.locator, descent_data::Sst2Split::Dev, SENTENCES)?;
+    let sentences = read_sst2_sentences(&ctx.locator, Sst2Split::Dev, SENTENCES)?;
     encoder.encode(&sentences[..64.min(sentences.len())], BATCH); // warm-up, as bench.py
     let mut times = Vec::new();
     let mut vectors = Vec::new();
@@ -48,4 +49,15 @@ pub fn embed(ctx: &mut BenchContext) -> Result<Vec<BenchRecord>, MilestoneError>
         window.flops() / (RUNS as f64 * n),
         seconds / n,
     )])
+}
+
+/// The first `limit` sentences of SST-2's `split`, as bench.py reads them: from the data
+/// folder when it holds SST-2, else from the embedded copy (dev and test are embedded whole).
+fn read_sst2_sentences(locator: &DataLocator, split: Sst2Split, limit: usize) -> Result<Vec<String>, MilestoneError> {
+    let rows = match descent_data::read_sst2(locator, split) {
+        Ok(read) => read.rows,
+        Err(descent_data::DataError::NotFound { .. }) if split != Sst2Split::Train => descent_data::embedded_sst2(split),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(rows.into_iter().map(|row| row.text).filter(|s| !s.is_empty()).take(limit).collect())
 }

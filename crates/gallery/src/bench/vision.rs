@@ -85,7 +85,7 @@ fn timed_training(
 /// W1 (modern LeNet, Adam, 1 epoch) or W1s (1989 LeNet, SGD, 3 epochs).
 fn bench_lenet(variant: Variant, data: &ClassificationData, threads: usize) -> BenchRecord {
     let model = LeNet::new(variant, &mut Rng::new(0));
-    let mut optimizer = variant.optimizer();
+    let mut optimizer = crate::common::lenet_recipe::optimizer(variant);
     let epochs = if variant == Variant::Modern { 1 } else { 3 };
     let (epoch_s, accuracy, flops) = timed_training(&model, optimizer.as_mut(), data, 64, epochs);
     let name = if variant == Variant::Modern { "lenet" } else { "lenet1989" };

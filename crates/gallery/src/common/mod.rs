@@ -1,14 +1,18 @@
-//! Training recipes shared by several milestones and the benchmarks: the image
-//! classification loop, MNIST loading, GPT language-model training; for the generative
-//! milestones, 28×28 image sets, the in-run feature classifier, Fréchet distances and
-//! diffusion (noise-prediction) training with its contrastive caption pre-training.
+//! What several milestones and the benchmarks share (no milestone imports another):
+//! training recipes (the image classification loop, LeNet's optimizers, GPT
+//! language-model training, the adversarial step, diffusion training with its
+//! contrastive caption pre-training, data-parallel steps), data (MNIST, 28×28 image sets,
+//! captions), and measurements (the image judge, Fréchet distances, PCA).
 
+pub mod adversarial;
 pub mod classifier;
 pub mod contrastive;
 pub mod diffusion;
-pub mod feature_classifier;
 pub mod frechet;
+pub mod image_judge;
 pub mod images;
+pub mod lenet_recipe;
 pub mod lm;
+pub mod minilm;
 pub mod mnist_data;
 pub mod parallel;

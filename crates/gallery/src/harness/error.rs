@@ -31,6 +31,9 @@ pub enum MilestoneError {
     /// A checkpoint could not be read or written.
     #[error(transparent)]
     Checkpoint(#[from] descent_nn::CheckpointError),
+    /// A model could not be built, saved or read back (boxed: it is large and rare).
+    #[error(transparent)]
+    Model(Box<descent_models::ModelError>),
     /// A rank of a distributed run failed (every rank stops at the same step).
     #[error(transparent)]
     Distributed(#[from] descent_dist::DistError),
@@ -46,6 +49,12 @@ impl MilestoneError {
             path: path.to_path_buf(),
             source,
         }
+    }
+}
+
+impl From<descent_models::ModelError> for MilestoneError {
+    fn from(e: descent_models::ModelError) -> Self {
+        MilestoneError::Model(Box::new(e))
     }
 }
 

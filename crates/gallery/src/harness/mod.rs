@@ -5,9 +5,10 @@
 //!   are errors, not silently ignored).
 //! - [`Run`]: the context a milestone's `run` function receives — report (claim, title,
 //!   year from the registry), measurements, notes, artifacts, the metric [`History`],
-//!   progress ([`Progress`], [`Phase`]; drawn by the CLI, never printed here), typed
-//!   checkpoints ([`SaveRequest`], [`RunMeta`]: exact resume, mismatches refused), and
-//!   the output-folder lock ([`OutputLock`]).
+//!   progress ([`Progress`], [`Phase`]; drawn by the CLI, never printed here), saved
+//!   models in the one format of `descent_models::saved` with the run's provenance,
+//!   history and ([`Training`]) optimizer state for an exact resume, and the
+//!   output-folder lock ([`OutputLock`]).
 //! - [`execute`]: start, run, finish; the report also lands in `<out>/report.json`.
 
 mod checkpoint;
@@ -19,7 +20,7 @@ mod lock;
 mod progress;
 mod run;
 
-pub use checkpoint::{restore, RunMeta, SaveRequest, OPTIMIZER_PREFIX};
+pub use checkpoint::Training;
 pub use config::{Mode, RunConfig};
 pub use cpu::process_cpu_seconds;
 pub use error::MilestoneError;

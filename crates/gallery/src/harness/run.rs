@@ -3,12 +3,12 @@
 //! progress, checkpoints and the output-folder lock, so a milestone's file is its
 //! science: data, model, training, measurement, verdict.
 
-use super::checkpoint::{self, RunMeta, SaveRequest};
+use super::checkpoint::{self, Training};
 use super::{History, OutputLock, Phase, Progress, RunConfig};
 use crate::registry::Milestone;
 use crate::{MilestoneError, Mode};
 use descent_data::DataLocator;
-use descent_nn::{Checkpoint, Module};
+use descent_models::saved::{ModelFile, Provenance, SavedModel, Snapshot};
 use descent_optim::Optimizer;
 use descent_report::{
     bar_chart_svg, confusion_matrix_svg, line_chart_svg, write_heatmap_png, write_image_grid_png, BarChart, GridOptions, LineChart,
@@ -273,41 +273,44 @@ impl Run {
         Ok(())
     }
 
-    fn meta(&self, epochs_done: usize, epochs_total: usize) -> RunMeta {
-        RunMeta {
+    /// How this run trains, as a saved model's provenance records it.
+    fn provenance(&self, epochs_done: usize, epochs_total: usize) -> Provenance {
+        Provenance {
             milestone: self.milestone.id.to_string(),
             variant: self.variant().to_string(),
-            mode: checkpoint::mode_name(self.config.mode),
+            mode: self.config.mode.name().to_string(),
             data: self.data.clone(),
             seed: self.config.seed,
             epochs_done,
             epochs_total,
+            descent_version: env!("CARGO_PKG_VERSION").to_string(),
         }
     }
 
-    /// Saves a typed checkpoint (`name`, e.g. `checkpoint.safetensors`) with this run's
-    /// metadata and history, atomically.
-    pub fn save(&mut self, name: &str, request: SaveRequest) -> Result<(), MilestoneError> {
+    /// Saves a model (`name`, e.g. `checkpoint.safetensors`) in the one model format,
+    /// with this run's provenance and history, atomically; the optimizer's state goes
+    /// with it when `training` has one (an exact `--resume`).
+    pub fn save(&mut self, name: &str, snapshot: Snapshot, training: Training) -> Result<(), MilestoneError> {
         if !self.writes() {
             return Ok(());
         }
-        let meta = self.meta(request.epochs_done, request.epochs_total);
-        let checkpoint = checkpoint::build(&meta, &self.history, &request);
-        checkpoint.save(&self.path(name)?)?;
+        let provenance = self.provenance(training.epochs_done, training.epochs_total);
+        checkpoint::write(&self.path(name)?, &snapshot, &provenance, &self.history, training.optimizer)?;
         self.artifact(name);
         Ok(())
     }
 
     /// With `--resume`: loads `name` into `model` (and `optimizer`), after checking that it
-    /// was made by this milestone with the same variant, mode, data and seed; restores
-    /// the history; returns its metadata (epochs done and planned). Without `--resume`:
-    /// `None`. Call after [`uses_data`](Self::uses_data).
-    pub fn resume(
+    /// was made by this milestone with the same variant, mode, data and seed, and holds a
+    /// model of the same kind and config; restores the history; returns the provenance
+    /// (epochs done and planned). Without `--resume`: `None`. Call after
+    /// [`uses_data`](Self::uses_data).
+    pub fn resume<M: SavedModel>(
         &mut self,
         name: &str,
-        model: &dyn Module,
+        model: &M,
         optimizer: Option<&mut dyn Optimizer>,
-    ) -> Result<Option<RunMeta>, MilestoneError> {
+    ) -> Result<Option<Provenance>, MilestoneError> {
         if !self.config.resume {
             return Ok(None);
         }
@@ -318,9 +321,9 @@ impl Run {
                 path.display()
             )));
         }
-        let loaded = Checkpoint::load(&path)?;
-        let saved = RunMeta::from_metadata(&loaded.metadata, &path)?;
-        let differences = saved.differences(&self.meta(0, 0));
+        let file = ModelFile::read(&path)?;
+        let saved = checkpoint::provenance_of(&file)?.clone();
+        let differences = saved.differences(&self.provenance(0, 0));
         if !differences.is_empty() {
             return Err(MilestoneError::Config(format!(
                 "--resume: {} was made by a different run ({}); rerun with the same settings, or without --resume",
@@ -328,15 +331,15 @@ impl Run {
                 differences.join("; ")
             )));
         }
-        let (meta, history) = checkpoint::restore(&loaded, model, optimizer)?;
-        self.history = history;
+        file.load_into(model)?;
+        self.history = checkpoint::restore_training(&file, &descent_nn::params(model.module()), optimizer)?;
         self.log(&format!(
             "resuming from {} ({} of {} epochs done)",
             path.display(),
-            meta.epochs_done,
-            meta.epochs_total
+            saved.epochs_done,
+            saved.epochs_total
         ));
-        Ok(Some(meta))
+        Ok(Some(saved))
     }
 
     /// Ends the run: the report with its wall time, also written as `report.json`.

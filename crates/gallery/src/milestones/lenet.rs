@@ -10,9 +10,11 @@
 //! Run: `descent run lenet [--variant modern|1989] [--full] [--epochs N] [--resume]`.
 
 use crate::common::classifier::{confusion, evaluate, train_epoch, ClassificationData, EpochPlan};
+use crate::common::lenet_recipe;
 use crate::common::mnist_data::load_mnist;
-use crate::{MilestoneError, Run, SaveRequest};
+use crate::{MilestoneError, Run, Training};
 use descent_models::lenet::{LeNet, Variant};
+use descent_models::saved::Snapshot;
 use descent_nn::params;
 use descent_report::{fact_keys, GridOptions, LineChart, Normalize};
 use descent_tensor::Rng;
@@ -22,7 +24,7 @@ pub const CHECKPOINT: &str = "checkpoint.safetensors";
 
 /// Runs the milestone.
 pub fn run(run: &mut Run) -> Result<(), MilestoneError> {
-    let variant = Variant::parse(Some(run.variant())).map_err(MilestoneError::Config)?;
+    let variant = Variant::parse(Some(run.variant()))?;
     let data = load_mnist(&run.data(), run.full())?;
     run.uses_data(&data.identity, &data.source);
     let model = LeNet::new(variant, &mut Rng::new(run.seed()));
@@ -65,7 +67,7 @@ pub fn run(run: &mut Run) -> Result<(), MilestoneError> {
 /// length then wins unless `--epochs` is given), checkpointing after every epoch.
 /// Returns the total epochs.
 fn train(run: &mut Run, model: &LeNet, data: &ClassificationData) -> Result<usize, MilestoneError> {
-    let mut optimizer = model.variant.optimizer();
+    let mut optimizer = lenet_recipe::optimizer(model.variant);
     let all = params(model);
     let resumed = run.resume(CHECKPOINT, model, Some(optimizer.as_mut()))?;
     let start = resumed.as_ref().map_or(0, |m| m.epochs_done);
@@ -74,7 +76,7 @@ fn train(run: &mut Run, model: &LeNet, data: &ClassificationData) -> Result<usiz
         _ => run.epochs().expect("lenet declares epochs"),
     };
     let batch_size = 64;
-    let schedule = model.variant.schedule(epochs * data.train.labels.len().div_ceil(batch_size));
+    let schedule = lenet_recipe::schedule(model.variant, epochs * data.train.labels.len().div_ceil(batch_size));
     let plan = EpochPlan {
         batch_size,
         seed: run.seed(),
@@ -87,17 +89,12 @@ fn train(run: &mut Run, model: &LeNet, data: &ClassificationData) -> Result<usiz
         let (accuracy, _, _) = evaluate(model, &data.test, &data.feature_shape, 1000);
         run.record("train_loss", (epoch + 1) as f64, loss as f64);
         run.record("test_accuracy", (epoch + 1) as f64, accuracy as f64);
-        run.save(
-            CHECKPOINT,
-            SaveRequest {
-                model,
-                optimizer: Some(optimizer.as_ref()),
-                tokenizer: None,
-                entries: vec![("model".into(), "lenet".into())],
-                epochs_done: epoch + 1,
-                epochs_total: epochs,
-            },
-        )?;
+        let training = Training {
+            optimizer: Some(optimizer.as_ref()),
+            epochs_done: epoch + 1,
+            epochs_total: epochs,
+        };
+        run.save(CHECKPOINT, Snapshot::of(model), training)?;
         run.log(&format!(
             "epoch {:>2}: train loss {loss:.4}, test accuracy {:.2}%",
             epoch + 1,

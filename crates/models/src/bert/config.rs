@@ -3,6 +3,7 @@
 //! `sentence_bert_config.json` (the maximum sequence length). Each parser returns the
 //! reason for a rejection; the folder loader adds the file's path.
 
+use crate::ModelError;
 use serde_json::Value;
 
 /// Sizes of a BERT encoder, as `config.json` gives them.
@@ -37,34 +38,42 @@ impl BertConfig {
 }
 
 /// A positive whole number at `key`.
-fn size(json: &Value, key: &str) -> Result<usize, String> {
+fn size(json: &Value, key: &str) -> Result<usize, ModelError> {
     match json[key].as_u64() {
         Some(n) if n > 0 => Ok(n as usize),
-        _ => Err(format!("'{key}' is missing or not a positive whole number")),
+        _ => Err(ModelError::invalid(format!("'{key}' is missing or not a positive whole number"))),
     }
 }
 
 /// Parses `text` as JSON (the reason names what is wrong).
-pub(crate) fn parse_json(text: &str) -> Result<Value, String> {
-    serde_json::from_str(text).map_err(|e| format!("not valid JSON ({e})"))
+pub(crate) fn parse_json(text: &str) -> Result<Value, ModelError> {
+    serde_json::from_str(text).map_err(|e| ModelError::invalid(format!("not valid JSON ({e})")))
 }
 
 impl BertConfig {
     /// Reads a `config.json`; anything but an absolute-position, exact-GELU BERT is refused.
-    pub fn from_json(text: &str) -> Result<BertConfig, String> {
+    pub fn from_json(text: &str) -> Result<BertConfig, ModelError> {
         let json = parse_json(text)?;
         if let Some(kind) = json["model_type"].as_str() {
             if kind != "bert" {
-                return Err(format!("model_type is '{kind}'; only 'bert' is supported"));
+                return Err(ModelError::invalid(format!("model_type is '{kind}'; only 'bert' is supported")));
             }
         }
         match json["hidden_act"].as_str() {
             Some("gelu") | None => {}
-            Some(other) => return Err(format!("hidden_act '{other}' is not supported (only the exact 'gelu')")),
+            Some(other) => {
+                return Err(ModelError::invalid(format!(
+                    "hidden_act '{other}' is not supported (only the exact 'gelu')"
+                )))
+            }
         }
         match json["position_embedding_type"].as_str() {
             Some("absolute") | None => {}
-            Some(other) => return Err(format!("position_embedding_type '{other}' is not supported (only 'absolute')")),
+            Some(other) => {
+                return Err(ModelError::invalid(format!(
+                    "position_embedding_type '{other}' is not supported (only 'absolute')"
+                )))
+            }
         }
         let config = BertConfig {
             vocab_size: size(&json, "vocab_size")?,
@@ -87,10 +96,10 @@ impl BertConfig {
         ])?;
         crate::limits::check_count("parameters", config.parameter_count())?;
         if config.hidden_size % config.num_attention_heads != 0 {
-            return Err(format!(
+            return Err(ModelError::invalid(format!(
                 "hidden_size {} is not divisible by num_attention_heads {}",
                 config.hidden_size, config.num_attention_heads
-            ));
+            )));
         }
         Ok(config)
     }
@@ -112,19 +121,21 @@ pub enum Pooling {
 impl Pooling {
     /// The modes switched on in a `1_Pooling/config.json`, in the order
     /// sentence-transformers concatenates them; checks the declared width.
-    pub fn modes_from_json(text: &str, hidden_size: usize) -> Result<Vec<Pooling>, String> {
+    pub fn modes_from_json(text: &str, hidden_size: usize) -> Result<Vec<Pooling>, ModelError> {
         let json = parse_json(text)?;
         if let Some(width) = json["word_embedding_dimension"].as_u64() {
             if width as usize != hidden_size {
-                return Err(format!(
+                return Err(ModelError::invalid(format!(
                     "word_embedding_dimension {width} disagrees with config.json's hidden_size {hidden_size}"
-                ));
+                )));
             }
         }
         let on = |key: &str| json[key].as_bool().unwrap_or(false);
         for unsupported in ["pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"] {
             if on(unsupported) {
-                return Err(format!("{unsupported} is not supported (cls, max, mean, mean_sqrt_len are)"));
+                return Err(ModelError::invalid(format!(
+                    "{unsupported} is not supported (cls, max, mean, mean_sqrt_len are)"
+                )));
             }
         }
         let table = [
@@ -135,7 +146,7 @@ impl Pooling {
         ];
         let modes: Vec<Pooling> = table.iter().filter(|(key, _)| on(key)).map(|&(_, mode)| mode).collect();
         if modes.is_empty() {
-            return Err("no pooling mode is switched on".to_string());
+            return Err(ModelError::invalid("no pooling mode is switched on"));
         }
         Ok(modes)
     }
@@ -165,7 +176,7 @@ impl Pooling {
 }
 
 /// `max_seq_length` of a `sentence_bert_config.json`.
-pub fn max_seq_length_from_json(text: &str) -> Result<usize, String> {
+pub fn max_seq_length_from_json(text: &str) -> Result<usize, ModelError> {
     size(&parse_json(text)?, "max_seq_length")
 }
 
@@ -181,11 +192,11 @@ mod tests {
         let config = BertConfig::from_json(text).unwrap();
         assert_eq!((config.hidden_size, config.layer_norm_eps), (8, 1e-12));
         let bad = text.replace("\"gelu\"", "\"relu\"");
-        assert!(BertConfig::from_json(&bad).unwrap_err().contains("relu"));
+        assert!(BertConfig::from_json(&bad).unwrap_err().to_string().contains("relu"));
         let huge = text.replace("\"vocab_size\":10", "\"vocab_size\":100000000000");
-        assert!(BertConfig::from_json(&huge).unwrap_err().contains("vocab_size"));
+        assert!(BertConfig::from_json(&huge).unwrap_err().to_string().contains("vocab_size"));
         let many = text.replace("\"hidden_size\":8", "\"hidden_size\":200000");
-        assert!(BertConfig::from_json(&many).unwrap_err().contains("parameters"));
+        assert!(BertConfig::from_json(&many).unwrap_err().to_string().contains("parameters"));
         // MiniLM-L6: the tensors of its model.safetensors, less the pooler and position_ids.
         let minilm = BertConfig {
             vocab_size: 30522,

@@ -80,8 +80,13 @@ impl FolderReader {
     }
 
     /// Applies `parse` to the text of `name`, naming the file on failure.
-    fn parsed<T>(&self, name: &str, text: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Result<T, ModelFolderError> {
-        parse(text).map_err(|reason| ModelFolderError::new(&self.dir.join(name), reason))
+    fn parsed<T, E: std::fmt::Display>(
+        &self,
+        name: &str,
+        text: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<T, ModelFolderError> {
+        parse(text).map_err(|reason| ModelFolderError::new(&self.dir.join(name), reason.to_string()))
     }
 }
 
@@ -127,7 +132,7 @@ impl SentenceEncoder {
 /// `tokenizer.json` if present, else `vocab.txt` with `tokenizer_config.json`'s switches.
 fn read_tokenizer(files: &mut FolderReader, config: &BertConfig) -> Result<WordPiece, ModelFolderError> {
     let (name, tokenizer) = if let Some(text) = files.optional_text("tokenizer.json")? {
-        let parse = |t: &str| WordPiece::from_tokenizer_json(t).map_err(|e| e.to_string());
+        let parse = WordPiece::from_tokenizer_json;
         ("tokenizer.json", files.parsed("tokenizer.json", &text, parse)?)
     } else {
         let mut options = WordPieceOptions::default();
@@ -138,7 +143,7 @@ fn read_tokenizer(files: &mut FolderReader, config: &BertConfig) -> Result<WordP
             options.handle_chinese_chars = json["tokenize_chinese_chars"].as_bool().unwrap_or(true);
         }
         let text = files.text("vocab.txt")?;
-        let parse = |t: &str| WordPiece::from_vocab_txt(t, options).map_err(|e| e.to_string());
+        let parse = |t: &str| WordPiece::from_vocab_txt(t, options);
         ("vocab.txt", files.parsed("vocab.txt", &text, parse)?)
     };
     if tokenizer.vocab_size() > config.vocab_size {

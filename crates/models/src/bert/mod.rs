@@ -12,13 +12,15 @@
 //! LayerNorm.bias`, `encoder.layer.{i}.intermediate.dense.weight`, ... (see [`BertLayer`]).
 //! [`folder`] reads a whole sentence-transformers folder (config, weights, tokenizer,
 //! pooling) and `save.rs` writes one; [`sentence`] turns texts into sentence embeddings
-//! with it, through the packed, inference-only forward of [`inference`].
+//! with it, through the packed, inference-only forward of [`inference`]; [`search`]
+//! finds the lines of a corpus closest in meaning to a query.
 
 pub mod config;
 pub mod folder;
 pub mod heads;
 pub mod inference;
 mod save;
+pub mod search;
 pub mod sentence;
 
 pub use config::{BertConfig, Pooling};

@@ -34,7 +34,9 @@ pub mod data;
 mod features;
 pub mod train;
 
-use crate::{MilestoneError, Run, SaveRequest};
+use crate::{MilestoneError, Run, Training};
+use descent_models::alexnet::{CifarClassifier, CifarClassifierConfig};
+use descent_models::saved::Snapshot;
 use descent_models::{CifarNetConfig, Nonlinearity};
 use features::{run_features, FeatureConfig};
 use train::{record_curves, train_best_lr, train_variant, Budget, Probe, Variant, VariantOutcome};
@@ -278,19 +280,12 @@ pub fn run(run: &mut Run) -> Result<(), MilestoneError> {
     }
     artifacts::write(run, &data, &variants, &outcomes, features_error)?;
     let alexnet = &outcomes[0];
-    let mut entries = variants[0].config.to_entries();
-    entries.push(("class_names".into(), data.class_names.join(",")));
-    run.save(
-        CHECKPOINT,
-        SaveRequest {
-            model: &alexnet.model,
-            optimizer: None,
-            tokenizer: None,
-            entries,
-            epochs_done: settings.budget.epochs,
-            epochs_total: settings.budget.epochs,
-        },
-    )
+    let config = CifarClassifierConfig {
+        net: variants[0].config.clone(),
+        class_names: data.class_names.iter().map(|n| n.to_string()).collect(),
+    };
+    let snapshot = Snapshot::parts::<CifarClassifier>(&config, &alexnet.model);
+    run.save(CHECKPOINT, snapshot, Training::finished(settings.budget.epochs))
 }
 
 /// `lr 0.005: 412 steps, lr 0.01: never (31.0% at the end), …` for a report note.

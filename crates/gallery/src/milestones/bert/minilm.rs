@@ -9,9 +9,10 @@
 use super::data::Labelled;
 use super::finetune::{fine_tune, Encoded, FinetuneOutcome, FinetuneSettings};
 use super::probe::{probe, FeatureSplit, ProbeData, ProbeOutcome};
-use crate::embedding::{corpus_index, find_minilm, load_encoder, search, Hit};
+use crate::common::minilm::{find_minilm, load_encoder};
 use crate::{MilestoneError, Phase};
 use descent_data::DataLocator;
+use descent_models::bert::search::{corpus_index, search, Hit};
 use descent_models::bert::{cosine, BertClassifier, SentenceEncoder};
 use descent_tensor::Rng;
 use std::path::Path;

@@ -7,8 +7,10 @@ use super::data::ClipData;
 use super::eval::{self, EmbeddedImages, PromptEmbeddings};
 use super::train::{map_images, Prompts};
 use super::{embed_prompts, facts, ClipSettings, Outcome, CHECKPOINT, PASS_ACCURACY};
-use crate::{MilestoneError, Run, SaveRequest};
+use crate::{MilestoneError, Run, Training};
 use descent_models::clip::Clip;
+use descent_models::clip::{ClipModel, ClipModelConfig};
+use descent_models::saved::Snapshot;
 use descent_report::{scatter_chart_svg, BarChart, LineChart, ScatterChart, ScatterPoint, Series};
 use descent_tensor::Rng;
 use descent_text::Tokenizer;
@@ -173,19 +175,12 @@ pub(super) fn artifacts(
         log_y: false,
     };
     run.line_chart("loss.svg", &curves)?;
-    let mut entries = vec![("model".to_string(), "clip".to_string())];
-    entries.extend(model.config.to_entries());
-    run.save(
-        CHECKPOINT,
-        SaveRequest {
-            model,
-            optimizer: None,
-            tokenizer: Some(tokenizer),
-            entries,
-            epochs_done: settings.budget.epochs,
-            epochs_total: settings.budget.epochs,
-        },
-    )
+    let config = ClipModelConfig {
+        net: model.config,
+        tokenizer: tokenizer.clone(),
+    };
+    let snapshot = Snapshot::parts::<ClipModel>(&config, model);
+    run.save(CHECKPOINT, snapshot, Training::finished(settings.budget.epochs))
 }
 
 fn lang_name(lang: Lang) -> &'static str {

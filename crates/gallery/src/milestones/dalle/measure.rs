@@ -3,11 +3,12 @@
 //! features against real test images, beside the real-against-real floor.
 
 use super::captions::{captions, ClassId, Domain};
-use super::data::{to_signed, DalleData};
-use super::judge::{Judge, FEATURES};
+use super::data::DalleData;
 use crate::common::diffusion::sample_captions;
 use crate::common::frechet::frechet_distance_of;
+use crate::common::image_judge::{unit_from_signed, ImageJudge, FEATURES};
 use crate::Phase;
+use descent_data::to_unit_range;
 use descent_models::diffusion::DdimOptions;
 use descent_models::text_diffusion::TextToImage;
 
@@ -88,13 +89,17 @@ impl Scores {
 }
 
 /// The judge of `domain`.
-pub fn judge_of(judges: &[Judge], domain: Domain) -> &Judge {
-    judges.iter().find(|j| j.domain == domain).expect("a judge per loaded data set")
+pub fn judge_of(judges: &[(Domain, ImageJudge)], domain: Domain) -> &ImageJudge {
+    judges
+        .iter()
+        .find(|j| j.0 == domain)
+        .map(|j| &j.1)
+        .expect("a judge per loaded data set")
 }
 
 /// Scores `images` generated for `requests`; the Fréchet distance compares each data
 /// set's generated images with as many real test images (the first ones).
-pub fn score(judges: &[Judge], data: &DalleData, requests: &[Request], images: &[f32]) -> Scores {
+pub fn score(judges: &[(Domain, ImageJudge)], data: &DalleData, requests: &[Request], images: &[f32]) -> Scores {
     let mut per_class: Vec<(ClassId, usize, usize)> = Vec::new();
     let mut frechet = Vec::new();
     let mut total_correct = 0;
@@ -104,10 +109,11 @@ pub fn score(judges: &[Judge], data: &DalleData, requests: &[Request], images: &
         if picked.is_empty() {
             continue;
         }
-        let pixels: Vec<f32> = picked
+        let signed: Vec<f32> = picked
             .iter()
             .flat_map(|&i| images[i * 784..(i + 1) * 784].iter().copied())
             .collect();
+        let pixels = unit_from_signed(&signed);
         let predicted = judge.classify(&pixels);
         for (&i, &p) in picked.iter().zip(&predicted) {
             let (_, index) = requests[i].class.split();
@@ -123,7 +129,7 @@ pub fn score(judges: &[Judge], data: &DalleData, requests: &[Request], images: &
         }
         if picked.len() >= 2 {
             let n = picked.len().min(set.test.n);
-            let real = to_signed(&set.test.images[..n * 784]);
+            let real = to_unit_range(&set.test.images[..n * 784]);
             let generated = judge.features(&pixels[..n * 784]);
             frechet.push((set.domain, frechet_distance_of(&generated, &judge.features(&real), FEATURES)));
         }
@@ -137,14 +143,14 @@ pub fn score(judges: &[Judge], data: &DalleData, requests: &[Request], images: &
 
 /// The real-against-real floor of each data set: the Fréchet distance between the first
 /// `n` test images and the next `n` (fewer if the test set is short).
-pub fn real_floor(judges: &[Judge], data: &DalleData, n: usize) -> Vec<(Domain, f64)> {
+pub fn real_floor(judges: &[(Domain, ImageJudge)], data: &DalleData, n: usize) -> Vec<(Domain, f64)> {
     data.sets
         .iter()
         .map(|set| {
             let judge = judge_of(judges, set.domain);
             let n = n.min(set.test.n / 2).max(2);
-            let a = judge.features(&to_signed(&set.test.images[..n * 784]));
-            let b = judge.features(&to_signed(&set.test.images[n * 784..2 * n * 784]));
+            let a = judge.features(&to_unit_range(&set.test.images[..n * 784]));
+            let b = judge.features(&to_unit_range(&set.test.images[n * 784..2 * n * 784]));
             (set.domain, frechet_distance_of(&a, &b, FEATURES))
         })
         .collect()

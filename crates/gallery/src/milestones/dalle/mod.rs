@@ -30,17 +30,18 @@
 
 pub mod captions;
 pub mod data;
-pub mod judge;
 pub mod measure;
 mod report;
 
 use crate::common::contrastive::{pretrain_captions, record_losses, zero_shot_accuracy, ContrastiveSettings};
 use crate::common::diffusion::{train_denoiser, DiffusionTraining, LossWindows};
-use crate::{MilestoneError, Run, SaveRequest};
+use crate::common::image_judge::{ImageJudge, JudgeRecipe};
+use crate::{MilestoneError, Run, Training};
 use captions::{random_seen, seen_captions, ClassId, Domain};
 use data::DalleData;
 use descent_models::caption::{CaptionEncoder, CaptionEncoderConfig, CaptionVocab};
 use descent_models::diffusion::{DdimOptions, Prediction};
+use descent_models::saved::Snapshot;
 use descent_models::text_diffusion::TextToImage;
 use descent_models::unet::{Condition, UNet, UNetConfig};
 use descent_nn::{param_count, params};
@@ -48,10 +49,8 @@ use descent_report::fact_keys;
 use descent_tensor::Rng;
 use measure::{generate, requests, score, CaptionSet, Scores};
 
-/// The checkpoint `descent draw` reads.
+/// The checkpoint `descent draw` reads (kind `text-to-image`).
 pub const CHECKPOINT: &str = "dalle.safetensors";
-/// The `model` metadata entry of that checkpoint.
-pub const MODEL_KIND: &str = crate::saved::diffusion::IMAGE_MODEL;
 
 /// Sizes and budget of a run.
 #[derive(Clone, Debug)]
@@ -193,15 +192,20 @@ pub fn run_with(run: &mut Run, settings: DalleSettings) -> Result<(), MilestoneE
     run.uses_data(&data.identity, &data.source);
     let classes = settings.only_classes.clone().unwrap_or_else(|| data.classes());
     let phase = run.phase("judges", data.sets.iter().map(|s| (s.train.n * settings.judge_epochs) as u64).sum());
-    let judges: Vec<judge::Judge> = data
+    let recipe = JudgeRecipe {
+        epochs: settings.judge_epochs,
+        init_seed: run.seed(),
+        seed: run.seed(),
+        cosine: true,
+    };
+    let judges: Vec<(Domain, ImageJudge)> = data
         .sets
         .iter()
-        .map(|s| judge::train_judge(s, settings.judge_epochs, run.seed(), &phase))
+        .map(|s| (s.domain, ImageJudge::train(&s.train, &s.test, recipe, &phase)))
         .collect();
-    for j in &judges {
+    for (domain, j) in &judges {
         run.log(&format!(
-            "judge for {:?}: {:.2}% on real test images",
-            j.domain,
+            "judge for {domain:?}: {:.2}% on real test images",
             j.test_accuracy * 100.0
         ));
     }
@@ -219,19 +223,7 @@ pub fn run_with(run: &mut Run, settings: DalleSettings) -> Result<(), MilestoneE
     };
     let losses = train(run, &model, &images, &classes, &settings);
     drop(images);
-    let mut entries = vec![("model".to_string(), MODEL_KIND.to_string())];
-    entries.extend(model.to_metadata());
-    run.save(
-        CHECKPOINT,
-        SaveRequest {
-            model: &model,
-            optimizer: None,
-            tokenizer: None,
-            entries,
-            epochs_done: 1,
-            epochs_total: 1,
-        },
-    )?;
+    run.save(CHECKPOINT, Snapshot::of(&model), Training::finished(0))?;
     let outcome = measure_all(run, &model, &data, &judges, &classes, &settings);
     run.measure(fact_keys::PARAMS, param_count(&model) as u64);
     run.measure(fact_keys::EXAMPLES_SEEN, (settings.train.steps * settings.train.batch_size) as u64);
@@ -271,6 +263,7 @@ pub fn build_model(settings: &DalleSettings, classes: &[ClassId], seed: u64) -> 
     };
     let mut rng = Rng::new(seed);
     TextToImage {
+        side: 28,
         vocab,
         text: CaptionEncoder::new(text_config, &mut rng),
         unet: UNet::new(unet_config, &mut rng),
@@ -394,7 +387,7 @@ fn measure_all(
     run: &mut Run,
     model: &TextToImage,
     data: &DalleData,
-    judges: &[judge::Judge],
+    judges: &[(Domain, ImageJudge)],
     classes: &[ClassId],
     s: &DalleSettings,
 ) -> Outcome {
@@ -447,12 +440,12 @@ fn measure_all(
     let floor = measure::real_floor(judges, data, 10 * s.per_class);
     let judge_accuracy = judges
         .iter()
-        .map(|j| {
+        .map(|(domain, j)| {
             let wanted: Vec<f32> = (0..10)
-                .filter(|&i| classes.contains(&ClassId::of(j.domain, i)))
+                .filter(|&i| classes.contains(&ClassId::of(*domain, i)))
                 .map(|i| j.class_accuracy[i])
                 .collect();
-            (j.domain, wanted.iter().sum::<f32>() as f64 / wanted.len().max(1) as f64)
+            (*domain, wanted.iter().sum::<f32>() as f64 / wanted.len().max(1) as f64)
         })
         .collect();
     let main_images = sweep

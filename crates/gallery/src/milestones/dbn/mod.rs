@@ -32,11 +32,12 @@ pub mod samples;
 
 use crate::common::classifier::Split;
 use crate::common::images::{load_images, unit_pixels};
-use crate::{MilestoneError, Run, SaveRequest};
+use crate::{MilestoneError, Run, Training};
 use ais::{AisEstimate, AisSettings};
 use cd::{CdSettings, CdTrainer};
 use descent_data::Dataset;
 use descent_models::rbm::{bernoulli, logit, DeepBeliefNet, RandomInit, Rbm};
+use descent_models::saved::Snapshot;
 use descent_tensor::{Rng, Tensor};
 use finetune::{Comparison, FinetuneSettings};
 
@@ -186,17 +187,7 @@ pub fn run_with(run: &mut Run, settings: Settings) -> Result<(), MilestoneError>
     judge(run, &comparisons, &settings, &dbn);
     report_rbms(run, &reports);
     artifacts::finetune_curves(run, &comparisons)?;
-    run.save(
-        CHECKPOINT,
-        SaveRequest {
-            model: &dbn,
-            optimizer: None,
-            tokenizer: None,
-            entries: vec![("model".into(), "dbn".into()), ("sizes".into(), format!("{:?}", dbn.sizes()))],
-            epochs_done: 1,
-            epochs_total: 1,
-        },
-    )
+    run.save(CHECKPOINT, Snapshot::of(&dbn), Training::finished(0))
 }
 
 fn load(run: &mut Run) -> Result<Data, MilestoneError> {

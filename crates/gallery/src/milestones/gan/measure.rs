@@ -5,8 +5,8 @@
 //! class histogram of unconditional samples (mode coverage).
 
 use super::train::{sample, Trained};
-use crate::common::feature_classifier::{FeatureClassifier, FEATURES};
 use crate::common::frechet::{frechet_distance, Gaussian};
+use crate::common::image_judge::{ImageJudge, FEATURES};
 use descent_tensor::{Rng, Tensor};
 
 /// Images per generator batch when sampling for measurement.
@@ -55,7 +55,7 @@ pub struct Measures {
 /// Samples both generators and the baselines and measures them; `train` and `test`
 /// are unit-range pixels (N, 784).
 pub fn measure(
-    classifier: &FeatureClassifier,
+    classifier: &ImageJudge,
     unconditional: &Trained,
     conditional: &Trained,
     (train, train_labels): (&[f32], &[usize]),
@@ -80,7 +80,7 @@ pub fn measure(
         pixel_gaussian: fid(&pixel_gaussian(train, half, &mut rng)),
         class_mixture: fid(&class_mixture(train, train_labels, half, &mut rng)),
     };
-    let read = classifier.predict(&conditional_images);
+    let read = classifier.classify(&conditional_images);
     let mut per_class = [(0usize, 0usize); 10];
     for (&want, &got) in asked.iter().zip(&read) {
         per_class[want].1 += 1;
@@ -92,8 +92,8 @@ pub fn measure(
         distances,
         conditional_accuracy: correct as f32 / half.max(1) as f32,
         per_class_accuracy: per_class.iter().map(|&(c, n)| c as f32 / n.max(1) as f32).collect(),
-        histogram: histogram(&classifier.predict(&gan_images)),
-        real_histogram: histogram(&classifier.predict(&reference)),
+        histogram: histogram(&classifier.classify(&gan_images)),
+        real_histogram: histogram(&classifier.classify(&reference)),
     }
 }
 

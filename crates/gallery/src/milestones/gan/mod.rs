@@ -31,15 +31,16 @@ mod artifacts;
 pub mod measure;
 pub mod train;
 
-use crate::common::feature_classifier::FeatureClassifier;
+use crate::common::image_judge::{ImageJudge, JudgeRecipe};
 use crate::common::images::{load_images, unit_pixels};
-use crate::{MilestoneError, Run, SaveRequest};
+use crate::{MilestoneError, Run, Training};
 use descent_data::Dataset;
-use descent_models::gan::{GanConfig, GanKind};
+use descent_models::gan::{GanConfig, GanKind, ImageGan, ImageGanConfig};
+use descent_models::saved::Snapshot;
 use measure::{entropy, Measures};
 use train::{GanTraining, Trained};
 
-/// The unconditional GAN's checkpoint (`model` = `gan-mlp` / `gan-dcgan`).
+/// The unconditional GAN's checkpoint (kind `gan`).
 pub const UNCONDITIONAL: &str = "gan.safetensors";
 /// The class-conditional GAN's checkpoint, the one `descent draw --label` uses.
 pub const CONDITIONAL: &str = "conditional_gan.safetensors";
@@ -123,7 +124,13 @@ pub fn run_with(run: &mut Run, variant: GanVariant, settings: Settings) -> Resul
     let images = load_images(&run.data(), variant.dataset, run.full())?;
     run.uses_data(&images.identity, &images.source);
     let phase = run.phase("feature classifier (LeNet)", (images.train.n * settings.classifier_epochs) as u64);
-    let classifier = FeatureClassifier::train(&images, settings.classifier_epochs, run.seed(), &phase);
+    let recipe = JudgeRecipe {
+        epochs: settings.classifier_epochs,
+        init_seed: run.seed() ^ 0x1E7E7,
+        seed: run.seed(),
+        cosine: false,
+    };
+    let classifier = ImageJudge::train(&images.train, &images.test, recipe, &phase);
     drop(phase);
     run.log(&format!(
         "feature classifier: LeNet reads {:.2}% of the real test images correctly",
@@ -154,23 +161,17 @@ pub fn run_with(run: &mut Run, variant: GanVariant, settings: Settings) -> Resul
 }
 
 fn save(run: &mut Run, key: &str, model: &Trained, variant: GanVariant) -> Result<(), MilestoneError> {
-    let mut entries = model.gan.generator.config.to_metadata();
-    entries.push(("dataset".into(), variant.dataset.name().into()));
-    run.save(
-        &format!("{key}.safetensors"),
-        SaveRequest {
-            model: &model.gan,
-            optimizer: None,
-            tokenizer: None,
-            entries,
-            epochs_done: model.epochs,
-            epochs_total: model.epochs,
-        },
-    )
+    let config = ImageGanConfig {
+        net: model.gan.generator.config,
+        dataset: variant.dataset.title().to_string(),
+        class_names: variant.dataset.class_names().iter().map(|n| n.to_string()).collect(),
+    };
+    let snapshot = Snapshot::parts::<ImageGan>(&config, &model.gan);
+    run.save(&format!("{key}.safetensors"), snapshot, Training::finished(model.epochs))
 }
 
 /// Measurements, verdict and notes.
-fn judge(run: &mut Run, m: &Measures, classifier: &FeatureClassifier, variant: GanVariant, settings: &Settings) {
+fn judge(run: &mut Run, m: &Measures, classifier: &ImageJudge, variant: GanVariant, settings: &Settings) {
     let d = m.distances;
     let position = d.position(d.gan);
     let ceiling = classifier.test_accuracy;

@@ -1,16 +1,15 @@
-//! The adversarial game, played by alternating steps (Goodfellow et al. 2014, Alg. 1
-//! with k = 1 and the non-saturating generator loss): D takes one Adam step on
-//! `BCE(D(x), 1) + BCE(D(G(z)), 0)` with the fake detached, then G one step on
-//! `BCE(D(G(z)), 1)` — maximising log D(G(z)) instead of minimising log(1 − D(G(z))),
-//! the paper's own fix for G's vanishing gradient early on.
+//! The adversarial game over epochs of shuffled batches, one alternating step each
+//! (`common::adversarial`: the non-saturating generator loss maximises log D(G(z))
+//! instead of minimising log(1 − D(G(z))), the paper's own fix for G's vanishing
+//! gradient early on).
 //!
 //! Along the way: D and G losses, the mean D(x) and D(G(z)) (as probabilities), a grid
 //! of samples from fixed noise after every epoch, and the frames of a progress strip.
 
+use crate::common::adversarial::{self, Players, StepInput};
 use crate::{MilestoneError, Run};
 use descent_models::gan::{Gan, GanConfig};
-use descent_nn::{params, Module};
-use descent_optim::{Adam, AdamConfig, Optimizer};
+use descent_nn::Module;
 use descent_report::GridOptions;
 use descent_tensor::{no_grad, Rng, Tensor};
 
@@ -63,15 +62,8 @@ pub fn train(
 ) -> Result<Trained, MilestoneError> {
     let config = settings.config;
     let gan = Gan::new(config, &mut Rng::new(seed ^ 0x6A4));
-    let (g_params, d_params) = (params(&gan.generator), params(&gan.discriminator));
-    let adam = || {
-        Adam::new(AdamConfig {
-            lr: settings.lr,
-            betas: (0.5, 0.999),
-            ..AdamConfig::default()
-        })
-    };
-    let (mut opt_g, mut opt_d) = (adam(), adam());
+    let (g_params, d_params) = gan.params();
+    let (mut opt_g, mut opt_d) = (adversarial::adam(settings.lr), adversarial::adam(settings.lr));
     let mut rng = Rng::new(seed ^ 0x5EED);
     let n = labels.len();
     let batch = settings.batch_size;
@@ -101,16 +93,14 @@ pub fn train(
                 (None, None)
             };
             let z = Tensor::randn(&[batch, config.z_dim], &mut rng);
-            let stats = step_once(
-                &gan,
-                &real,
+            let input = StepInput {
+                real: &real,
                 real_labels,
-                &z,
+                z: &z,
                 fake_labels,
-                (&mut opt_d, &d_params),
-                (&mut opt_g, &g_params),
-            );
-            for (s, v) in sums.iter_mut().zip(stats) {
+            };
+            let stats = adversarial::step(&gan, input, &mut opt_d, &mut opt_g, (&g_params, &d_params));
+            for (s, v) in sums.iter_mut().zip([stats.d_loss, stats.g_loss, stats.d_real, stats.d_fake]) {
                 *s += v as f64;
             }
             counted += 1;
@@ -133,39 +123,4 @@ pub fn train(
         progress,
         epochs: settings.epochs,
     })
-}
-
-/// One alternating step; returns (D loss, G loss, mean D(x), mean D(G(z))), the last
-/// two as probabilities measured before D's update.
-fn step_once(
-    gan: &Gan,
-    real: &Tensor,
-    real_labels: Option<&[usize]>,
-    z: &Tensor,
-    fake_labels: Option<&[usize]>,
-    (opt_d, d_params): (&mut Adam, &[descent_tensor::Param]),
-    (opt_g, g_params): (&mut Adam, &[descent_tensor::Param]),
-) -> [f32; 4] {
-    let (d, g) = (&gan.discriminator, &gan.generator);
-    let fake = g.generate(z, fake_labels); // (B, 1, 28, 28)
-    let d_real = d.discriminate(real, real_labels); // (B, 1) logits
-    let d_fake = d.discriminate(&fake.detach(), fake_labels);
-    let ones = Tensor::ones(d_real.shape());
-    let zeros = Tensor::zeros(d_real.shape());
-    let loss_d = d_real.bce_with_logits(&ones).add(&d_fake.bce_with_logits(&zeros));
-    let mean_prob = |logits: &Tensor| no_grad(|| logits.sigmoid().mean_all()).item();
-    let (p_real, p_fake) = (mean_prob(&d_real), mean_prob(&d_fake));
-    let grads = loss_d.backward();
-    let loss_d_value = loss_d.item();
-    // Free D's graph first: its parameters then have one owner and update in place.
-    drop((loss_d, d_real, d_fake));
-    opt_d.step(d_params, &grads);
-    drop(grads);
-    let d_on_fake = d.discriminate(&fake, fake_labels);
-    let loss_g = d_on_fake.bce_with_logits(&ones);
-    let grads = loss_g.backward();
-    let loss_g_value = loss_g.item();
-    drop(loss_g);
-    opt_g.step(g_params, &grads);
-    [loss_d_value, loss_g_value, p_real, p_fake]
 }

@@ -19,9 +19,10 @@ pub mod poetry;
 
 use crate::common::lm::{held_out_loss, LmSettings, LmTrainer};
 use crate::milestones::gpt::poetry::{build_corpus, check_form, load_poems, prompt, unigram_perplexity, PoetryCorpus};
-use crate::saved::gpt::{generate_text, load_gpt, GenerateOptions};
-use crate::{MilestoneError, Run, SaveRequest};
+use crate::{MilestoneError, Run, Training};
 use descent_models::gpt::{Gpt, GptConfig};
+use descent_models::saved::{self, Snapshot};
+use descent_models::text_model::{GenerateOptions, TextModel, TextModelConfig};
 use descent_nn::param_count;
 use descent_report::{fact_keys, LineChart, Series};
 use descent_tensor::Rng;
@@ -143,33 +144,28 @@ pub fn run_with(run: &mut Run, mut settings: PoetrySettings) -> Result<(), Miles
     ));
     let outcome = train_and_measure(run, &settings, &corpus, &model)?;
     let tokenizer = Tokenizer::Char(corpus.tokenizer.clone());
-    let mut entries: Vec<(String, String)> = model.config.to_metadata().into_iter().collect();
-    entries.extend([
-        ("bos".to_string(), "\n".to_string()),
-        ("stop".to_string(), "\n".to_string()),
-        ("prompt_format".to_string(), "用{author}风格写{title}:".to_string()),
-    ]);
+    let saved_config = TextModelConfig {
+        net: model.config,
+        tokenizer,
+        bos: "\n".to_string(),
+        stop: "\n".to_string(),
+        prompt_format: Some("用{author}风格写{title}:".to_string()),
+    };
     run.save(
         "gpt.safetensors",
-        SaveRequest {
-            model: &model,
-            optimizer: None,
-            tokenizer: Some(&tokenizer),
-            entries,
-            epochs_done: 0,
-            epochs_total: 0,
-        },
+        Snapshot::parts::<TextModel<Gpt>>(&saved_config, &model),
+        Training::finished(0),
     )?;
     let model_path = run.path("gpt.safetensors")?;
     // The saved model must write the same poem as the one in memory.
-    let reloaded = load_gpt(&model_path)?;
+    let reloaded: TextModel<Gpt> = saved::load(&model_path)?;
     let options = GenerateOptions {
         max_new_tokens: 100,
         sampling: sampling(run.seed()),
         skip_unknown: false,
         use_cache: true,
     };
-    let (libai, _) = generate_text(&reloaded, "用李白风格写春天:", options)?;
+    let (libai, _) = reloaded.generate("用李白风格写春天:", options)?;
     let ratio = outcome.held_out_perplexity / outcome.unigram_perplexity;
     run.measure("held_out_perplexity", outcome.held_out_perplexity);
     run.measure("unigram_perplexity", outcome.unigram_perplexity);

@@ -20,10 +20,12 @@
 pub mod adding;
 pub mod charlm;
 
-use crate::{MilestoneError, Run, SaveRequest};
+use crate::{MilestoneError, Run, Training};
 use adding::{adding_batch, hidden_gradient_norms, train_adding, AddingModel, AddingOutcome, AddingSettings, VARIANCE_BASELINE};
 use charlm::{train, TrainSettings, Validation};
-use descent_models::char_lstm::{sample, CharLstm, CharLstmConfig, CHECKPOINT_MODEL};
+use descent_models::char_lstm::{sample, CharLstm, CharLstmConfig};
+use descent_models::saved::Snapshot;
+use descent_models::text_model::{TextModel, TextModelConfig};
 use descent_nn::{param_count, CellKind};
 use descent_report::{fact_keys, LineChart, Series};
 use descent_tensor::Rng;
@@ -279,21 +281,15 @@ fn char_language_model(run: &mut Run) -> Result<(), MilestoneError> {
     run.measure(fact_keys::DATA_BYTES, text.len() as u64);
     let passed = run.passed() && val_bpc < unigram - 0.5;
     run.judge(passed);
-    let mut entries = config.to_metadata();
-    entries.push(("model".into(), CHECKPOINT_MODEL.into()));
-    entries.push(("val_bpc".into(), format!("{val_bpc:.4}")));
-    entries.push(("steps".into(), settings.steps.to_string()));
-    run.save(
-        "charlm.safetensors",
-        SaveRequest {
-            model: &model,
-            optimizer: None,
-            tokenizer: Some(&tokenizer),
-            entries,
-            epochs_done: 0,
-            epochs_total: 0,
-        },
-    )?;
+    let saved_config = TextModelConfig {
+        net: config,
+        tokenizer: tokenizer.clone(),
+        bos: String::new(),
+        stop: String::new(),
+        prompt_format: None,
+    };
+    let snapshot = Snapshot::parts::<TextModel<CharLstm>>(&saved_config, &model);
+    run.save("charlm.safetensors", snapshot, Training::finished(0))?;
     let mut sampler = Sampler::new(SamplingConfig {
         temperature: 0.8,
         top_k: None,

@@ -6,9 +6,7 @@
 
 use super::data::{captions, render, Direction, Path, SmallDigits, CANVAS};
 use crate::common::diffusion::sample_captions;
-use crate::milestones::dalle::captions::Domain;
-use crate::milestones::dalle::data::DomainSet;
-use crate::milestones::dalle::judge::{train_judge, Judge};
+use crate::common::image_judge::{unit_from_signed, ImageJudge, JudgeRecipe};
 use crate::Phase;
 use descent_data::ImageSet;
 use descent_models::diffusion::DdimOptions;
@@ -72,13 +70,14 @@ fn windows_of(digits: &SmallDigits, seed: u64) -> ImageSet {
 
 /// Trains the frame judge on windows of real training frames; its test accuracy is on
 /// windows of real test frames.
-pub fn frame_judge(train: &SmallDigits, test: &SmallDigits, epochs: usize, seed: u64, phase: &Phase) -> Judge {
-    let set = DomainSet {
-        domain: Domain::Digits,
-        train: windows_of(train, seed ^ 0x71),
-        test: windows_of(test, seed ^ 0x72),
+pub fn frame_judge(train: &SmallDigits, test: &SmallDigits, epochs: usize, seed: u64, phase: &Phase) -> ImageJudge {
+    let recipe = JudgeRecipe {
+        epochs,
+        init_seed: seed,
+        seed,
+        cosine: true,
     };
-    train_judge(&set, epochs, seed, phase)
+    ImageJudge::train(&windows_of(train, seed ^ 0x71), &windows_of(test, seed ^ 0x72), recipe, phase)
 }
 
 /// One clip to generate or render: the digit and direction its caption asks for.
@@ -179,7 +178,7 @@ pub fn goes(direction: Direction, vx: f64, vy: f64) -> bool {
 }
 
 /// Scores clips (frames × 32 × 32 each, in [−1, 1]) made for `requests`.
-pub fn score(judge: &Judge, requests: &[Request], clips: &[f32], frames: usize) -> Scores {
+pub fn score(judge: &ImageJudge, requests: &[Request], clips: &[f32], frames: usize) -> Scores {
     let frame_len = CANVAS * CANVAS;
     let mut windows = Vec::with_capacity(requests.len() * frames * WINDOW * WINDOW);
     let mut centroids = Vec::with_capacity(requests.len() * frames);
@@ -188,7 +187,7 @@ pub fn score(judge: &Judge, requests: &[Request], clips: &[f32], frames: usize) 
         windows.extend(window(frame, c.unwrap_or((16.0, 16.0))));
         centroids.push(c);
     }
-    let reads = judge.classify(&windows);
+    let reads = judge.classify(&unit_from_signed(&windows));
     let (mut identity, mut pairs, mut same, mut direction, mut jitter, mut fitted) = (0usize, 0usize, 0usize, 0usize, 0.0f64, 0usize);
     for (k, r) in requests.iter().enumerate() {
         let read: Vec<Option<usize>> = (0..frames)

@@ -45,11 +45,12 @@ mod report;
 
 use crate::common::contrastive::{pretrain_captions, record_losses, zero_shot_accuracy, ContrastiveSettings};
 use crate::common::diffusion::{train_denoiser, DiffusionTraining, LossWindows};
-use crate::{MilestoneError, Run, SaveRequest};
+use crate::{MilestoneError, Run, Training};
 use data::{independent_frames, random_clip, ClipDraw, SmallDigits, CANVAS, DIGIT};
 use descent_data::{mnist_subset, Dataset, Split};
 use descent_models::caption::{CaptionEncoder, CaptionEncoderConfig, CaptionVocab};
 use descent_models::diffusion::{DdimOptions, Prediction};
+use descent_models::saved::Snapshot;
 use descent_models::text_diffusion::TextToVideo;
 use descent_models::unet::{Condition, UNetConfig};
 use descent_models::video_unet::{VideoUNet, VideoUNetConfig};
@@ -264,20 +265,7 @@ pub fn run_with(run: &mut Run, s: SoraSettings) -> Result<(), MilestoneError> {
         (&per_frame, BASELINE_CHECKPOINT, "per_frame"),
     ] {
         train_model(run, model, &train, &s, key);
-        let mut entries = vec![
-            ("model".to_string(), crate::saved::diffusion::VIDEO_MODEL.to_string()),
-            ("video.side".to_string(), CANVAS.to_string()),
-        ];
-        entries.extend(model.to_metadata());
-        let request = SaveRequest {
-            model,
-            optimizer: None,
-            tokenizer: None,
-            entries,
-            epochs_done: 1,
-            epochs_total: 1,
-        };
-        run.save(name, request)?;
+        run.save(name, Snapshot::of(model), Training::finished(0))?;
     }
     let reqs = requests(&s.digits, s.per_combo);
     let phase = run.phase("sampling", 2 * reqs.len() as u64);
@@ -346,6 +334,7 @@ pub fn build_model(s: &SoraSettings, levels: &[usize], seed: u64) -> TextToVideo
     };
     let mut rng = Rng::new(seed);
     TextToVideo {
+        side: CANVAS,
         vocab,
         text: CaptionEncoder::new(text, &mut rng),
         video: VideoUNet::new(config, &mut rng),

@@ -16,8 +16,10 @@
 pub mod data;
 
 use crate::milestones::transformer::data::{batches, examples, load_pairs, make_batch, split, Example, Pair, SourceVocab, TargetVocab};
-use crate::{MilestoneError, Run, SaveRequest};
+use crate::{MilestoneError, Run, Training};
+use descent_models::saved::Snapshot;
 use descent_models::translator::{LstmSeq2Seq, TransformerConfig, TranslationTransformer, Translator};
+use descent_models::translator::{TranslationModel, TranslationModelConfig};
 use descent_nn::{param_count, params};
 use descent_optim::{clip_grad_norm, AdamW, AdamWConfig, LrSchedule, Optimizer};
 use descent_report::{fact_keys, LineChart, Series};
@@ -313,21 +315,11 @@ fn write_artifacts(
         log_y: false,
     };
     run.line_chart("loss.svg", &chart)?;
-    let entries = vec![
-        ("model".to_string(), "translation-transformer".to_string()),
-        ("bpe".to_string(), source.bpe.to_json()),
-        ("target_chars".to_string(), target.chars.chars().iter().collect::<String>()),
-        ("config".to_string(), format!("{:?}", transformer.config)),
-    ];
-    run.save(
-        "transformer.safetensors",
-        SaveRequest {
-            model: transformer,
-            optimizer: None,
-            tokenizer: None,
-            entries,
-            epochs_done: 0,
-            epochs_total: 0,
-        },
-    )
+    let config = TranslationModelConfig {
+        net: transformer.config,
+        source: source.bpe.clone(),
+        target_chars: target.chars.chars().iter().collect(),
+    };
+    let snapshot = Snapshot::parts::<TranslationModel>(&config, transformer);
+    run.save("transformer.safetensors", snapshot, Training::finished(0))
 }

@@ -4,11 +4,11 @@
 
 use super::scenes::{self, ObjectPool, QuestionKind, SceneAnswer, CANVAS};
 use super::train::Budget;
-use super::vocab::AnswerVocab;
 use crate::MilestoneError;
 use descent_data::{
     easy_vqa_subset, load_easy_vqa, mnist_subset, DataLocator, Dataset, EasyVqa, ImageSet, EASY_VQA_DIR, EASY_VQA_IMAGE_LEN,
 };
+use descent_models::vqa::AnswerVocab;
 use descent_tensor::Rng;
 
 /// Values of one RGB canvas (3 × 64 × 64).

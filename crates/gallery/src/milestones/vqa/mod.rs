@@ -26,15 +26,14 @@ pub mod data;
 mod report;
 pub mod scenes;
 pub mod train;
-pub mod vocab;
 
 use crate::{MilestoneError, Run};
+use descent_models::vqa::AnswerVocab;
 use descent_models::vqa::{Vqa, VqaConfig, VqaInputs};
 use descent_nn::param_count;
 use descent_tensor::Rng;
 use descent_text::{Bpe, Tokenizer};
 use train::{Budget, Scores};
-use vocab::AnswerVocab;
 
 /// The checkpoint `descent ask` reads.
 pub const CHECKPOINT: &str = "vqa.safetensors";

@@ -4,9 +4,11 @@
 
 use super::data::{ExampleSet, Kind, Truth, VqaData};
 use super::scenes::{QuestionKind, CANVAS};
-use super::vocab::AnswerVocab;
 use super::{Trained, VqaSettings, CHECKPOINT, MARGIN};
-use crate::{MilestoneError, Run, SaveRequest};
+use crate::{MilestoneError, Run, Training};
+use descent_models::saved::Snapshot;
+use descent_models::vqa::AnswerVocab;
+use descent_models::vqa::{VqaModel, VqaModelConfig};
 use descent_nn::param_count;
 use descent_report::{fact_keys, BarChart, GridOptions, LineChart, Normalize, Series};
 use descent_text::Tokenizer;
@@ -184,19 +186,12 @@ pub(super) fn artifacts(
     };
     run.line_chart("loss.svg", &curves)?;
     let model = &trained[0].model;
-    let mut entries = vec![("model".to_string(), "vqa".to_string()), ("answers".to_string(), vocab.to_json())];
-    entries.extend(model.config.to_entries());
-    run.save(
-        CHECKPOINT,
-        SaveRequest {
-            model,
-            optimizer: None,
-            tokenizer: Some(tokenizer),
-            entries,
-            epochs_done: 0,
-            epochs_total: 0,
-        },
-    )
+    let config = VqaModelConfig {
+        net: model.config,
+        tokenizer: tokenizer.clone(),
+        answers: vocab.clone(),
+    };
+    run.save(CHECKPOINT, Snapshot::parts::<VqaModel>(&config, model), Training::finished(0))
 }
 
 fn describe(vocab: &AnswerVocab, ids: &[usize]) -> String {

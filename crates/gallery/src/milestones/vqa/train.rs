@@ -4,9 +4,9 @@
 
 use super::data::{answer_ids, train_batch, ExampleSet, Kind, Truth, VqaData};
 use super::scenes::{iou, ObjectPool, QuestionKind, CANVAS};
-use super::vocab::AnswerVocab;
 use crate::Phase;
 use descent_models::clip::clip_pixels;
+use descent_models::vqa::AnswerVocab;
 use descent_models::vqa::Vqa;
 use descent_nn::params;
 use descent_optim::{clip_grad_norm, AdamW, AdamWConfig, LrSchedule, Optimizer};

@@ -1,30 +1,71 @@
-//! CLIP checkpoints (`descent run clip` writes `clip.safetensors`) read back: scoring an
-//! image against free-text labels (`descent clip`), and embedding captions with the
-//! trained text encoder for any other use (a text-to-image model's conditioning).
-//!
-//! The checkpoint holds the weights and batch-norm statistics under their PyTorch-style
-//! names, the sizes ([`ClipConfig::to_entries`]), the character tokenizer, and
-//! `milestone` = `clip`.
+//! A trained CLIP with its tokenizer, as saved (kind `clip`): scoring an image against
+//! free-text labels (`descent clip`), and embedding captions with the trained text
+//! encoder for any other use (a text-to-image model's conditioning).
 
-use crate::MilestoneError;
-use descent_models::clip::{clip_pixels, Clip, ClipConfig, CLIP_IMAGE_SIDE};
-use descent_nn::{named_state, Checkpoint, Module};
+use super::{clip_pixels, Clip, ClipConfig, CLIP_IMAGE_SIDE};
+use crate::saved::SavedModel;
+use crate::ModelError;
+use descent_nn::Module;
 use descent_tensor::{no_grad, Rng, Tensor};
 use descent_text::Tokenizer;
-use std::collections::HashMap;
-use std::path::Path;
-
-/// Metadata value of `milestone` in CLIP checkpoints.
-pub const CLIP_MILESTONE: &str = "clip";
+use serde::{Deserialize, Serialize};
 
 /// A trained CLIP with its tokenizer.
-pub struct LoadedClip {
-    /// The model, in evaluation mode.
-    pub model: Clip,
+pub struct ClipModel {
+    /// The model, in evaluation mode once loaded.
+    pub clip: Clip,
     /// Its character tokenizer.
     pub tokenizer: Tokenizer,
-    /// Every metadata entry.
-    pub metadata: HashMap<String, String>,
+}
+
+/// What a saved [`ClipModel`] needs besides its weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClipModelConfig {
+    /// The model's sizes.
+    pub net: ClipConfig,
+    /// Its tokenizer.
+    pub tokenizer: Tokenizer,
+}
+
+impl SavedModel for ClipModel {
+    const KIND: &'static str = "clip";
+    type Config = ClipModelConfig;
+
+    fn config(&self) -> ClipModelConfig {
+        ClipModelConfig {
+            net: self.clip.config,
+            tokenizer: self.tokenizer.clone(),
+        }
+    }
+
+    fn build(config: ClipModelConfig) -> Result<ClipModel, ModelError> {
+        config.net.validate()?;
+        if config.tokenizer.vocab_size() != config.net.vocab_size {
+            return Err(ModelError::invalid(format!(
+                "the tokenizer has {} tokens but the model {}",
+                config.tokenizer.vocab_size(),
+                config.net.vocab_size
+            )));
+        }
+        let clip = Clip::new(config.net, &mut Rng::new(0));
+        clip.set_training(false);
+        Ok(ClipModel {
+            clip,
+            tokenizer: config.tokenizer,
+        })
+    }
+
+    fn module(&self) -> &dyn Module {
+        &self.clip
+    }
+
+    fn validate(config: &Self::Config) -> Result<(), ModelError> {
+        config.net.validate()
+    }
+
+    fn value_count(config: &ClipModelConfig) -> Option<u128> {
+        Some(config.net.parameter_count())
+    }
 }
 
 /// A caption as the model reads it.
@@ -49,46 +90,7 @@ pub struct LabelScore {
     pub dropped: Vec<char>,
 }
 
-/// Reads a CLIP checkpoint; errors name the file and what is wrong.
-pub fn load_clip(path: &Path) -> Result<LoadedClip, MilestoneError> {
-    clip_from_checkpoint(Checkpoint::load(path)?)
-}
-
-/// A CLIP from a checkpoint already read. Sizes are validated and compared with the
-/// number of values in the file before the model is allocated.
-pub fn clip_from_checkpoint(ck: Checkpoint) -> Result<LoadedClip, MilestoneError> {
-    let path = ck.path.clone();
-    let meta = ck.metadata.clone();
-    let bad = |why: String| MilestoneError::Config(format!("{}: {why}", path.display()));
-    match meta.get("milestone").map(String::as_str) {
-        Some(CLIP_MILESTONE) => {}
-        other => {
-            return Err(bad(format!(
-                "not a CLIP checkpoint (milestone {other:?}); train one with `descent run clip`"
-            )))
-        }
-    }
-    let config = ClipConfig::from_metadata(&meta).map_err(bad)?;
-    let tokenizer = Tokenizer::from_metadata(&meta).map_err(|e| bad(e.to_string()))?;
-    if tokenizer.vocab_size() != config.vocab_size {
-        return Err(bad(format!(
-            "tokenizer has {} tokens, model {}",
-            tokenizer.vocab_size(),
-            config.vocab_size
-        )));
-    }
-    ck.check_value_count(config.parameter_count()).map_err(bad)?;
-    let model = Clip::new(config, &mut Rng::new(0));
-    ck.apply(&named_state(&model), &[])?;
-    model.set_training(false);
-    Ok(LoadedClip {
-        model,
-        tokenizer,
-        metadata: meta,
-    })
-}
-
-impl LoadedClip {
+impl ClipModel {
     /// Token ids of `text`: a character outside the vocabulary is read in lower case if
     /// that is known (the training captions are lower-case English), else dropped.
     pub fn encode_caption(&self, text: &str) -> EncodedCaption {
@@ -101,13 +103,13 @@ impl LoadedClip {
                 None => {}
             }
         }
-        ids.truncate(self.model.text.max_tokens());
+        ids.truncate(self.clip.text.max_tokens());
         EncodedCaption { ids, dropped }
     }
 
     /// Unit-length embeddings of captions (one row each); an error names a caption the
     /// model can read nothing of.
-    pub fn embed_captions(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, MilestoneError> {
+    pub fn embed_captions(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, ModelError> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
@@ -115,14 +117,14 @@ impl LoadedClip {
         for text in texts {
             let encoded = self.encode_caption(text);
             if encoded.ids.is_empty() {
-                return Err(MilestoneError::Config(format!(
+                return Err(ModelError::Input(format!(
                     "the caption {text:?} has no character the model knows; captions are English or Chinese text like \"a photo of a cat\" or \"一只猫的照片\""
                 )));
             }
             ids.push(encoded.ids);
         }
-        let rows = no_grad(|| self.model.text_embeddings(&ids)).to_vec();
-        Ok(rows.chunks(self.model.config.embed_dim).map(<[f32]>::to_vec).collect())
+        let rows = no_grad(|| self.clip.text_embeddings(&ids)).to_vec();
+        Ok(rows.chunks(self.clip.config.embed_dim).map(<[f32]>::to_vec).collect())
     }
 
     /// Unit-length embeddings of images given as 8-bit RGB, channel-major, 32×32 each.
@@ -135,19 +137,19 @@ impl LoadedClip {
         );
         let n = rgb.len() / per_image;
         let x = Tensor::from_vec(clip_pixels(rgb), &[n, 3, CLIP_IMAGE_SIDE, CLIP_IMAGE_SIDE]);
-        let rows = no_grad(|| self.model.image_embeddings(&x)).to_vec();
-        rows.chunks(self.model.config.embed_dim).map(<[f32]>::to_vec).collect()
+        let rows = no_grad(|| self.clip.image_embeddings(&x)).to_vec();
+        rows.chunks(self.clip.config.embed_dim).map(<[f32]>::to_vec).collect()
     }
 
     /// The image (8-bit RGB, channel-major, 32×32) scored against each label.
-    pub fn score_labels(&self, rgb: &[u8], labels: &[String]) -> Result<Vec<LabelScore>, MilestoneError> {
+    pub fn score_labels(&self, rgb: &[u8], labels: &[String]) -> Result<Vec<LabelScore>, ModelError> {
         if labels.is_empty() {
-            return Err(MilestoneError::Config("no labels to compare the image with".into()));
+            return Err(ModelError::Input("no labels to compare the image with".into()));
         }
         let image = self.embed_images(rgb).remove(0);
         let texts: Vec<&str> = labels.iter().map(String::as_str).collect();
         let captions = self.embed_captions(&texts)?;
-        let scale = no_grad(|| self.model.scale()).item();
+        let scale = no_grad(|| self.clip.scale()).item();
         let similarities: Vec<f32> = captions.iter().map(|t| t.iter().zip(&image).map(|(a, b)| a * b).sum()).collect();
         let top = similarities.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let weights: Vec<f32> = similarities.iter().map(|s| ((s - top) * scale).exp()).collect();

@@ -2,8 +2,11 @@
 //! Ids 0–2 are padding, begin and end; then the coordinate tokens `<0>` … `<32>`
 //! (a coordinate of the 64-pixel canvas quantised to 2-pixel steps, Pix2Seq's shared
 //! x/y bins); then every answer word. A box is four coordinate tokens: x0 y0 x1 y1.
+//! Saved (serde) as the list of token strings.
 
-use descent_models::vqa::{ANSWER_BOS, ANSWER_EOS, ANSWER_PAD};
+use super::{ANSWER_BOS, ANSWER_EOS, ANSWER_PAD};
+use crate::ModelError;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Pixels per coordinate step.
@@ -14,7 +17,8 @@ pub const COORDINATE_TOKENS: usize = 33;
 const FIRST_COORDINATE: usize = 3;
 
 /// Answer tokens ↔ strings.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "Vec<String>", try_from = "Vec<String>")]
 pub struct AnswerVocab {
     tokens: Vec<String>,
     index: HashMap<String, usize>,
@@ -111,20 +115,30 @@ impl AnswerVocab {
         let bbox = (ids.len() == 4 && positions.len() == 4).then(|| [positions[0], positions[1], positions[2], positions[3]]);
         DecodedAnswer { text, bbox }
     }
+}
 
-    /// The vocabulary as JSON (a list of token strings), for checkpoint metadata.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(&self.tokens).expect("strings serialise")
+impl From<AnswerVocab> for Vec<String> {
+    fn from(vocab: AnswerVocab) -> Vec<String> {
+        vocab.tokens
     }
+}
 
-    /// Reads [`to_json`](Self::to_json) back, checking the fixed part.
-    pub fn from_json(text: &str) -> Result<AnswerVocab, String> {
-        let tokens: Vec<String> = serde_json::from_str(text).map_err(|e| format!("answer vocabulary is unreadable: {e}"))?;
+impl TryFrom<Vec<String>> for AnswerVocab {
+    type Error = ModelError;
+
+    /// Checks the fixed part (specials, then coordinates) and that no token repeats.
+    fn try_from(tokens: Vec<String>) -> Result<AnswerVocab, ModelError> {
         let fixed = AnswerVocab::new(Vec::new());
         if tokens.len() < fixed.len() || tokens[..fixed.len()] != fixed.tokens[..] {
-            return Err("answer vocabulary does not start with the specials and coordinate tokens".into());
+            return Err(ModelError::invalid(
+                "the answer vocabulary does not start with the specials and coordinate tokens",
+            ));
         }
-        Ok(AnswerVocab::from_tokens(tokens))
+        let vocab = AnswerVocab::from_tokens(tokens);
+        if vocab.index.len() != vocab.tokens.len() {
+            return Err(ModelError::invalid("the answer vocabulary repeats a token"));
+        }
+        Ok(vocab)
     }
 }
 
@@ -143,7 +157,8 @@ mod tests {
         }
         assert_eq!(vocab.decode(&[vocab.word("7").unwrap()]).text, "7");
         assert!(vocab.word("<5>").is_none());
-        assert_eq!(AnswerVocab::from_json(&vocab.to_json()).unwrap(), vocab);
-        assert!(AnswerVocab::from_json("[\"x\"]").is_err());
+        let json = serde_json::to_string(&vocab).unwrap();
+        assert_eq!(serde_json::from_str::<AnswerVocab>(&json).unwrap(), vocab);
+        assert!(serde_json::from_str::<AnswerVocab>("[\"x\"]").is_err());
     }
 }

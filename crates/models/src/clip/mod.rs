@@ -19,11 +19,17 @@
 //!
 //! Parameter names follow Hugging Face's `CLIPModel` where there is a counterpart:
 //! `visual.*`, `text.*`, `visual_projection.weight`, `text_projection.weight`,
-//! `logit_scale`.
+//! `logit_scale`. A trained CLIP is saved with its tokenizer as kind `clip`
+//! ([`ClipModel`], `zero_shot.rs`, which also scores images against free-text labels).
 
+mod zero_shot;
+
+pub use zero_shot::{ClipModel, ClipModelConfig, EncodedCaption, LabelScore};
+
+use crate::ModelError;
 use descent_nn::{join_name, layer_norm, BatchNorm2d, Conv2d, Embedding, EncoderBlock, Forward, LayerNorm, Linear, Module};
 use descent_tensor::{AttentionMask, Param, Rng, Tensor};
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Side of the square RGB images the image encoder reads.
@@ -47,7 +53,7 @@ pub fn clip_pixels(pixels: &[u8]) -> Vec<f32> {
 pub const MAX_LOGIT_SCALE: f32 = 4.605_170_2;
 
 /// Sizes of a CLIP.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClipConfig {
     /// Channels of the first conv stage (then 2× and 4×).
     pub conv_width: usize,
@@ -68,48 +74,9 @@ pub struct ClipConfig {
 }
 
 impl ClipConfig {
-    /// The sizes as checkpoint metadata entries.
-    pub fn to_entries(&self) -> Vec<(String, String)> {
-        [
-            ("conv_width", self.conv_width),
-            ("image_features", self.image_features),
-            ("vocab_size", self.vocab_size),
-            ("context", self.context),
-            ("text_width", self.text_width),
-            ("text_heads", self.text_heads),
-            ("text_layers", self.text_layers),
-            ("embed_dim", self.embed_dim),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-    }
-
-    /// Reads the sizes back from checkpoint metadata and validates them; the error
-    /// names the missing or unusable key.
-    pub fn from_metadata(meta: &HashMap<String, String>) -> Result<ClipConfig, String> {
-        let get = |key: &str| -> Result<usize, String> {
-            meta.get(key)
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| format!("checkpoint metadata lacks a numeric '{key}' (not a CLIP checkpoint?)"))
-        };
-        let config = ClipConfig {
-            conv_width: get("conv_width")?,
-            image_features: get("image_features")?,
-            vocab_size: get("vocab_size")?,
-            context: get("context")?,
-            text_width: get("text_width")?,
-            text_heads: get("text_heads")?,
-            text_layers: get("text_layers")?,
-            embed_dim: get("embed_dim")?,
-        };
-        config.validate()?;
-        Ok(config)
-    }
-
     /// Checks the sizes before anything is allocated (each in `1..=MAX_DIM`, heads
     /// dividing the width, a bounded parameter count).
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ModelError> {
         crate::limits::check_dims(&[
             ("conv_width", self.conv_width),
             ("image_features", self.image_features),
@@ -121,10 +88,10 @@ impl ClipConfig {
             ("embed_dim", self.embed_dim),
         ])?;
         if self.text_width % self.text_heads != 0 {
-            return Err(format!(
-                "metadata 'text_heads' = {} does not divide 'text_width' = {}",
+            return Err(ModelError::invalid(format!(
+                "config 'text_heads' = {} does not divide 'text_width' = {}",
                 self.text_heads, self.text_width
-            ));
+            )));
         }
         crate::limits::check_count("parameters", self.parameter_count())
     }

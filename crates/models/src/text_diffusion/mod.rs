@@ -1,22 +1,27 @@
 //! Text-conditioned diffusion models as saved: a caption encoder trained together with
 //! an image U-Net ([`TextToImage`]) or a space-time U-Net ([`TextToVideo`]), under one
-//! name space (`text.*`, `unet.*` / `video.*`), with everything a loader needs in the
-//! checkpoint metadata (`caption.*`, `unet.*`, `video.*`).
+//! name space (`text.*`, `unet.*` / `video.*`). Saved as kinds `text-to-image` and
+//! `text-to-video` with their configs, and drawn from by prompt (`saved.rs`).
 //!
 //! The encoder's caption vector enters the U-Net through `unet.cond` (a Linear into the
 //! time embedding), so any text tower that yields one vector per caption (CLIP's, once
 //! trained) can stand in for [`CaptionEncoder`].
 
-use crate::caption::{CaptionEncoder, CaptionEncoderConfig, CaptionVocab};
+mod saved;
+
+pub use saved::{DrawOptions, Drawing, TextToImageConfig, TextToVideoConfig};
+
+use crate::caption::{CaptionEncoder, CaptionVocab};
 use crate::diffusion::{ddim_sample, DdimOptions, NoiseSchedule, Prediction, StepObserver};
-use crate::unet::{CondInput, UNet, UNetConfig};
-use crate::video_unet::{VideoUNet, VideoUNetConfig};
+use crate::unet::{CondInput, UNet};
+use crate::video_unet::VideoUNet;
 use descent_nn::{join_name, Module};
 use descent_tensor::{Param, Tensor};
-use std::collections::HashMap;
 
 /// Caption encoder + image U-Net.
 pub struct TextToImage {
+    /// Side of the square images it draws.
+    pub side: usize,
     /// Words the encoder knows.
     pub vocab: CaptionVocab,
     /// Caption → vector (`text.*`).
@@ -27,6 +32,8 @@ pub struct TextToImage {
 
 /// Caption encoder + space-time U-Net.
 pub struct TextToVideo {
+    /// Side of the square frames it draws.
+    pub side: usize,
     /// Words the encoder knows.
     pub vocab: CaptionVocab,
     /// Caption → vector (`text.*`).
@@ -72,26 +79,6 @@ impl TextToImage {
             |x: &Tensor, t: &[usize], conditional: bool| self.predict_noise(&schedule, x, t, if conditional { &cond } else { &null });
         ddim_sample(&schedule, &shape, options, &mut predict, on_step)
     }
-
-    /// Metadata entries a loader needs (`model` is the caller's).
-    pub fn to_metadata(&self) -> Vec<(String, String)> {
-        let mut out = self.text.config.to_metadata();
-        out.extend(self.unet.config.to_metadata());
-        out.push(("caption.vocab".into(), self.vocab.to_metadata()));
-        out
-    }
-
-    /// An untrained model of the sizes in `meta` (weights then come from the file).
-    pub fn from_metadata(meta: &HashMap<String, String>) -> Result<TextToImage, String> {
-        let (vocab, text) = text_from_metadata(meta)?;
-        let unet_config = UNetConfig::from_metadata(meta)?;
-        let mut rng = descent_tensor::Rng::new(0);
-        Ok(TextToImage {
-            vocab,
-            text: CaptionEncoder::new(text, &mut rng),
-            unet: UNet::new(unet_config, &mut rng),
-        })
-    }
 }
 
 /// The network's `output` at `x` as the ε̂ DDIM steps by.
@@ -100,19 +87,6 @@ fn as_noise(prediction: Prediction, schedule: &NoiseSchedule, x: &Tensor, t: &[u
         Prediction::Noise => output,
         Prediction::Velocity => Tensor::from_vec(prediction.noise_from(schedule, &output.to_vec(), &x.to_vec(), t), x.shape()),
     }
-}
-
-fn text_from_metadata(meta: &HashMap<String, String>) -> Result<(CaptionVocab, CaptionEncoderConfig), String> {
-    let vocab = CaptionVocab::from_metadata(meta.get("caption.vocab").ok_or("metadata lacks 'caption.vocab'")?)?;
-    let config = CaptionEncoderConfig::from_metadata(meta)?;
-    if config.vocab_size != vocab.len() {
-        return Err(format!(
-            "metadata: the vocabulary has {} words but the encoder expects {}",
-            vocab.len(),
-            config.vocab_size
-        ));
-    }
-    Ok((vocab, config))
 }
 
 impl TextToVideo {
@@ -155,59 +129,6 @@ impl TextToVideo {
         let mut predict =
             |x: &Tensor, t: &[usize], conditional: bool| self.predict_noise(&schedule, x, t, if conditional { &cond } else { &null });
         ddim_sample(&schedule, &shape, options, &mut predict, &mut |_, _, _| {})
-    }
-
-    /// Metadata entries a loader needs (`model` is the caller's).
-    pub fn to_metadata(&self) -> Vec<(String, String)> {
-        let mut out = self.text.config.to_metadata();
-        out.extend(self.video.config.unet.to_metadata());
-        let levels: Vec<String> = self.video.config.temporal_levels.iter().map(|l| l.to_string()).collect();
-        out.extend([
-            ("caption.vocab".to_string(), self.vocab.to_metadata()),
-            ("video.frames".to_string(), self.video.config.frames.to_string()),
-            ("video.heads".to_string(), self.video.config.heads.to_string()),
-            ("video.temporal_levels".to_string(), levels.join(",")),
-        ]);
-        out
-    }
-
-    /// An untrained model of the sizes in `meta`.
-    pub fn from_metadata(meta: &HashMap<String, String>) -> Result<TextToVideo, String> {
-        let (vocab, text) = text_from_metadata(meta)?;
-        let unet = UNetConfig::from_metadata(meta)?;
-        let number = |key: &str| -> Result<usize, String> {
-            let t = meta.get(key).ok_or_else(|| format!("metadata lacks '{key}'"))?;
-            let n = t.parse().map_err(|_| format!("metadata '{key}' = {t:?} is not a whole number"))?;
-            crate::limits::check_dims(&[(key, n)])?;
-            Ok(n)
-        };
-        let (frames, heads) = (number("video.frames")?, number("video.heads")?);
-        let levels_text = meta.get("video.temporal_levels").ok_or("metadata lacks 'video.temporal_levels'")?;
-        let temporal_levels: Vec<usize> = levels_text
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(|s| s.parse().ok().filter(|&l: &usize| l < 5))
-            .collect::<Option<_>>()
-            .ok_or_else(|| format!("metadata 'video.temporal_levels' = {levels_text:?} is not a list of levels 0..5"))?;
-        let widths_ok = temporal_levels.iter().all(|&l| {
-            let c = if l == 0 || l == 4 { unet.channels } else { 2 * unet.channels };
-            c % heads == 0
-        });
-        if !widths_ok {
-            return Err(format!("metadata: {heads} heads do not divide the temporal layers' widths"));
-        }
-        let config = VideoUNetConfig {
-            unet,
-            frames,
-            temporal_levels,
-            heads,
-        };
-        let mut rng = descent_tensor::Rng::new(0);
-        Ok(TextToVideo {
-            vocab,
-            text: CaptionEncoder::new(text, &mut rng),
-            video: VideoUNet::new(config, &mut rng),
-        })
     }
 }
 

@@ -13,13 +13,18 @@
 //! one-hot appended to 784 pixels is a whisper D learns to hear only slowly), so "draw
 //! a 7" is a request the networks were trained to honour. Images are in [−1, 1].
 //!
-//! The configuration round-trips through checkpoint metadata ([`GanConfig::to_metadata`]),
-//! so `descent draw` can rebuild a saved generator from the file alone.
+//! A trained pair is saved with its class names as kind `gan` ([`ImageGan`], `saved.rs`),
+//! so `descent draw` can rebuild the generator from the file alone.
+
+mod saved;
+
+pub use saved::{DrawRequest, Drawing, ImageGan, ImageGanConfig, MAX_IMAGES};
 
 use crate::dcgan::{DcganConfig, Discriminator as DcDiscriminator, Generator as DcGenerator};
+use crate::ModelError;
 use descent_nn::{join_name, BatchNorm, Embedding, Forward, Linear, Module};
 use descent_tensor::{Param, Rng, Tensor};
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
 
 /// Side of the images.
 pub const SIDE: usize = 28;
@@ -27,7 +32,8 @@ pub const SIDE: usize = 28;
 const LEAK: f32 = 0.2;
 
 /// Which networks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum GanKind {
     /// Fully connected G and D (the 2014 paper's kind).
     Mlp,
@@ -46,7 +52,7 @@ impl GanKind {
 }
 
 /// Sizes of a GAN.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GanConfig {
     /// Architecture.
     pub kind: GanKind,
@@ -63,43 +69,26 @@ pub struct GanConfig {
 }
 
 impl GanConfig {
-    /// Metadata entries describing the generator (`model` = `gan-mlp` / `gan-dcgan`).
-    pub fn to_metadata(&self) -> Vec<(String, String)> {
-        vec![
-            ("model".into(), format!("gan-{}", self.kind.name())),
-            ("z_dim".into(), self.z_dim.to_string()),
-            ("classes".into(), self.classes.to_string()),
-            ("g_width".into(), self.g_width.to_string()),
-            ("d_width".into(), self.d_width.to_string()),
-        ]
-    }
-
-    /// Reads [`to_metadata`](Self::to_metadata)'s entries back; errors say which entry
-    /// is missing or wrong.
-    pub fn from_metadata(meta: &HashMap<String, String>) -> Result<GanConfig, String> {
-        let kind = match meta.get("model").map(String::as_str) {
-            Some("gan-mlp") => GanKind::Mlp,
-            Some("gan-dcgan") => GanKind::Dcgan,
-            other => return Err(format!("model {other:?} is not a GAN generator (gan-mlp or gan-dcgan)")),
-        };
-        let number = |key: &str, low: usize, high: usize| -> Result<usize, String> {
-            let text = meta.get(key).ok_or_else(|| format!("metadata lacks '{key}'"))?;
-            match text.parse::<usize>() {
-                Ok(n) if (low..=high).contains(&n) => Ok(n),
-                _ => Err(format!("metadata '{key}' = {text:?} is not a whole number in {low}..={high}")),
+    /// Checks the sizes before anything is allocated.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        let bounded = [
+            ("z_dim", self.z_dim, 1, 4096),
+            ("classes", self.classes, 0, 1000),
+            ("g_width", self.g_width, 2, 4096),
+            ("d_width", self.d_width, 1, 4096),
+        ];
+        for (name, value, low, high) in bounded {
+            if !(low..=high).contains(&value) {
+                return Err(ModelError::invalid(format!("config '{name}' = {value} is outside {low}..={high}")));
             }
-        };
-        let config = GanConfig {
-            kind,
-            z_dim: number("z_dim", 1, 4096)?,
-            classes: number("classes", 0, 1000)?,
-            g_width: number("g_width", 2, 4096)?,
-            d_width: number("d_width", 1, 4096)?,
-        };
-        if kind == GanKind::Dcgan && config.g_width % 2 != 0 {
-            return Err(format!("metadata 'g_width' = {} must be even for a DCGAN", config.g_width));
         }
-        Ok(config)
+        if self.kind == GanKind::Dcgan && self.g_width % 2 != 0 {
+            return Err(ModelError::invalid(format!(
+                "config 'g_width' = {} must be even for a DCGAN",
+                self.g_width
+            )));
+        }
+        Ok(())
     }
 
     /// The DCGAN generator's sizes (its input is z and the one-hot label).
@@ -359,7 +348,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shapes_and_metadata_round_trip() {
+    fn shapes_and_configs_round_trip() {
         for kind in [GanKind::Mlp, GanKind::Dcgan] {
             for classes in [0, 10] {
                 let config = GanConfig {
@@ -376,8 +365,9 @@ mod tests {
                 assert_eq!(images.shape(), &[2, 1, 28, 28]);
                 assert!(images.to_vec().iter().all(|v| v.abs() <= 1.0));
                 assert_eq!(gan.discriminator.discriminate(&images, labels).shape(), &[2, 1]);
-                let meta: HashMap<String, String> = config.to_metadata().into_iter().collect();
-                assert_eq!(GanConfig::from_metadata(&meta).unwrap(), config);
+                let json = serde_json::to_string(&config).unwrap();
+                assert_eq!(serde_json::from_str::<GanConfig>(&json).unwrap(), config);
+                assert!(config.validate().is_ok());
             }
         }
     }

@@ -2,7 +2,7 @@
 //! cached beside the corpus, reused while corpus and model stay the same, and rebuilt
 //! when either changes; a line searched for itself comes first with cosine 1.
 
-use descent_gallery::embedding::{cache_path, corpus_index, search};
+use descent_models::bert::search::{cache_path, corpus_index, search};
 use descent_models::bert::{Bert, BertConfig, Pooling, SentenceEncoder};
 use descent_tensor::Rng;
 use descent_text::{WordPiece, WordPieceOptions};

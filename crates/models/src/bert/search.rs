@@ -1,5 +1,4 @@
-//! Sentence embeddings put to work: finding the MiniLM folder, embedding texts
-//! (`descent embed`), and semantic search over the lines of a corpus file
+//! Sentence embeddings put to work: semantic search over the lines of a corpus file
 //! (`descent search`) with the corpus vectors cached beside the corpus.
 //!
 //! The cache is `<corpus>.descent-embeddings.safetensors`: one (lines, dim) tensor plus
@@ -8,10 +7,10 @@
 //! rebuilt; it is written atomically (temporary file, fsync, rename), so an interrupted
 //! run never leaves a half-written cache under the real name.
 
-use crate::MilestoneError;
-use descent_data::{sha256_hex, DataLocator, Sst2Split, MINILM};
-use descent_models::bert::{cosine, SentenceEncoder};
+use super::{cosine, SentenceEncoder};
+use crate::ModelError;
 use descent_nn::Checkpoint;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -19,34 +18,6 @@ use std::path::{Path, PathBuf};
 pub const BATCH_SIZE: usize = 32;
 /// Version of the cache layout (a different version is rebuilt).
 const CACHE_FORMAT: &str = "1";
-
-/// The MiniLM folder through the data locator, or a MissingData error saying how to get it.
-pub fn find_minilm(locator: &DataLocator) -> Result<PathBuf, MilestoneError> {
-    MINILM.find(locator).map_err(|e| MilestoneError::MissingData {
-        reason: e.to_string(),
-        fix: format!("descent data fetch {}", MINILM.name),
-    })
-}
-
-/// Loads the model folder `dir`, or MiniLM from the data locator when `dir` is `None`.
-pub fn load_encoder(dir: Option<&Path>, locator: &DataLocator) -> Result<SentenceEncoder, MilestoneError> {
-    let dir = match dir {
-        Some(d) => d.to_path_buf(),
-        None => find_minilm(locator)?,
-    };
-    SentenceEncoder::load(&dir).map_err(|e| MilestoneError::Config(e.to_string()))
-}
-
-/// The first `limit` sentences of SST-2's `split`, as bench.py reads them: from the data
-/// folder when it holds SST-2, else from the embedded copy (dev and test are embedded whole).
-pub fn read_sst2_sentences(locator: &DataLocator, split: Sst2Split, limit: usize) -> Result<Vec<String>, MilestoneError> {
-    let rows = match descent_data::read_sst2(locator, split) {
-        Ok(read) => read.rows,
-        Err(descent_data::DataError::NotFound { .. }) if split != Sst2Split::Train => descent_data::embedded_sst2(split),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(rows.into_iter().map(|row| row.text).filter(|s| !s.is_empty()).take(limit).collect())
-}
 
 /// The non-empty lines of a corpus and their vectors.
 pub struct CorpusIndex {
@@ -80,11 +51,11 @@ pub fn cache_path(corpus: &Path) -> PathBuf {
 
 /// The index of `corpus` under `encoder`: read from the cache when it matches both the
 /// corpus bytes and the model, else computed and cached.
-pub fn corpus_index(encoder: &SentenceEncoder, corpus: &Path) -> Result<CorpusIndex, MilestoneError> {
-    let bytes = std::fs::read(corpus).map_err(|e| MilestoneError::io(corpus, e))?;
+pub fn corpus_index(encoder: &SentenceEncoder, corpus: &Path) -> Result<CorpusIndex, ModelError> {
+    let bytes = std::fs::read(corpus).map_err(|e| ModelError::file(corpus, format!("cannot be read ({e})")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        MilestoneError::Config(format!("{}: is not UTF-8 text (bad byte at offset {at})", corpus.display()))
+        ModelError::file(corpus, format!("is not UTF-8 text (bad byte at offset {at})"))
     })?;
     let lines: Vec<(usize, String)> = text
         .lines()
@@ -94,7 +65,10 @@ pub fn corpus_index(encoder: &SentenceEncoder, corpus: &Path) -> Result<CorpusIn
         .collect();
     let metadata = HashMap::from([
         ("format".to_string(), CACHE_FORMAT.to_string()),
-        ("corpus_sha256".to_string(), sha256_hex(text.as_bytes())),
+        (
+            "corpus_sha256".to_string(),
+            Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect(),
+        ),
         ("model".to_string(), encoder.identity.clone()),
         ("model_dir".to_string(), encoder.dir.display().to_string()),
         ("lines".to_string(), lines.len().to_string()),

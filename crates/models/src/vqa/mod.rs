@@ -19,12 +19,21 @@
 //! ([`VqaInputs`]): without the image the decoder cross-attends to one all-zero token;
 //! without the question the sequence starts at BOS. Answer ids 0, 1, 2 are padding,
 //! begin and end ([`ANSWER_PAD`], [`ANSWER_BOS`], [`ANSWER_EOS`]); what the other ids
-//! mean is the caller's vocabulary.
+//! mean is its [`AnswerVocab`] (`answers.rs`). A trained model is saved with its
+//! tokenizer and answer vocabulary as kind `vqa` ([`VqaModel`], `ask.rs`).
+
+mod answers;
+mod ask;
+
+pub use answers::{AnswerVocab, DecodedAnswer, COORDINATE_STEP, COORDINATE_TOKENS};
+pub use ask::{AskAnswer, VqaModel, VqaModelConfig};
 
 use crate::clip::PatchEmbedding;
+use crate::ModelError;
 use descent_nn::{join_name, layer_norm, DecoderBlock, Embedding, EncoderBlock, Forward, LayerNorm, Linear, Module};
 use descent_tensor::{no_grad, AttentionMask, Param, Rng, Tensor};
-use std::collections::{BTreeMap, HashMap};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Answer id of padding (ignored by the loss).
 pub const ANSWER_PAD: usize = 0;
@@ -40,13 +49,16 @@ pub const ANSWER_EOS: usize = 2;
 pub const POSITION_SCALE: f32 = 1.0;
 
 /// Which inputs the model sees.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum VqaInputs {
     /// Image and question (the model).
+    #[serde(rename = "image+question")]
     Both,
     /// The question only (a blind baseline: priors of the answers given the question).
+    #[serde(rename = "question-only")]
     QuestionOnly,
     /// The image only (a baseline that cannot know what was asked).
+    #[serde(rename = "image-only")]
     ImageOnly,
 }
 
@@ -69,7 +81,7 @@ impl VqaInputs {
 }
 
 /// Sizes of a [`Vqa`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VqaConfig {
     /// Side of the square RGB canvas.
     pub image_side: usize,
@@ -113,64 +125,27 @@ impl VqaConfig {
         ]
     }
 
-    /// The sizes as checkpoint metadata entries.
-    pub fn to_entries(&self) -> Vec<(String, String)> {
-        let mut entries: Vec<(String, String)> = self.sizes().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        entries.push(("stem".into(), self.stem.to_string()));
-        entries.push(("inputs".into(), self.inputs.name().into()));
-        entries
-    }
-
-    /// Reads the sizes back from checkpoint metadata and validates them.
-    pub fn from_metadata(meta: &HashMap<String, String>) -> Result<VqaConfig, String> {
-        let get = |key: &str| -> Result<usize, String> {
-            meta.get(key)
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| format!("checkpoint metadata lacks a numeric '{key}' (not a VQA checkpoint?)"))
-        };
-        let inputs = meta
-            .get("inputs")
-            .and_then(|s| VqaInputs::parse(s))
-            .ok_or_else(|| "checkpoint metadata lacks 'inputs' (image+question, question-only or image-only)".to_string())?;
-        let config = VqaConfig {
-            image_side: get("image_side")?,
-            patch: get("patch")?,
-            stem: get("stem")?,
-            question_vocab: get("question_vocab")?,
-            question_len: get("question_len")?,
-            answer_vocab: get("answer_vocab")?,
-            answer_len: get("answer_len")?,
-            d_model: get("d_model")?,
-            n_heads: get("n_heads")?,
-            encoder_layers: get("encoder_layers")?,
-            decoder_layers: get("decoder_layers")?,
-            inputs,
-        };
-        config.validate()?;
-        Ok(config)
-    }
-
     /// Checks the sizes before anything is allocated.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ModelError> {
         crate::limits::check_dims(&self.sizes())?;
         crate::limits::check_dims(&[("stem", self.stem.max(1))])?;
         if self.d_model % self.n_heads != 0 {
-            return Err(format!(
-                "metadata 'n_heads' = {} does not divide 'd_model' = {}",
+            return Err(ModelError::invalid(format!(
+                "config 'n_heads' = {} does not divide 'd_model' = {}",
                 self.n_heads, self.d_model
-            ));
+            )));
         }
         if self.image_side % self.patch != 0 || (self.stem > 0 && self.patch % 4 != 0) || self.d_model % 4 != 0 {
-            return Err(format!(
-                "metadata 'patch' = {} must divide 'image_side' = {} (and be a multiple of 4 with a stem), 'd_model' a multiple of 4",
+            return Err(ModelError::invalid(format!(
+                "config 'patch' = {} must divide 'image_side' = {} (and be a multiple of 4 with a stem), 'd_model' a multiple of 4",
                 self.patch, self.image_side
-            ));
+            )));
         }
         if self.answer_vocab <= ANSWER_EOS {
-            return Err(format!(
-                "metadata 'answer_vocab' = {} leaves no room for answers",
+            return Err(ModelError::invalid(format!(
+                "config 'answer_vocab' = {} leaves no room for answers",
                 self.answer_vocab
-            ));
+            )));
         }
         crate::limits::check_count("parameters", self.parameter_count())
     }
