@@ -27,6 +27,7 @@
 //! | [`flops`] | the running count of matrix-product FLOPs that `descent bench` reports |
 //! | [`fast_math`] | vectorisable exp, erf, GELU, sum and max that the others build on |
 #![warn(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 
 pub mod attention;
 pub mod batch_norm;

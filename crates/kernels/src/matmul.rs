@@ -158,6 +158,7 @@ fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, dst: DstPtr, 
 struct DstPtr(*mut f32);
 // SAFETY: only used inside `matmul_with`'s scope, where tasks write disjoint blocks.
 unsafe impl Send for DstPtr {}
+// SAFETY: as for `Send`: the tasks sharing it write disjoint blocks.
 unsafe impl Sync for DstPtr {}
 
 /// Serial gemm of the output block `rows × cols` of a row-major `m×n` product with row
@@ -178,29 +179,40 @@ unsafe fn gemm_block(
     accumulate: bool,
 ) {
     let (h, w) = (rows.1 - rows.0, cols.1 - cols.0);
-    let a_ptr = a.data.as_ptr().offset(rows.0 as isize * a.row_stride);
-    let b_ptr = b.data.as_ptr().offset(cols.0 as isize * b.col_stride);
-    gemm::gemm(
-        h,
-        w,
-        k,
-        dst.0.add(rows.0 * ldc + cols.0),
-        1,
-        ldc as isize,
-        accumulate,
-        a_ptr,
-        a.col_stride,
-        a.row_stride,
-        b_ptr,
-        b.col_stride,
-        b.row_stride,
-        if accumulate { 1.0 } else { 0.0 },
-        1.0,
-        false,
-        false,
-        false,
-        gemm::Parallelism::None,
-    );
+    // SAFETY: the caller checked that `a` covers rows `rows` and `b` columns `cols`, so
+    // both offsets stay inside their slices.
+    let (a_ptr, b_ptr) = unsafe {
+        (
+            a.data.as_ptr().offset(rows.0 as isize * a.row_stride),
+            b.data.as_ptr().offset(cols.0 as isize * b.col_stride),
+        )
+    };
+    // SAFETY: the caller guarantees `dst` is a live m×ldc buffer whose block `rows × cols`
+    // only this call touches, and that `a` and `b` cover the h×k and k×w operands read
+    // through the strides given.
+    unsafe {
+        gemm::gemm(
+            h,
+            w,
+            k,
+            dst.0.add(rows.0 * ldc + cols.0),
+            1,
+            ldc as isize,
+            accumulate,
+            a_ptr,
+            a.col_stride,
+            a.row_stride,
+            b_ptr,
+            b.col_stride,
+            b.row_stride,
+            if accumulate { 1.0 } else { 0.0 },
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        )
+    };
 }
 
 /// Naive triple-loop reference for [`matmul`] (tests only: never on a hot path).

@@ -37,6 +37,7 @@
 //! `schedule.rs`, [`clip_grad_norm`] in `clip.rs`, the checkpoint names and step
 //! encoding in `state.rs`.
 #![warn(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod adam;
 mod clip;
