@@ -7,8 +7,8 @@
 //! SiLU, σ and tanh also have slice kernels ([`silu_forward`], [`silu_backward`],
 //! [`sigmoid_forward`], [`tanh_forward`]) through the
 //! branch-free [`fast_math::exp`](crate::fast_math::exp), 8 lanes wide under AVX2: a
-//! diffusion U-Net applies it to every activation twice per residual block, where
-//! libm's scalar `expf` took about 6% of a W10 step. The scalar [`silu`] and
+//! diffusion U-Net applies it to every activation twice per residual block, too often
+//! for libm's scalar `expf`. The scalar [`silu`] and
 //! [`silu_grad`] are their references.
 
 use std::mem::MaybeUninit;
@@ -109,7 +109,7 @@ pub fn silu_forward(x: &[f32], y: &mut [MaybeUninit<f32>]) {
 }
 
 /// `y = σ(x)` elementwise like [`silu_forward`], through [`fast_math::sigmoid`]. The
-/// 1989 LeNet's activation: libm's scalar `expf` was a quarter of its epoch.
+/// 1989 LeNet's activation, on every unit of every layer: too hot for libm's scalar `expf`.
 pub fn sigmoid_forward(x: &[f32], y: &mut [MaybeUninit<f32>]) {
     map_blocks(x, y, "sigmoid", sigmoid_block);
 }

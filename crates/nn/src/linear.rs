@@ -46,7 +46,7 @@ impl Linear {
     /// Wᵀ (in, out), the right operand of `x · Wᵀ`. With gradients on it is a view of
     /// the weight; without (generation, evaluation) a dense copy kept until the weight
     /// changes: the matrix product reads that layout without packing it on every call
-    /// (W6 without a cache: 12% of the time went to packing the transposed view).
+    /// (generation without a cache multiplies by the same weights at every token).
     pub fn weight_t(&self) -> Tensor {
         let w = self.weight.value();
         let mut cache = self.transposed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

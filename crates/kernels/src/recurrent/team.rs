@@ -11,7 +11,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How long a worker spins at the step barrier before yielding its core: about one
-/// step's work at W4's sizes (a 32×256×512 matmul takes ~35 µs).
+/// step's work at W4's sizes (its (B, H)·(H, 4H) gate product); a partner later than that
+/// was probably descheduled.
 const SPIN_BEFORE_YIELD: Duration = Duration::from_micros(30);
 
 // ---- chunks and shared output buffers ------------------------------------------------------
@@ -139,9 +140,9 @@ pub(super) unsafe fn filled(buffer: &mut Vec<f32>, len: usize) {
 /// Runs `job(round, chunk)` for every round in order and every chunk, the chunks of a
 /// round in parallel, a round starting only when the previous one is complete.
 ///
-/// A per-step rayon fork-join costs a sleep and a wake-up of the workers (tens of µs,
-/// as much as the step's own work), so instead the workers stay in one scope for all
-/// rounds and meet at a spinning barrier. Jobs are claimed from one counter in round
+/// A per-step rayon fork-join costs a sleep and a wake-up of the workers (as much as
+/// the step's own work), so instead the workers stay in one scope for all rounds and
+/// meet at a spinning barrier. Jobs are claimed from one counter in round
 /// order and a waiting worker holds no unfinished job, so the team always progresses,
 /// even when fewer workers than chunks join (one worker then runs every job).
 /// Writes of a round are visible to the next (release/acquire on `done`).
