@@ -1,6 +1,6 @@
 //! Scalar functions (and derivatives) of the ReLU relatives: leaky ReLU (DCGAN's
 //! discriminator), SiLU (diffusion U-Nets) and softplus, built on
-//! [`fast_math::sigmoid`](crate::fast_math::sigmoid), the crate's one logistic sigmoid.
+//! [`fast_math::sigmoid`], the crate's one logistic sigmoid.
 //! The tensor layer maps them over slices; they follow PyTorch's definitions at the
 //! edges (derivative at 0, softplus's switch to x above 20).
 //!
