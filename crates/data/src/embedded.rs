@@ -202,8 +202,8 @@ pub const MNIST_SUBSET_TRAIN: usize = 6000;
 pub const MNIST_SUBSET_TEST: usize = 1000;
 
 /// The embedded MNIST subset as `(train, test)`: the first 6,000 training and the first
-/// 1,000 test images of real MNIST, 28×28, in file order (about 1.1 MB of gzip; parsing
-/// takes a few milliseconds). It lets the early milestones, the examples and the tests
+/// 1,000 test images of real MNIST, 28×28, in file order (about 1.1 MB of gzip, parsed
+/// on each call). It lets the early milestones, the examples and the tests
 /// run with no data folder, on real digits rather than synthetic ones.
 pub fn mnist_subset() -> (ImageSet, ImageSet) {
     (embedded_set("mnist-subset", "train"), embedded_set("mnist-subset", "t10k"))

@@ -2,7 +2,7 @@
 //! every file's uncompressed content has the expected SHA-256.
 //!
 //! Verifying means decompressing and hashing about 100 MB per data set; the files are
-//! hashed on parallel threads, which keeps a full check to a second or two.
+//! hashed on parallel threads, so a full check waits only for the largest file.
 
 use std::path::PathBuf;
 use std::thread;

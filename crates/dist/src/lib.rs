@@ -23,6 +23,7 @@
 //! rank draws its own) and batch-norm statistics (per-rank batches, as PyTorch's DDP
 //! without SyncBatchNorm).
 #![warn(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod error;
 #[cfg(feature = "mpi")]

@@ -2,7 +2,7 @@
 //! numerically stable form `max(x, 0) − x·y + ln(1 + e^−|x|)` that never takes the log
 //! of a saturated sigmoid (PyTorch's `binary_cross_entropy_with_logits`).
 
-use crate::rectifiers::sigmoid;
+use crate::fast_math::sigmoid;
 
 fn check(logits: &[f32], targets: &[f32]) {
     assert_eq!(

@@ -27,6 +27,7 @@
 //! | [`flops`] | the running count of matrix-product FLOPs that `descent bench` reports |
 //! | [`fast_math`] | vectorisable exp, erf, GELU, sum and max that the others build on |
 #![warn(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 
 pub mod attention;
 pub mod batch_norm;
@@ -48,7 +49,7 @@ pub mod upsample;
 
 /// A vector of `n` values written by `write`, without a zero-fill first: kernels that
 /// write every element of their output take it as `&mut [MaybeUninit<f32>]`, and a fresh
-/// output then costs no memset (a few percent of a training step).
+/// output then costs no memset pass ahead of the kernel's own pass over it.
 ///
 /// # Safety
 /// `write` must initialise every element of the slice it is given.
@@ -60,10 +61,9 @@ pub unsafe fn written_by(n: usize, write: impl FnOnce(&mut [std::mem::MaybeUnini
     out
 }
 
-/// Work (in multiply-adds or elements) below which a kernel stays single-threaded. The
-/// CLI runs its commands on a pool thread, where a split keeps one part on the caller and
-/// costs little; from outside the pool each split cost two thread hand-offs and the bar
-/// stood at 2^17. Measured at 2^17 → 2^15, best of three on Zen 3: MLP epoch (W2)
-/// 2.09 → 1.65 s, LeNet epoch (W1) 2.67 → 2.23 s, generation and LSTM unchanged; 2^13
-/// was no better.
+/// Work (in multiply-adds or elements) below which a kernel stays single-threaded:
+/// smaller work costs less done in place than handed to another thread. The CLI runs its
+/// commands on a pool thread, where a split keeps one part on the caller and costs little,
+/// so the bar sits lower than it must from outside the pool (where each split costs two
+/// thread hand-offs); a lower bar still gained nothing.
 pub const PARALLEL_THRESHOLD: usize = 1 << 15;

@@ -75,8 +75,8 @@ pub fn matmul_serial(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut
 }
 
 /// `c = a · b` into memory not yet initialised (a new tensor's spare capacity): every
-/// element is written, none read, so the output needs no zeroing first (that memset was
-/// 4% of a GPT step). Serial unless `parallel` and the product is large enough.
+/// element is written, none read, so the output needs no zeroing pass first. Serial
+/// unless `parallel` and the product is large enough.
 pub fn matmul_uninit(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, c: &mut [MaybeUninit<f32>], parallel: bool) {
     assert_eq!(c.len(), m * n, "matmul: output has {} elements, expected {m}x{n}", c.len());
     let parallel = parallel && worth_threads(m, n, k);
@@ -97,12 +97,12 @@ pub fn matmul_uninit_strided(m: usize, n: usize, k: usize, a: MatRef, b: MatRef,
 }
 
 /// Whether one `m×k · k×n` product is big enough to split over threads (callers with many
-/// smaller ones run them side by side instead): from about 256K multiply-adds (~4 µs on
-/// one core). That bar holds when the caller is itself a pool thread (the CLI runs every
-/// command on one), so a split keeps a block on the calling thread; from outside the pool
-/// each split costs two thread hand-offs and the bar had to be 16× higher. Measured on
-/// generation without a cache (T ≤ 128 rows × 128–512, W6), best of six on Zen 3:
-/// 474 tokens/s at 2^22, 612 at 2^20, 653 at 2^18.
+/// smaller ones run them side by side instead): from about 256K multiply-adds, below
+/// which a block's work costs less than handing it to another thread. That bar holds when
+/// the caller is itself a pool thread (the CLI runs every command on one), so a split
+/// keeps a block on the calling thread; from outside the pool each split costs two thread
+/// hand-offs and the bar would have to be much higher. Generation without a cache (W6:
+/// up to 128 rows by 128–512) is what sets it.
 pub fn worth_threads(m: usize, n: usize, k: usize) -> bool {
     m * n * k >= 1 << 18 && rayon::current_num_threads() > 1
 }
@@ -135,10 +135,11 @@ fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, dst: DstPtr, 
         return;
     }
     // One serial product per thread on a block of rows (or of columns when the output is
-    // wider than tall), instead of gemm's own threading: measured 1.2–1.7× faster on the
-    // short-and-wide products of a training step (batch 128 × 512), equal on large square
-    // ones. Blocks are multiples of 16 (the kernel's register tile) and depend only on
-    // the shape and thread count, so results are reproducible for a given thread count.
+    // wider than tall), instead of gemm's own threading, which splits the short-and-wide
+    // products of a training step (a batch of rows by a wide layer) less well; on large
+    // square ones the two are even. Blocks are multiples of 16 (the kernel's register
+    // tile) and depend only on the shape and thread count, so results are reproducible
+    // for a given thread count.
     let split_rows = m >= n;
     let extent = if split_rows { m } else { n };
     let block = extent.div_ceil(threads).next_multiple_of(16);
@@ -158,6 +159,7 @@ fn matmul_with(m: usize, n: usize, k: usize, a: MatRef, b: MatRef, dst: DstPtr, 
 struct DstPtr(*mut f32);
 // SAFETY: only used inside `matmul_with`'s scope, where tasks write disjoint blocks.
 unsafe impl Send for DstPtr {}
+// SAFETY: as for `Send`: the tasks sharing it write disjoint blocks.
 unsafe impl Sync for DstPtr {}
 
 /// Serial gemm of the output block `rows × cols` of a row-major `m×n` product with row
@@ -178,29 +180,40 @@ unsafe fn gemm_block(
     accumulate: bool,
 ) {
     let (h, w) = (rows.1 - rows.0, cols.1 - cols.0);
-    let a_ptr = a.data.as_ptr().offset(rows.0 as isize * a.row_stride);
-    let b_ptr = b.data.as_ptr().offset(cols.0 as isize * b.col_stride);
-    gemm::gemm(
-        h,
-        w,
-        k,
-        dst.0.add(rows.0 * ldc + cols.0),
-        1,
-        ldc as isize,
-        accumulate,
-        a_ptr,
-        a.col_stride,
-        a.row_stride,
-        b_ptr,
-        b.col_stride,
-        b.row_stride,
-        if accumulate { 1.0 } else { 0.0 },
-        1.0,
-        false,
-        false,
-        false,
-        gemm::Parallelism::None,
-    );
+    // SAFETY: the caller checked that `a` covers rows `rows` and `b` columns `cols`, so
+    // both offsets stay inside their slices.
+    let (a_ptr, b_ptr) = unsafe {
+        (
+            a.data.as_ptr().offset(rows.0 as isize * a.row_stride),
+            b.data.as_ptr().offset(cols.0 as isize * b.col_stride),
+        )
+    };
+    // SAFETY: the caller guarantees `dst` is a live m×ldc buffer whose block `rows × cols`
+    // only this call touches, and that `a` and `b` cover the h×k and k×w operands read
+    // through the strides given.
+    unsafe {
+        gemm::gemm(
+            h,
+            w,
+            k,
+            dst.0.add(rows.0 * ldc + cols.0),
+            1,
+            ldc as isize,
+            accumulate,
+            a_ptr,
+            a.col_stride,
+            a.row_stride,
+            b_ptr,
+            b.col_stride,
+            b.row_stride,
+            if accumulate { 1.0 } else { 0.0 },
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        )
+    };
 }
 
 /// Naive triple-loop reference for [`matmul`] (tests only: never on a hot path).

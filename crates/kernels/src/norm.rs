@@ -28,7 +28,7 @@ fn check(what: &str, actual: usize, expected: usize, n: usize) {
 /// Normalises one row; returns (mean, 1/σ).
 fn norm_row(x: &[f32], w: &[f32], b: &[f32], eps: f32, y: &mut [MaybeUninit<f32>]) -> (f32, f32) {
     let n = x.len() as f32;
-    // Eight-lane sums: a serial sum is latency-bound (LN was 3% of W6 without a cache).
+    // Eight-lane sums: a serial sum is latency-bound.
     let mean = fast_math::sum(x) / n;
     let var = fast_math::sum_squared_deviations(x, mean) / n;
     let rstd = 1.0 / (var + eps).sqrt();

@@ -1,32 +1,22 @@
 //! Scalar functions (and derivatives) of the ReLU relatives: leaky ReLU (DCGAN's
-//! discriminator), SiLU (diffusion U-Nets), softplus, and a stable logistic sigmoid.
+//! discriminator), SiLU (diffusion U-Nets) and softplus, built on
+//! [`fast_math::sigmoid`], the crate's one logistic sigmoid.
 //! The tensor layer maps them over slices; they follow PyTorch's definitions at the
 //! edges (derivative at 0, softplus's switch to x above 20).
 //!
 //! SiLU, σ and tanh also have slice kernels ([`silu_forward`], [`silu_backward`],
 //! [`sigmoid_forward`], [`tanh_forward`]) through the
 //! branch-free [`fast_math::exp`](crate::fast_math::exp), 8 lanes wide under AVX2: a
-//! diffusion U-Net applies it to every activation twice per residual block, where
-//! libm's scalar `expf` took about 6% of a W10 step. The scalar [`silu`] and
+//! diffusion U-Net applies it to every activation twice per residual block, too often
+//! for libm's scalar `expf`. The scalar [`silu`] and
 //! [`silu_grad`] are their references.
 
 use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use crate::fast_math::{self, dispatch, exp, tanh};
+use crate::fast_math::{self, dispatch, exp, sigmoid, tanh};
 use crate::PARALLEL_THRESHOLD;
-
-/// Logistic sigmoid 1/(1 + e⁻ˣ), without overflow for large |x|.
-#[inline]
-pub fn sigmoid(x: f32) -> f32 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
-}
 
 /// Leaky ReLU: x for x > 0, else `slope`·x.
 #[inline]
@@ -118,8 +108,8 @@ pub fn silu_forward(x: &[f32], y: &mut [MaybeUninit<f32>]) {
     map_blocks(x, y, "silu", silu_block);
 }
 
-/// `y = σ(x)` elementwise like [`silu_forward`]; within a few ulp of [`sigmoid`]. The
-/// 1989 LeNet's activation: libm's scalar `expf` was a quarter of its epoch.
+/// `y = σ(x)` elementwise like [`silu_forward`], through [`fast_math::sigmoid`]. The
+/// 1989 LeNet's activation, on every unit of every layer: too hot for libm's scalar `expf`.
 pub fn sigmoid_forward(x: &[f32], y: &mut [MaybeUninit<f32>]) {
     map_blocks(x, y, "sigmoid", sigmoid_block);
 }
@@ -240,7 +230,7 @@ mod tests {
             for i in 0..len {
                 // SAFETY: both kernels write every element.
                 let (s, t) = unsafe { (s[i].assume_init(), t[i].assume_init()) };
-                let (ws, wt) = (sigmoid(x[i]), x[i].tanh());
+                let (ws, wt) = ((1.0 / (1.0 + (-x[i] as f64).exp())) as f32, x[i].tanh());
                 if x[i].is_nan() {
                     assert!(s.is_nan() && t.is_nan(), "NaN must stay NaN: σ {s}, tanh {t}");
                     continue;

@@ -119,20 +119,14 @@ pub struct GibbsState {
     pub visible_probs: Tensor,
 }
 
-/// Independent binary draws: each element is 1 with the probability given.
+/// Independent binary draws: each element is 1 with the probability given
+/// ([`Tensor::bernoulli`]: the same draws from `rng`).
 pub fn bernoulli(probs: &Tensor, rng: &mut Rng) -> Tensor {
-    let values: Vec<f32> = probs
-        .contiguous_data()
-        .iter()
-        .map(|&p| if rng.uniform() < p { 1.0 } else { 0.0 })
-        .collect();
-    Tensor::from_vec(values, probs.shape())
+    probs.bernoulli(rng)
 }
 
-/// `log(1 + eˣ)` without overflow.
-pub fn softplus(x: f32) -> f32 {
-    x.max(0.0) + (-x.abs()).exp().ln_1p()
-}
+/// `log(1 + eˣ)` without overflow (the kernels' softplus, as PyTorch's).
+pub use descent_kernels::rectifiers::softplus;
 
 /// `log(p / (1 − p))`.
 pub fn logit(p: f32) -> f32 {

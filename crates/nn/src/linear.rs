@@ -5,6 +5,23 @@ use descent_tensor::{is_grad_enabled, Param, Rng, Tensor};
 use std::sync::Mutex;
 
 /// An affine map on the last dimension.
+///
+/// ```
+/// use descent_nn::{named_params, Forward, Linear};
+/// use descent_tensor::Tensor;
+/// // W (out 2, in 3) and b (2): y = x · Wᵀ + b.
+/// let layer = Linear::from_tensors(
+///     Tensor::from_vec(vec![1.0, 0.0, 0.0, 0.0, 1.0, 1.0], &[2, 3]),
+///     Some(Tensor::from_vec(vec![0.5, -0.5], &[2])),
+/// );
+/// let y = layer.forward(&Tensor::from_vec(vec![1.0, 2.0, 3.0], &[1, 3]));
+/// assert_eq!(y.to_vec(), [1.5, 4.5]);
+/// // Parameters carry PyTorch's names; Σy's gradient for each row of W is x.
+/// let names: Vec<String> = named_params(&layer).into_iter().map(|(name, _)| name).collect();
+/// assert_eq!(names, ["weight", "bias"]);
+/// let grads = y.sum_all().backward();
+/// assert_eq!(grads.get_param(&layer.weight).unwrap().to_vec(), [1.0, 2.0, 3.0, 1.0, 2.0, 3.0]);
+/// ```
 pub struct Linear {
     /// Weight (out_features, in_features).
     pub weight: Param,
@@ -46,7 +63,7 @@ impl Linear {
     /// Wᵀ (in, out), the right operand of `x · Wᵀ`. With gradients on it is a view of
     /// the weight; without (generation, evaluation) a dense copy kept until the weight
     /// changes: the matrix product reads that layout without packing it on every call
-    /// (W6 without a cache: 12% of the time went to packing the transposed view).
+    /// (generation without a cache multiplies by the same weights at every token).
     pub fn weight_t(&self) -> Tensor {
         let w = self.weight.value();
         let mut cache = self.transposed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -9,6 +9,32 @@
 use descent_tensor::{Param, Tensor};
 
 /// A layer or model that owns named parameters (and possibly buffers).
+///
+/// A model implements [`Module::visit`] by visiting its layers under their field names;
+/// everything that needs "all the parameters" is then built on it:
+///
+/// ```
+/// use descent_nn::{join_name, named_params, param_count, Linear, Module};
+/// use descent_tensor::{Param, Rng};
+///
+/// struct Mlp {
+///     fc1: Linear,
+///     fc2: Linear,
+/// }
+///
+/// impl Module for Mlp {
+///     fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
+///         self.fc1.visit(&join_name(prefix, "fc1"), f);
+///         self.fc2.visit(&join_name(prefix, "fc2"), f);
+///     }
+/// }
+///
+/// let mut rng = Rng::new(0);
+/// let mlp = Mlp { fc1: Linear::new(4, 8, &mut rng), fc2: Linear::new(8, 2, &mut rng) };
+/// let names: Vec<String> = named_params(&mlp).into_iter().map(|(name, _)| name).collect();
+/// assert_eq!(names, ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]);
+/// assert_eq!(param_count(&mlp), 4 * 8 + 8 + 8 * 2 + 2);
+/// ```
 pub trait Module {
     /// Calls `f(name, param)` for every trainable parameter, names dotted like PyTorch's
     /// `state_dict` keys (`"0.weight"`, `"fc1.bias"`) under `prefix`.

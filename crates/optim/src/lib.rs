@@ -37,6 +37,7 @@
 //! `schedule.rs`, [`clip_grad_norm`] in `clip.rs`, the checkpoint names and step
 //! encoding in `state.rs`.
 #![warn(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod adam;
 mod clip;
@@ -55,6 +56,21 @@ use std::borrow::Cow;
 
 /// Updates parameters from their gradients; the object-safe interface every optimizer
 /// shares, so training loops can hold a `Box<dyn Optimizer>`.
+///
+/// One SGD step on the loss Σ p², whose gradient is 2p, moves every element toward 0:
+///
+/// ```
+/// use descent_optim::{Optimizer, Sgd, SgdConfig};
+/// use descent_tensor::{Param, Tensor};
+///
+/// let p = Param::new(Tensor::from_vec(vec![1.0, -2.0], &[2]));
+/// let loss = p.value().mul(&p.value()).sum_all();
+/// let grads = loss.backward();
+/// let mut sgd = Sgd::new(SgdConfig { lr: 0.1, ..SgdConfig::default() });
+/// sgd.step(&[p.clone()], &grads);
+/// let after = p.value().to_vec(); // p − 0.1·2p = 0.8·p
+/// assert!((after[0] - 0.8).abs() < 1e-6 && (after[1] + 1.6).abs() < 1e-6, "{after:?}");
+/// ```
 pub trait Optimizer {
     /// Applies one update to every parameter that has a gradient in `grads`.
     ///

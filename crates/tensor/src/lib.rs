@@ -30,6 +30,7 @@
 //! Shape mistakes panic with a message naming the op and both shapes (like ndarray);
 //! I/O and configuration errors are `Result`s in the crates above.
 #![warn(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod backward;
 mod grad_mode;

@@ -31,6 +31,17 @@ pub(crate) struct Inner {
 /// Values never change after creation (parameters are updated through
 /// [`crate::Param`], which swaps in new values under a stable id), so a graph kept
 /// alive for backward always sees the values its forward used.
+///
+/// ```
+/// use descent_tensor::Tensor;
+/// // A variable (a leaf that collects gradients), then ops recorded on it.
+/// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]).to_variable();
+/// let loss = x.mul(&x).sum_all(); // Σ x²
+/// assert_eq!(loss.item(), 14.0);
+/// // Gradients come back in a store keyed by tensor: d(Σ x²)/dx = 2x.
+/// let grads = loss.backward();
+/// assert_eq!(grads.get(&x).unwrap().to_vec(), [2.0, 4.0, 6.0]);
+/// ```
 #[derive(Clone)]
 pub struct Tensor(pub(crate) Arc<Inner>);
 

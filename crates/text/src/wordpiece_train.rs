@@ -11,7 +11,7 @@
 //!
 //! Pair counts are kept up to date incrementally (only the words holding the merged pair
 //! are recounted) and the best pair comes from a max-heap whose stale entries are
-//! skipped, so a few thousand merges over a megabyte of text take about a second.
+//! skipped, so a merge costs work in proportion to the words it touches, not to the corpus.
 
 use crate::wordpiece::{WordPiece, WordPieceOptions};
 use crate::TokenizerError;

@@ -6,12 +6,11 @@
 //! The batch is cut into chunks of a few images. Each chunk unfolds its receptive fields
 //! into one column matrix `col` (K, n·P), with K = in_ch·kh·kw and P = out_h·out_w, so one
 //! gemm covers the whole chunk: small outputs (LeNet conv2's 8x8) still give the gemm a
-//! long dimension, while `col` stays in L2. Measured on LeNet's two layers at batch 64
-//! (one thread, forward + backward), one gemm per image takes ~25% longer and one gemm
-//! per batch ~17% longer (~50% on conv2's forward). Chunks run in parallel through rayon
-//! when the work is large; per-chunk weight/bias gradients are summed in chunk order
-//! afterwards, and the chunk size depends only on the geometry, so results are
-//! bit-identical whatever the thread count.
+//! long dimension, while `col` stays in L2. Both extremes are slower on LeNet's layers:
+//! one gemm per image (short products) and one per batch (a `col` far past L2). Chunks
+//! run in parallel through rayon when the work is large; per-chunk weight/bias gradients
+//! are summed in chunk order afterwards, and the chunk size depends only on the
+//! geometry, so results are bit-identical whatever the thread count.
 //!
 //! Large weights (DCGAN's 64→128 and 256→128 layers, at least `LARGE_WEIGHT_ELEMS`)
 //! take another route for their gradient: per-chunk partials would be one weight-sized
@@ -119,9 +118,9 @@ impl Conv2dGeometry {
     }
 }
 
-/// Target size (elements) of one chunk's `col`: 256 KiB, well inside L2. On LeNet,
-/// 2^15 to 2^17 are within a few percent single-threaded; 2^16 also leaves enough chunks
-/// (11 to 16 at batch 64) to balance two threads, where 2^17 measured ~10% slower.
+/// Target size (elements) of one chunk's `col`: 256 KiB, well inside L2, and small
+/// enough that LeNet's batches still make enough chunks (11 to 16 at batch 64) to balance
+/// two threads.
 const CHUNK_COL_ELEMS: usize = 1 << 16;
 
 /// Largest scratch buffer (elements) a thread keeps between calls; bigger ones are freed.
@@ -455,8 +454,7 @@ fn backward_chunk(
         let go = MatRef::row_major(go, cols); // (oc, images·P)
         if let Some(gw) = grad_weight {
             // (K, oc) = (K, images·P) · (images·P, oc), then transposed into gw: this
-            // orientation lets gemm stream `col` as it lies instead of packing it (~20%
-            // off LeNet conv2's backward).
+            // orientation lets gemm stream `col` as it lies instead of packing it.
             im2col(g, images, input, col); // (K, images·P)
             gemm(k, oc, cols, MatRef::row_major(col, cols), go.t(), gw_t, false);
             for (r, row) in gw_t.chunks_exact(oc).enumerate() {

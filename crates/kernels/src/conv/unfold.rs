@@ -81,7 +81,7 @@ pub(super) fn im2col(g: &Conv2dGeometry, images: usize, input: &[f32], col: &mut
                 dst[rows.end * ow_n..].fill(0.0);
             }
             // One bounds check per (tap, image) instead of two per 8-float row below:
-            // this loop is the im2col hot path (~40% of LeNet's conv time).
+            // this loop is the im2col hot path.
             assert!(src + (rows.len() - 1) * row_step + span <= input.len());
             for (i, oh) in rows.clone().enumerate() {
                 let (at, x0) = (oh * ow_n, src + i * row_step);

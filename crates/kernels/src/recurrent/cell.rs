@@ -3,13 +3,15 @@
 //! with `fast_math`'s branch-free σ and tanh so their loops vectorise.
 
 use crate::fast_math::{sigmoid, tanh};
+use std::mem::MaybeUninit;
 
 // ---- per-row cell kernels (hot loops, compiled per SIMD level) ----------------------------
 
 /// Forward cell for one batch row of a chunk: `z` holds the pre-activations
-/// `[i | f | g | o]` (4·len) and receives the activations; writes c_t and h_t.
+/// `[i | f | g | o]` (4·len) and receives the activations; writes c_t (into `c_out`,
+/// which may be uninitialised) and h_t.
 #[inline(always)]
-fn cell_forward_row(z: &mut [f32], c_prev: &[f32], c_out: &mut [f32], h_out: &mut [f32]) {
+fn cell_forward_row(z: &mut [f32], c_prev: &[f32], c_out: &mut [MaybeUninit<f32>], h_out: &mut [f32]) {
     let len = c_prev.len();
     let (zi, rest) = z.split_at_mut(len);
     let (zf, rest) = rest.split_at_mut(len);
@@ -19,7 +21,7 @@ fn cell_forward_row(z: &mut [f32], c_prev: &[f32], c_out: &mut [f32], h_out: &mu
         let (i, f, g, o) = (sigmoid(zi[u]), sigmoid(zf[u]), tanh(zg[u]), sigmoid(zo[u]));
         let c = f * c_prev[u] + i * g;
         (zi[u], zf[u], zg[u], zo[u]) = (i, f, g, o);
-        c_out[u] = c;
+        c_out[u].write(c);
         h_out[u] = o * tanh(c);
     }
 }
@@ -73,7 +75,7 @@ macro_rules! simd_dispatch {
     };
 }
 
-simd_dispatch!(cell_forward, cell_forward_row, (z: &mut [f32], c_prev: &[f32], c_out: &mut [f32], h_out: &mut [f32]));
+simd_dispatch!(cell_forward, cell_forward_row, (z: &mut [f32], c_prev: &[f32], c_out: &mut [MaybeUninit<f32>], h_out: &mut [f32]));
 simd_dispatch!(cell_backward, cell_backward_row, (gates: [&[f32]; 4], c: &[f32], c_prev: &[f32], dh: &[f32], dc: &mut [f32], dz: &mut [f32]));
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 //! team of [`super::team`] (see the module doc of [`super`] for the equations).
 
 use super::cell::{cell_backward, cell_forward};
-use super::team::{chunks, filled, lock, lockstep, Scatter};
+use super::team::{chunks, filled, lock, lockstep, write_copy, Scatter};
 use super::LstmDims;
-use crate::matmul::{matmul_serial, MatRef};
+use crate::matmul::{matmul_serial, matmul_uninit, MatRef};
+use std::mem::MaybeUninit;
 use std::sync::Mutex;
 
 fn check(what: &str, actual: usize, expected: usize, d: &LstmDims) {
@@ -88,26 +89,29 @@ pub fn lstm_forward(
         matmul_serial(batch, n, h, MatRef::row_major(h_prev, h), MatRef::row_major(packed, n), z, true);
         for b in 0..batch {
             let at = (b * steps + t) * h + ch.start;
-            // SAFETY: this chunk's units of row b, at step t − 1 (read) and step t (written):
-            // no other job touches them, and the two ranges do not overlap.
             let c_prev: &[f32] = if t == 0 {
                 &c0[b * h + ch.start..][..ch.len]
             } else {
+                // SAFETY: this chunk's units of row b at step t − 1, written by this chunk's
+                // job in the previous round; nobody writes them again.
                 unsafe { cells_w.read(at - h, ch.len) }
             };
+            // SAFETY: this chunk's units of row b at step t in the cell buffer and in h_t's
+            // half: only this job touches them, and neither overlaps `c_prev` or `h_prev`.
             let (c_out, h_out) = unsafe { (cells_w.slice(at, ch.len), h_w.slice(next + b * h + ch.start, ch.len)) };
             let zb = &mut z[b * n..(b + 1) * n];
             cell_forward(zb, c_prev, c_out, h_out);
-            // SAFETY: this chunk's units of row (b, t) in the output and gate buffers.
-            unsafe { out_w.slice(at, ch.len).copy_from_slice(h_out) };
+            // SAFETY: this chunk's units of row (b, t) in the output buffer; only this job
+            // writes them.
+            write_copy(unsafe { out_w.slice(at, ch.len) }, h_out);
             for g in 0..4 {
+                // SAFETY: this chunk's units of gate g in row (b, t); only this job writes them.
                 let dst = unsafe { gates_w.slice((b * steps + t) * 4 * h + g * h + ch.start, ch.len) };
-                dst.copy_from_slice(&zb[g * ch.len..(g + 1) * ch.len]);
+                write_copy(dst, &zb[g * ch.len..(g + 1) * ch.len]);
             }
         }
     });
-    // SAFETY: the steps wrote every gate, cell and hidden value; the final cell states
-    // written below complete `out`.
+    // SAFETY: the steps wrote every gate and cell value.
     unsafe { (filled(gates, gates_len), filled(cells, cells_len)) };
     for b in 0..batch {
         let last = (b * steps + steps - 1) * h;
@@ -116,8 +120,10 @@ pub fn lstm_forward(
         } else {
             &cells[last..last + h]
         };
-        unsafe { out_w.slice((batch * steps + b) * h, h) }.copy_from_slice(src);
+        // SAFETY: the team has finished; this is the only slice of `out` alive.
+        write_copy(unsafe { out_w.slice((batch * steps + b) * h, h) }, src);
     }
+    // SAFETY: the steps wrote rows 0..B·T, the loop above the B final cell states.
     unsafe { filled(out, out_len) };
 }
 
@@ -219,7 +225,7 @@ pub fn lstm_backward(
                 // SAFETY: this chunk's rows of dW are written by this job only.
                 let rows = unsafe { dw_w.slice((g * h + ch.start) * h, ch.len * h) };
                 if batch * steps == 0 {
-                    rows.fill(0.0);
+                    rows.fill(MaybeUninit::new(0.0));
                     continue;
                 }
                 // SAFETY: every step's round is complete, nobody writes dgates any more.
@@ -229,7 +235,7 @@ pub fn lstm_backward(
                     row_stride: 1,
                     col_stride: 4 * h as isize,
                 };
-                matmul_serial(ch.len, h, batch * steps, a, MatRef::row_major(&h_prev, h), rows, false);
+                matmul_uninit(ch.len, h, batch * steps, a, MatRef::row_major(&h_prev, h), rows, false);
             }
             return;
         }
@@ -267,7 +273,7 @@ pub fn lstm_backward(
             s.dbias.iter_mut().zip(dz.iter()).for_each(|(d, x)| *d += x);
             for g in 0..4 {
                 // SAFETY: this chunk's units of row (b, t); other jobs write other columns.
-                unsafe { dgates_w.slice(grow + g * h, ch.len) }.copy_from_slice(&dz[g * ch.len..(g + 1) * ch.len]);
+                write_copy(unsafe { dgates_w.slice(grow + g * h, ch.len) }, &dz[g * ch.len..(g + 1) * ch.len]);
             }
         }
         drop(incoming);

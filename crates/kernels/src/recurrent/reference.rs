@@ -3,6 +3,8 @@
 
 use super::LstmDims;
 
+/// σ in f64 with libm's exp: deliberately not [`crate::fast_math::sigmoid`], the f32
+/// approximation under test, so the reference stays independent of the kernel it checks.
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }

@@ -1,5 +1,6 @@
 //! Helpers shared by the kernel-vs-reference tests.
 #![allow(dead_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 /// `n` deterministic values in [−scale, scale) (a hash of the index and `seed`).
 pub fn fill(n: usize, seed: u32, scale: f32) -> Vec<f32> {

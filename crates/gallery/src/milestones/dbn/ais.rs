@@ -10,6 +10,7 @@
 //! while a Gibbs step that leaves `p_{β_k}` invariant moves `v`; the mean weight
 //! estimates `Z_B / Z_A`. Its spread across runs gives the ±3σ band we report.
 
+pub use descent_kernels::fast_math::sigmoid;
 use descent_models::rbm::{bernoulli, softplus, Rbm};
 use descent_tensor::{no_grad, Rng, Tensor};
 use rayon::prelude::*;
@@ -126,11 +127,6 @@ pub fn mean_log_likelihood(rbm: &Rbm, data: &[f32], log_z: f64) -> f64 {
         .map(|&f| f as f64)
         .sum();
     -free / n.max(1) as f64 - log_z
-}
-
-/// Logistic function.
-pub fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 #[cfg(test)]

@@ -11,11 +11,10 @@
 //! The tile transforms (`tiles.rs`) run a plane at a time as slice loops over a row of
 //! tiles. Images go in chunks whose size depends only on the geometry; within a chunk,
 //! work is split over channels or transform positions, never inside a sum, so results
-//! do not depend on the thread count. On W10's layers (batch 64, one thread, quiet machine)
-//! forward and backward took 0.6–0.9× im2col's time at 28×28 and 14×14 (192→64's backward
-//! about 1.0×), far from 16/36: the transforms are memory-bound and the products' inner
-//! dimension is short. At 7×7 the transforms and the tiles' overhang cost what they save,
-//! and W8's 8×8 layer ran no faster, hence the 100-pixel floor in [`suits`].
+//! do not depend on the thread count. On W10's layers at 28×28 and 14×14 it beats or
+//! matches im2col, by far less than 16/36 suggests: the transforms are memory-bound and
+//! the products' inner dimension is short. At 7×7 (and W8's 8×8 layer) the transforms
+//! and the tiles' overhang cost what they save, hence the 100-pixel floor in [`suits`].
 
 use std::cell::Cell;
 
