@@ -19,3 +19,8 @@ mod registry;
 pub use descent_report::MilestoneReport;
 pub use harness::{execute, MilestoneError, Mode, Phase, Progress, Run, RunConfig, Silent, Training};
 pub use registry::{find, EpochBudget, Milestone, Options, GALLERY};
+
+/// The README's Rust example, compiled and run by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
