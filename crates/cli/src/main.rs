@@ -6,6 +6,7 @@
 //! search text with a pretrained MiniLM (`embed`, `search`), and manage data sets
 //! (`data list|fetch`). This is the only binary; it owns argv, the thread pool, and
 //! `anyhow` errors.
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod ask;
 mod bench;
@@ -36,19 +37,20 @@ use std::path::PathBuf;
 const MAX_THREADS: usize = 1024;
 
 /// mimalloc keeps freed activation buffers for reuse; glibc's defaults hand large blocks
-/// back to the kernel, so every step page-faulted its activations in again (15–20% of a
-/// GPT step, W3).
+/// back to the kernel, so every training step page-faulted its activations in again.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// mimalloc's `purge_delay` option (its C enum's index, the same in mimalloc v2 and v3).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Keeps freed memory committed for reuse: by default mimalloc decommits it 10 ms after
-/// a free, so each training step faulted its activations back in as fresh zeroed pages
-/// (W3 GPT step 289 → 237 ms). The cost is that resident memory stays at its peak.
+/// Keeps freed memory committed for reuse: by default mimalloc decommits it shortly after
+/// a free, so each training step faulted its activations back in as fresh zeroed pages.
+/// The cost is that resident memory stays at its peak.
 fn keep_freed_memory() {
-    // SAFETY: sets a plain integer option before any other thread exists.
+    // SAFETY: mi_option_set only stores an integer in mimalloc's option table (it ignores
+    // an out-of-range index), and this runs first in main, before any other thread exists
+    // to race on that table.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
 }
 
