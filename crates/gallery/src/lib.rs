@@ -17,7 +17,7 @@ pub mod milestones;
 mod registry;
 
 pub use descent_report::MilestoneReport;
-pub use harness::{execute, MilestoneError, Mode, Phase, Progress, Run, RunConfig, Silent, Training};
+pub use harness::{execute, MilestoneError, Mode, Phase, Progress, Run, RunConfig, RunSettings, Silent, Training};
 pub use registry::{find, EpochBudget, Milestone, Options, GALLERY};
 
 /// The README's Rust example, compiled and run by `cargo test --doc`.

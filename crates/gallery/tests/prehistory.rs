@@ -1,6 +1,6 @@
 //! Tiny runs of the 1943–1986 milestones, asserting their real outcomes.
 
-use descent_gallery::milestones::perceptron;
+use descent_gallery::common::perceptron;
 use descent_gallery::{execute, find, MilestoneReport, RunConfig, Silent};
 use std::sync::Arc;
 

@@ -8,9 +8,9 @@
 //! (the scaling figures of `tools/mpi_scaling.sh`).
 
 use super::{with_flops, BenchContext, FlopWindow};
+use crate::common::classifier;
 use crate::common::classifier::{evaluate, ClassificationData};
 use crate::common::parallel::{train_epoch_parallel, ParallelPlan};
-use crate::milestones::alexnet::data::normalized;
 use crate::{MilestoneError, Phase};
 use descent_data::load_cifar10;
 use descent_dist::DataParallel;
@@ -25,7 +25,7 @@ use std::time::Instant;
 fn cifar_data(ctx: &BenchContext) -> Result<ClassificationData, MilestoneError> {
     let (train, test, _) = load_cifar10(&ctx.locator)?;
     let identity = format!("CIFAR-10 {}/{}", train.n, test.n);
-    Ok(normalized(&train, &test, identity, String::new()))
+    Ok(classifier::cifar_data(&train, &test, identity, String::new()))
 }
 
 /// W8: epoch seconds, test accuracy, images per second (all ranks together).

@@ -2,7 +2,7 @@
 //! benchmarks: seeded shuffled batches, one optimizer step per batch, evaluation.
 
 use crate::Phase;
-use descent_data::BatchLoader;
+use descent_data::{normalize_cifar, BatchLoader, CifarSet};
 use descent_nn::Forward;
 use descent_optim::{LrSchedule, Optimizer};
 use descent_tensor::{no_grad, Param, Tensor};
@@ -106,4 +106,22 @@ pub fn confusion(labels: &[usize], predictions: &[usize], classes: usize) -> Vec
         counts[l][p] += 1;
     }
     counts
+}
+
+/// CIFAR train and test sets as classification data, normalised per channel as
+/// torchvision's `Normalize(CIFAR10_MEAN, CIFAR10_STD)`.
+pub fn cifar_data(train: &CifarSet, test: &CifarSet, identity: String, source: String) -> ClassificationData {
+    ClassificationData {
+        train: Split {
+            inputs: normalize_cifar(&train.images),
+            labels: train.labels_usize(),
+        },
+        test: Split {
+            inputs: normalize_cifar(&test.images),
+            labels: test.labels_usize(),
+        },
+        feature_shape: vec![3, 32, 32],
+        identity,
+        source,
+    }
 }

@@ -5,6 +5,7 @@
 //! captions), and measurements (the image judge, Fréchet distances, PCA).
 
 pub mod adversarial;
+pub mod class_names;
 pub mod classifier;
 pub mod contrastive;
 pub mod diffusion;
@@ -16,3 +17,5 @@ pub mod lm;
 pub mod minilm;
 pub mod mnist_data;
 pub mod parallel;
+pub mod pca;
+pub mod perceptron;

@@ -9,6 +9,8 @@
 //!   models in the one format of `descent_models::saved` with the run's provenance,
 //!   history and ([`Training`]) optimizer state for an exact resume, and the
 //!   output-folder lock ([`OutputLock`]).
+//! - [`RunSettings`]: every milestone's `Settings` has `quick()` and `full()`;
+//!   [`Run::settings`] picks one and applies `--epochs`.
 //! - [`execute`]: start, run, finish; the report also lands in `<out>/report.json`.
 
 mod checkpoint;
@@ -19,6 +21,7 @@ mod history;
 mod lock;
 mod progress;
 mod run;
+mod settings;
 
 pub use checkpoint::Training;
 pub use config::{Mode, RunConfig};
@@ -28,3 +31,4 @@ pub use history::History;
 pub use lock::OutputLock;
 pub use progress::{Phase, Progress, Silent};
 pub use run::{execute, Run};
+pub use settings::RunSettings;

@@ -4,7 +4,7 @@
 //! science: data, model, training, measurement, verdict.
 
 use super::checkpoint::{self, Training};
-use super::{History, OutputLock, Phase, Progress, RunConfig};
+use super::{History, OutputLock, Phase, Progress, RunConfig, RunSettings};
 use crate::registry::Milestone;
 use crate::{MilestoneError, Mode};
 use descent_data::DataLocator;
@@ -110,6 +110,20 @@ impl Run {
     /// True when `--epochs` was given.
     pub fn epochs_given(&self) -> bool {
         self.config.epochs.is_some()
+    }
+
+    /// `--epochs N`, if given (already checked against the milestone's budget).
+    pub fn epochs_override(&self) -> Option<usize> {
+        self.config.epochs
+    }
+
+    /// The milestone's settings for this run: quick or full by the mode, then `--epochs`.
+    pub fn settings<S: RunSettings>(&self) -> S {
+        let settings = if self.full() { S::full() } else { S::quick() };
+        match self.config.epochs {
+            Some(epochs) => settings.with_epochs(epochs),
+            None => settings,
+        }
     }
 
     /// Where data sets are looked for.

@@ -8,7 +8,7 @@
 //! descent solves XOR (4/4 correct), and its autograd gradients agree with central
 //! finite differences. Run: `descent run backprop`.
 
-use crate::milestones::xor::xor_data;
+use crate::common::perceptron::xor_data;
 use crate::{MilestoneError, Run};
 use descent_nn::{loss::mse_loss, named_params, Activation, Forward, Linear, Sequential};
 use descent_report::{LineChart, Series};

@@ -7,7 +7,7 @@
 //! a cycle instead of converging. The reason (no separating line) is printed.
 //! Run: `descent run xor`.
 
-use crate::milestones::perceptron::{augment, Perceptron};
+use crate::common::perceptron::{augment, xor_data, Perceptron, PerceptronTrace};
 use crate::{MilestoneError, Run};
 use descent_report::{LineChart, Series};
 
@@ -15,14 +15,6 @@ use descent_report::{LineChart, Series};
 pub const NOT_SEPARABLE: &str = "XOR is not linearly separable: a unit w1·a + w2·b + c > 0 would need \
 c ≤ 0 (0,0→0), w1 + c > 0 (1,0→1), w2 + c > 0 (0,1→1) and w1 + w2 + c ≤ 0 (1,1→0). \
 Adding the middle two gives w1 + w2 + 2c > 0, so w1 + w2 + c > −c ≥ 0: a contradiction.";
-
-/// The four XOR points and labels.
-pub fn xor_data() -> (Vec<Vec<f32>>, Vec<f32>) {
-    (
-        vec![vec![0.0, 0.0], vec![0.0, 1.0], vec![1.0, 0.0], vec![1.0, 1.0]],
-        vec![0.0, 1.0, 1.0, 0.0],
-    )
-}
 
 /// First epoch `start` and period `p` such that the end-of-epoch weights repeat.
 pub fn find_cycle(weights: &[Vec<f32>]) -> Option<(usize, usize)> {
@@ -41,7 +33,7 @@ pub fn run(run: &mut Run) -> Result<(), MilestoneError> {
     let epochs = run.epochs().expect("xor declares epochs");
     // Fixed presentation order, as Rosenblatt's machine saw its inputs: the weights then cycle exactly.
     let mut p = Perceptron::new(2);
-    let mut trace = crate::milestones::perceptron::PerceptronTrace::default();
+    let mut trace = PerceptronTrace::default();
     for epoch in 0..epochs {
         let t = p.train_in_order(&x, &labels);
         trace.updates += t;

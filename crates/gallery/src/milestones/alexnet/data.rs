@@ -4,9 +4,9 @@
 //! horizontal flip), drawn per example from `(seed, epoch, index)` so any number of
 //! ranks sees the same augmented batches.
 
-use crate::common::classifier::{ClassificationData, Split};
+use crate::common::classifier::{cifar_data, ClassificationData, Split};
 use crate::MilestoneError;
-use descent_data::{cifar_subset, load_cifar10, normalize_cifar, CifarSet, DataLocator, CIFAR10_CLASSES, CIFAR_IMAGE_BYTES};
+use descent_data::{cifar_subset, load_cifar10, CifarSet, DataLocator, CIFAR10_CLASSES, CIFAR_IMAGE_BYTES};
 use descent_tensor::Rng;
 
 /// The images (kept as bytes for the feature pipeline and the pictures) and their
@@ -46,7 +46,7 @@ pub fn load(locator: &DataLocator, full: bool) -> Result<CifarData, MilestoneErr
         train.n,
         test.n
     );
-    let normalized = normalized(&train, &test, identity, source);
+    let normalized = cifar_data(&train, &test, identity, source);
     Ok(CifarData {
         train,
         test,
@@ -104,22 +104,4 @@ pub fn denormalize(inputs: &[f32]) -> Vec<f32> {
             (v * descent_data::CIFAR10_STD[c] + descent_data::CIFAR10_MEAN[c]).clamp(0.0, 1.0)
         })
         .collect()
-}
-
-/// CIFAR train and test sets as classification data, normalised per channel as
-/// torchvision's `Normalize(CIFAR10_MEAN, CIFAR10_STD)`.
-pub fn normalized(train: &CifarSet, test: &CifarSet, identity: String, source: String) -> ClassificationData {
-    ClassificationData {
-        train: Split {
-            inputs: normalize_cifar(&train.images),
-            labels: train.labels_usize(),
-        },
-        test: Split {
-            inputs: normalize_cifar(&test.images),
-            labels: test.labels_usize(),
-        },
-        feature_shape: vec![3, 32, 32],
-        identity,
-        source,
-    }
 }

@@ -8,7 +8,7 @@ use super::finetune::{Encoded, FinetuneOutcome};
 use super::minilm::{Minilm, MinilmOutcome};
 use super::pretrain::MlmOutcome;
 use super::PASS_GAP;
-use crate::milestones::clip::eval::pca_2d;
+use crate::common::pca::pca_2d;
 use crate::{MilestoneError, Run};
 use descent_models::bert::{mean_pool, Bert};
 use descent_report::{fact_keys, scatter_chart_svg, LineChart, ScatterChart, ScatterPoint, Series};

@@ -217,7 +217,7 @@ fn embedding_picture(run: &mut Run, images: &EmbeddedImages, table: &dyn PromptE
             points.push((class, Some(caption(template, class))));
         }
     }
-    let coords = eval::pca_2d(&rows, width);
+    let coords = crate::common::pca::pca_2d(&rows, width);
     let chart = ScatterChart {
         title: "Images (dots) and held-out prompts (rings) in the shared space, PCA".into(),
         x_label: "principal component 1".into(),

@@ -18,7 +18,6 @@
 pub mod poetry;
 
 use crate::common::lm::{held_out_loss, LmSettings, LmTrainer};
-use crate::milestones::gpt::poetry::{build_corpus, check_form, load_poems, prompt, unigram_perplexity, PoetryCorpus};
 use crate::{MilestoneError, Run, Training};
 use descent_models::gpt::{Gpt, GptConfig};
 use descent_models::saved::{self, Snapshot};
@@ -28,6 +27,7 @@ use descent_report::{fact_keys, LineChart, Series};
 use descent_tensor::Rng;
 use descent_text::sampling::SamplingConfig;
 use descent_text::tokenizer::Tokenizer;
+use poetry::{build_corpus, check_form, load_poems, prompt, unigram_perplexity, PoetryCorpus};
 use std::time::Instant;
 
 /// Sizes and budget of a run.

@@ -15,8 +15,8 @@
 
 pub mod data;
 
-use crate::milestones::transformer::data::{batches, examples, load_pairs, make_batch, split, Example, Pair, SourceVocab, TargetVocab};
 use crate::{MilestoneError, Run, Training};
+use data::{batches, examples, load_pairs, make_batch, split, Example, Pair, SourceVocab, TargetVocab};
 use descent_models::saved::Snapshot;
 use descent_models::translator::{LstmSeq2Seq, TransformerConfig, TranslationTransformer, Translator};
 use descent_models::translator::{TranslationModel, TranslationModelConfig};

@@ -7,7 +7,7 @@
 //! picture?" / "图里有什么?" (every object, left to right: its name and its box — object
 //! detection written as text, as Pix2Seq does).
 
-use crate::milestones::clip::captions::CLASSES;
+use crate::common::class_names::CLASSES;
 use descent_data::ImageSet;
 use descent_tensor::Rng;
 
