@@ -7,7 +7,9 @@
 //! carrying one number across ~T/2 steps of distractors, which is what the vanishing
 //! gradient makes hard for a tanh RNN and what the LSTM's additive cell state makes easy.
 //!
-//! Also here: ‖∂loss/∂h_t‖ for every step t, the vanishing gradient made visible.
+//! Here: the sequences, the model read out from the last hidden state, its training and
+//! test MSE, a tanh RNN and an LSTM trained alike ([`Comparison`]), and ‖∂loss/∂h_t‖ for
+//! every step t, the vanishing gradient made visible.
 
 use crate::Phase;
 use descent_nn::{join_name, loss::mse_loss, named_params, CellKind, Forward, Linear, Module, Recurrent};
@@ -41,9 +43,9 @@ pub fn adding_batch(batch: usize, seq_len: usize, rng: &mut Rng) -> (Tensor, Ten
 /// A recurrent layer reading the sequence and a linear read-out of its last hidden state.
 pub struct AddingModel {
     /// One layer, input 2 (value, marker).
-    pub rnn: Recurrent,
+    pub(crate) rnn: Recurrent,
     /// Hidden → the predicted sum.
-    pub head: Linear,
+    pub(crate) head: Linear,
 }
 
 impl AddingModel {
@@ -63,13 +65,13 @@ impl AddingModel {
     }
 
     /// Predicted sums (B, 1) through the fast path.
-    pub fn predict(&self, x: &Tensor) -> Tensor {
+    pub(crate) fn predict(&self, x: &Tensor) -> Tensor {
         let (_, last) = self.rnn.forward_seq(x, None);
         self.head.forward(&last.h[0]) // (B, 1)
     }
 
     /// Predicted sums through the step-by-step graph, with every hidden state (B, H).
-    pub fn predict_unrolled(&self, x: &Tensor) -> (Tensor, Vec<Tensor>) {
+    pub(crate) fn predict_unrolled(&self, x: &Tensor) -> (Tensor, Vec<Tensor>) {
         let (hs, _) = self.rnn.forward_unrolled(x, None);
         let prediction = self.head.forward(hs.last().expect("at least one step")); // (B, 1)
         (prediction, hs)
@@ -106,8 +108,6 @@ pub struct AddingSettings {
     pub clip_norm: f32,
     /// Held-out sequences for the final test MSE.
     pub test_size: usize,
-    /// Seed of the weights and of every batch.
-    pub seed: u64,
 }
 
 /// What a training run measured.
@@ -116,13 +116,13 @@ pub struct AddingOutcome {
     /// Test MSE after training.
     pub test_mse: f32,
     /// (step, MSE on a fixed evaluation batch) during training.
-    pub curve: Vec<(usize, f32)>,
+    pub(crate) curve: Vec<(usize, f32)>,
     /// Wall-clock seconds of training.
-    pub seconds: f64,
+    pub(crate) seconds: f64,
 }
 
 /// MSE of `model` on `count` fresh sequences drawn from `seed`.
-pub fn test_mse(model: &AddingModel, seq_len: usize, count: usize, seed: u64) -> f32 {
+fn test_mse(model: &AddingModel, seq_len: usize, count: usize, seed: u64) -> f32 {
     let mut rng = Rng::new(seed);
     no_grad(|| {
         let mut total = 0.0f64;
@@ -137,21 +137,22 @@ pub fn test_mse(model: &AddingModel, seq_len: usize, count: usize, seed: u64) ->
     })
 }
 
-/// Trains a fresh `kind` model; returns it with its test MSE and learning curve.
-pub fn train_adding(kind: CellKind, s: &AddingSettings, phase: &Phase) -> (AddingModel, AddingOutcome) {
+/// Trains a fresh `kind` model, its weights and every batch drawn from `seed`; returns
+/// it with its test MSE and learning curve.
+pub fn train_adding(kind: CellKind, s: &AddingSettings, seed: u64, phase: &Phase) -> (AddingModel, AddingOutcome) {
     let start = std::time::Instant::now();
-    let mut rng = Rng::new(s.seed);
+    let mut rng = Rng::new(seed);
     let model = AddingModel::new(kind, s.hidden, &mut rng);
     let params: Vec<Param> = named_params(&model).into_iter().map(|(_, p)| p).collect();
     let mut optimizer = Adam::new(AdamConfig {
         lr: s.lr,
         ..AdamConfig::default()
     });
-    let (eval_x, eval_y) = adding_batch(500, s.seq_len, &mut Rng::new(s.seed ^ 0xE7A1));
+    let (eval_x, eval_y) = adding_batch(500, s.seq_len, &mut Rng::new(seed ^ 0xE7A1));
     let eval = |m: &AddingModel| no_grad(|| mse_loss(&m.predict(&eval_x), &eval_y).item());
     let every = (s.train_steps / 50).max(1);
     let mut curve = vec![(0, eval(&model))];
-    let mut data_rng = Rng::new(s.seed ^ 0xDA7A);
+    let mut data_rng = Rng::new(seed ^ 0xDA7A);
     for step in 1..=s.train_steps {
         let (x, y) = adding_batch(s.batch_size, s.seq_len, &mut data_rng);
         let loss = mse_loss(&model.predict(&x), &y);
@@ -165,7 +166,7 @@ pub fn train_adding(kind: CellKind, s: &AddingSettings, phase: &Phase) -> (Addin
         }
         phase.advance(1);
     }
-    let test = test_mse(&model, s.seq_len, s.test_size, s.seed ^ 0x7E57);
+    let test = test_mse(&model, s.seq_len, s.test_size, seed ^ 0x7E57);
     (
         model,
         AddingOutcome {
@@ -174,6 +175,33 @@ pub fn train_adding(kind: CellKind, s: &AddingSettings, phase: &Phase) -> (Addin
             seconds: start.elapsed().as_secs_f64(),
         },
     )
+}
+
+/// A tanh RNN and an LSTM trained alike at one sequence length.
+pub(crate) struct Comparison {
+    /// How both were trained.
+    pub(crate) settings: AddingSettings,
+    /// The tanh RNN.
+    pub(crate) rnn: AddingModel,
+    /// Its test MSE, curve and time.
+    pub(crate) rnn_outcome: AddingOutcome,
+    /// The LSTM.
+    pub(crate) lstm: AddingModel,
+    /// Its test MSE, curve and time.
+    pub(crate) lstm_outcome: AddingOutcome,
+}
+
+/// Trains the tanh RNN, then the LSTM, with the same settings and seed.
+pub(crate) fn compare(settings: &AddingSettings, seed: u64, phase: &Phase) -> Comparison {
+    let (rnn, rnn_outcome) = train_adding(CellKind::Tanh, settings, seed, phase);
+    let (lstm, lstm_outcome) = train_adding(CellKind::Lstm, settings, seed, phase);
+    Comparison {
+        settings: *settings,
+        rnn,
+        rnn_outcome,
+        lstm,
+        lstm_outcome,
+    }
 }
 
 /// ‖∂loss/∂h_t‖ (mean over the batch of each sequence's gradient norm) for every step

@@ -1,10 +1,63 @@
-//! Training a character LSTM with truncated BPTT.
+//! The character language model: its text (tiny Shakespeare), its size, training with
+//! truncated BPTT, and the bar it must clear (a unigram model's bits per character).
 
-use crate::Phase;
-use descent_models::char_lstm::{bits_per_char, CharLstm, Streams};
+use crate::{MilestoneError, Phase, Run};
+use descent_models::char_lstm::{bits_per_char, CharLstm, CharLstmConfig, Streams};
 use descent_nn::params;
 use descent_nn::RecurrentState;
 use descent_optim::{clip_grad_norm, Adam, AdamConfig, LrSchedule, Optimizer};
+
+/// The character model of a run: its text, its size and its training.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CharLmSettings {
+    /// All of tiny Shakespeare from the data folder, or its first 300,000 characters
+    /// embedded in the binary.
+    pub whole_text: bool,
+    /// Embedding width.
+    pub embed_dim: usize,
+    /// LSTM units per layer.
+    pub hidden_size: usize,
+    /// Stacked LSTM layers.
+    pub num_layers: usize,
+    /// How it is trained.
+    pub train: TrainSettings,
+}
+
+impl CharLmSettings {
+    /// The model for a vocabulary of `vocab_size` characters (known once the text is read).
+    pub(crate) fn model(&self, vocab_size: usize) -> CharLstmConfig {
+        CharLstmConfig {
+            vocab_size,
+            embed_dim: self.embed_dim,
+            hidden_size: self.hidden_size,
+            num_layers: self.num_layers,
+        }
+    }
+}
+
+/// The text and where it came from: the whole file from the data folder, or the excerpt
+/// compiled into the binary (quick runs; the tour runs offline).
+pub(crate) fn load_text(run: &Run, whole_text: bool) -> Result<(String, String), MilestoneError> {
+    if whole_text {
+        let path = descent_data::TINY_SHAKESPEARE.find(&run.data())?;
+        let text = descent_data::read_text_file(&path, descent_data::MAX_TEXT_BYTES)?;
+        Ok((text, path.display().to_string()))
+    } else {
+        Ok((
+            descent_data::tiny_shakespeare_head(),
+            "its first 300,000 characters, embedded".to_string(),
+        ))
+    }
+}
+
+/// Bits per character of the best context-free model (training-set character
+/// frequencies, add-one smoothed) on the validation text: the bar a sequence model must clear.
+pub(crate) fn unigram_bits(train_ids: &[usize], val_ids: &[usize], vocab: usize) -> f64 {
+    let mut counts = vec![1.0f64; vocab];
+    train_ids.iter().for_each(|&i| counts[i] += 1.0);
+    let total: f64 = counts.iter().sum();
+    val_ids.iter().map(|&i| -(counts[i] / total).log2()).sum::<f64>() / val_ids.len() as f64
+}
 
 /// How a character model is trained.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -27,15 +80,15 @@ pub struct TrainLog {
     /// Training loss (nats) of every step.
     pub losses: Vec<f32>,
     /// (step, validation bits per character) at the requested interval and at the end.
-    pub val_bpc: Vec<(usize, f64)>,
+    pub(crate) val_bpc: Vec<(usize, f64)>,
 }
 
 /// Held-out text scored during training.
 pub struct Validation<'a> {
     /// Its tokens.
-    pub ids: &'a [usize],
+    pub(crate) ids: &'a [usize],
     /// Score every this many steps (and after the last).
-    pub every: usize,
+    pub(crate) every: usize,
 }
 
 /// Trains `model` on `ids` with truncated BPTT. The state carries over chunk
