@@ -333,11 +333,12 @@ pub struct Batch {
 }
 
 /// A trained English→Chinese Transformer as saved (kind `translator`): the network, the
-/// English BPE and the Chinese characters of its target ids (after the three specials).
+/// English BPE of its source ids and the Chinese characters of its target ids (after the
+/// three specials: padding, begin, end).
 pub struct TranslationModel {
     /// The network.
     pub net: TranslationTransformer,
-    /// Source tokenizer (ids shifted past the specials).
+    /// Source tokenizer (its ids are the encoder's; the source has no specials).
     pub source: Bpe,
     /// Target characters in id order (ids shifted past the specials).
     pub target_chars: String,
@@ -378,10 +379,7 @@ impl SavedModel for TranslationModel {
             ("max_len", c.max_len),
         ])?;
         let specials = EOS + 1;
-        let (source, target) = (
-            config.source.vocab_size() + specials,
-            config.target_chars.chars().count() + specials,
-        );
+        let (source, target) = (config.source.vocab_size(), config.target_chars.chars().count() + specials);
         if c.d_model % c.n_heads != 0 || source != c.source_vocab || target != c.target_vocab {
             return Err(ModelError::invalid(format!(
                 "config sizes do not fit together: {} heads, width {}, vocabularies {}/{} for tokenizers of {source}/{target}",

@@ -69,9 +69,13 @@ impl Provenance {
             "" => String::new(),
             v => format!(", descent {v}"),
         };
+        let data = match self.data.as_str() {
+            "" => String::new(),
+            d => format!(", data {d}"),
+        };
         format!(
-            "{} ({}, {}), seed {}{epochs}, data {}{version}",
-            self.milestone, self.variant, self.mode, self.seed, self.data
+            "{} ({}, {}), seed {}{epochs}{data}{version}",
+            self.milestone, self.variant, self.mode, self.seed
         )
     }
 }
