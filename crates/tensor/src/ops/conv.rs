@@ -118,20 +118,23 @@ impl Tensor {
     }
 }
 
-/// Gradients of conv2d for the inputs that need them: (input, weight, bias).
-pub(crate) fn conv2d_grads(
+/// Gradients of a convolution-like op for the inputs that need them: (input, weight, bias).
+pub(crate) type ConvGrads = (Option<Tensor>, Option<Tensor>, Option<Tensor>);
+
+/// The kernel-agnostic half of a convolution-like backward (conv2d, conv_transpose2d):
+/// zeroed buffers for the gradients that are needed, filled by `backward(input, weight,
+/// grad, grad_input, grad_weight, grad_bias)` on dense data, returned as tensors.
+pub(crate) fn conv_like_grads(
     input: &Tensor,
     weight: &Tensor,
     bias: Option<&Tensor>,
-    params: ConvParams,
     grad: &Tensor,
-) -> (Option<Tensor>, Option<Tensor>, Option<Tensor>) {
-    let g = conv_geometry(input, weight, params);
+    backward: impl FnOnce(&[f32], &[f32], &[f32], Option<&mut [f32]>, Option<&mut [f32]>, Option<&mut [f32]>),
+) -> ConvGrads {
     let mut gi = input.requires_grad().then(|| vec![0.0f32; input.numel()]);
     let mut gw = weight.requires_grad().then(|| vec![0.0f32; weight.numel()]);
     let mut gb = bias.filter(|b| b.requires_grad()).map(|b| vec![0.0f32; b.numel()]);
-    conv2d_backward(
-        &g,
+    backward(
         &input.contiguous_data(),
         &weight.contiguous_data(),
         &grad.contiguous_data(),
@@ -142,8 +145,16 @@ pub(crate) fn conv2d_grads(
     (
         gi.map(|v| Tensor::from_vec(v, input.shape())),
         gw.map(|v| Tensor::from_vec(v, weight.shape())),
-        gb.map(|v| Tensor::from_vec(v, &[g.out_channels])),
+        gb.zip(bias).map(|(v, b)| Tensor::from_vec(v, b.shape())),
     )
+}
+
+/// Gradients of conv2d for the inputs that need them: (input, weight, bias).
+pub(crate) fn conv2d_grads(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>, params: ConvParams, grad: &Tensor) -> ConvGrads {
+    let g = conv_geometry(input, weight, params);
+    conv_like_grads(input, weight, bias, grad, |x, w, dy, gi, gw, gb| {
+        conv2d_backward(&g, x, w, dy, gi, gw, gb)
+    })
 }
 
 /// Gradient of max pooling: scatter to the recorded argmax positions.

@@ -1,6 +1,7 @@
 //! Transposed convolution on NCHW tensors (the generator's upsampling layer in DCGAN),
 //! forwarding to `descent_kernels::conv_transpose`.
 
+use super::conv::{conv_like_grads, ConvGrads};
 use crate::op::{ConvParams, Op};
 use crate::Tensor;
 use descent_kernels::conv_transpose::{conv_transpose2d_backward, conv_transpose2d_forward, ConvTranspose2dGeometry};
@@ -73,23 +74,9 @@ pub(crate) fn conv_transpose2d_grads(
     bias: Option<&Tensor>,
     params: ConvParams,
     grad: &Tensor,
-) -> (Option<Tensor>, Option<Tensor>, Option<Tensor>) {
+) -> ConvGrads {
     let g = geometry(input, weight, params);
-    let mut gi = input.requires_grad().then(|| vec![0.0f32; input.numel()]);
-    let mut gw = weight.requires_grad().then(|| vec![0.0f32; weight.numel()]);
-    let mut gb = bias.filter(|b| b.requires_grad()).map(|b| vec![0.0f32; b.numel()]);
-    conv_transpose2d_backward(
-        &g,
-        &input.contiguous_data(),
-        &weight.contiguous_data(),
-        &grad.contiguous_data(),
-        gi.as_deref_mut(),
-        gw.as_deref_mut(),
-        gb.as_deref_mut(),
-    );
-    (
-        gi.map(|v| Tensor::from_vec(v, input.shape())),
-        gw.map(|v| Tensor::from_vec(v, weight.shape())),
-        gb.map(|v| Tensor::from_vec(v, &[g.out_channels])),
-    )
+    conv_like_grads(input, weight, bias, grad, |x, w, dy, gi, gw, gb| {
+        conv_transpose2d_backward(&g, x, w, dy, gi, gw, gb)
+    })
 }
