@@ -1,7 +1,7 @@
 //! Fast convolution kernels against their naive references.
 
 mod common;
-use common::{assert_close, fill};
+use common::{backward_matches_reference, fill, forward_matches_reference, LayerLens};
 use descent_kernels::conv::*;
 
 #[rustfmt::skip]
@@ -46,41 +46,31 @@ const WINOGRAD_CHUNKS: Conv2dGeometry = geom(12, 64, (28, 28), 32, (3, 3), 1, 1)
 /// each), so both halves run and the second ends in a short group.
 const LARGE_WEIGHT: Conv2dGeometry = geom(41, 64, (14, 14), 128, (4, 4), 2, 1);
 
+fn lens(g: &Conv2dGeometry) -> LayerLens {
+    [g.input_len(), g.weight_len(), g.out_channels, g.output_len()]
+}
+
 #[test]
 fn conv2d_forward_matches_reference() {
     for g in GEOMETRIES {
-        let (x, w, b) = (
-            fill(g.input_len(), 1, 1.0),
-            fill(g.weight_len(), 2, 1.0),
-            fill(g.out_channels, 3, 1.0),
+        forward_matches_reference(
+            &format!("{g:?}"),
+            lens(g),
+            |x, w, b, out| conv2d_forward(g, x, w, b, out),
+            |x, w, b, out| conv2d_forward_reference(g, x, w, b, out),
         );
-        for bias in [None, Some(&b[..])] {
-            let mut fast = vec![f32::NAN; g.output_len()];
-            let mut slow = vec![0.0; g.output_len()];
-            conv2d_forward(g, &x, &w, bias, &mut fast);
-            conv2d_forward_reference(g, &x, &w, bias, &mut slow);
-            assert_close(&format!("out in {g:?}"), &fast, &slow, 1e-4);
-        }
     }
 }
 
 #[test]
 fn conv2d_backward_matches_reference() {
     for g in GEOMETRIES {
-        let (x, w, dy) = (
-            fill(g.input_len(), 4, 1.0),
-            fill(g.weight_len(), 5, 1.0),
-            fill(g.output_len(), 6, 1.0),
+        let ([x, w, dy], fast) = backward_matches_reference(
+            &format!("{g:?}"),
+            lens(g),
+            |x, w, dy, [gi, gw, gb]| conv2d_backward(g, x, w, dy, Some(gi), Some(gw), Some(gb)),
+            |x, w, dy, [gi, gw, gb]| conv2d_backward_reference(g, x, w, dy, Some(gi), Some(gw), Some(gb)),
         );
-        let mut fast = [g.input_len(), g.weight_len(), g.out_channels].map(|n| vec![f32::NAN; n]);
-        let mut slow = [g.input_len(), g.weight_len(), g.out_channels].map(|n| vec![0.0; n]);
-        let [fi, fw, fb] = &mut fast;
-        conv2d_backward(g, &x, &w, &dy, Some(fi), Some(fw), Some(fb));
-        let [si, sw, sb] = &mut slow;
-        conv2d_backward_reference(g, &x, &w, &dy, Some(si), Some(sw), Some(sb));
-        for (name, f, s) in [("grad_input", fi, si), ("grad_weight", fw, sw), ("grad_bias", fb, sb)] {
-            assert_close(&format!("{name} in {g:?}"), f, s, 1e-4);
-        }
         // Weight gradient alone (a first layer): same numbers, grad_input skipped.
         let mut only_w = vec![f32::NAN; g.weight_len()];
         conv2d_backward(g, &x, &w, &dy, None, Some(&mut only_w), None);

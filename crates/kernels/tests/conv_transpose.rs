@@ -1,7 +1,7 @@
 //! The gemm-based transposed convolution against its naive scatter-loop reference.
 
 mod common;
-use common::{assert_close, fill};
+use common::{backward_matches_reference, forward_matches_reference, LayerLens};
 use descent_kernels::conv_transpose::*;
 
 #[rustfmt::skip]
@@ -22,41 +22,31 @@ const GEOMETRIES: &[ConvTranspose2dGeometry] = &[
     geom(8, 128, (14, 14), 1, (4, 4), 2, 1),
 ];
 
+fn lens(g: &ConvTranspose2dGeometry) -> LayerLens {
+    [g.input_len(), g.weight_len(), g.out_channels, g.output_len()]
+}
+
 #[test]
 fn conv_transpose2d_forward_matches_reference() {
     for g in GEOMETRIES {
-        let (x, w, b) = (
-            fill(g.input_len(), 1, 1.0),
-            fill(g.weight_len(), 2, 1.0),
-            fill(g.out_channels, 3, 1.0),
+        forward_matches_reference(
+            &format!("{g:?}"),
+            lens(g),
+            |x, w, b, out| conv_transpose2d_forward(g, x, w, b, out),
+            |x, w, b, out| conv_transpose2d_forward_reference(g, x, w, b, out),
         );
-        for bias in [None, Some(&b[..])] {
-            let mut fast = vec![f32::NAN; g.output_len()];
-            let mut slow = vec![0.0; g.output_len()];
-            conv_transpose2d_forward(g, &x, &w, bias, &mut fast);
-            conv_transpose2d_forward_reference(g, &x, &w, bias, &mut slow);
-            assert_close(&format!("out in {g:?}"), &fast, &slow, 1e-4);
-        }
     }
 }
 
 #[test]
 fn conv_transpose2d_backward_matches_reference() {
     for g in GEOMETRIES {
-        let (x, w, dy) = (
-            fill(g.input_len(), 4, 1.0),
-            fill(g.weight_len(), 5, 1.0),
-            fill(g.output_len(), 6, 1.0),
+        backward_matches_reference(
+            &format!("{g:?}"),
+            lens(g),
+            |x, w, dy, [gi, gw, gb]| conv_transpose2d_backward(g, x, w, dy, Some(gi), Some(gw), Some(gb)),
+            |x, w, dy, [gi, gw, gb]| conv_transpose2d_backward_reference(g, x, w, dy, gi, gw, gb),
         );
-        let mut fast = [g.input_len(), g.weight_len(), g.out_channels].map(|n| vec![f32::NAN; n]);
-        let mut slow = [g.input_len(), g.weight_len(), g.out_channels].map(|n| vec![0.0; n]);
-        let [fi, fw, fb] = &mut fast;
-        conv_transpose2d_backward(g, &x, &w, &dy, Some(fi), Some(fw), Some(fb));
-        let [si, sw, sb] = &mut slow;
-        conv_transpose2d_backward_reference(g, &x, &w, &dy, si, sw, sb);
-        for (name, f, s) in [("grad_input", fi, si), ("grad_weight", fw, sw), ("grad_bias", fb, sb)] {
-            assert_close(&format!("{name} in {g:?}"), f, s, 1e-4);
-        }
     }
 }
 
