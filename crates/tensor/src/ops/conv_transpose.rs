@@ -1,7 +1,7 @@
 //! Transposed convolution on NCHW tensors (the generator's upsampling layer in DCGAN),
 //! forwarding to `descent_kernels::conv_transpose`.
 
-use super::conv::{conv_like_grads, ConvGrads};
+use super::conv::{conv_like_forward, conv_like_grads, ConvGrads};
 use crate::op::{ConvParams, Op};
 use crate::Tensor;
 use descent_kernels::conv_transpose::{conv_transpose2d_backward, conv_transpose2d_forward, ConvTranspose2dGeometry};
@@ -36,29 +36,9 @@ impl Tensor {
     pub fn conv_transpose2d(&self, weight: &Tensor, bias: Option<&Tensor>, stride: usize, padding: usize) -> Tensor {
         let params = ConvParams { stride, padding };
         let g = geometry(self, weight, params);
-        if let Some(b) = bias {
-            assert_eq!(
-                b.shape(),
-                &[g.out_channels],
-                "conv_transpose2d: bias {:?} must be [{}] for weight {:?}",
-                b.shape(),
-                g.out_channels,
-                weight.shape()
-            );
-        }
         let shape = [g.batch, g.out_channels, g.out_h(), g.out_w()];
-        let mut out = vec![0.0f32; g.output_len()];
-        let bias_data = bias.map(|b| b.contiguous_data());
-        conv_transpose2d_forward(
-            &g,
-            &self.contiguous_data(),
-            &weight.contiguous_data(),
-            bias_data.as_deref(),
-            &mut out,
-        );
-        let mut inputs = vec![self, weight];
-        inputs.extend(bias);
-        Tensor::from_op(out, &shape, &inputs, || Op::ConvTranspose2d {
+        let forward = |x: &[f32], w: &[f32], b: Option<&[f32]>, out: &mut [f32]| conv_transpose2d_forward(&g, x, w, b, out);
+        conv_like_forward("conv_transpose2d", self, weight, bias, shape, forward, || Op::ConvTranspose2d {
             input: self.clone(),
             weight: weight.clone(),
             bias: bias.cloned(),
