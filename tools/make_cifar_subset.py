@@ -37,10 +37,11 @@ Defaults: --src <repo>/../shared/data/cifar10-jpeg-subset, --out <repo>/crates/d
 import argparse
 import gzip
 import hashlib
-import io
 import os
 import struct
 import sys
+
+from fixture_io import print_table, write_gz
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_SRC = os.path.join(os.path.dirname(REPO), "shared", "data", "cifar10-jpeg-subset")
@@ -89,16 +90,6 @@ def encode(records):
     return MAGIC + struct.pack("<I", len(records)) + labels + bytes(planes[0] + planes[1] + planes[2])
 
 
-def write_gz(path, raw):
-    buf = io.BytesIO()
-    # filename="" and mtime=0: the gzip header holds nothing that changes between runs.
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as gz:
-        gz.write(raw)
-    with open(path, "wb") as f:
-        f.write(buf.getvalue())
-    return len(buf.getvalue())
-
-
 def cut(src, out, name, split, count):
     records = read_batch(os.path.join(src, name))
     if count > len(records) or count % 10 != 0:
@@ -123,12 +114,7 @@ def main():
         cut(args.src, args.out, "data_batch_1.bin.gz", "train", args.train),
         cut(args.src, args.out, "test_batch.bin.gz", "test", args.test),
     ]
-    total = 0
-    print(f"{'file':<24} {'bytes':>9}  sha256 of the decoded records (CIFAR binary layout)")
-    for name, size, digest in rows:
-        total += size
-        print(f"{name:<24} {size:>9}  {digest}")
-    print(f"{'total':<24} {total:>9}")
+    print_table(rows, 24, "sha256 of the decoded records (CIFAR binary layout)")
 
 
 if __name__ == "__main__":

@@ -26,13 +26,14 @@ Defaults: --src <repo>/../shared/data/vqa/easy-vqa,
 """
 
 import argparse
-import gzip
 import hashlib
 import io
 import json
 import os
 import shutil
 import struct
+
+from fixture_io import gzip_bytes
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_SRC = os.path.join(os.path.dirname(REPO), "shared", "data", "vqa", "easy-vqa")
@@ -54,10 +55,7 @@ def cut(src, out, split, count):
         container.write(png)
     kept = [q for q in questions if q[2] in kept_ids]
     text = json.dumps(kept, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    packed = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, compresslevel=9, mtime=0) as g:
-        g.write(text)
-    for name, data in [(f"{split}-images.bin", container.getvalue()), (f"{split}-questions.json.gz", packed.getvalue())]:
+    for name, data in [(f"{split}-images.bin", container.getvalue()), (f"{split}-questions.json.gz", gzip_bytes(text))]:
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
         print(f"{name}: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}")

@@ -23,10 +23,11 @@ Fashion-MNIST has the same file names and layout; its embedded subset is made wi
 import argparse
 import gzip
 import hashlib
-import io
 import os
 import struct
 import sys
+
+from fixture_io import print_table, write_gz
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_SRC = os.path.join(os.path.dirname(REPO), "shared", "data", "mnist")
@@ -54,13 +55,7 @@ def write_idx_gz(path, dims, payload):
     """Write an unsigned-byte IDX file, gzip level 9, deterministic header."""
     header = bytes([0, 0, 0x08, len(dims)]) + struct.pack(">" + "I" * len(dims), *dims)
     raw = header + payload
-    buf = io.BytesIO()
-    # filename="" and mtime=0: the gzip header holds nothing that changes between runs.
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as gz:
-        gz.write(raw)
-    with open(path, "wb") as f:
-        f.write(buf.getvalue())
-    return len(buf.getvalue()), hashlib.sha256(raw).hexdigest()
+    return write_gz(path, raw), hashlib.sha256(raw).hexdigest()
 
 
 def cut(src, out, prefix, count):
@@ -95,12 +90,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     rows = cut(args.src, args.out, "train", args.train)
     rows += cut(args.src, args.out, "t10k", args.test)
-    total = 0
-    print(f"{'file':<30} {'bytes':>9}  sha256 uncompressed")
-    for name, size, digest in rows:
-        total += size
-        print(f"{name:<30} {size:>9}  {digest}")
-    print(f"{'total':<30} {total:>9}")
+    print_table(rows, 30, "sha256 uncompressed")
 
 
 if __name__ == "__main__":

@@ -28,8 +28,9 @@ import argparse
 import collections
 import gzip
 import hashlib
-import io
 import os
+
+import fixture_io
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -49,13 +50,9 @@ def write_gz(out_dir, name, text, what):
     path = os.path.join(out_dir, name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     raw = text.encode("utf-8")
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as f:
-        f.write(raw)
-    with open(path, "wb") as f:
-        f.write(buf.getvalue())
+    size = fixture_io.write_gz(path, raw)
     digest = hashlib.sha256(raw).hexdigest()
-    print(f"| `{name}` | {what} | {len(buf.getvalue())} | {len(raw)} | `{digest}` |")
+    print(f"| `{name}` | {what} | {size} | {len(raw)} | `{digest}` |")
 
 
 def head_lines(text, n):

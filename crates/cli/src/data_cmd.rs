@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 use clap::Subcommand;
-use descent_data::{dataset_status, fetch, status, DataLocator, Dataset, Pretrained, PRETRAINED};
+use descent_data::{dataset_status, fetch, status, DataError, DataLocator, Dataset, Pretrained, Progress, PRETRAINED};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 
@@ -68,15 +68,7 @@ pub fn data(command: DataCommand, data_dir: Option<PathBuf>) -> Result<()> {
                     println!("{}: already present and verified", d.name());
                     continue;
                 }
-                let bar = ProgressBar::new(0);
-                bar.set_style(ProgressStyle::with_template("{msg:<32} [{bar:30}] {bytes}/{total_bytes}").expect("static template"));
-                let progress = |file: &str, done: u64, total: Option<u64>| {
-                    bar.set_message(file.to_string());
-                    bar.set_length(total.unwrap_or(done));
-                    bar.set_position(done);
-                };
-                let dir = fetch(d, &locator.fetch_root(), &progress)?;
-                bar.finish_and_clear();
+                let dir = with_download_bar(|progress| fetch(d, &locator.fetch_root(), progress))?;
                 println!("{}: fetched and verified into {}", d.name(), dir.display());
             }
             Ok(())
@@ -92,6 +84,14 @@ fn fetch_model(model: Pretrained, locator: &DataLocator) -> Result<()> {
             return Ok(());
         }
     }
+    let dir = with_download_bar(|progress| model.fetch(model.source, &locator.fetch_root(), progress))?;
+    println!("{}: fetched and verified into {} ({})", model.name, dir.display(), model.license);
+    Ok(())
+}
+
+/// Runs `download` with a byte progress bar (current file, bytes done of its total),
+/// cleared when it returns.
+fn with_download_bar<T>(download: impl FnOnce(Progress) -> Result<T, DataError>) -> Result<T, DataError> {
     let bar = ProgressBar::new(0);
     bar.set_style(ProgressStyle::with_template("{msg:<32} [{bar:30}] {bytes}/{total_bytes}").expect("static template"));
     let progress = |file: &str, done: u64, total: Option<u64>| {
@@ -99,8 +99,7 @@ fn fetch_model(model: Pretrained, locator: &DataLocator) -> Result<()> {
         bar.set_length(total.unwrap_or(done));
         bar.set_position(done);
     };
-    let dir = model.fetch(model.source, &locator.fetch_root(), &progress)?;
+    let result = download(&progress);
     bar.finish_and_clear();
-    println!("{}: fetched and verified into {} ({})", model.name, dir.display(), model.license);
-    Ok(())
+    result
 }

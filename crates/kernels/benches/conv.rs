@@ -1,59 +1,36 @@
 //! LeNet-5's convolution and pooling layers at batch 64, forward and backward, and the
 //! 3×3 convolutions of W10's U-Net (the Winograd route at 28×28 and 14×14, im2col at 7×7).
 //!
-//! A plain timing harness (no criterion, so no new dependencies): each case runs 25
+//! A plain timing harness (`harness/`, shared with `benches/dcgan.rs`): each case runs 25
 //! timing rounds after a warm-up and reports the median round, and the best one, which
 //! is steadier on a shared machine. Run with
 //! `cargo bench -p descent-kernels --bench conv [-- FILTER]`; set `RAYON_NUM_THREADS=1`
 //! for single-thread numbers.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+mod harness;
+use harness::{fill, layer_operands};
 
 use descent_kernels::conv::{conv2d_backward, conv2d_forward, Conv2dGeometry};
 use descent_kernels::pool::{avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward, Pool2dGeometry};
 
-/// Median time of one call of `f`; zero (not run) when `name` does not contain the
-/// command-line filter.
-fn time(name: &str, mut f: impl FnMut()) -> Duration {
-    let filter = std::env::args().skip(1).find(|a| !a.starts_with("--"));
-    if filter.is_some_and(|filter| !name.contains(&filter)) {
+/// Median time of one call of `f` (printing the median and the best round); zero (not
+/// run) when `name` does not contain the command-line filter.
+fn time(name: &str, f: impl FnMut()) -> Duration {
+    // A 100 ms warm-up: rounds of about 10 ms.
+    let Some((median, best)) = harness::rounds(name, Duration::from_millis(100), f) else {
         return Duration::ZERO;
-    }
-    // Warm up for 100 ms, which also sizes the rounds (about 10 ms each).
-    let start = Instant::now();
-    let mut calls = 0u32;
-    while start.elapsed() < Duration::from_millis(100) {
-        f();
-        calls += 1;
-    }
-    let reps = (calls / 10).max(1);
-    let mut rounds: Vec<Duration> = (0..25)
-        .map(|_| {
-            let t = Instant::now();
-            (0..reps).for_each(|_| f());
-            t.elapsed() / reps
-        })
-        .collect();
-    rounds.sort();
-    let (best, median) = (rounds[0], rounds[rounds.len() / 2]);
+    };
     let micros = |d: Duration| d.as_secs_f64() * 1e6;
     println!("{name:<36} {:>8.1} µs median {:>8.1} µs best", micros(median), micros(best));
     median
 }
 
-fn fill(n: usize) -> Vec<f32> {
-    (0..n).map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0).collect()
-}
-
 /// Times forward and backward (with bias; grad_input only if asked) of one conv layer.
 fn conv_layer(name: &str, g: Conv2dGeometry, grad_input: bool) -> Duration {
-    let (x, w, b, dy) = (
-        fill(g.input_len()),
-        fill(g.weight_len()),
-        fill(g.out_channels),
-        fill(g.output_len()),
-    );
+    let [x, w, b, dy] = layer_operands(g.input_len(), g.weight_len(), g.out_channels, g.output_len());
     let mut out = vec![0.0; g.output_len()];
     let (mut gi, mut gw, mut gb) = (vec![0.0; g.input_len()], vec![0.0; g.weight_len()], vec![0.0; g.out_channels]);
     let forward = time(&format!("{name} forward"), || {

@@ -2,38 +2,25 @@
 //! convolutions and the generator's two transposed convolutions, forward, input
 //! gradient and weight gradient timed separately.
 //!
-//! Same harness as `benches/conv.rs` (median and best of 25 rounds). Run with
+//! Same harness as `benches/conv.rs` (`harness/`: median and best of 25 rounds). Run with
 //! `cargo bench -p descent-kernels --bench dcgan [-- FILTER]`.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+mod harness;
+use harness::layer_operands;
 
 use descent_kernels::conv::{conv2d_backward, conv2d_forward, Conv2dGeometry};
 use descent_kernels::conv_transpose::{conv_transpose2d_backward, conv_transpose2d_forward, ConvTranspose2dGeometry};
 
 /// Median time of one call of `f` (and prints median, best and GFLOP/s at the best);
 /// zero when `name` does not contain the command-line filter.
-fn time(name: &str, flops: f64, mut f: impl FnMut()) -> Duration {
-    let filter = std::env::args().skip(1).find(|a| !a.starts_with("--"));
-    if filter.is_some_and(|filter| !name.contains(&filter)) {
+fn time(name: &str, flops: f64, f: impl FnMut()) -> Duration {
+    // A 200 ms warm-up: rounds of about 20 ms.
+    let Some((median, best)) = harness::rounds(name, Duration::from_millis(200), f) else {
         return Duration::ZERO;
-    }
-    let start = Instant::now();
-    let mut calls = 0u32;
-    while start.elapsed() < Duration::from_millis(200) {
-        f();
-        calls += 1;
-    }
-    let reps = (calls / 10).max(1);
-    let mut rounds: Vec<Duration> = (0..25)
-        .map(|_| {
-            let t = Instant::now();
-            (0..reps).for_each(|_| f());
-            t.elapsed() / reps
-        })
-        .collect();
-    rounds.sort();
-    let (best, median) = (rounds[0], rounds[rounds.len() / 2]);
+    };
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let gflops = flops / best.as_secs_f64() / 1e9;
     println!(
@@ -44,17 +31,8 @@ fn time(name: &str, flops: f64, mut f: impl FnMut()) -> Duration {
     median
 }
 
-fn fill(n: usize) -> Vec<f32> {
-    (0..n).map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0).collect()
-}
-
 fn conv(name: &str, g: Conv2dGeometry, grad_input: bool) -> Duration {
-    let (x, w, b, dy) = (
-        fill(g.input_len()),
-        fill(g.weight_len()),
-        fill(g.out_channels),
-        fill(g.output_len()),
-    );
+    let [x, w, b, dy] = layer_operands(g.input_len(), g.weight_len(), g.out_channels, g.output_len());
     let (mut out, mut gi, mut gw) = (vec![0.0; g.output_len()], vec![0.0; g.input_len()], vec![0.0; g.weight_len()]);
     let flops = 2.0 * (g.output_len() * g.in_channels * g.kernel_h * g.kernel_w) as f64;
     let mut total = time(&format!("{name} forward"), flops, || {
@@ -72,12 +50,7 @@ fn conv(name: &str, g: Conv2dGeometry, grad_input: bool) -> Duration {
 }
 
 fn conv_t(name: &str, g: ConvTranspose2dGeometry) -> Duration {
-    let (x, w, b, dy) = (
-        fill(g.input_len()),
-        fill(g.weight_len()),
-        fill(g.out_channels),
-        fill(g.output_len()),
-    );
+    let [x, w, b, dy] = layer_operands(g.input_len(), g.weight_len(), g.out_channels, g.output_len());
     let (mut out, mut gi, mut gw) = (vec![0.0; g.output_len()], vec![0.0; g.input_len()], vec![0.0; g.weight_len()]);
     let flops = 2.0 * (g.input_len() * g.out_channels * g.kernel_h * g.kernel_w) as f64;
     time(&format!("{name} forward"), flops, || {

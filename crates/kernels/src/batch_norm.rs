@@ -16,6 +16,7 @@
 
 use rayon::prelude::*;
 
+use crate::fast_math::lane_sum;
 use crate::PARALLEL_THRESHOLD;
 
 /// A (batch, channels, inner) view of an (N, C, *) tensor, normalised per channel.
@@ -78,21 +79,6 @@ fn for_each_segment<'a>(s: &ChannelShape, x: &'a [f32], first: usize, count: usi
     for n in 0..s.batch {
         f(n, &x[(n * s.channels + first) * s.inner..][..count * s.inner]);
     }
-}
-
-/// Σ f(a[i], b[i]) in eight interleaved f32 lanes, which LLVM vectorises (it may not
-/// reorder a single f32 chain).
-#[inline]
-fn lane_sum(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
-    let mut lanes = [0.0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(&x, &y)| f(x, y)).sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            lanes[i] += f(x[i], y[i]);
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
 }
 
 /// Per-channel batch mean and BIASED variance (÷ batch·inner), as used for normalising

@@ -13,6 +13,7 @@ use std::mem::MaybeUninit;
 use rayon::prelude::*;
 
 use crate::batch_norm::ChannelShape;
+use crate::fast_math::lane_sum;
 use crate::PARALLEL_THRESHOLD;
 
 fn check(s: &ChannelShape, groups: usize, what: &str, actual: usize, expected: usize) {
@@ -51,20 +52,6 @@ fn per_image<T: Send, const K: usize>(
     } else {
         items.into_iter().enumerate().for_each(|(n, item)| body(n, item));
     }
-}
-
-/// Σ f(a[i], b[i]) in eight interleaved f32 lanes (vectorises).
-#[inline]
-fn lane_sum(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
-    let mut lanes = [0.0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(&x, &y)| f(x, y)).sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            lanes[i] += f(x[i], y[i]);
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
 }
 
 /// Group norm forward: writes every element of `y` (like x; it may be uninitialised) and

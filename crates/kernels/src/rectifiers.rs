@@ -184,6 +184,16 @@ mod tests {
         assert!(softplus(-100.0) >= 0.0 && softplus(100.0) == 100.0);
     }
 
+    /// An awkward length (blocks and an 8-lane tail) of values over [−60, 60], then far
+    /// tails, signed zeros and tiny values, and `last`.
+    fn awkward_inputs(last: f32) -> Vec<f32> {
+        let mut x: Vec<f32> = (0..PARALLEL_THRESHOLD + 13)
+            .map(|i| ((i * 7919) % 20001) as f32 * 0.006 - 60.0)
+            .collect();
+        x.extend([0.0, -0.0, 1e-30, -1e-30, 88.0, -88.0, 200.0, -200.0, last]);
+        x
+    }
+
     /// Both slice kernels into fresh outputs.
     fn run(x: &[f32], dy: &[f32]) -> (Vec<f32>, Vec<f32>) {
         let (mut y, mut dx) = (vec![MaybeUninit::uninit(); x.len()], vec![MaybeUninit::uninit(); x.len()]);
@@ -196,11 +206,7 @@ mod tests {
 
     #[test]
     fn silu_slice_kernels_match_the_scalar_references() {
-        // Awkward length (blocks and an 8-lane tail), far tails, zero, and both signs.
-        let mut x: Vec<f32> = (0..PARALLEL_THRESHOLD + 13)
-            .map(|i| ((i * 7919) % 20001) as f32 * 0.006 - 60.0)
-            .collect();
-        x.extend([0.0, -0.0, 1e-30, -1e-30, 88.0, -88.0, 200.0, -200.0, f32::MIN_POSITIVE]);
+        let x = awkward_inputs(f32::MIN_POSITIVE);
         let dy: Vec<f32> = (0..x.len()).map(|i| 1.0 - (i % 5) as f32 * 0.4).collect();
         let (y, dx) = run(&x, &dy);
         let close = |a: f32, b: f32| (a - b).abs() <= 2e-6 * (1.0 + b.abs());
@@ -218,10 +224,7 @@ mod tests {
 
     #[test]
     fn sigmoid_and_tanh_slice_kernels_match_libm() {
-        let mut x: Vec<f32> = (0..PARALLEL_THRESHOLD + 13)
-            .map(|i| ((i * 7919) % 20001) as f32 * 0.006 - 60.0)
-            .collect();
-        x.extend([0.0, -0.0, 1e-30, -1e-30, 88.0, -88.0, 200.0, -200.0, f32::NAN]);
+        let x = awkward_inputs(f32::NAN);
         for len in [x.len(), 0, 1, 9] {
             let x = &x[..len];
             let (mut s, mut t) = (vec![MaybeUninit::uninit(); len], vec![MaybeUninit::uninit(); len]);

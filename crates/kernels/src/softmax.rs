@@ -137,6 +137,11 @@ pub fn softmax_cross_entropy_forward(
     let kept = || targets.iter().enumerate().filter(|(_, &t)| Some(t) != ignore_index);
     let count = kept().count();
     let total: f64 = kept().map(|(r, &t)| (lse[r] - logits[r * classes + t]) as f64).sum();
+    mean_or_zero(total, count)
+}
+
+/// The mean loss over the `count` kept rows, 0 when every row was skipped.
+fn mean_or_zero(total: f64, count: usize) -> f32 {
     if count == 0 {
         0.0
     } else {
@@ -253,11 +258,7 @@ pub fn softmax_cross_entropy_forward_reference(
             count += 1;
         }
     }
-    if count == 0 {
-        0.0
-    } else {
-        (total / count as f64) as f32
-    }
+    mean_or_zero(total, count)
 }
 
 /// Naive reference for [`softmax_cross_entropy_backward`], recomputing the softmax in f64

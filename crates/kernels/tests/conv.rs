@@ -1,18 +1,8 @@
 //! Fast convolution kernels against their naive references.
 
+mod common;
+use common::{backward_matches_reference, fill, forward_matches_reference, LayerLens};
 use descent_kernels::conv::*;
-
-fn fill(n: usize, seed: u32) -> Vec<f32> {
-    let hash = |i: usize| ((i as u32).wrapping_mul(2654435761) ^ seed).wrapping_mul(40503);
-    (0..n).map(|i| (hash(i) % 1000) as f32 / 500.0 - 1.0).collect()
-}
-
-fn assert_close(what: &str, g: &Conv2dGeometry, fast: &[f32], slow: &[f32]) {
-    let scale = 1.0 + slow.iter().fold(0.0f32, |m, y| m.max(y.abs()));
-    for (i, (x, y)) in fast.iter().zip(slow).enumerate() {
-        assert!((x - y).abs() <= 1e-4 * scale, "{what}[{i}]: {x} vs {y} in {g:?}");
-    }
-}
 
 #[rustfmt::skip]
 const fn geom(batch: usize, in_channels: usize, (in_h, in_w): (usize, usize), out_channels: usize,
@@ -56,33 +46,31 @@ const WINOGRAD_CHUNKS: Conv2dGeometry = geom(12, 64, (28, 28), 32, (3, 3), 1, 1)
 /// each), so both halves run and the second ends in a short group.
 const LARGE_WEIGHT: Conv2dGeometry = geom(41, 64, (14, 14), 128, (4, 4), 2, 1);
 
+fn lens(g: &Conv2dGeometry) -> LayerLens {
+    [g.input_len(), g.weight_len(), g.out_channels, g.output_len()]
+}
+
 #[test]
 fn conv2d_forward_matches_reference() {
     for g in GEOMETRIES {
-        let (x, w, b) = (fill(g.input_len(), 1), fill(g.weight_len(), 2), fill(g.out_channels, 3));
-        for bias in [None, Some(&b[..])] {
-            let mut fast = vec![f32::NAN; g.output_len()];
-            let mut slow = vec![0.0; g.output_len()];
-            conv2d_forward(g, &x, &w, bias, &mut fast);
-            conv2d_forward_reference(g, &x, &w, bias, &mut slow);
-            assert_close("out", g, &fast, &slow);
-        }
+        forward_matches_reference(
+            &format!("{g:?}"),
+            lens(g),
+            |x, w, b, out| conv2d_forward(g, x, w, b, out),
+            |x, w, b, out| conv2d_forward_reference(g, x, w, b, out),
+        );
     }
 }
 
 #[test]
 fn conv2d_backward_matches_reference() {
     for g in GEOMETRIES {
-        let (x, w, dy) = (fill(g.input_len(), 4), fill(g.weight_len(), 5), fill(g.output_len(), 6));
-        let mut fast = [g.input_len(), g.weight_len(), g.out_channels].map(|n| vec![f32::NAN; n]);
-        let mut slow = [g.input_len(), g.weight_len(), g.out_channels].map(|n| vec![0.0; n]);
-        let [fi, fw, fb] = &mut fast;
-        conv2d_backward(g, &x, &w, &dy, Some(fi), Some(fw), Some(fb));
-        let [si, sw, sb] = &mut slow;
-        conv2d_backward_reference(g, &x, &w, &dy, Some(si), Some(sw), Some(sb));
-        for (name, f, s) in [("grad_input", fi, si), ("grad_weight", fw, sw), ("grad_bias", fb, sb)] {
-            assert_close(name, g, f, s);
-        }
+        let ([x, w, dy], fast) = backward_matches_reference(
+            &format!("{g:?}"),
+            lens(g),
+            |x, w, dy, [gi, gw, gb]| conv2d_backward(g, x, w, dy, Some(gi), Some(gw), Some(gb)),
+            |x, w, dy, [gi, gw, gb]| conv2d_backward_reference(g, x, w, dy, Some(gi), Some(gw), Some(gb)),
+        );
         // Weight gradient alone (a first layer): same numbers, grad_input skipped.
         let mut only_w = vec![f32::NAN; g.weight_len()];
         conv2d_backward(g, &x, &w, &dy, None, Some(&mut only_w), None);
@@ -93,9 +81,9 @@ fn conv2d_backward_matches_reference() {
 /// Output, input gradient and weight gradient of `g` on `threads` threads.
 fn forward_backward(g: &Conv2dGeometry, seed: u32, threads: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let (x, w, dy) = (
-        fill(g.input_len(), seed),
-        fill(g.weight_len(), seed + 1),
-        fill(g.output_len(), seed + 2),
+        fill(g.input_len(), seed, 1.0),
+        fill(g.weight_len(), seed + 1, 1.0),
+        fill(g.output_len(), seed + 2, 1.0),
     );
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
     pool.install(|| {
@@ -117,7 +105,11 @@ fn conv2d_is_deterministic_across_thread_counts() {
 #[test]
 fn large_weight_gradients_are_deterministic_across_thread_counts() {
     let g = &LARGE_WEIGHT;
-    let (x, w, dy) = (fill(g.input_len(), 10), fill(g.weight_len(), 11), fill(g.output_len(), 12));
+    let (x, w, dy) = (
+        fill(g.input_len(), 10, 1.0),
+        fill(g.weight_len(), 11, 1.0),
+        fill(g.output_len(), 12, 1.0),
+    );
     let run = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         pool.install(|| {

@@ -1,18 +1,8 @@
 //! The gemm-based transposed convolution against its naive scatter-loop reference.
 
+mod common;
+use common::{backward_matches_reference, forward_matches_reference, LayerLens};
 use descent_kernels::conv_transpose::*;
-
-fn fill(n: usize, seed: u32) -> Vec<f32> {
-    let hash = |i: usize| ((i as u32).wrapping_mul(2654435761) ^ seed).wrapping_mul(40503);
-    (0..n).map(|i| (hash(i) % 1000) as f32 / 500.0 - 1.0).collect()
-}
-
-fn assert_close(what: &str, g: &ConvTranspose2dGeometry, fast: &[f32], slow: &[f32]) {
-    let scale = 1.0 + slow.iter().fold(0.0f32, |m, y| m.max(y.abs()));
-    for (i, (x, y)) in fast.iter().zip(slow).enumerate() {
-        assert!((x - y).abs() <= 1e-4 * scale, "{what}[{i}]: {x} vs {y} in {g:?}");
-    }
-}
 
 #[rustfmt::skip]
 const fn geom(batch: usize, in_channels: usize, (in_h, in_w): (usize, usize), out_channels: usize,
@@ -32,33 +22,31 @@ const GEOMETRIES: &[ConvTranspose2dGeometry] = &[
     geom(8, 128, (14, 14), 1, (4, 4), 2, 1),
 ];
 
+fn lens(g: &ConvTranspose2dGeometry) -> LayerLens {
+    [g.input_len(), g.weight_len(), g.out_channels, g.output_len()]
+}
+
 #[test]
 fn conv_transpose2d_forward_matches_reference() {
     for g in GEOMETRIES {
-        let (x, w, b) = (fill(g.input_len(), 1), fill(g.weight_len(), 2), fill(g.out_channels, 3));
-        for bias in [None, Some(&b[..])] {
-            let mut fast = vec![f32::NAN; g.output_len()];
-            let mut slow = vec![0.0; g.output_len()];
-            conv_transpose2d_forward(g, &x, &w, bias, &mut fast);
-            conv_transpose2d_forward_reference(g, &x, &w, bias, &mut slow);
-            assert_close("out", g, &fast, &slow);
-        }
+        forward_matches_reference(
+            &format!("{g:?}"),
+            lens(g),
+            |x, w, b, out| conv_transpose2d_forward(g, x, w, b, out),
+            |x, w, b, out| conv_transpose2d_forward_reference(g, x, w, b, out),
+        );
     }
 }
 
 #[test]
 fn conv_transpose2d_backward_matches_reference() {
     for g in GEOMETRIES {
-        let (x, w, dy) = (fill(g.input_len(), 4), fill(g.weight_len(), 5), fill(g.output_len(), 6));
-        let mut fast = [g.input_len(), g.weight_len(), g.out_channels].map(|n| vec![f32::NAN; n]);
-        let mut slow = [g.input_len(), g.weight_len(), g.out_channels].map(|n| vec![0.0; n]);
-        let [fi, fw, fb] = &mut fast;
-        conv_transpose2d_backward(g, &x, &w, &dy, Some(fi), Some(fw), Some(fb));
-        let [si, sw, sb] = &mut slow;
-        conv_transpose2d_backward_reference(g, &x, &w, &dy, si, sw, sb);
-        for (name, f, s) in [("grad_input", fi, si), ("grad_weight", fw, sw), ("grad_bias", fb, sb)] {
-            assert_close(name, g, f, s);
-        }
+        backward_matches_reference(
+            &format!("{g:?}"),
+            lens(g),
+            |x, w, dy, [gi, gw, gb]| conv_transpose2d_backward(g, x, w, dy, Some(gi), Some(gw), Some(gb)),
+            |x, w, dy, [gi, gw, gb]| conv_transpose2d_backward_reference(g, x, w, dy, gi, gw, gb),
+        );
     }
 }
 

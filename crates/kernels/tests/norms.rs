@@ -1,21 +1,9 @@
 //! Batch and group normalisation kernels against their naive f64 references.
 
 mod common;
-use common::written;
+use common::{assert_close, fill, written};
 use descent_kernels::batch_norm::*;
 use descent_kernels::group_norm::*;
-
-fn fill(n: usize, seed: u32) -> Vec<f32> {
-    let hash = |i: usize| ((i as u32).wrapping_mul(2654435761) ^ seed).wrapping_mul(40503);
-    (0..n).map(|i| (hash(i) % 1000) as f32 / 500.0 - 1.0).collect()
-}
-
-fn assert_close(what: &str, s: &ChannelShape, fast: &[f32], slow: &[f32], tol: f32) {
-    let scale = 1.0 + slow.iter().fold(0.0f32, |m, y| m.max(y.abs()));
-    for (i, (x, y)) in fast.iter().zip(slow).enumerate() {
-        assert!((x - y).abs() <= tol * scale, "{what}[{i}]: {x} vs {y} in {s:?}");
-    }
-}
 
 const fn shape(batch: usize, channels: usize, inner: usize) -> ChannelShape {
     ChannelShape { batch, channels, inner }
@@ -36,15 +24,15 @@ const SHAPES: &[ChannelShape] = &[
 fn batch_norm_statistics_and_backward_match_reference() {
     for s in SHAPES {
         // An offset mean and a small spread: the variance must not come from E[x²] − mean².
-        let x: Vec<f32> = fill(s.len(), 1).iter().map(|v| 3.0 + 0.01 * v).collect();
-        let dy = fill(s.len(), 2);
-        let weight = fill(s.channels, 3);
-        let bias = fill(s.channels, 4);
+        let x: Vec<f32> = fill(s.len(), 1, 1.0).iter().map(|v| 3.0 + 0.01 * v).collect();
+        let dy = fill(s.len(), 2, 1.0);
+        let weight = fill(s.channels, 3, 1.0);
+        let bias = fill(s.channels, 4, 1.0);
         let c = s.channels;
         let (mut mean, mut var, mut ref_mean, mut ref_var) = (vec![0.0; c], vec![0.0; c], vec![0.0; c], vec![0.0; c]);
         batch_norm_statistics(s, &x, &mut mean, &mut var);
         batch_norm_statistics_reference(s, &x, &mut ref_mean, &mut ref_var);
-        assert_close("mean", s, &mean, &ref_mean, 1e-6);
+        assert_close(&format!("mean in {s:?}"), &mean, &ref_mean, 1e-6);
         for (i, (v, r)) in var.iter().zip(&ref_var).enumerate() {
             assert!((v - r).abs() <= 1e-3 * r, "var[{i}]: {v} vs {r} in {s:?}");
         }
@@ -57,15 +45,15 @@ fn batch_norm_statistics_and_backward_match_reference() {
                 (x[j] - mean[ch]) * rstd[ch] * weight[ch] + bias[ch]
             })
             .collect();
-        assert_close("y", s, &y, &expected, 1e-4);
+        assert_close(&format!("y in {s:?}"), &y, &expected, 1e-4);
         for training in [true, false] {
             let (mut dx, mut sg, mut sgx) = (vec![f32::NAN; s.len()], vec![f32::NAN; c], vec![f32::NAN; c]);
             batch_norm_backward(s, &x, &dy, &mean, &rstd, &weight, training, Some(&mut dx), &mut sg, &mut sgx);
             let (mut rdx, mut rsg, mut rsgx) = (vec![0.0; s.len()], vec![0.0; c], vec![0.0; c]);
             batch_norm_backward_reference(s, &x, &dy, &mean, &rstd, &weight, training, &mut rdx, &mut rsg, &mut rsgx);
-            assert_close("grad_input", s, &dx, &rdx, 2e-4);
-            assert_close("sum_grad", s, &sg, &rsg, 1e-5);
-            assert_close("sum_grad_xhat", s, &sgx, &rsgx, 2e-4);
+            assert_close(&format!("grad_input in {s:?}"), &dx, &rdx, 2e-4);
+            assert_close(&format!("sum_grad in {s:?}"), &sg, &rsg, 1e-5);
+            assert_close(&format!("sum_grad_xhat in {s:?}"), &sgx, &rsgx, 2e-4);
         }
     }
 }
@@ -79,20 +67,20 @@ fn group_norm_matches_reference() {
         (shape(2, 4, 9), 4),
         (shape(16, 64, 196), 32),
     ] {
-        let x: Vec<f32> = fill(s.len(), 5).iter().map(|v| 1.5 * v + 0.5).collect();
-        let (dy, weight, bias) = (fill(s.len(), 6), fill(s.channels, 7), fill(s.channels, 8));
+        let x: Vec<f32> = fill(s.len(), 5, 1.0).iter().map(|v| 1.5 * v + 0.5).collect();
+        let (dy, weight, bias) = (fill(s.len(), 6, 1.0), fill(s.channels, 7, 1.0), fill(s.channels, 8, 1.0));
         let (mut stats, mut ref_y) = (vec![f32::NAN; 2 * s.batch * groups], vec![0.0; s.len()]);
         let y = written(s.len(), |y| group_norm_forward(&s, groups, &x, &weight, &bias, 1e-5, y, &mut stats));
         group_norm_forward_reference(&s, groups, &x, &weight, &bias, 1e-5, &mut ref_y);
-        assert_close("y", &s, &y, &ref_y, 1e-5);
+        assert_close(&format!("y in {s:?}"), &y, &ref_y, 1e-5);
         let c = s.channels;
         let (mut dx, mut dw, mut db) = (vec![f32::NAN; s.len()], vec![f32::NAN; c], vec![f32::NAN; c]);
         group_norm_backward(&s, groups, &x, &dy, &stats, &weight, Some(&mut dx), &mut dw, &mut db);
         let (mut rdx, mut rdw, mut rdb) = (vec![0.0; s.len()], vec![0.0; c], vec![0.0; c]);
         group_norm_backward_reference(&s, groups, &x, &dy, &weight, 1e-5, &mut rdx, &mut rdw, &mut rdb);
-        assert_close("grad_input", &s, &dx, &rdx, 1e-4);
-        assert_close("grad_weight", &s, &dw, &rdw, 1e-4);
-        assert_close("grad_bias", &s, &db, &rdb, 1e-5);
+        assert_close(&format!("grad_input in {s:?}"), &dx, &rdx, 1e-4);
+        assert_close(&format!("grad_weight in {s:?}"), &dw, &rdw, 1e-4);
+        assert_close(&format!("grad_bias in {s:?}"), &db, &rdb, 1e-5);
         // Without grad_input, the parameter gradients are unchanged.
         let (mut dw2, mut db2) = (vec![0.0; c], vec![0.0; c]);
         group_norm_backward(&s, groups, &x, &dy, &stats, &weight, None, &mut dw2, &mut db2);

@@ -159,12 +159,7 @@ impl CaptionEncoderConfig {
             ("caption.n_layers", self.n_layers),
             ("caption.out_dim", self.out_dim),
         ])?;
-        if self.d_model % self.n_heads != 0 {
-            return Err(ModelError::invalid(format!(
-                "config: {} heads do not divide width {}",
-                self.n_heads, self.d_model
-            )));
-        }
+        crate::limits::check_heads(("caption.n_heads", self.n_heads), ("caption.d_model", self.d_model))?;
         let config = self;
         let (v, d, l, o) = (
             config.vocab_size as u128,

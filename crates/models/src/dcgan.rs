@@ -230,19 +230,4 @@ impl Dcgan {
     }
 }
 
-impl Module for Dcgan {
-    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
-        self.generator.visit(&join_name(prefix, "G"), f);
-        self.discriminator.visit(&join_name(prefix, "D"), f);
-    }
-
-    fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &Param)) {
-        self.generator.visit_buffers(&join_name(prefix, "G"), f);
-        self.discriminator.visit_buffers(&join_name(prefix, "D"), f);
-    }
-
-    fn set_training(&self, training: bool) {
-        self.generator.set_training(training);
-        self.discriminator.set_training(training);
-    }
-}
+gan_pair_module!(Dcgan);

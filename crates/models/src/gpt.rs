@@ -63,12 +63,7 @@ impl GptConfig {
             ("n_heads", self.n_heads),
             ("n_layers", self.n_layers),
         ])?;
-        if self.d_model % self.n_heads != 0 {
-            return Err(ModelError::invalid(format!(
-                "config 'n_heads' = {} does not divide 'd_model' = {}",
-                self.n_heads, self.d_model
-            )));
-        }
+        crate::limits::check_heads(("n_heads", self.n_heads), ("d_model", self.d_model))?;
         crate::limits::check_count("parameters", self.parameter_count())?;
         let cache = 2 * self.n_layers as u128 * self.context as u128 * self.d_model as u128;
         crate::limits::check_count("KV-cache values", cache)

@@ -27,6 +27,29 @@
 //! ```
 #![warn(missing_docs)]
 
+/// `Module` for a generator–discriminator pair `$pair` (fields `generator` and
+/// `discriminator`), named `G.*` and `D.*` as the pair is saved together.
+macro_rules! gan_pair_module {
+    ($pair:ty) => {
+        impl descent_nn::Module for $pair {
+            fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &descent_tensor::Param)) {
+                self.generator.visit(&descent_nn::join_name(prefix, "G"), f);
+                self.discriminator.visit(&descent_nn::join_name(prefix, "D"), f);
+            }
+
+            fn visit_buffers(&self, prefix: &str, f: &mut dyn FnMut(&str, &descent_tensor::Param)) {
+                self.generator.visit_buffers(&descent_nn::join_name(prefix, "G"), f);
+                self.discriminator.visit_buffers(&descent_nn::join_name(prefix, "D"), f);
+            }
+
+            fn set_training(&self, training: bool) {
+                self.generator.set_training(training);
+                self.discriminator.set_training(training);
+            }
+        }
+    };
+}
+
 pub mod alexnet;
 pub mod bert;
 pub mod caption;

@@ -22,6 +22,17 @@ pub fn check_dims(sizes: &[(&str, usize)]) -> Result<(), ModelError> {
     }
 }
 
+/// Checks that the attention heads divide the width they split, each given with its
+/// config name (`("n_heads", 3)`); call it after [`check_dims`], which rules out 0 heads.
+pub fn check_heads((heads_name, heads): (&str, usize), (width_name, width): (&str, usize)) -> Result<(), ModelError> {
+    if width % heads != 0 {
+        return Err(ModelError::invalid(format!(
+            "config '{heads_name}' = {heads} does not divide '{width_name}' = {width}"
+        )));
+    }
+    Ok(())
+}
+
 /// Checks a parameter count (or another allocation in f32 values, named `what`)
 /// against [`MAX_PARAMETERS`].
 pub fn check_count(what: &str, count: u128) -> Result<(), ModelError> {
@@ -48,5 +59,8 @@ mod tests {
         assert!(err.contains("'d_model' = 100000000000"), "{err}");
         assert!(check_count("parameters", MAX_PARAMETERS + 1).is_err());
         assert!(check_count("parameters", MAX_PARAMETERS).is_ok());
+        assert!(check_heads(("n_heads", 4), ("d_model", 32)).is_ok());
+        let err = check_heads(("n_heads", 3), ("d_model", 32)).unwrap_err().to_string();
+        assert!(err.contains("'n_heads' = 3 does not divide 'd_model' = 32"), "{err}");
     }
 }

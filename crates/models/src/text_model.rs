@@ -162,71 +162,47 @@ fn check_vocab(tokenizer: &Tokenizer, net_vocab: usize) -> Result<(), ModelError
     Ok(())
 }
 
-impl SavedModel for TextModel<Gpt> {
-    const KIND: &'static str = "gpt";
-    type Config = TextModelConfig<GptConfig>;
+/// `SavedModel` for a [`TextModel`] of network `$net` (sized by `$config`, which has
+/// `vocab_size`, `validate` and `parameter_count`), saved as kind `$kind`.
+macro_rules! saved_text_model {
+    ($net:ty, $config:ty, $kind:literal) => {
+        impl SavedModel for TextModel<$net> {
+            const KIND: &'static str = $kind;
+            type Config = TextModelConfig<$config>;
 
-    fn config(&self) -> Self::Config {
-        self.config_with(self.net.config)
-    }
+            fn config(&self) -> Self::Config {
+                self.config_with(self.net.config)
+            }
 
-    fn build(config: Self::Config) -> Result<Self, ModelError> {
-        config.net.validate()?;
-        check_vocab(&config.tokenizer, config.net.vocab_size)?;
-        Ok(TextModel {
-            net: Gpt::new(config.net, &mut Rng::new(0)),
-            tokenizer: config.tokenizer,
-            bos: config.bos,
-            stop: config.stop,
-            prompt_format: config.prompt_format,
-        })
-    }
+            fn build(config: Self::Config) -> Result<Self, ModelError> {
+                config.net.validate()?;
+                check_vocab(&config.tokenizer, config.net.vocab_size)?;
+                Ok(TextModel {
+                    net: <$net>::new(config.net, &mut Rng::new(0)),
+                    tokenizer: config.tokenizer,
+                    bos: config.bos,
+                    stop: config.stop,
+                    prompt_format: config.prompt_format,
+                })
+            }
 
-    fn module(&self) -> &dyn Module {
-        &self.net
-    }
+            fn module(&self) -> &dyn Module {
+                &self.net
+            }
 
-    fn validate(config: &Self::Config) -> Result<(), ModelError> {
-        config.net.validate()
-    }
+            fn validate(config: &Self::Config) -> Result<(), ModelError> {
+                config.net.validate()
+            }
 
-    fn value_count(config: &Self::Config) -> Option<u128> {
-        Some(config.net.parameter_count())
-    }
+            fn value_count(config: &Self::Config) -> Option<u128> {
+                Some(config.net.parameter_count())
+            }
+        }
+    };
 }
 
-impl SavedModel for TextModel<CharLstm> {
-    const KIND: &'static str = "char-lstm";
-    type Config = TextModelConfig<CharLstmConfig>;
-
-    fn config(&self) -> Self::Config {
-        self.config_with(self.net.config)
-    }
-
-    fn build(config: Self::Config) -> Result<Self, ModelError> {
-        config.net.validate()?;
-        check_vocab(&config.tokenizer, config.net.vocab_size)?;
-        Ok(TextModel {
-            net: CharLstm::new(config.net, &mut Rng::new(0)),
-            tokenizer: config.tokenizer,
-            bos: config.bos,
-            stop: config.stop,
-            prompt_format: config.prompt_format,
-        })
-    }
-
-    fn module(&self) -> &dyn Module {
-        &self.net
-    }
-
-    fn validate(config: &Self::Config) -> Result<(), ModelError> {
-        config.net.validate()
-    }
-
-    fn value_count(config: &Self::Config) -> Option<u128> {
-        Some(config.net.parameter_count())
-    }
-}
+saved_text_model!(Gpt, GptConfig, "gpt");
+saved_text_model!(CharLstm, CharLstmConfig, "char-lstm");
 
 /// Turns tokens into text as they come. A byte-level token may be part of a UTF-8
 /// character, so up to four ids are held back while their text ends in U+FFFD.

@@ -182,7 +182,7 @@ fn damaged_copies_of_the_real_minilm_folder() {
     let d = scratch.0.join("wrong-heads");
     copy_with_linked_weights(&real, &d);
     edit(&d.join("config.json"), "\"num_attention_heads\": 12", "\"num_attention_heads\": 7");
-    assert_names(&load_error(&d), "config.json", "not divisible");
+    assert_names(&load_error(&d), "config.json", "does not divide");
     // Without tokenizer.json the vocab.txt route must give the same ids.
     let d = scratch.0.join("vocab-only");
     copy_with_linked_weights(&real, &d);

@@ -5,7 +5,7 @@
 
 use descent_models::{Dcgan, DcganConfig};
 use descent_nn::{named_params, Forward};
-use descent_tensor::{GradStore, Param, Rng};
+use descent_tensor::{Param, Rng, Tensor};
 use descent_testkit::Golden;
 
 /// Biases that feed a training-mode batch norm: exact gradient 0 (README: |x| ≤ 1e-6).
@@ -17,14 +17,24 @@ fn model(g: &Golden) -> Dcgan {
     model
 }
 
-fn check_grads(g: &Golden, named: &[(String, Param)], grads: &GradStore, prefix: &str) {
-    for (name, p) in named.iter().filter(|(n, _)| n.starts_with(prefix)) {
-        let grad = grads.get_param(p).unwrap_or_else(|| panic!("no gradient for {name}")).to_vec();
-        if STRUCTURAL_ZEROS.contains(&name.as_str()) {
+/// Checks `loss` against the golden value `name` and its gradients: those of the
+/// parameters under `prefix` (`"D."` or `"G."`) match, and no other parameter gets one
+/// (`why` says what keeps them out).
+fn check_loss(g: &Golden, named: &[(String, Param)], name: &str, loss: &Tensor, prefix: &str, why: &str) {
+    g.assert_matches(name, &[loss.item()], 1.0);
+    let grads = loss.backward();
+    for (param, p) in named {
+        let Some(grad) = grads.get_param(p) else {
+            assert!(!param.starts_with(prefix), "no gradient for {param}");
+            continue;
+        };
+        assert!(param.starts_with(prefix), "{param} got a gradient: {why}");
+        let grad = grad.to_vec();
+        if STRUCTURAL_ZEROS.contains(&param.as_str()) {
             let worst = grad.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-            assert!(worst <= 1e-6, "grad.{name}: |x| up to {worst}, should be 0");
+            assert!(worst <= 1e-6, "grad.{param}: |x| up to {worst}, should be 0");
         } else {
-            g.assert_matches(&format!("grad.{name}"), &grad, 1.0);
+            g.assert_matches(&format!("grad.{param}"), &grad, 1.0);
         }
     }
 }
@@ -43,26 +53,14 @@ fn dcgan_step_zero_matches_pytorch() {
     g.assert_matches("d_fake", &d.forward(&fake.detach()).to_vec(), 1.0);
 
     let loss_d = model.discriminator_loss(&real, &fake);
-    g.assert_matches("loss_d", &[loss_d.item()], 1.0);
-    let grads_d = loss_d.backward();
-    check_grads(&g, &named, &grads_d, "D.");
-    assert!(
-        named
-            .iter()
-            .filter(|(n, _)| n.starts_with("G."))
-            .all(|(_, p)| grads_d.get_param(p).is_none()),
-        "the detached fake lets no gradient reach G"
-    );
-
+    check_loss(&g, &named, "loss_d", &loss_d, "D.", "the detached fake lets no gradient reach G");
     let loss_g = model.generator_loss(&fake);
-    g.assert_matches("loss_g", &[loss_g.item()], 1.0);
-    let grads_g = loss_g.backward();
-    check_grads(&g, &named, &grads_g, "G.");
-    assert!(
-        named
-            .iter()
-            .filter(|(n, _)| n.starts_with("D."))
-            .all(|(_, p)| grads_g.get_param(p).is_none()),
-        "the generator's loss reads the discriminator frozen"
+    check_loss(
+        &g,
+        &named,
+        "loss_g",
+        &loss_g,
+        "G.",
+        "the generator's loss reads the discriminator frozen",
     );
 }

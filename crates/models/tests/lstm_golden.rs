@@ -9,16 +9,22 @@ use descent_optim::{Adam, AdamConfig, Optimizer};
 use descent_tensor::{Param, Rng};
 use descent_testkit::Golden;
 
-#[test]
-fn char_lstm_matches_pytorch() {
-    let g = Golden::load("lstm.safetensors");
+/// The golden file's model, freshly initialised: Embedding(256, 16) → LSTM(16, 32) →
+/// Linear(32, 256).
+fn golden_model() -> CharLstm {
     let config = CharLstmConfig {
         vocab_size: 256,
         embed_dim: 16,
         hidden_size: 32,
         num_layers: 1,
     };
-    let model = CharLstm::new(config, &mut Rng::new(0));
+    CharLstm::new(config, &mut Rng::new(0))
+}
+
+#[test]
+fn char_lstm_matches_pytorch() {
+    let g = Golden::load("lstm.safetensors");
+    let model = golden_model();
     let named = named_params(&model);
     let names: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
@@ -58,13 +64,7 @@ fn char_lstm_matches_pytorch() {
 #[test]
 fn char_lstm_loss_helper_agrees_with_the_golden_loss() {
     let g = Golden::load("lstm.safetensors");
-    let config = CharLstmConfig {
-        vocab_size: 256,
-        embed_dim: 16,
-        hidden_size: 32,
-        num_layers: 1,
-    };
-    let model = CharLstm::new(config, &mut Rng::new(0));
+    let model = golden_model();
     g.load_params(&named_params(&model));
     let (loss, state) = model.loss(&g.indices("input"), &g.indices("targets"), 2, None);
     g.assert_matches("loss", &[loss.item()], 1.0);

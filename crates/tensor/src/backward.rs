@@ -194,8 +194,18 @@ fn input_gradients(node: &Tensor, op: &Op, grad: &Tensor) -> Vec<(Tensor, Tensor
             weight,
             bias,
             params,
+        }
+        | Op::ConvTranspose2d {
+            input,
+            weight,
+            bias,
+            params,
         } => {
-            let (gi, gw, gb) = conv::conv2d_grads(input, weight, bias.as_ref(), *params, grad);
+            let grads = match op {
+                Op::Conv2d { .. } => conv::conv2d_grads,
+                _ => conv_transpose::conv_transpose2d_grads,
+            };
+            let (gi, gw, gb) = grads(input, weight, bias.as_ref(), *params, grad);
             if let Some(gi) = gi {
                 push(input, gi);
             }
@@ -265,23 +275,6 @@ fn input_gradients(node: &Tensor, op: &Op, grad: &Tensor) -> Vec<(Tensor, Tensor
             let (dx, db) = bias_gelu::bias_gelu_grads(input, bias, grad);
             push(input, dx);
             push(bias, db);
-        }
-        Op::ConvTranspose2d {
-            input,
-            weight,
-            bias,
-            params,
-        } => {
-            let (gi, gw, gb) = conv_transpose::conv_transpose2d_grads(input, weight, bias.as_ref(), *params, grad);
-            if let Some(gi) = gi {
-                push(input, gi);
-            }
-            if let Some(gw) = gw {
-                push(weight, gw);
-            }
-            if let (Some(b), Some(gb)) = (bias, gb) {
-                push(b, gb);
-            }
         }
         Op::BatchNorm {
             input,

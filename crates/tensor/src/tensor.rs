@@ -146,24 +146,22 @@ impl Tensor {
 
     /// The same values as a new leaf that gradients flow into (a trainable variable).
     pub fn to_variable(&self) -> Tensor {
-        let t = self.contiguous_detached();
-        Tensor(Arc::new(Inner {
-            id: TensorId::fresh(),
-            storage: t.0.storage.clone(),
-            layout: t.0.layout.clone(),
-            op: None,
-            requires_grad: true,
-        }))
+        self.contiguous_detached().shared_leaf(true)
     }
 
     /// The same values with no history: gradients stop here.
     pub fn detach(&self) -> Tensor {
+        self.shared_leaf(false)
+    }
+
+    /// A new leaf (fresh id, no history) over this tensor's storage and layout.
+    fn shared_leaf(&self, requires_grad: bool) -> Tensor {
         Tensor(Arc::new(Inner {
             id: TensorId::fresh(),
             storage: self.0.storage.clone(),
             layout: self.0.layout.clone(),
             op: None,
-            requires_grad: false,
+            requires_grad,
         }))
     }
 

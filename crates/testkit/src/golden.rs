@@ -117,6 +117,27 @@ impl Golden {
         );
     }
 
+    /// The single-op parity check: runs `f` on the stored `<op>.<input>` tensors (as
+    /// variables), compares its output with `<op>.out`, then backpropagates
+    /// `<op>.grad_out` and compares each input's gradient with `<op>.grad_<input>`.
+    pub fn check_op(&self, op: &str, inputs: &[&str], f: impl Fn(&[Tensor]) -> Tensor) {
+        let vars: Vec<Tensor> = inputs
+            .iter()
+            .map(|name| self.tensor(&format!("{op}.{name}")).to_variable())
+            .collect();
+        let out = f(&vars);
+        let out = if out.rank() == 0 { out.reshape(&[1]) } else { out };
+        assert_eq!(out.shape(), self.raw(&format!("{op}.out")).0.as_slice(), "{op}.out shape");
+        self.assert_matches(&format!("{op}.out"), &out.to_vec(), 1.0);
+        let mut store = GradStore::new();
+        out.backward_with_grad(&self.tensor(&format!("{op}.grad_out")), &[], &mut store);
+        for (name, var) in inputs.iter().zip(&vars) {
+            let key = format!("{op}.grad_{name}");
+            let grad = store.get(var).unwrap_or_else(|| panic!("{key}: no gradient reached the input"));
+            self.assert_matches(&key, &grad.to_vec(), 1.0);
+        }
+    }
+
     /// The llm.c-style parity check of a whole model on the stored batch. `forward`
     /// returns the outputs to compare at step 0 (e.g. `("logits", tensor)`) and the
     /// loss; `update` applies one optimizer step. At step 0 the outputs, `loss`, and

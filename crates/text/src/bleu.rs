@@ -35,12 +35,11 @@ pub struct BleuScore {
     pub ref_len: usize,
 }
 
-/// sacreBLEU's regex post-tokenizer (shared by `13a` and `zh`), rule by rule.
-fn post_tokenize(line: &str) -> String {
-    let rule1 = |c: char| matches!(c, '{'..='~' | '['..='`' | ' '..='&' | '('..='+' | ':'..='@' | '/');
+/// `line` with a space put on each side of every character that `split` selects.
+fn space_around(line: &str, split: impl Fn(char) -> bool) -> String {
     let mut s = String::with_capacity(line.len() * 2);
     for c in line.chars() {
-        if rule1(c) {
+        if split(c) {
             s.push(' ');
             s.push(c);
             s.push(' ');
@@ -48,6 +47,13 @@ fn post_tokenize(line: &str) -> String {
             s.push(c);
         }
     }
+    s
+}
+
+/// sacreBLEU's regex post-tokenizer (shared by `13a` and `zh`), rule by rule.
+fn post_tokenize(line: &str) -> String {
+    let rule1 = |c: char| matches!(c, '{'..='~' | '['..='`' | ' '..='&' | '('..='+' | ':'..='@' | '/');
+    let s = space_around(line, rule1);
     let not_digit = |c: char| !c.is_ascii_digit();
     let dot_comma = |c: char| c == '.' || c == ',';
     let s = pair_rule(&s, not_digit, dot_comma, |a, b, out| {
@@ -151,19 +157,7 @@ pub fn tokenize(line: &str, tokenizer: BleuTokenizer) -> String {
             }
             post_tokenize(&format!(" {l} "))
         }
-        BleuTokenizer::Zh => {
-            let mut spaced = String::with_capacity(line.len() * 3);
-            for c in strip_python(line).chars() {
-                if is_chinese(c) {
-                    spaced.push(' ');
-                    spaced.push(c);
-                    spaced.push(' ');
-                } else {
-                    spaced.push(c);
-                }
-            }
-            post_tokenize(&spaced)
-        }
+        BleuTokenizer::Zh => post_tokenize(&space_around(strip_python(line), is_chinese)),
     }
 }
 

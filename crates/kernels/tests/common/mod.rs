@@ -31,3 +31,47 @@ pub fn written(n: usize, write: impl FnOnce(&mut [std::mem::MaybeUninit<f32>])) 
     // SAFETY: every element was initialised (to NaN) before the kernel ran.
     out.into_iter().map(|v| unsafe { v.assume_init() }).collect()
 }
+
+/// Element counts of a convolution-like layer: input, weight, bias (output channels), output.
+pub type LayerLens = [usize; 4];
+
+/// Checks a convolution-like forward `fast(x, w, bias, out)` against its reference
+/// `slow`, without and with a bias, on deterministic inputs; `case` names the geometry.
+pub fn forward_matches_reference(
+    case: &str,
+    [input, weight, bias, output]: LayerLens,
+    fast: impl Fn(&[f32], &[f32], Option<&[f32]>, &mut [f32]),
+    slow: impl Fn(&[f32], &[f32], Option<&[f32]>, &mut [f32]),
+) {
+    let (x, w, b) = (fill(input, 1, 1.0), fill(weight, 2, 1.0), fill(bias, 3, 1.0));
+    for bias in [None, Some(&b[..])] {
+        let (mut f, mut s) = (vec![f32::NAN; output], vec![0.0; output]);
+        fast(&x, &w, bias, &mut f);
+        slow(&x, &w, bias, &mut s);
+        assert_close(&format!("out in {case}"), &f, &s, 1e-4);
+    }
+}
+
+/// Checks a convolution-like backward `fast(x, w, dy, [grad_input, grad_weight,
+/// grad_bias])` against its reference `slow` on deterministic inputs; returns those
+/// inputs and the fast gradients for further checks.
+pub fn backward_matches_reference(
+    case: &str,
+    [input, weight, bias, output]: LayerLens,
+    fast: impl Fn(&[f32], &[f32], &[f32], [&mut [f32]; 3]),
+    slow: impl Fn(&[f32], &[f32], &[f32], [&mut [f32]; 3]),
+) -> ([Vec<f32>; 3], [Vec<f32>; 3]) {
+    let (x, w, dy) = (fill(input, 4, 1.0), fill(weight, 5, 1.0), fill(output, 6, 1.0));
+    let mut f = [input, weight, bias].map(|n| vec![f32::NAN; n]);
+    let mut s = [input, weight, bias].map(|n| vec![0.0; n]);
+    fast(&x, &w, &dy, f.each_mut().map(|v| &mut v[..]));
+    slow(&x, &w, &dy, s.each_mut().map(|v| &mut v[..]));
+    for (name, f, s) in [
+        ("grad_input", &f[0], &s[0]),
+        ("grad_weight", &f[1], &s[1]),
+        ("grad_bias", &f[2], &s[2]),
+    ] {
+        assert_close(&format!("{name} in {case}"), f, s, 1e-4);
+    }
+    ([x, w, dy], f)
+}

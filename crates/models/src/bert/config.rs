@@ -95,12 +95,10 @@ impl BertConfig {
             ("type_vocab_size", config.type_vocab_size),
         ])?;
         crate::limits::check_count("parameters", config.parameter_count())?;
-        if config.hidden_size % config.num_attention_heads != 0 {
-            return Err(ModelError::invalid(format!(
-                "hidden_size {} is not divisible by num_attention_heads {}",
-                config.hidden_size, config.num_attention_heads
-            )));
-        }
+        crate::limits::check_heads(
+            ("num_attention_heads", config.num_attention_heads),
+            ("hidden_size", config.hidden_size),
+        )?;
         Ok(config)
     }
 }

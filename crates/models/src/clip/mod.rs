@@ -87,12 +87,7 @@ impl ClipConfig {
             ("text_layers", self.text_layers),
             ("embed_dim", self.embed_dim),
         ])?;
-        if self.text_width % self.text_heads != 0 {
-            return Err(ModelError::invalid(format!(
-                "config 'text_heads' = {} does not divide 'text_width' = {}",
-                self.text_heads, self.text_width
-            )));
-        }
+        crate::limits::check_heads(("text_heads", self.text_heads), ("text_width", self.text_width))?;
         crate::limits::check_count("parameters", self.parameter_count())
     }
 

@@ -129,12 +129,7 @@ impl VqaConfig {
     pub fn validate(&self) -> Result<(), ModelError> {
         crate::limits::check_dims(&self.sizes())?;
         crate::limits::check_dims(&[("stem", self.stem.max(1))])?;
-        if self.d_model % self.n_heads != 0 {
-            return Err(ModelError::invalid(format!(
-                "config 'n_heads' = {} does not divide 'd_model' = {}",
-                self.n_heads, self.d_model
-            )));
-        }
+        crate::limits::check_heads(("n_heads", self.n_heads), ("d_model", self.d_model))?;
         if self.image_side % self.patch != 0 || (self.stem > 0 && self.patch % 4 != 0) || self.d_model % 4 != 0 {
             return Err(ModelError::invalid(format!(
                 "config 'patch' = {} must divide 'image_side' = {} (and be a multiple of 4 with a stem), 'd_model' a multiple of 4",

@@ -52,28 +52,9 @@ impl Tensor {
     pub fn conv2d(&self, weight: &Tensor, bias: Option<&Tensor>, stride: usize, padding: usize) -> Tensor {
         let params = ConvParams { stride, padding };
         let g = conv_geometry(self, weight, params);
-        if let Some(b) = bias {
-            assert_eq!(
-                b.shape(),
-                &[g.out_channels],
-                "conv2d: bias {:?} must be [{}]",
-                b.shape(),
-                g.out_channels
-            );
-        }
         let shape = [g.batch, g.out_channels, g.out_h(), g.out_w()];
-        let mut out = vec![0.0f32; shape.iter().product()];
-        let bias_data = bias.map(|b| b.contiguous_data());
-        conv2d_forward(
-            &g,
-            &self.contiguous_data(),
-            &weight.contiguous_data(),
-            bias_data.as_deref(),
-            &mut out,
-        );
-        let mut inputs = vec![self, weight];
-        inputs.extend(bias);
-        Tensor::from_op(out, &shape, &inputs, || Op::Conv2d {
+        let forward = |x: &[f32], w: &[f32], b: Option<&[f32]>, out: &mut [f32]| conv2d_forward(&g, x, w, b, out);
+        conv_like_forward("conv2d", self, weight, bias, shape, forward, || Op::Conv2d {
             input: self.clone(),
             weight: weight.clone(),
             bias: bias.cloned(),
@@ -118,20 +99,53 @@ impl Tensor {
     }
 }
 
-/// Gradients of conv2d for the inputs that need them: (input, weight, bias).
-pub(crate) fn conv2d_grads(
+/// The kernel-agnostic half of a convolution-like forward (conv2d, conv_transpose2d):
+/// checks that `bias` has one value per output channel (`shape[1]`), runs `forward(input,
+/// weight, bias, out)` on dense data into a fresh output of `shape`, and records `make_op`.
+pub(crate) fn conv_like_forward(
+    name: &str,
     input: &Tensor,
     weight: &Tensor,
     bias: Option<&Tensor>,
-    params: ConvParams,
+    shape: [usize; 4],
+    forward: impl FnOnce(&[f32], &[f32], Option<&[f32]>, &mut [f32]),
+    make_op: impl FnOnce() -> Op,
+) -> Tensor {
+    if let Some(b) = bias {
+        assert_eq!(
+            b.shape(),
+            &[shape[1]],
+            "{name}: bias {:?} must be [{}] for weight {:?}",
+            b.shape(),
+            shape[1],
+            weight.shape()
+        );
+    }
+    let mut out = vec![0.0f32; shape.iter().product()];
+    let bias_data = bias.map(|b| b.contiguous_data());
+    forward(&input.contiguous_data(), &weight.contiguous_data(), bias_data.as_deref(), &mut out);
+    let mut inputs = vec![input, weight];
+    inputs.extend(bias);
+    Tensor::from_op(out, &shape, &inputs, make_op)
+}
+
+/// Gradients of a convolution-like op for the inputs that need them: (input, weight, bias).
+pub(crate) type ConvGrads = (Option<Tensor>, Option<Tensor>, Option<Tensor>);
+
+/// The kernel-agnostic half of a convolution-like backward (conv2d, conv_transpose2d):
+/// zeroed buffers for the gradients that are needed, filled by `backward(input, weight,
+/// grad, grad_input, grad_weight, grad_bias)` on dense data, returned as tensors.
+pub(crate) fn conv_like_grads(
+    input: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
     grad: &Tensor,
-) -> (Option<Tensor>, Option<Tensor>, Option<Tensor>) {
-    let g = conv_geometry(input, weight, params);
+    backward: impl FnOnce(&[f32], &[f32], &[f32], Option<&mut [f32]>, Option<&mut [f32]>, Option<&mut [f32]>),
+) -> ConvGrads {
     let mut gi = input.requires_grad().then(|| vec![0.0f32; input.numel()]);
     let mut gw = weight.requires_grad().then(|| vec![0.0f32; weight.numel()]);
     let mut gb = bias.filter(|b| b.requires_grad()).map(|b| vec![0.0f32; b.numel()]);
-    conv2d_backward(
-        &g,
+    backward(
         &input.contiguous_data(),
         &weight.contiguous_data(),
         &grad.contiguous_data(),
@@ -142,8 +156,16 @@ pub(crate) fn conv2d_grads(
     (
         gi.map(|v| Tensor::from_vec(v, input.shape())),
         gw.map(|v| Tensor::from_vec(v, weight.shape())),
-        gb.map(|v| Tensor::from_vec(v, &[g.out_channels])),
+        gb.zip(bias).map(|(v, b)| Tensor::from_vec(v, b.shape())),
     )
+}
+
+/// Gradients of conv2d for the inputs that need them: (input, weight, bias).
+pub(crate) fn conv2d_grads(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>, params: ConvParams, grad: &Tensor) -> ConvGrads {
+    let g = conv_geometry(input, weight, params);
+    conv_like_grads(input, weight, bias, grad, |x, w, dy, gi, gw, gb| {
+        conv2d_backward(&g, x, w, dy, gi, gw, gb)
+    })
 }
 
 /// Gradient of max pooling: scatter to the recorded argmax positions.

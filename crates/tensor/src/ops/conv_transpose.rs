@@ -1,6 +1,7 @@
 //! Transposed convolution on NCHW tensors (the generator's upsampling layer in DCGAN),
 //! forwarding to `descent_kernels::conv_transpose`.
 
+use super::conv::{conv_like_forward, conv_like_grads, ConvGrads};
 use crate::op::{ConvParams, Op};
 use crate::Tensor;
 use descent_kernels::conv_transpose::{conv_transpose2d_backward, conv_transpose2d_forward, ConvTranspose2dGeometry};
@@ -35,29 +36,9 @@ impl Tensor {
     pub fn conv_transpose2d(&self, weight: &Tensor, bias: Option<&Tensor>, stride: usize, padding: usize) -> Tensor {
         let params = ConvParams { stride, padding };
         let g = geometry(self, weight, params);
-        if let Some(b) = bias {
-            assert_eq!(
-                b.shape(),
-                &[g.out_channels],
-                "conv_transpose2d: bias {:?} must be [{}] for weight {:?}",
-                b.shape(),
-                g.out_channels,
-                weight.shape()
-            );
-        }
         let shape = [g.batch, g.out_channels, g.out_h(), g.out_w()];
-        let mut out = vec![0.0f32; g.output_len()];
-        let bias_data = bias.map(|b| b.contiguous_data());
-        conv_transpose2d_forward(
-            &g,
-            &self.contiguous_data(),
-            &weight.contiguous_data(),
-            bias_data.as_deref(),
-            &mut out,
-        );
-        let mut inputs = vec![self, weight];
-        inputs.extend(bias);
-        Tensor::from_op(out, &shape, &inputs, || Op::ConvTranspose2d {
+        let forward = |x: &[f32], w: &[f32], b: Option<&[f32]>, out: &mut [f32]| conv_transpose2d_forward(&g, x, w, b, out);
+        conv_like_forward("conv_transpose2d", self, weight, bias, shape, forward, || Op::ConvTranspose2d {
             input: self.clone(),
             weight: weight.clone(),
             bias: bias.cloned(),
@@ -73,23 +54,9 @@ pub(crate) fn conv_transpose2d_grads(
     bias: Option<&Tensor>,
     params: ConvParams,
     grad: &Tensor,
-) -> (Option<Tensor>, Option<Tensor>, Option<Tensor>) {
+) -> ConvGrads {
     let g = geometry(input, weight, params);
-    let mut gi = input.requires_grad().then(|| vec![0.0f32; input.numel()]);
-    let mut gw = weight.requires_grad().then(|| vec![0.0f32; weight.numel()]);
-    let mut gb = bias.filter(|b| b.requires_grad()).map(|b| vec![0.0f32; b.numel()]);
-    conv_transpose2d_backward(
-        &g,
-        &input.contiguous_data(),
-        &weight.contiguous_data(),
-        &grad.contiguous_data(),
-        gi.as_deref_mut(),
-        gw.as_deref_mut(),
-        gb.as_deref_mut(),
-    );
-    (
-        gi.map(|v| Tensor::from_vec(v, input.shape())),
-        gw.map(|v| Tensor::from_vec(v, weight.shape())),
-        gb.map(|v| Tensor::from_vec(v, &[g.out_channels])),
-    )
+    conv_like_grads(input, weight, bias, grad, |x, w, dy, gi, gw, gb| {
+        conv_transpose2d_backward(&g, x, w, dy, gi, gw, gb)
+    })
 }
