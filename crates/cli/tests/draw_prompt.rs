@@ -9,7 +9,7 @@ mod common;
 use common::{assert_one_line_error, descent, temp};
 use descent_gallery::milestones::dalle::captions::ClassId;
 use descent_gallery::milestones::dalle::{build_model as build_dalle, Settings as DalleSettings};
-use descent_gallery::milestones::sora::{build_model as build_sora, SoraSettings};
+use descent_gallery::milestones::sora::{build_model as build_sora, Settings as SoraSettings};
 use descent_gallery::RunSettings;
 use descent_models::saved::{self, Extras, Snapshot};
 use image::AnimationDecoder;
@@ -29,7 +29,7 @@ fn save_dalle(path: &Path) {
 }
 
 fn save_sora(path: &Path) {
-    let mut settings = SoraSettings::for_mode(false);
+    let mut settings = SoraSettings::quick();
     settings.channels = 8;
     settings.emb_dim = 16;
     settings.text = (16, 2, 1);
