@@ -8,8 +8,9 @@ mod common;
 
 use common::{assert_one_line_error, descent, temp};
 use descent_gallery::milestones::dalle::captions::ClassId;
-use descent_gallery::milestones::dalle::{build_model as build_dalle, DalleSettings};
-use descent_gallery::milestones::sora::{build_model as build_sora, SoraSettings};
+use descent_gallery::milestones::dalle::{build_model as build_dalle, Settings as DalleSettings};
+use descent_gallery::milestones::sora::{build_model as build_sora, Settings as SoraSettings};
+use descent_gallery::RunSettings;
 use descent_models::saved::{self, Extras, Snapshot};
 use image::AnimationDecoder;
 use std::path::Path;
@@ -19,7 +20,7 @@ fn s(path: &Path) -> &str {
 }
 
 fn save_dalle(path: &Path) {
-    let mut settings = DalleSettings::for_mode(false);
+    let mut settings = DalleSettings::quick();
     settings.channels = 8;
     settings.emb_dim = 16;
     settings.text = (16, 2, 1);
@@ -28,7 +29,7 @@ fn save_dalle(path: &Path) {
 }
 
 fn save_sora(path: &Path) {
-    let mut settings = SoraSettings::for_mode(false);
+    let mut settings = SoraSettings::quick();
     settings.channels = 8;
     settings.emb_dim = 16;
     settings.text = (16, 2, 1);

@@ -9,8 +9,8 @@
 use descent_data::mnist_subset;
 use descent_gallery::milestones::dalle::captions::ClassId;
 use descent_gallery::milestones::dalle::data::to_signed;
-use descent_gallery::milestones::dalle::{run_with, DalleSettings, CHECKPOINT};
-use descent_gallery::{find, Run, RunConfig};
+use descent_gallery::milestones::dalle::{run_with, Settings, CHECKPOINT};
+use descent_gallery::{find, Run, RunConfig, RunSettings};
 use descent_models::diffusion::NoiseSchedule;
 use descent_models::saved;
 use descent_models::text_diffusion::{DrawOptions, TextToImage};
@@ -18,7 +18,7 @@ use descent_tensor::{no_grad, Rng, Tensor};
 
 #[test]
 fn tiny_dalle_draws_the_asked_digit() {
-    let mut s = DalleSettings::for_mode(false);
+    let mut s = Settings::quick();
     s.only_classes = Some(vec![ClassId(0), ClassId(1)]);
     s.max_train = Some(3000);
     s.channels = 8;

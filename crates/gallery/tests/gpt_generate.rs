@@ -4,7 +4,8 @@
 
 use descent_data::parse_poems;
 use descent_gallery::common::lm::{LmSettings, LmTrainer};
-use descent_gallery::milestones::gpt::poetry::{build_corpus, check_form, prompt};
+use descent_gallery::milestones::gpt::data::{build_corpus, prompt, PoetryCorpus};
+use descent_gallery::milestones::gpt::measure::check_form;
 use descent_models::generation::generate;
 use descent_models::gpt::{Gpt, GptConfig};
 use descent_models::saved::{self, Extras, Snapshot};
@@ -20,7 +21,7 @@ const POEMS: &str = "李白\t静夜思\t床前明月光，疑是地上霜。举�
 ";
 
 /// A tiny GPT trained until it recites the four poems.
-fn trained() -> (Gpt, Tokenizer, descent_gallery::milestones::gpt::poetry::PoetryCorpus) {
+fn trained() -> (Gpt, Tokenizer, PoetryCorpus) {
     let poems = parse_poems(POEMS, "four poems").expect("well-formed").rows;
     let corpus = build_corpus(&poems, 1000);
     let config = GptConfig {

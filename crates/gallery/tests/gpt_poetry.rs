@@ -4,7 +4,7 @@
 //! `descent generate` can load.
 
 use descent_gallery::common::lm::LmSettings;
-use descent_gallery::milestones::gpt::{run_with, PoetrySettings};
+use descent_gallery::milestones::gpt::{run_with, Settings};
 use descent_gallery::{find, MilestoneError, MilestoneReport, Run, RunConfig};
 use descent_models::gpt::GptConfig;
 use descent_models::saved::ModelFile;
@@ -16,7 +16,7 @@ fn tiny_poetry_gpt_beats_unigram_and_saves_a_usable_model() {
     let out = std::env::temp_dir().join(format!("descent-test-gpt-{}", std::process::id()));
     let mut cfg = RunConfig::new("gpt");
     cfg.out_dir = out.clone();
-    let settings = PoetrySettings {
+    let settings = Settings {
         max_chars: 1000,
         model: GptConfig {
             vocab_size: 0,
@@ -68,7 +68,7 @@ fn tiny_poetry_gpt_beats_unigram_and_saves_a_usable_model() {
     std::fs::remove_dir_all(&out).ok();
 }
 
-fn run_quietly(cfg: RunConfig, settings: PoetrySettings) -> Result<MilestoneReport, MilestoneError> {
+fn run_quietly(cfg: RunConfig, settings: Settings) -> Result<MilestoneReport, MilestoneError> {
     let mut run = Run::silent(find("gpt").unwrap(), cfg)?;
     run_with(&mut run, settings)?;
     run.finish()

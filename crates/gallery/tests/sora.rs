@@ -7,8 +7,8 @@
 use descent_data::mnist_subset;
 use descent_gallery::milestones::sora::data::{Direction, SmallDigits, CANVAS};
 use descent_gallery::milestones::sora::measure::{frame_judge, real_clips, requests, score};
-use descent_gallery::milestones::sora::{run_with, SoraSettings, CHECKPOINT};
-use descent_gallery::{find, Phase, Run, RunConfig};
+use descent_gallery::milestones::sora::{run_with, Settings, CHECKPOINT};
+use descent_gallery::{find, Phase, Run, RunConfig, RunSettings};
 use descent_models::saved;
 use descent_models::text_diffusion::{DrawOptions, TextToVideo};
 use descent_tensor::Rng;
@@ -48,7 +48,7 @@ fn motion_measures_tell_real_clips_from_shuffled_frames() {
 
 #[test]
 fn tiny_sora_trains_measures_and_draws() {
-    let mut s = SoraSettings::for_mode(false);
+    let mut s = Settings::quick();
     s.digits = vec![1, 3];
     s.max_train = Some(1000);
     s.channels = 8;

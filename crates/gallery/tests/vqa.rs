@@ -2,15 +2,15 @@
 //! blind baselines) train on embedded data; the scores are measured; the verdict follows
 //! them; the saved model answers "where" with a box through `descent ask`'s code path.
 
-use descent_gallery::milestones::vqa::{run_with, scenes, train::Budget, VqaSettings, CHECKPOINT, MARGIN};
-use descent_gallery::{find, Run, RunConfig};
+use descent_gallery::milestones::vqa::{run_with, scenes, train::Budget, Settings, CHECKPOINT, MARGIN};
+use descent_gallery::{find, Run, RunConfig, RunSettings};
 use descent_models::saved;
 use descent_models::vqa::VqaConfig;
 use descent_models::vqa::VqaModel;
 
-fn tiny() -> VqaSettings {
-    let quick = VqaSettings::for_mode(false);
-    VqaSettings {
+fn tiny() -> Settings {
+    let quick = Settings::quick();
+    Settings {
         model: VqaConfig {
             d_model: 32,
             n_heads: 2,

@@ -11,12 +11,13 @@
 //! bare name ("airplane", "飞机"), `{q}` the Chinese name with a measure word ("一架飞机"),
 //! `{d}` a digit's numeral ("7").
 
-pub use crate::common::class_names::{ClassName, Domain, CLASSES};
+pub(crate) use crate::common::class_names::{Domain, CLASSES};
+use descent_text::{CharTokenizer, Tokenizer};
 use Domain::{Clothing, Digit, Photo};
 
 /// Caption language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Lang {
+pub(crate) enum Lang {
     /// English.
     En,
     /// Chinese.
@@ -25,10 +26,10 @@ pub enum Lang {
 
 impl Lang {
     /// Both languages.
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Zh];
+    pub(crate) const ALL: [Lang; 2] = [Lang::En, Lang::Zh];
 
     /// Short name for measurement keys.
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
             Lang::Zh => "zh",
@@ -118,7 +119,7 @@ fn held_out_templates(domain: Domain, lang: Lang) -> &'static [&'static str] {
 
 /// Which templates: the training ones or the held-out ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TemplateSet {
+pub(crate) enum TemplateSet {
     /// Used in training (except the unseen combinations).
     Train,
     /// Never used in training.
@@ -126,7 +127,7 @@ pub enum TemplateSet {
 }
 
 /// The templates of a domain, language and set.
-pub fn templates(domain: Domain, lang: Lang, set: TemplateSet) -> &'static [&'static str] {
+pub(crate) fn templates(domain: Domain, lang: Lang, set: TemplateSet) -> &'static [&'static str] {
     match set {
         TemplateSet::Train => train_templates(domain, lang),
         TemplateSet::HeldOut => held_out_templates(domain, lang),
@@ -134,7 +135,7 @@ pub fn templates(domain: Domain, lang: Lang, set: TemplateSet) -> &'static [&'st
 }
 
 /// `template` filled with class `class`'s names (Chinese names in a Chinese template).
-pub fn caption(template: &str, class: usize) -> String {
+pub(crate) fn caption(template: &str, class: usize) -> String {
     let c = &CLASSES[class];
     let chinese = template.chars().any(|ch| ch as u32 >= 0x3400);
     let numeral = match c.domain {
@@ -151,7 +152,7 @@ pub fn caption(template: &str, class: usize) -> String {
 /// True when training never pairs class `class` with training template `template`
 /// (an index into [`templates`]`(.., Train)`): one template per class and language,
 /// rotating with the class, so every template still meets most classes.
-pub fn is_unseen_combination(class: usize, lang: Lang, template: usize) -> bool {
+pub(crate) fn is_unseen_combination(class: usize, lang: Lang, template: usize) -> bool {
     let count = train_templates(CLASSES[class].domain, lang).len();
     let shift = match lang {
         Lang::En => 0,
@@ -162,7 +163,7 @@ pub fn is_unseen_combination(class: usize, lang: Lang, template: usize) -> bool 
 
 /// Every caption the text encoder may meet: training and held-out templates of every
 /// class (the tokenizer's vocabulary is built from these).
-pub fn all_captions() -> Vec<String> {
+pub(crate) fn all_captions() -> Vec<String> {
     let mut out = Vec::new();
     for (class, c) in CLASSES.iter().enumerate() {
         for lang in Lang::ALL {
@@ -172,6 +173,33 @@ pub fn all_captions() -> Vec<String> {
         }
     }
     out
+}
+
+/// The character tokenizer of the text encoder, built from [`all_captions`].
+pub(crate) fn tokenizer() -> Tokenizer {
+    Tokenizer::Char(CharTokenizer::from_texts(all_captions().iter().map(String::as_str)))
+}
+
+/// The text of every caption of one template set.
+fn set_texts(set: TemplateSet) -> impl Iterator<Item = String> {
+    (0..CLASSES.len()).flat_map(move |class| {
+        Lang::ALL
+            .into_iter()
+            .flat_map(move |lang| templates(CLASSES[class].domain, lang, set).iter().map(move |t| caption(t, class)))
+    })
+}
+
+/// The characters of held-out captions that no training caption has (sorted): their
+/// embeddings never train.
+pub(crate) fn unseen_characters() -> Vec<char> {
+    let train_chars: std::collections::HashSet<char> = set_texts(TemplateSet::Train).flat_map(|c| c.chars().collect::<Vec<_>>()).collect();
+    let mut unseen: Vec<char> = set_texts(TemplateSet::HeldOut)
+        .flat_map(|c| c.chars().collect::<Vec<_>>())
+        .filter(|c| !train_chars.contains(c))
+        .collect();
+    unseen.sort_unstable();
+    unseen.dedup();
+    unseen
 }
 
 #[cfg(test)]

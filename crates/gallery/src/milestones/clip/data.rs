@@ -10,30 +10,25 @@ use descent_data::{cifar_subset, fashion_mnist_subset, mnist_subset, CifarSet, D
 use descent_models::clip::{clip_pixels, CLIP_IMAGE_SIDE};
 
 /// Values of one prepared image (3 × 32 × 32).
-pub const IMAGE_LEN: usize = 3 * CLIP_IMAGE_SIDE * CLIP_IMAGE_SIDE;
+pub(crate) const IMAGE_LEN: usize = 3 * CLIP_IMAGE_SIDE * CLIP_IMAGE_SIDE;
 
 /// Prepared images and their classes.
 #[derive(Clone, Debug, Default)]
-pub struct ImageBank {
+pub(crate) struct ImageBank {
     /// (n, 3, 32, 32), normalised.
-    pub images: Vec<f32>,
+    pub(crate) images: Vec<f32>,
     /// Class of each image (0..30).
-    pub labels: Vec<usize>,
+    pub(crate) labels: Vec<usize>,
 }
 
 impl ImageBank {
     /// Number of images.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.labels.len()
     }
 
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
-    }
-
     /// The values of images `indices`, concatenated (a batch).
-    pub fn gather(&self, indices: &[usize]) -> Vec<f32> {
+    pub(crate) fn gather(&self, indices: &[usize]) -> Vec<f32> {
         let mut out = Vec::with_capacity(indices.len() * IMAGE_LEN);
         for &i in indices {
             out.extend_from_slice(&self.images[i * IMAGE_LEN..(i + 1) * IMAGE_LEN]);
@@ -41,6 +36,7 @@ impl ImageBank {
         out
     }
 
+    /// Appends `other`'s images and labels.
     fn append(&mut self, other: ImageBank) {
         self.images.extend(other.images);
         self.labels.extend(other.labels);
@@ -48,17 +44,17 @@ impl ImageBank {
 }
 
 /// Train and test images of every domain present.
-pub struct ClipData {
+pub(crate) struct ClipData {
     /// Training images.
-    pub train: ImageBank,
+    pub(crate) train: ImageBank,
     /// Test images.
-    pub test: ImageBank,
+    pub(crate) test: ImageBank,
     /// The domains with images.
-    pub domains: Vec<Domain>,
+    pub(crate) domains: Vec<Domain>,
     /// Which data, without paths (compared on resume).
-    pub identity: String,
+    pub(crate) identity: String,
     /// For the report.
-    pub source: String,
+    pub(crate) source: String,
 }
 
 /// How many images of each domain a run uses (at most).
@@ -71,7 +67,7 @@ pub struct DataSizes {
 }
 
 /// A greyscale 28×28 image centred on a black 32×32 canvas, on three channels.
-pub fn grey28_to_rgb32(pixels: &[u8]) -> Vec<u8> {
+fn grey28_to_rgb32(pixels: &[u8]) -> Vec<u8> {
     let side = CLIP_IMAGE_SIDE;
     let mut plane = vec![0u8; side * side];
     for y in 0..28 {
@@ -151,7 +147,7 @@ fn load_domain(locator: &DataLocator, full: bool, domain: Domain, sizes: DataSiz
 }
 
 /// Loads the three domains: the full files (`full`) or the subsets embedded in the binary.
-pub fn load(locator: &DataLocator, full: bool, sizes: DataSizes) -> Result<ClipData, MilestoneError> {
+pub(crate) fn load(locator: &DataLocator, full: bool, sizes: DataSizes) -> Result<ClipData, MilestoneError> {
     let mut data = ClipData {
         train: ImageBank::default(),
         test: ImageBank::default(),

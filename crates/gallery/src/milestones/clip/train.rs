@@ -3,24 +3,25 @@
 //! same image encoder, and a linear probe on the frozen CLIP image features.
 
 use super::captions::{is_unseen_combination, templates, Lang, TemplateSet, CLASSES};
-use super::data::{ImageBank, IMAGE_LEN};
-use crate::Phase;
+use super::data::{ClipData, ImageBank};
+use super::Settings;
+use crate::{Phase, Run};
 use descent_data::epoch_seed;
-use descent_models::clip::{Clip, ImageEncoder, CLIP_IMAGE_SIDE};
-use descent_nn::{params, Forward, Linear, Module};
+use descent_models::clip::{Clip, ClipConfig, ImageEncoder, CLIP_IMAGE_SIDE};
+use descent_nn::{param_count, params, Forward, Linear, Module};
 use descent_optim::{AdamW, AdamWConfig, LrSchedule, Optimizer};
 use descent_tensor::{no_grad, Param, Rng, Tensor};
 use descent_text::Tokenizer;
 use std::collections::HashMap;
 
 /// Token ids of every caption, by (class, language, template set, template index).
-pub struct Prompts {
+pub(crate) struct Prompts {
     ids: HashMap<(usize, Lang, TemplateSet, usize), Vec<usize>>,
 }
 
 impl Prompts {
     /// Encodes every template of every class with `tokenizer` (built from them all).
-    pub fn new(tokenizer: &Tokenizer) -> Prompts {
+    pub(crate) fn new(tokenizer: &Tokenizer) -> Prompts {
         let mut ids = HashMap::new();
         for (class, c) in CLASSES.iter().enumerate() {
             for lang in Lang::ALL {
@@ -37,20 +38,20 @@ impl Prompts {
     }
 
     /// Every caption key, sorted (a deterministic order for batching).
-    pub fn keys(&self) -> Vec<(usize, Lang, TemplateSet, usize)> {
+    pub(crate) fn keys(&self) -> Vec<(usize, Lang, TemplateSet, usize)> {
         let mut keys: Vec<_> = self.ids.keys().copied().collect();
         keys.sort_by_key(|&(class, lang, set, t)| (class, lang as usize, set as usize, t));
         keys
     }
 
     /// Ids of one caption.
-    pub fn get(&self, class: usize, lang: Lang, set: TemplateSet, template: usize) -> &[usize] {
+    pub(crate) fn get(&self, class: usize, lang: Lang, set: TemplateSet, template: usize) -> &[usize] {
         &self.ids[&(class, lang, set, template)]
     }
 
     /// A random training caption of `class`: a random language, a random training
     /// template other than the class's unseen combinations.
-    pub fn sample_train(&self, class: usize, rng: &mut Rng) -> Vec<usize> {
+    fn sample_train(&self, class: usize, rng: &mut Rng) -> Vec<usize> {
         let lang = Lang::ALL[rng.below(2)];
         let count = templates(CLASSES[class].domain, lang, TemplateSet::Train).len();
         let allowed: Vec<usize> = (0..count).filter(|&t| !is_unseen_combination(class, lang, t)).collect();
@@ -71,6 +72,7 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// Warmup over a tenth of `steps`, then cosine decay to a twentieth of the peak.
     fn schedule(&self, steps: usize) -> LrSchedule {
         let warmup = (steps / 10).max(1);
         LrSchedule::cosine(self.lr, self.lr / 20.0, steps.saturating_sub(warmup).max(1)).with_warmup(warmup)
@@ -78,7 +80,7 @@ impl Budget {
 }
 
 /// Images `indices` as a (B, 3, 32, 32) tensor.
-pub fn batch_images(bank: &ImageBank, indices: &[usize]) -> Tensor {
+fn batch_images(bank: &ImageBank, indices: &[usize]) -> Tensor {
     Tensor::from_vec(bank.gather(indices), &[indices.len(), 3, CLIP_IMAGE_SIDE, CLIP_IMAGE_SIDE])
 }
 
@@ -90,11 +92,9 @@ fn epoch_batches(n: usize, batch_size: usize, seed: u64, epoch: usize) -> Vec<Ve
 }
 
 /// Mean losses per epoch of a training.
-pub struct Trained {
+pub(crate) struct Trained {
     /// Mean training loss of each epoch.
-    pub epoch_losses: Vec<f32>,
-    /// Optimizer steps taken.
-    pub steps: usize,
+    pub(crate) epoch_losses: Vec<f32>,
 }
 
 /// One loop for every training here: `loss(batch indices, rng)` per step.
@@ -130,12 +130,43 @@ fn train_loop(
         }
         epoch_losses.push((total / count.max(1) as f64) as f32);
     }
-    Trained { epoch_losses, steps: step }
+    Trained { epoch_losses }
+}
+
+/// A fresh CLIP of `settings.model`'s sizes over the tokenizer's vocabulary,
+/// initialised from the run's seed.
+pub(crate) fn build_model(run: &Run, settings: &Settings, tokenizer: &Tokenizer, data: &ClipData) -> Clip {
+    let config = ClipConfig {
+        vocab_size: tokenizer.vocab_size(),
+        ..settings.model
+    };
+    let model = Clip::new(config, &mut Rng::new(run.seed()));
+    run.log(&format!(
+        "clip: {} training / {} test images ({}), {} caption characters, {} parameters",
+        data.train.len(),
+        data.test.len(),
+        data.identity,
+        tokenizer.vocab_size(),
+        param_count(&model)
+    ));
+    model
+}
+
+/// Trains `model` contrastively for the budget's epochs, recording the mean loss of
+/// each epoch as `clip_loss`.
+pub(crate) fn contrastive(run: &mut Run, model: &Clip, data: &ClipData, prompts: &Prompts, budget: Budget) {
+    let phase = run.phase("clip", (data.train.len() * budget.epochs) as u64);
+    let trained = train_clip(model, &data.train, prompts, budget, run.seed(), &phase);
+    drop(phase);
+    for (epoch, loss) in trained.epoch_losses.iter().enumerate() {
+        run.record("clip_loss", (epoch + 1) as f64, *loss as f64);
+    }
+    run.log(&format!("clip: contrastive loss {:?} per epoch", trained.epoch_losses));
 }
 
 /// Trains `model` contrastively on the training images, each paired with a fresh
 /// random caption of its class at every step.
-pub fn train_clip(model: &Clip, train: &ImageBank, prompts: &Prompts, budget: Budget, seed: u64, phase: &Phase) -> Trained {
+fn train_clip(model: &Clip, train: &ImageBank, prompts: &Prompts, budget: Budget, seed: u64, phase: &Phase) -> Trained {
     model.set_training(true);
     let trained = train_loop(&params(model), train.len(), budget, seed, phase, |batch, rng| {
         let captions: Vec<Vec<usize>> = batch.iter().map(|&i| prompts.sample_train(train.labels[i], rng)).collect();
@@ -147,11 +178,33 @@ pub fn train_clip(model: &Clip, train: &ImageBank, prompts: &Prompts, budget: Bu
 
 /// The supervised reference: CLIP's image encoder with a linear classifier over all
 /// 30 classes, trained with cross-entropy on the labels.
-pub struct Supervised {
+pub(crate) struct Supervised {
     /// Same architecture as CLIP's image tower.
-    pub encoder: ImageEncoder,
+    encoder: ImageEncoder,
     /// Features → class logits.
-    pub head: Linear,
+    head: Linear,
+}
+
+/// The supervised reference after training, with its losses.
+pub(crate) struct SupervisedRun {
+    /// The trained network.
+    pub(crate) model: Supervised,
+    /// Its mean loss per epoch.
+    pub(crate) trained: Trained,
+}
+
+/// Builds the supervised reference (its own seed) for `clip`'s image-encoder sizes and
+/// trains it with CLIP's batches, epochs and schedule.
+pub(crate) fn supervised(run: &Run, clip: &Clip, data: &ClipData, budget: Budget) -> SupervisedRun {
+    let features = clip.config.image_features;
+    let mut rng = Rng::new(run.seed() ^ 0xBA5E);
+    let model = Supervised {
+        encoder: ImageEncoder::new(clip.config.conv_width, features, &mut rng),
+        head: Linear::new(features, CLASSES.len(), &mut rng),
+    };
+    let phase = run.phase("supervised", (data.train.len() * budget.epochs) as u64);
+    let trained = train_supervised(&model, &data.train, budget, run.seed(), &phase);
+    SupervisedRun { model, trained }
 }
 
 impl Forward for Supervised {
@@ -176,7 +229,7 @@ impl Module for Supervised {
 }
 
 /// Trains the supervised reference with the same batches, epochs and schedule.
-pub fn train_supervised(model: &Supervised, train: &ImageBank, budget: Budget, seed: u64, phase: &Phase) -> Trained {
+fn train_supervised(model: &Supervised, train: &ImageBank, budget: Budget, seed: u64, phase: &Phase) -> Trained {
     model.set_training(true);
     let trained = train_loop(&params(model), train.len(), budget, seed, phase, |batch, _| {
         let labels: Vec<usize> = batch.iter().map(|&i| train.labels[i]).collect();
@@ -187,7 +240,7 @@ pub fn train_supervised(model: &Supervised, train: &ImageBank, budget: Budget, s
 }
 
 /// Rows of `f(batch)` over a whole bank, without a graph, 256 images at a time.
-pub fn map_images(bank: &ImageBank, f: impl Fn(&Tensor) -> Tensor) -> Vec<f32> {
+pub(crate) fn map_images(bank: &ImageBank, f: impl Fn(&Tensor) -> Tensor) -> Vec<f32> {
     let mut out = Vec::new();
     no_grad(|| {
         for start in (0..bank.len()).step_by(256) {
@@ -201,7 +254,7 @@ pub fn map_images(bank: &ImageBank, f: impl Fn(&Tensor) -> Tensor) -> Vec<f32> {
 /// A linear probe: logistic regression (a Linear layer, Adam, cross-entropy) on frozen
 /// features `(n, width)` of the training images. Features are standardised with the
 /// training mean and deviation first; returns the test logits `(n_test, 30)`.
-pub fn linear_probe(
+pub(crate) fn linear_probe(
     train_features: &[f32],
     train_labels: &[usize],
     test_features: &[f32],
@@ -249,9 +302,4 @@ pub fn linear_probe(
     }
     let rows = test_features.len() / width;
     no_grad(|| head.forward(&Tensor::from_vec(test_x, &[rows, width])).to_vec())
-}
-
-/// Values of image `i` of a bank (3 × 32 × 32).
-pub fn image_values(bank: &ImageBank, i: usize) -> &[f32] {
-    &bank.images[i * IMAGE_LEN..(i + 1) * IMAGE_LEN]
 }

@@ -60,15 +60,15 @@ impl ClassId {
 
 /// Captions of one class: those trained on and the held-out paraphrases.
 #[derive(Clone, Debug)]
-pub struct ClassCaptions {
+pub(crate) struct ClassCaptions {
     /// Seen in training (English and Chinese).
-    pub seen: Vec<String>,
+    pub(crate) seen: Vec<String>,
     /// Never seen in training.
-    pub unseen: Vec<String>,
+    pub(crate) unseen: Vec<String>,
 }
 
 /// The captions of `class`.
-pub fn captions(class: ClassId) -> ClassCaptions {
+pub(crate) fn captions(class: ClassId) -> ClassCaptions {
     match class.split() {
         (Domain::Digits, d) => {
             let (w, n, z) = (DIGIT_WORDS[d], d.to_string(), DIGIT_HANZI[d]);
@@ -112,31 +112,20 @@ pub fn captions(class: ClassId) -> ClassCaptions {
     }
 }
 
-/// Every caption of `classes` (seen and unseen), for building the vocabulary: unseen
-/// captions must not bring new words, which [`check_unseen_words`] verifies.
-pub fn seen_captions(classes: &[ClassId]) -> Vec<String> {
+/// The seen captions of `classes`, for building the vocabulary: unseen paraphrases
+/// must not bring new words, which a test below verifies.
+pub(crate) fn seen_captions(classes: &[ClassId]) -> Vec<String> {
     classes.iter().flat_map(|&c| captions(c).seen).collect()
 }
 
-/// The unseen paraphrases whose words are not all among the seen captions' words
-/// (should be none; a test checks it).
-pub fn check_unseen_words(classes: &[ClassId]) -> Vec<String> {
-    let vocab = descent_models::caption::CaptionVocab::build(seen_captions(classes).iter().map(String::as_str));
-    classes
-        .iter()
-        .flat_map(|&c| captions(c).unseen)
-        .filter(|text| descent_models::caption::caption_words(text).iter().any(|w| !vocab.contains(w)))
-        .collect()
-}
-
 /// A random seen caption of `class`.
-pub fn random_seen(class: ClassId, rng: &mut Rng) -> String {
+pub(crate) fn random_seen(class: ClassId, rng: &mut Rng) -> String {
     let seen = captions(class).seen;
     seen[rng.below(seen.len())].clone()
 }
 
 /// The headline prompts, with their classes.
-pub fn headline_prompts() -> Vec<(&'static str, ClassId)> {
+pub(crate) fn headline_prompts() -> Vec<(&'static str, ClassId)> {
     vec![
         ("a handwritten seven", ClassId(7)),
         ("一个手写的七", ClassId(7)),
@@ -146,7 +135,7 @@ pub fn headline_prompts() -> Vec<(&'static str, ClassId)> {
 }
 
 /// A short English name of the class (for tables and file names).
-pub fn class_name(class: ClassId) -> String {
+pub(crate) fn class_name(class: ClassId) -> String {
     match class.split() {
         (Domain::Digits, d) => format!("digit {d}"),
         (Domain::Fashion, c) => FASHION[c]
@@ -161,6 +150,17 @@ pub fn class_name(class: ClassId) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The unseen paraphrases whose words are not all among the seen captions' words
+    /// (should be none; a test checks it).
+    fn check_unseen_words(classes: &[ClassId]) -> Vec<String> {
+        let vocab = descent_models::caption::CaptionVocab::build(seen_captions(classes).iter().map(String::as_str));
+        classes
+            .iter()
+            .flat_map(|&c| captions(c).unseen)
+            .filter(|text| descent_models::caption::caption_words(text).iter().any(|w| !vocab.contains(w)))
+            .collect()
+    }
 
     #[test]
     fn paraphrases_use_only_known_words_and_are_new() {

@@ -10,32 +10,32 @@ use descent_data::{mnist_subset, DataLocator, Dataset, ImageSet, Split};
 
 /// One data set's train and test images.
 #[derive(Clone, Debug)]
-pub struct DomainSet {
+pub(crate) struct DomainSet {
     /// Which data set.
-    pub domain: Domain,
+    pub(crate) domain: Domain,
     /// Training images (also what the judge classifier learns from).
-    pub train: ImageSet,
+    pub(crate) train: ImageSet,
     /// Test images (the judge's accuracy and the real side of the Fréchet distance).
-    pub test: ImageSet,
+    pub(crate) test: ImageSet,
 }
 
 /// Everything the run trains and measures on.
 #[derive(Clone, Debug)]
-pub struct DalleData {
+pub(crate) struct DalleData {
     /// MNIST, then Fashion-MNIST when present.
-    pub sets: Vec<DomainSet>,
+    pub(crate) sets: Vec<DomainSet>,
     /// Which data, without paths (compared on resume).
-    pub identity: String,
+    pub(crate) identity: String,
     /// For the reader: what and from where.
-    pub source: String,
+    pub(crate) source: String,
 }
 
 /// Training images in [−1, 1] with their joint classes.
-pub struct TrainImages {
+pub(crate) struct TrainImages {
     /// (n, 28·28) pixels.
-    pub pixels: Vec<f32>,
+    pub(crate) pixels: Vec<f32>,
     /// Class of each image.
-    pub classes: Vec<ClassId>,
+    pub(crate) classes: Vec<ClassId>,
 }
 
 /// Pixels 0..255 → [−1, 1].
@@ -45,7 +45,7 @@ pub fn to_signed(pixels: &[u8]) -> Vec<f32> {
 
 /// Loads the run's data: both data sets in full (`fashion` false: MNIST only), or the
 /// embedded MNIST subset for quick runs; `max_train` caps each training set.
-pub fn load(locator: &DataLocator, full: bool, fashion: bool, max_train: Option<usize>) -> Result<DalleData, MilestoneError> {
+pub(crate) fn load(locator: &DataLocator, full: bool, fashion: bool, max_train: Option<usize>) -> Result<DalleData, MilestoneError> {
     let cap = |set: ImageSet| match max_train {
         Some(n) => set.take(n),
         None => set,
@@ -93,7 +93,7 @@ pub fn load(locator: &DataLocator, full: bool, fashion: bool, max_train: Option<
 
 impl DalleData {
     /// Every class present.
-    pub fn classes(&self) -> Vec<ClassId> {
+    pub(crate) fn classes(&self) -> Vec<ClassId> {
         self.sets
             .iter()
             .flat_map(|s| (0..10).map(move |i| ClassId::of(s.domain, i)))
@@ -101,7 +101,7 @@ impl DalleData {
     }
 
     /// All training images of all sets, in [−1, 1].
-    pub fn training_images(&self) -> TrainImages {
+    pub(crate) fn training_images(&self) -> TrainImages {
         let mut pixels = Vec::new();
         let mut classes = Vec::new();
         for set in &self.sets {
@@ -109,10 +109,5 @@ impl DalleData {
             classes.extend(set.train.labels.iter().map(|&l| ClassId::of(set.domain, l as usize)));
         }
         TrainImages { pixels, classes }
-    }
-
-    /// The set of `domain`, if loaded.
-    pub fn set(&self, domain: Domain) -> Option<&DomainSet> {
-        self.sets.iter().find(|s| s.domain == domain)
     }
 }

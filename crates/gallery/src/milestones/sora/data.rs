@@ -1,16 +1,42 @@
-//! Moving MNIST made on the fly: one real MNIST digit, shrunk to 14×14 (2×2 means),
+//! Moving MNIST made on the fly: one real MNIST digit, shrunk to 20×20 (area averaging),
 //! slides in a straight line across a 32×32 canvas for a few frames, left, right, up or
 //! down, at 1 to 2 pixels a frame from a random start; each clip has captions naming the
 //! digit and the direction in English and Chinese ("a 3 moving left", "一个3向左移动").
 //! Clips are pixels in [−1, 1], (frames, 1, 32, 32) row-major.
 
-use descent_data::ImageSet;
+use super::Settings;
+use crate::{MilestoneError, Run};
+use descent_data::{mnist_subset, Dataset, ImageSet, Split};
 use descent_tensor::Rng;
 
 /// Side of the canvas.
 pub const CANVAS: usize = 32;
 /// Side of the shrunk digit.
-pub const DIGIT: usize = 20;
+pub(crate) const DIGIT: usize = 20;
+
+/// The run's digits, shrunk: MNIST from the data folder (full runs) or the embedded
+/// subset, the training set capped at `max_train`; records which data the run uses.
+pub(crate) fn load(run: &mut Run, s: &Settings) -> Result<(SmallDigits, SmallDigits), MilestoneError> {
+    let (train_set, test_set, identity) = if run.full() {
+        let locator = run.data();
+        let train = locator.load(Dataset::Mnist, Split::Train)?;
+        let test = locator.load(Dataset::Mnist, Split::Test)?;
+        let id = format!("MNIST {}/{}", train.n, test.n);
+        (train, test, id)
+    } else {
+        let (train, test) = mnist_subset();
+        (train, test, "MNIST embedded subset".to_string())
+    };
+    let train_set = s.max_train.map_or(train_set.clone(), |n| train_set.take(n));
+    run.uses_data(
+        &format!("{identity}, train {}, digits {:?}", train_set.n, s.digits),
+        &format!(
+            "Moving MNIST made on the fly from {identity} (train {} images): {DIGIT}×{DIGIT} digits in {CANVAS}×{CANVAS}, {} frames",
+            train_set.n, s.frames
+        ),
+    );
+    Ok((SmallDigits::from_set(&train_set), SmallDigits::from_set(&test_set)))
+}
 
 /// Where a clip's digit goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,10 +53,10 @@ pub enum Direction {
 
 impl Direction {
     /// All four, in caption order.
-    pub const ALL: [Direction; 4] = [Direction::Left, Direction::Right, Direction::Up, Direction::Down];
+    pub(crate) const ALL: [Direction; 4] = [Direction::Left, Direction::Right, Direction::Up, Direction::Down];
 
     /// The unit step (dx, dy) in pixel coordinates (y down).
-    pub fn step(self) -> (f32, f32) {
+    pub(crate) fn step(self) -> (f32, f32) {
         match self {
             Direction::Left => (-1.0, 0.0),
             Direction::Right => (1.0, 0.0),
@@ -40,7 +66,7 @@ impl Direction {
     }
 
     /// The English word.
-    pub fn english(self) -> &'static str {
+    pub(crate) fn english(self) -> &'static str {
         match self {
             Direction::Left => "left",
             Direction::Right => "right",
@@ -50,7 +76,7 @@ impl Direction {
     }
 
     /// The Chinese character.
-    pub fn chinese(self) -> &'static str {
+    pub(crate) fn chinese(self) -> &'static str {
         match self {
             Direction::Left => "左",
             Direction::Right => "右",
@@ -61,7 +87,7 @@ impl Direction {
 }
 
 /// The training captions of a digit moving one way (English and Chinese).
-pub fn captions(digit: usize, direction: Direction) -> Vec<String> {
+pub(crate) fn captions(digit: usize, direction: Direction) -> Vec<String> {
     let (en, zh) = (direction.english(), direction.chinese());
     vec![
         format!("a {digit} moving {en}"),
@@ -73,10 +99,10 @@ pub fn captions(digit: usize, direction: Direction) -> Vec<String> {
 
 /// MNIST digits shrunk to [`DIGIT`]×[`DIGIT`], with their labels.
 pub struct SmallDigits {
-    /// (n, 14, 14) pixels 0..255.
-    pub pixels: Vec<u8>,
+    /// (n, 20, 20) pixels 0..255.
+    pub(crate) pixels: Vec<u8>,
     /// The digit of each.
-    pub labels: Vec<usize>,
+    pub(crate) labels: Vec<usize>,
 }
 
 impl SmallDigits {
@@ -118,6 +144,7 @@ impl SmallDigits {
         (0..self.labels.len()).filter(|&i| digits.contains(&self.labels[i])).collect()
     }
 
+    /// The pixels of image `i`.
     fn digit(&self, i: usize) -> &[u8] {
         &self.pixels[i * DIGIT * DIGIT..(i + 1) * DIGIT * DIGIT]
     }
@@ -141,18 +168,18 @@ fn box_weights(from: usize, to: usize) -> Vec<Vec<(usize, f32)>> {
 
 /// One clip's path: the digit's top-left corner in the first frame and its speed.
 #[derive(Clone, Copy, Debug)]
-pub struct Path {
+pub(crate) struct Path {
     /// Where it goes.
-    pub direction: Direction,
+    pub(crate) direction: Direction,
     /// Top-left (x, y) at frame 0.
-    pub start: (f32, f32),
+    pub(crate) start: (f32, f32),
     /// Pixels per frame.
-    pub speed: f32,
+    pub(crate) speed: f32,
 }
 
 impl Path {
     /// A random path that keeps the digit inside the canvas for `frames` frames.
-    pub fn random(direction: Direction, frames: usize, rng: &mut Rng) -> Path {
+    pub(crate) fn random(direction: Direction, frames: usize, rng: &mut Rng) -> Path {
         let room = (CANVAS - DIGIT) as f32;
         // 1 to 2 pixels a frame, as fast as the canvas leaves room for.
         let extra = (room / (frames - 1).max(1) as f32 - 1.0).clamp(0.0, 1.0);
@@ -178,7 +205,7 @@ impl Path {
     }
 
     /// The top-left corner (whole pixels) at frame `f`.
-    pub fn corner(&self, f: usize) -> (usize, usize) {
+    pub(crate) fn corner(&self, f: usize) -> (usize, usize) {
         let (dx, dy) = self.direction.step();
         let room = (CANVAS - DIGIT) as f32;
         let at = |s: f32, d: f32| (s + d * self.speed * f as f32).round().clamp(0.0, room) as usize;
@@ -187,7 +214,7 @@ impl Path {
 }
 
 /// Renders image `index` of `digits` along `path` as `frames` frames in [−1, 1].
-pub fn render(digits: &SmallDigits, index: usize, path: &Path, frames: usize) -> Vec<f32> {
+pub(crate) fn render(digits: &SmallDigits, index: usize, path: &Path, frames: usize) -> Vec<f32> {
     let mut out = vec![-1.0f32; frames * CANVAS * CANVAS];
     for (f, frame) in out.chunks_exact_mut(CANVAS * CANVAS).enumerate() {
         render_frame(digits, index, path, f, frame);
@@ -209,7 +236,7 @@ fn render_frame(digits: &SmallDigits, index: usize, path: &Path, f: usize, frame
 /// Frames of unrelated clips sharing one caption, for joint image-video training (Video
 /// Diffusion Models): frame `f` is frame `f` of its own clip — another image of `digit`
 /// (drawn from `of_digit`, images of that digit), its own path `direction`-wards.
-pub fn independent_frames(digits: &SmallDigits, of_digit: &[usize], direction: Direction, frames: usize, rng: &mut Rng) -> Vec<f32> {
+pub(crate) fn independent_frames(digits: &SmallDigits, of_digit: &[usize], direction: Direction, frames: usize, rng: &mut Rng) -> Vec<f32> {
     let mut out = vec![-1.0f32; frames * CANVAS * CANVAS];
     for (f, frame) in out.chunks_exact_mut(CANVAS * CANVAS).enumerate() {
         let index = of_digit[rng.below(of_digit.len())];
@@ -221,22 +248,22 @@ pub fn independent_frames(digits: &SmallDigits, of_digit: &[usize], direction: D
 
 /// What one training clip shows, drawn before any pixel is rendered: so that an item
 /// which needs only the caption (joint training's unrelated frames) renders nothing.
-pub struct ClipDraw {
+pub(crate) struct ClipDraw {
     /// The image's index in the digit set.
-    pub index: usize,
+    pub(crate) index: usize,
     /// Its label.
-    pub digit: usize,
+    pub(crate) digit: usize,
     /// Which way it moves.
-    pub direction: Direction,
+    pub(crate) direction: Direction,
     /// Where it is in each frame.
-    pub path: Path,
+    pub(crate) path: Path,
     /// One of the captions of (digit, direction).
-    pub caption: String,
+    pub(crate) caption: String,
 }
 
 impl ClipDraw {
     /// A random image of `usable`, a random direction and path, and a random caption.
-    pub fn random(digits: &SmallDigits, usable: &[usize], frames: usize, rng: &mut Rng) -> ClipDraw {
+    pub(crate) fn random(digits: &SmallDigits, usable: &[usize], frames: usize, rng: &mut Rng) -> ClipDraw {
         let index = usable[rng.below(usable.len())];
         let direction = Direction::ALL[rng.below(4)];
         let path = Path::random(direction, frames, rng);
@@ -253,7 +280,7 @@ impl ClipDraw {
     }
 
     /// The clip's pixels.
-    pub fn render(&self, digits: &SmallDigits, frames: usize) -> Vec<f32> {
+    pub(crate) fn render(&self, digits: &SmallDigits, frames: usize) -> Vec<f32> {
         render(digits, self.index, &self.path, frames)
     }
 }

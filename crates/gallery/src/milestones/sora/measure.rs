@@ -2,22 +2,138 @@
 //! read by a LeNet trained in the run on such windows of real Moving-MNIST frames
 //! (digit identity, and frame-to-frame identity for temporal consistency); the
 //! centroids' straight-line fit gives the motion (direction against the asked one) and
-//! how far the path strays from a straight line (jitter, in pixels).
+//! how far the path strays from a straight line (jitter, in pixels). Both models' clips
+//! are scored beside real clips for the same requests; the caption encoder's own
+//! zero-shot accuracy after its pre-training is measured on real test clips.
 
-use super::data::{captions, render, Direction, Path, SmallDigits, CANVAS};
+use super::data::{captions, random_clip, render, Direction, Path, SmallDigits, CANVAS};
+use super::Settings;
+use crate::common::contrastive::{zero_shot_accuracy, ItemEncoder};
 use crate::common::diffusion::sample_captions;
 use crate::common::image_judge::{unit_from_signed, ImageJudge, JudgeRecipe};
-use crate::Phase;
+use crate::{Phase, Run};
 use descent_data::ImageSet;
 use descent_models::diffusion::DdimOptions;
 use descent_models::text_diffusion::TextToVideo;
 use descent_tensor::Rng;
 
+/// What the run measured.
+pub(crate) struct Outcome {
+    /// The requests measured (digit × direction × `per_combo`).
+    pub(crate) requests: Vec<Request>,
+    /// Real clips for the same requests and their scores.
+    pub(crate) real: (Vec<f32>, Scores),
+    /// The space-time model's clips and scores.
+    pub(crate) space_time: (Vec<f32>, Scores),
+    /// The per-frame baseline's clips and scores.
+    pub(crate) per_frame: (Vec<f32>, Scores),
+    /// The judge's accuracy on windows of real test frames.
+    pub(crate) judge_accuracy: f64,
+}
+
+/// The two halves of the verdict: quality (the space-time model's identity, direction
+/// and consistency reach their bars) and motion (its direction accuracy is not lower
+/// than the per-frame baseline's and its path jitter is lower).
+pub(crate) fn quality_and_motion(s: &Settings, o: &Outcome) -> (bool, bool) {
+    let (st, pf) = (&o.space_time.1, &o.per_frame.1);
+    let bars = s.bars;
+    let quality = st.identity >= bars.identity && st.direction >= bars.direction && st.consistency >= bars.consistency;
+    // NaN jitter (no clip with ink in every frame) fails the comparison.
+    let motion = st.direction >= pf.direction && st.jitter < pf.jitter;
+    (quality, motion)
+}
+
+/// The verdict: quality and motion both ([`quality_and_motion`]).
+pub(crate) fn verdict(s: &Settings, o: &Outcome) -> bool {
+    let (quality, motion) = quality_and_motion(s, o);
+    quality && motion
+}
+
+/// Trains the frame judge ([`frame_judge`]) from the run's seed; logs its accuracy.
+pub(crate) fn train_judge(run: &Run, train: &SmallDigits, test: &SmallDigits, epochs: usize) -> ImageJudge {
+    let phase = run.phase("frame judge", (train.labels.len() * epochs) as u64);
+    let judge = frame_judge(train, test, epochs, run.seed(), &phase);
+    run.log(&format!(
+        "frame judge: {:.2}% on windows of real test frames",
+        judge.test_accuracy * 100.0
+    ));
+    judge
+}
+
+/// The pre-trained caption encoder's zero-shot accuracy over the run's (digit,
+/// direction) pairs, on 400 fresh test clips: each pair's captions are its prototype.
+pub(crate) fn text_zero_shot(run: &Run, model: &TextToVideo, items: &ItemEncoder, test: &SmallDigits, s: &Settings) -> f64 {
+    let shape = [s.frames, 1, CANVAS, CANVAS];
+    let combos: Vec<(usize, Direction)> = s
+        .digits
+        .iter()
+        .flat_map(|&d| Direction::ALL.into_iter().map(move |dir| (d, dir)))
+        .collect();
+    let prototypes: Vec<Vec<Vec<usize>>> = combos
+        .iter()
+        .map(|&(d, dir)| {
+            captions(d, dir)
+                .iter()
+                .map(|t| {
+                    model
+                        .vocab
+                        .encode(t, model.text.config.max_len)
+                        .expect("captions use the vocabulary")
+                })
+                .collect()
+        })
+        .collect();
+    let usable = test.indices_of(&s.digits);
+    let mut rng = Rng::new(run.seed() ^ 0x2e50);
+    let (mut values, mut labels) = (Vec::new(), Vec::new());
+    for _ in 0..400 {
+        let (pixels, digit, dir, _) = random_clip(test, &usable, s.frames, &mut rng);
+        values.extend(pixels);
+        labels.push(combos.iter().position(|&c| c == (digit, dir)).expect("drawn from the run's digits"));
+    }
+    let accuracy = zero_shot_accuracy(items, &model.text, &shape, &values, &labels, &prototypes);
+    run.log(&format!(
+        "caption pre-training: zero-shot {:.1}% on 400 test clips over {} (digit, direction) pairs",
+        accuracy * 100.0,
+        combos.len()
+    ));
+    accuracy
+}
+
+/// Clips of both models (`[space-time, per-frame]`) for every request, and real clips
+/// for the same requests, all scored by the judge.
+pub(crate) fn measure(run: &Run, models: [&TextToVideo; 2], judge: &ImageJudge, test: &SmallDigits, s: &Settings) -> Outcome {
+    let reqs = requests(&s.digits, s.per_combo);
+    let phase = run.phase("sampling", 2 * reqs.len() as u64);
+    let options = DdimOptions {
+        steps: s.ddim_steps,
+        guidance: s.guidance,
+        seed: run.seed() ^ 0x50a,
+    };
+    let scored = |model: &TextToVideo, label: &str| {
+        phase.status(label);
+        let clips = generate(model, &reqs, options, s.sample_batch, &phase);
+        let scores = score(judge, &reqs, &clips, s.frames);
+        (clips, scores)
+    };
+    let space_time = scored(models[0], "space-time model");
+    let per_frame = scored(models[1], "per-frame baseline");
+    let real = real_clips(test, &reqs, s.frames, run.seed() ^ 0x4ea1);
+    let real_scores = score(judge, &reqs, &real, s.frames);
+    Outcome {
+        requests: reqs,
+        real: (real, real_scores),
+        space_time,
+        per_frame,
+        judge_accuracy: judge.test_accuracy as f64,
+    }
+}
+
 /// Side of the window the judge reads.
 const WINDOW: usize = 28;
 
 /// The ink centroid (x, y) of a frame in [−1, 1], or `None` when it is (nearly) empty.
-pub fn centroid(frame: &[f32]) -> Option<(f32, f32)> {
+fn centroid(frame: &[f32]) -> Option<(f32, f32)> {
     let (mut mass, mut sx, mut sy) = (0.0f64, 0.0f64, 0.0f64);
     for (i, &v) in frame.iter().enumerate() {
         let w = (((v + 1.0) / 2.0) - 0.3).max(0.0) as f64;
@@ -29,7 +145,7 @@ pub fn centroid(frame: &[f32]) -> Option<(f32, f32)> {
 }
 
 /// The 28×28 window of `frame` centred on `at` (background outside the canvas).
-pub fn window(frame: &[f32], at: (f32, f32)) -> Vec<f32> {
+fn window(frame: &[f32], at: (f32, f32)) -> Vec<f32> {
     let half = (WINDOW / 2) as isize;
     let (cx, cy) = (at.0.round() as isize, at.1.round() as isize);
     let mut out = vec![-1.0f32; WINDOW * WINDOW];
@@ -108,7 +224,7 @@ pub fn requests(digits: &[usize], per_combo: usize) -> Vec<Request> {
 }
 
 /// Generates one clip per request, `batch` clips at a time (seed + batch index).
-pub fn generate(model: &TextToVideo, requests: &[Request], options: DdimOptions, batch: usize, phase: &Phase) -> Vec<f32> {
+fn generate(model: &TextToVideo, requests: &[Request], options: DdimOptions, batch: usize, phase: &Phase) -> Vec<f32> {
     let captions = requests.iter().map(|r| r.caption.as_str());
     sample_captions(
         &model.vocab,
@@ -170,7 +286,7 @@ fn line_fit(values: &[f32]) -> (f64, f64) {
 
 /// Whether velocity (vx, vy) is the asked direction: at least half a pixel a frame
 /// along it, and less than half as much across it.
-pub fn goes(direction: Direction, vx: f64, vy: f64) -> bool {
+fn goes(direction: Direction, vx: f64, vy: f64) -> bool {
     let (ux, uy) = direction.step();
     let along = vx * ux as f64 + vy * uy as f64;
     let across = (vx * uy as f64 - vy * ux as f64).abs();

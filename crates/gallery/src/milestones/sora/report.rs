@@ -1,16 +1,17 @@
-//! The text-to-video milestone's measurements, verdict and pictures: animated GIFs and
-//! PNG strips of generated clips (space-time model, per-frame baseline, real clips),
-//! the headline prompts, and the loss curves.
+//! What the text-to-video milestone reports: its measurements and notes, and the
+//! pictures — animated GIFs and PNG strips of generated clips (space-time model,
+//! per-frame baseline, real clips), the headline prompts, and the loss curves.
 
 use super::data::CANVAS;
-use super::measure::Scores;
-use super::{Outcome, SoraSettings};
-use crate::{MilestoneError, Run};
+use super::measure::{quality_and_motion, Outcome, Scores};
+use super::Settings;
+use crate::{MilestoneError, Run, RunSettings};
 use descent_models::diffusion::DdimOptions;
 use descent_models::text_diffusion::TextToVideo;
 use descent_report::{write_clips_gif, ClipOptions, GridOptions, LineChart, Normalize};
 
-fn record(run: &mut Run, key: &str, s: &Scores) {
+/// The scores of one set of clips, keys prefixed by `key`.
+fn scores(run: &mut Run, key: &str, s: &Scores) {
     run.measure(&format!("{key}_identity"), s.identity);
     run.measure(&format!("{key}_direction"), s.direction);
     run.measure(&format!("{key}_consistency"), s.consistency);
@@ -18,6 +19,7 @@ fn record(run: &mut Run, key: &str, s: &Scores) {
     run.measure(&format!("{key}_empty_frames"), s.empty);
 }
 
+/// One set of clips' scores as a log line.
 fn line(label: &str, s: &Scores) -> String {
     format!(
         "{label}: identity {:.1}%, direction {:.1}%, frame-to-frame identity {:.1}%, path jitter {:.2} px, empty frames {:.1}%",
@@ -29,24 +31,27 @@ fn line(label: &str, s: &Scores) -> String {
     )
 }
 
-/// Records the measurements and judges the claim.
-pub fn conclude(run: &mut Run, s: &SoraSettings, o: &Outcome) {
+/// Records the measurements (the verdict's first) and the notes on the protocol.
+pub(crate) fn record(run: &mut Run, s: &Settings, o: &Outcome) {
     let (st, pf, real) = (&o.space_time.1, &o.per_frame.1, &o.real.1);
-    record(run, "space_time", st);
-    record(run, "per_frame", pf);
-    record(run, "real", real);
+    scores(run, "space_time", st);
+    scores(run, "per_frame", pf);
+    scores(run, "real", real);
     run.measure("judge_real_accuracy", o.judge_accuracy);
     for (label, scores) in [("space-time model", st), ("per-frame baseline", pf), ("real clips", real)] {
         run.log(&line(label, scores));
     }
-    let bars = s.bars;
-    let quality = st.identity >= bars.identity && st.direction >= bars.direction && st.consistency >= bars.consistency;
-    // NaN jitter (no clip with ink in every frame) fails the comparison.
-    let motion = st.direction >= pf.direction && st.jitter < pf.jitter;
     run.measure("clips_per_model", o.requests.len() as u64);
     run.measure("frames", s.frames as u64);
     run.measure("ddim_steps", s.ddim_steps as u64);
     run.measure("guidance", s.guidance as f64);
+    notes(run, s, o);
+}
+
+/// How the verdict and the motion were measured, and which half of it failed.
+fn notes(run: &mut Run, s: &Settings, o: &Outcome) {
+    let bars = s.bars;
+    let (quality, motion) = quality_and_motion(s, o);
     run.note(&format!(
         "Judged: the space-time model's frames read as the asked digit ≥ {:.0}%, clips moving the asked way ≥ {:.0}% (chance 25%), consecutive frames read as the same digit ≥ {:.0}%, and its motion beats the per-frame baseline's (direction accuracy not lower, jitter around a straight path lower). Digits {:?}, {} clips per model.",
         bars.identity * 100.0,
@@ -69,12 +74,12 @@ pub fn conclude(run: &mut Run, s: &SoraSettings, o: &Outcome) {
             s.channels,
             s.train.steps,
             s.train.batch_size,
-            SoraSettings::for_mode(true).channels
+            Settings::full().channels
         ));
     }
-    run.judge(quality && motion);
 }
 
+/// GIF options: `cols` clips a row, at three times their size, 150 ms a frame.
 fn clip_options(cols: usize) -> ClipOptions {
     ClipOptions {
         cols,
@@ -85,6 +90,7 @@ fn clip_options(cols: usize) -> ClipOptions {
     }
 }
 
+/// A strip of a clip's `frames` frames a row, at twice their size.
 fn strip(frames: usize) -> GridOptions {
     GridOptions {
         cols: frames,
@@ -104,7 +110,7 @@ fn one_per_combo(o: &Outcome, clips: &[f32], clip_len: usize, per_combo: usize) 
 }
 
 /// Writes the GIFs, strips, headline-prompt clips, loss chart and a per-clip table.
-pub fn artifacts(run: &mut Run, model: &TextToVideo, s: &SoraSettings, o: &Outcome) -> Result<(), MilestoneError> {
+pub(crate) fn artifacts(run: &mut Run, model: &TextToVideo, s: &Settings, o: &Outcome) -> Result<(), MilestoneError> {
     let clip_len = s.frames * CANVAS * CANVAS;
     let cols = 4; // one row per digit: left, right, up, down
     for (key, clips) in [("space_time", &o.space_time.0), ("per_frame", &o.per_frame.0), ("real", &o.real.0)] {
@@ -114,26 +120,7 @@ pub fn artifacts(run: &mut Run, model: &TextToVideo, s: &SoraSettings, o: &Outco
         run.artifact(&gif);
         run.image_grid(&format!("{key}_strips.png"), &shown, CANVAS, CANVAS, &strip(s.frames))?;
     }
-    let prompts = ["a 3 moving left", "一个3向左移动", "a 7 moving up", "一个0向右移动"];
-    let mut shown = Vec::new();
-    let mut index = String::from("row\tprompt\n");
-    for (i, prompt) in prompts.iter().enumerate() {
-        let ids = model
-            .vocab
-            .encode(prompt, model.text.config.max_len)
-            .expect("headline prompts use the vocabulary");
-        let options = DdimOptions {
-            steps: s.ddim_steps,
-            guidance: s.guidance,
-            seed: run.seed() + 300 + i as u64,
-        };
-        shown.extend(model.sample_each(&[&ids], CANVAS, options));
-        index.push_str(&format!("{i}\t{prompt}\n"));
-    }
-    write_clips_gif(&run.path("prompts.gif")?, &shown, s.frames, CANVAS, CANVAS, &clip_options(2))?;
-    run.artifact("prompts.gif");
-    run.image_grid("prompts_strips.png", &shown, CANVAS, CANVAS, &strip(s.frames))?;
-    run.write_text("prompts.txt", &index)?;
+    headline_prompts(run, model, s)?;
     let history = run.history();
     let chart = LineChart {
         title: format!("Denoising loss ({} prediction)", s.train.prediction.name()),
@@ -155,4 +142,29 @@ pub fn artifacts(run: &mut Run, model: &TextToVideo, s: &SoraSettings, o: &Outco
         ));
     }
     run.write_text("scores.txt", &table)
+}
+
+/// A clip of each headline prompt from the space-time model, as a GIF and strips, with
+/// an index.
+fn headline_prompts(run: &mut Run, model: &TextToVideo, s: &Settings) -> Result<(), MilestoneError> {
+    let prompts = ["a 3 moving left", "一个3向左移动", "a 7 moving up", "一个0向右移动"];
+    let mut shown = Vec::new();
+    let mut index = String::from("row\tprompt\n");
+    for (i, prompt) in prompts.iter().enumerate() {
+        let ids = model
+            .vocab
+            .encode(prompt, model.text.config.max_len)
+            .expect("headline prompts use the vocabulary");
+        let options = DdimOptions {
+            steps: s.ddim_steps,
+            guidance: s.guidance,
+            seed: run.seed() + 300 + i as u64,
+        };
+        shown.extend(model.sample_each(&[&ids], CANVAS, options));
+        index.push_str(&format!("{i}\t{prompt}\n"));
+    }
+    write_clips_gif(&run.path("prompts.gif")?, &shown, s.frames, CANVAS, CANVAS, &clip_options(2))?;
+    run.artifact("prompts.gif");
+    run.image_grid("prompts_strips.png", &shown, CANVAS, CANVAS, &strip(s.frames))?;
+    run.write_text("prompts.txt", &index)
 }

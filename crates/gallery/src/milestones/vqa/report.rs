@@ -2,32 +2,55 @@
 //! the verdict, and the artifacts (scenes with boxes, per-type accuracy, loss curves,
 //! sample answers, the saved model).
 
-use super::data::{ExampleSet, Kind, Truth, VqaData};
+use super::data::{ExampleSet, Kind, Truth, Vocabularies, VqaData};
+use super::measure::{where_shares, Tested};
 use super::scenes::{QuestionKind, CANVAS};
-use super::{Trained, VqaSettings, CHECKPOINT, MARGIN};
+use super::{Settings, CHECKPOINT, MARGIN};
 use crate::{MilestoneError, Run, Training};
 use descent_models::saved::Snapshot;
 use descent_models::vqa::AnswerVocab;
 use descent_models::vqa::{VqaModel, VqaModelConfig};
 use descent_nn::param_count;
 use descent_report::{fact_keys, BarChart, GridOptions, LineChart, Normalize, Series};
-use descent_text::Tokenizer;
 
 /// easy-VQA's CNN+LSTM baseline accuracy as its author reports it.
 const EASY_VQA_BASELINE: f64 = 0.88;
 
-/// Measurements and the verdict.
-pub(super) fn record(run: &mut Run, trained: &[Trained], settings: &VqaSettings, data: &VqaData) {
-    let (model, question_only, image_only) = (&trained[0].scores, &trained[1].scores, &trained[2].scores);
+/// Logs the sizes of the vocabularies and the test sets.
+pub(crate) fn log_sizes(run: &Run, vocabs: &Vocabularies, easy: &ExampleSet, scenes: &ExampleSet) {
+    run.log(&format!(
+        "vqa: {} question tokens, {} answer tokens, {} easy-VQA and {} scene test questions",
+        vocabs.questions.vocab_size(),
+        vocabs.answers.len(),
+        easy.len(),
+        scenes.len()
+    ));
+}
+
+/// The measurements (the verdict's first), the verdict's log line (`passed`) and the
+/// notes.
+pub(crate) fn record(run: &mut Run, tested: &[Tested], settings: &Settings, data: &VqaData, passed: bool) {
     let get = |v: Option<f64>| v.unwrap_or(0.0);
-    let (ours, blind) = (
-        get(model.where_iou50),
-        get(question_only.where_iou50).max(get(image_only.where_iou50)),
-    );
+    let (question_only, image_only) = (&tested[1].scores, &tested[2].scores);
+    let ours = where_shares(tested).0;
     run.measure("where_iou50", ours);
     run.measure("where_iou50_question_only", get(question_only.where_iou50));
     run.measure("where_iou50_image_only", get(image_only.where_iou50));
-    for (t, suffix) in trained.iter().zip(["", "_question_only", "_image_only"]) {
+    scores(run, tested);
+    facts(run, tested, settings, data);
+    run.log(&format!(
+        "vqa: boxes with IoU ≥ 0.5: {:.1}% (image+question) vs {:.1}% (question only), {:.1}% (image only) — {}",
+        100.0 * ours,
+        100.0 * get(question_only.where_iou50),
+        100.0 * get(image_only.where_iou50),
+        if passed { "PASS" } else { "FAIL" }
+    ));
+    notes(run, tested, settings, data, passed);
+}
+
+/// Every score of every model, keys suffixed by the blind baseline's inputs.
+fn scores(run: &mut Run, tested: &[Tested]) {
+    for (t, suffix) in tested.iter().zip(["", "_question_only", "_image_only"]) {
         let s = &t.scores;
         for (key, value) in [
             ("where_coordinate_error_px", s.where_error_px),
@@ -43,11 +66,15 @@ pub(super) fn record(run: &mut Run, trained: &[Trained], settings: &VqaSettings,
             }
         }
     }
+}
+
+/// The easy-VQA reference, the budget and the report's key facts for the tour.
+fn facts(run: &mut Run, tested: &[Tested], settings: &Settings, data: &VqaData) {
     run.measure("easy_vqa_cnn_lstm_baseline", EASY_VQA_BASELINE);
     run.measure("steps", settings.budget.steps as u64);
     run.measure("batch_size", settings.budget.batch_size as u64);
-    run.measure("params", param_count(&trained[0].model) as u64);
-    run.measure(fact_keys::PARAMS, param_count(&trained[0].model) as u64);
+    run.measure("params", param_count(&tested[0].model) as u64);
+    run.measure(fact_keys::PARAMS, param_count(&tested[0].model) as u64);
     run.measure(
         fact_keys::EXAMPLES_SEEN,
         (3 * settings.budget.steps * settings.budget.batch_size) as u64,
@@ -55,15 +82,12 @@ pub(super) fn record(run: &mut Run, trained: &[Trained], settings: &VqaSettings,
     if let Some(easy) = &data.easy {
         run.measure(fact_keys::DATA_BYTES, easy.train.images.len() as u64);
     }
-    let passed = ours >= 2.0 * blind && ours >= blind + MARGIN;
-    run.judge(passed);
-    run.log(&format!(
-        "vqa: boxes with IoU ≥ 0.5: {:.1}% (image+question) vs {:.1}% (question only), {:.1}% (image only) — {}",
-        100.0 * ours,
-        100.0 * get(question_only.where_iou50),
-        100.0 * get(image_only.where_iou50),
-        if passed { "PASS" } else { "FAIL" }
-    ));
+}
+
+/// How the verdict, the baselines and easy-VQA were measured, and what a failed run shows.
+fn notes(run: &mut Run, tested: &[Tested], settings: &Settings, data: &VqaData, passed: bool) {
+    let get = |v: Option<f64>| v.unwrap_or(0.0);
+    let (ours, blind) = where_shares(tested);
     run.note(&format!(
         "Verdict on \"where\" questions about test scenes (digits never seen in training): the share of predicted boxes with IoU ≥ 0.5 against the true ink box must be at least twice the better blind baseline's and {:.0} points above it. Boxes are four coordinate tokens (2-pixel steps on the 64-pixel canvas); an answer that is not four coordinates counts as the whole canvas.",
         100.0 * MARGIN
@@ -80,8 +104,8 @@ pub(super) fn record(run: &mut Run, trained: &[Trained], settings: &VqaSettings,
             settings.budget.batch_size,
             100.0 * ours,
             100.0 * blind,
-            get(model.where_centre_error_px),
-            get(question_only.where_centre_error_px)
+            get(tested[0].scores.where_centre_error_px),
+            get(tested[1].scores.where_centre_error_px)
         ));
     }
     if data.train_objects.1.is_none() {
@@ -109,39 +133,36 @@ fn draw_box(pixels: &mut [f32], b: &[f32; 4], colour: [f32; 3]) {
 }
 
 /// The artifacts, and the image+question model saved with its tokenizer and vocabulary.
-pub(super) fn artifacts(
-    run: &mut Run,
-    trained: &[Trained],
-    scenes: &ExampleSet,
-    tokenizer: &Tokenizer,
-    vocab: &AnswerVocab,
-) -> Result<(), MilestoneError> {
+pub(crate) fn artifacts(run: &mut Run, tested: &[Tested], scenes: &ExampleSet, vocabs: &Vocabularies) -> Result<(), MilestoneError> {
+    scene_pictures(run, tested, scenes, &vocabs.answers)?;
+    answers_text(run, tested, scenes, &vocabs.answers)?;
+    charts(run, tested)?;
+    let model = &tested[0].model;
+    let config = VqaModelConfig {
+        net: model.config,
+        tokenizer: vocabs.questions.clone(),
+        answers: vocabs.answers.clone(),
+    };
+    run.save(CHECKPOINT, Snapshot::parts::<VqaModel>(&config, model), Training::finished(0))
+}
+
+/// Up to 24 test scenes of "where" questions with the true box (green) and the
+/// image+question model's (red).
+fn scene_pictures(run: &mut Run, tested: &[Tested], scenes: &ExampleSet, vocab: &AnswerVocab) -> Result<(), MilestoneError> {
     let where_items: Vec<usize> = (0..scenes.len())
         .filter(|&i| scenes.kinds[i] == Kind::Scene(QuestionKind::Where))
         .take(24)
         .collect();
     let mut pixels = Vec::new();
-    let mut text = String::from(
-        "# scenes.png, left to right, top to bottom: question | true answer | image+question | question only | image only\n\n",
-    );
     for &i in &where_items {
         let mut image: Vec<f32> = scenes.image(i).iter().map(|&v| v as f32 / 255.0).collect();
         if let Truth::Box(b) = &scenes.truths[i] {
             draw_box(&mut image, b, [0.1, 0.9, 0.1]);
         }
-        if let Some(b) = vocab.decode(&trained[0].scene_answers[i]).bbox {
+        if let Some(b) = vocab.decode(&tested[0].scene_answers[i]).bbox {
             draw_box(&mut image, &b, [0.95, 0.15, 0.15]);
         }
         pixels.extend(image);
-    }
-    for i in 0..scenes.len().min(60) {
-        let truth = match &scenes.truths[i] {
-            Truth::Word(w) => w.clone(),
-            Truth::Box(b) => format!("box {b:?}"),
-            Truth::List(objects) => objects.iter().map(|(n, b)| format!("{n} {b:?}")).collect::<Vec<_>>().join(", "),
-        };
-        let answers: Vec<String> = trained.iter().map(|t| describe(vocab, &t.scene_answers[i])).collect();
-        text.push_str(&format!("{} | {truth} | {}\n", scenes.questions[i], answers.join(" | ")));
     }
     let options = GridOptions {
         cols: 6,
@@ -153,9 +174,30 @@ pub(super) fn artifacts(
     if !where_items.is_empty() {
         run.image_grid("scenes.png", &pixels, CANVAS, CANVAS, &options)?;
     }
-    run.write_text("answers.txt", &text)?;
+    Ok(())
+}
+
+/// The first 60 scene questions with the true answer and each model's.
+fn answers_text(run: &mut Run, tested: &[Tested], scenes: &ExampleSet, vocab: &AnswerVocab) -> Result<(), MilestoneError> {
+    let mut text = String::from(
+        "# scenes.png, left to right, top to bottom: question | true answer | image+question | question only | image only\n\n",
+    );
+    for i in 0..scenes.len().min(60) {
+        let truth = match &scenes.truths[i] {
+            Truth::Word(w) => w.clone(),
+            Truth::Box(b) => format!("box {b:?}"),
+            Truth::List(objects) => objects.iter().map(|(n, b)| format!("{n} {b:?}")).collect::<Vec<_>>().join(", "),
+        };
+        let answers: Vec<String> = tested.iter().map(|t| describe(vocab, &t.scene_answers[i])).collect();
+        text.push_str(&format!("{} | {truth} | {}\n", scenes.questions[i], answers.join(" | ")));
+    }
+    run.write_text("answers.txt", &text)
+}
+
+/// Accuracy per question type of each model, and the training losses.
+fn charts(run: &mut Run, tested: &[Tested]) -> Result<(), MilestoneError> {
     let mut bars = Vec::new();
-    for t in trained {
+    for t in tested {
         let s = &t.scores;
         for (what, value) in [
             ("easy-VQA", s.easy_vqa),
@@ -181,19 +223,13 @@ pub(super) fn artifacts(
         title: "Training loss (answer tokens)".into(),
         x_label: "step".into(),
         y_label: "cross-entropy".into(),
-        series: trained.iter().map(|t| Series::indexed_f32(t.inputs.name(), &t.losses)).collect(),
+        series: tested.iter().map(|t| Series::indexed_f32(t.inputs.name(), &t.losses)).collect(),
         log_y: false,
     };
-    run.line_chart("loss.svg", &curves)?;
-    let model = &trained[0].model;
-    let config = VqaModelConfig {
-        net: model.config,
-        tokenizer: tokenizer.clone(),
-        answers: vocab.clone(),
-    };
-    run.save(CHECKPOINT, Snapshot::parts::<VqaModel>(&config, model), Training::finished(0))
+    run.line_chart("loss.svg", &curves)
 }
 
+/// An answer as text: its box, or its words.
 fn describe(vocab: &AnswerVocab, ids: &[usize]) -> String {
     let decoded = vocab.decode(ids);
     match decoded.bbox {

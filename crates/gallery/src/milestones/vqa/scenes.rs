@@ -19,15 +19,15 @@ const SIZES: (usize, usize) = (16, 28);
 const INK: u8 = 60;
 
 /// An object class: digits 0–9 are 0–9, Fashion-MNIST's classes are 10–19.
-pub type ObjectClass = usize;
+pub(crate) type ObjectClass = usize;
 
 /// Whether a class is a digit.
-pub fn is_digit(class: ObjectClass) -> bool {
+pub(crate) fn is_digit(class: ObjectClass) -> bool {
     class < 10
 }
 
 /// The name of a class in English or Chinese ("7", "shirt", "衬衫").
-pub fn name(class: ObjectClass, chinese: bool) -> String {
+pub(crate) fn name(class: ObjectClass, chinese: bool) -> String {
     if is_digit(class) {
         class.to_string()
     } else {
@@ -37,21 +37,21 @@ pub fn name(class: ObjectClass, chinese: bool) -> String {
 }
 
 /// Every object name in both languages (answers of "what is left of ...").
-pub fn all_names() -> Vec<String> {
+pub(crate) fn all_names() -> Vec<String> {
     let mut names: Vec<String> = (0..20).map(|c| name(c, false)).collect();
     names.extend((10..20).map(|c| name(c, true)));
     names
 }
 
 /// Real 28×28 images to draw objects from, indexed by class.
-pub struct ObjectPool<'a> {
+pub(crate) struct ObjectPool<'a> {
     sets: Vec<(&'a ImageSet, ObjectClass)>,
     by_class: Vec<Vec<(usize, usize)>>,
 }
 
 impl<'a> ObjectPool<'a> {
     /// A pool over MNIST digits and, if given, Fashion-MNIST items.
-    pub fn new(digits: &'a ImageSet, clothes: Option<&'a ImageSet>) -> ObjectPool<'a> {
+    pub(crate) fn new(digits: &'a ImageSet, clothes: Option<&'a ImageSet>) -> ObjectPool<'a> {
         let mut sets = vec![(digits, 0)];
         sets.extend(clothes.map(|c| (c, 10)));
         let mut by_class = vec![Vec::new(); 20];
@@ -64,15 +64,16 @@ impl<'a> ObjectPool<'a> {
     }
 
     /// Classes with at least one image.
-    pub fn classes(&self) -> Vec<ObjectClass> {
+    pub(crate) fn classes(&self) -> Vec<ObjectClass> {
         (0..20).filter(|&c| !self.by_class[c].is_empty()).collect()
     }
 
     /// True when the pool has clothes.
-    pub fn has_clothes(&self) -> bool {
+    pub(crate) fn has_clothes(&self) -> bool {
         self.sets.len() > 1
     }
 
+    /// A random image of `class`.
     fn image(&self, class: ObjectClass, rng: &mut Rng) -> &[u8] {
         let list = &self.by_class[class];
         let (s, i) = list[rng.below(list.len())];
@@ -83,27 +84,27 @@ impl<'a> ObjectPool<'a> {
 /// An object in a scene: its class and the box around its ink, `[x0, y0, x1, y1]` in
 /// pixels (x1, y1 exclusive).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SceneObject {
+pub(crate) struct SceneObject {
     /// What it is.
-    pub class: ObjectClass,
+    pub(crate) class: ObjectClass,
     /// Where it is.
-    pub bbox: [f32; 4],
+    pub(crate) bbox: [f32; 4],
 }
 
 impl SceneObject {
     /// Centre of the box.
-    pub fn centre(&self) -> (f32, f32) {
+    pub(crate) fn centre(&self) -> (f32, f32) {
         ((self.bbox[0] + self.bbox[2]) / 2.0, (self.bbox[1] + self.bbox[3]) / 2.0)
     }
 }
 
 /// A canvas and what is on it.
 #[derive(Clone, Debug)]
-pub struct Scene {
+pub(crate) struct Scene {
     /// CANVAS × CANVAS grey levels, ink bright.
-    pub pixels: Vec<u8>,
+    pub(crate) pixels: Vec<u8>,
     /// The objects, in drawing order.
-    pub objects: Vec<SceneObject>,
+    pub(crate) objects: Vec<SceneObject>,
 }
 
 /// `image` (28×28) resized to `side`×`side` by bilinear interpolation.
@@ -146,13 +147,14 @@ fn ink_box(patch: &[u8], side: usize) -> Option<[usize; 4]> {
     (b[2] > b[0]).then_some(b)
 }
 
+/// Whether two boxes overlap or touch.
 fn overlaps(a: &[f32; 4], b: &[f32; 4]) -> bool {
     // One pixel of clearance, so boxes never touch.
     a[0] < b[2] + 1.0 && b[0] < a[2] + 1.0 && a[1] < b[3] + 1.0 && b[1] < a[3] + 1.0
 }
 
 /// A random scene of 2–4 objects of distinct classes from `pool`.
-pub fn generate(pool: &ObjectPool, rng: &mut Rng) -> Scene {
+pub(crate) fn generate(pool: &ObjectPool, rng: &mut Rng) -> Scene {
     let mut classes = pool.classes();
     loop {
         rng.shuffle(&mut classes);
@@ -190,7 +192,7 @@ pub fn generate(pool: &ObjectPool, rng: &mut Rng) -> Scene {
 
 /// What a question asks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum QuestionKind {
+pub(crate) enum QuestionKind {
     /// "where is the 7?" — a box.
     Where,
     /// "what is left of the shirt?" — a name.
@@ -203,22 +205,12 @@ pub enum QuestionKind {
 
 impl QuestionKind {
     /// All kinds.
-    pub const ALL: [QuestionKind; 4] = [QuestionKind::Where, QuestionKind::LeftOf, QuestionKind::Count, QuestionKind::List];
-
-    /// Short name for measurement keys.
-    pub fn name(self) -> &'static str {
-        match self {
-            QuestionKind::Where => "where",
-            QuestionKind::LeftOf => "left_of",
-            QuestionKind::Count => "count",
-            QuestionKind::List => "list",
-        }
-    }
+    pub(crate) const ALL: [QuestionKind; 4] = [QuestionKind::Where, QuestionKind::LeftOf, QuestionKind::Count, QuestionKind::List];
 }
 
 /// The answer to a scene question.
 #[derive(Clone, Debug, PartialEq)]
-pub enum SceneAnswer {
+pub(crate) enum SceneAnswer {
     /// A box `[x0, y0, x1, y1]` in canvas pixels.
     Box([f32; 4]),
     /// A word (a name or a number).
@@ -229,13 +221,13 @@ pub enum SceneAnswer {
 
 /// A question about a scene and its true answer.
 #[derive(Clone, Debug)]
-pub struct SceneQuestion {
+pub(crate) struct SceneQuestion {
     /// The question text.
-    pub text: String,
+    pub(crate) text: String,
     /// Its kind.
-    pub kind: QuestionKind,
+    pub(crate) kind: QuestionKind,
     /// The true answer.
-    pub answer: SceneAnswer,
+    pub(crate) answer: SceneAnswer,
 }
 
 /// The nearest object whose centre is left of `target`'s (by at least 2 pixels).
@@ -247,7 +239,7 @@ fn left_neighbour(scene: &Scene, target: usize) -> Option<usize> {
 }
 
 /// A random question about `scene` (of `kind` when given), in a random language.
-pub fn ask(scene: &Scene, kind: Option<QuestionKind>, pool_has_clothes: bool, rng: &mut Rng) -> SceneQuestion {
+pub(crate) fn ask(scene: &Scene, kind: Option<QuestionKind>, pool_has_clothes: bool, rng: &mut Rng) -> SceneQuestion {
     let chinese = rng.below(2) == 1;
     let kind = kind.unwrap_or_else(|| match rng.below(8) {
         0..=2 => QuestionKind::Where,
@@ -255,68 +247,82 @@ pub fn ask(scene: &Scene, kind: Option<QuestionKind>, pool_has_clothes: bool, rn
         5 => QuestionKind::Count,
         _ => QuestionKind::List,
     });
-    let n = scene.objects.len();
     match kind {
-        QuestionKind::Where => {
-            let o = scene.objects[rng.below(n)];
-            let who = name(o.class, chinese);
-            let text = if chinese {
-                format!("{who}在哪里?")
-            } else {
-                format!("where is the {who}?")
-            };
-            SceneQuestion {
-                text,
-                kind,
-                answer: SceneAnswer::Box(o.bbox),
-            }
-        }
+        QuestionKind::Where => ask_where(scene, chinese, rng),
         QuestionKind::LeftOf => {
-            let candidates: Vec<(usize, usize)> = (0..n).filter_map(|t| left_neighbour(scene, t).map(|l| (t, l))).collect();
-            let Some(&(target, left)) = candidates.get(rng.below(candidates.len().max(1))) else {
-                return ask(scene, Some(QuestionKind::Where), pool_has_clothes, rng);
-            };
-            let who = name(scene.objects[target].class, chinese);
-            let text = if chinese {
-                format!("{who}左边是什么?")
-            } else {
-                format!("what is left of the {who}?")
-            };
-            SceneQuestion {
-                text,
-                kind,
-                answer: SceneAnswer::Word(name(scene.objects[left].class, chinese)),
-            }
+            ask_left_of(scene, chinese, rng).unwrap_or_else(|| ask(scene, Some(QuestionKind::Where), pool_has_clothes, rng))
         }
-        QuestionKind::Count => {
-            let digits = !pool_has_clothes || rng.below(2) == 0;
-            let count = scene.objects.iter().filter(|o| is_digit(o.class) == digits).count();
-            let text = match (digits, chinese) {
-                (true, false) => "how many digits?",
-                (true, true) => "有几个数字?",
-                (false, false) => "how many pieces of clothing?",
-                (false, true) => "有几件衣服?",
-            };
-            SceneQuestion {
-                text: text.to_string(),
-                kind,
-                answer: SceneAnswer::Word(count.to_string()),
-            }
-        }
-        QuestionKind::List => {
-            let mut objects = scene.objects.clone();
-            objects.sort_by(|a, b| a.bbox[0].total_cmp(&b.bbox[0]).then(a.bbox[1].total_cmp(&b.bbox[1])));
-            SceneQuestion {
-                text: if chinese { "图里有什么?" } else { "what is in the picture?" }.to_string(),
-                kind,
-                answer: SceneAnswer::List(objects.iter().map(|o| (name(o.class, chinese), o.bbox)).collect()),
-            }
-        }
+        QuestionKind::Count => ask_count(scene, chinese, pool_has_clothes, rng),
+        QuestionKind::List => ask_list(scene, chinese),
+    }
+}
+
+/// "where is the 7?" about a random object: its box.
+fn ask_where(scene: &Scene, chinese: bool, rng: &mut Rng) -> SceneQuestion {
+    let o = scene.objects[rng.below(scene.objects.len())];
+    let who = name(o.class, chinese);
+    let text = if chinese {
+        format!("{who}在哪里?")
+    } else {
+        format!("where is the {who}?")
+    };
+    SceneQuestion {
+        text,
+        kind: QuestionKind::Where,
+        answer: SceneAnswer::Box(o.bbox),
+    }
+}
+
+/// "what is left of the shirt?" about a random object with a left neighbour: that
+/// neighbour's name; `None` when nothing is left of anything.
+fn ask_left_of(scene: &Scene, chinese: bool, rng: &mut Rng) -> Option<SceneQuestion> {
+    let n = scene.objects.len();
+    let candidates: Vec<(usize, usize)> = (0..n).filter_map(|t| left_neighbour(scene, t).map(|l| (t, l))).collect();
+    let &(target, left) = candidates.get(rng.below(candidates.len().max(1)))?;
+    let who = name(scene.objects[target].class, chinese);
+    let text = if chinese {
+        format!("{who}左边是什么?")
+    } else {
+        format!("what is left of the {who}?")
+    };
+    Some(SceneQuestion {
+        text,
+        kind: QuestionKind::LeftOf,
+        answer: SceneAnswer::Word(name(scene.objects[left].class, chinese)),
+    })
+}
+
+/// "how many digits?" (or, when the pool has clothes, as often "how many pieces of
+/// clothing?"): the count.
+fn ask_count(scene: &Scene, chinese: bool, pool_has_clothes: bool, rng: &mut Rng) -> SceneQuestion {
+    let digits = !pool_has_clothes || rng.below(2) == 0;
+    let count = scene.objects.iter().filter(|o| is_digit(o.class) == digits).count();
+    let text = match (digits, chinese) {
+        (true, false) => "how many digits?",
+        (true, true) => "有几个数字?",
+        (false, false) => "how many pieces of clothing?",
+        (false, true) => "有几件衣服?",
+    };
+    SceneQuestion {
+        text: text.to_string(),
+        kind: QuestionKind::Count,
+        answer: SceneAnswer::Word(count.to_string()),
+    }
+}
+
+/// "what is in the picture?": every object's name and box, left to right.
+fn ask_list(scene: &Scene, chinese: bool) -> SceneQuestion {
+    let mut objects = scene.objects.clone();
+    objects.sort_by(|a, b| a.bbox[0].total_cmp(&b.bbox[0]).then(a.bbox[1].total_cmp(&b.bbox[1])));
+    SceneQuestion {
+        text: if chinese { "图里有什么?" } else { "what is in the picture?" }.to_string(),
+        kind: QuestionKind::List,
+        answer: SceneAnswer::List(objects.iter().map(|o| (name(o.class, chinese), o.bbox)).collect()),
     }
 }
 
 /// Every question text the generator can write (for the tokenizer).
-pub fn all_question_texts() -> Vec<String> {
+pub(crate) fn all_question_texts() -> Vec<String> {
     let mut out = vec![
         "how many digits?".to_string(),
         "有几个数字?".to_string(),
@@ -341,7 +347,7 @@ pub fn all_question_texts() -> Vec<String> {
 }
 
 /// Intersection over union of two boxes.
-pub fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
+pub(crate) fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
     let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
     let inter = w * h;

@@ -1,15 +1,15 @@
-//! Tang poems for a character-level GPT: which poems a run uses (read by `descent-data`), the
-//! prompt format that makes the author part of the prompt, the vocabulary, and the check
-//! of a poem's form (jueju: 4 lines, lüshi: 8 lines, every line 5 or every line 7
-//! characters).
+//! The GPT milestone's data: which Tang poems a run uses (read by `descent-data`), the
+//! prompt format that makes the author part of the prompt, the vocabulary, and the
+//! training and held-out streams.
 //!
 //! Each poem becomes one line of training text, `用{author}风格写{title}:{poem}\n`
 //! ("write {title} in {author}'s style:"), so `用李白风格写春天:` asks for Li Bai's
 //! spring. The poems are concatenated into one stream of character ids; `\n` both ends
 //! a poem and starts the next, so generation starts from `\n` + prompt and stops at `\n`.
 
+use super::Settings;
 use crate::{MilestoneError, Run};
-pub use descent_data::Poem;
+use descent_data::Poem;
 use descent_text::tokenizer::CharTokenizer;
 use std::collections::{HashMap, HashSet};
 
@@ -19,13 +19,13 @@ pub fn prompt(author: &str, title: &str) -> String {
 }
 
 /// Characters of the prompt template (always in the vocabulary).
-pub const TEMPLATE_CHARS: &str = "用风格写:\n";
+const TEMPLATE_CHARS: &str = "用风格写:\n";
 
 /// The poems of a run: quick runs use the 11,255 embedded poems (those of
 /// `poetry/tang_jueju_lushi.tsv.gz` whose characters are among its 2,000 most frequent,
 /// so the tour runs offline and the same everywhere); full runs read the whole file
 /// from the data folder.
-pub fn load_poems(run: &Run) -> Result<Vec<Poem>, MilestoneError> {
+pub(crate) fn load_poems(run: &Run) -> Result<Vec<Poem>, MilestoneError> {
     if !run.full() {
         return Ok(descent_data::embedded_poems());
     }
@@ -52,6 +52,22 @@ pub struct PoetryCorpus {
     pub poems_kept: usize,
     /// Poems read.
     pub poems_read: usize,
+    /// Bytes of poem text read (the report's data size).
+    pub text_bytes: usize,
+}
+
+/// The run's corpus ([`build_corpus`] with `settings.max_chars`), or an error when too
+/// few poems fit the vocabulary to hold some out.
+pub(crate) fn corpus(poems: &[Poem], settings: &Settings) -> Result<PoetryCorpus, MilestoneError> {
+    let corpus = build_corpus(poems, settings.max_chars);
+    if corpus.held_out.len() <= settings.train.seq_len + 1 {
+        let why = format!(
+            "only {} poems fit a {}-character vocabulary: too few to hold some out; raise max_chars",
+            corpus.poems_kept, settings.max_chars
+        );
+        return Err(MilestoneError::Config(why));
+    }
+    Ok(corpus)
 }
 
 /// Keeps `title` short and inside `known` characters: cut at the first space, unknown
@@ -108,42 +124,6 @@ pub fn build_corpus(poems: &[Poem], max_chars: usize) -> PoetryCorpus {
         held_out_prompts,
         poems_kept: kept.len(),
         poems_read: poems.len(),
+        text_bytes: poems.iter().map(|p| p.text.len()).sum(),
     }
-}
-
-/// The shape of a (generated) poem.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Form {
-    /// Characters per verse line (lines end at ，。？！；).
-    pub line_lengths: Vec<usize>,
-    /// 4 or 8 lines, all of 5 or all of 7 Chinese characters, ending with 。
-    pub well_formed: bool,
-}
-
-/// Measures the form of `poem` (the text after the prompt, without the final newline).
-pub fn check_form(poem: &str) -> Form {
-    let is_break = |c: char| "，。？！；".contains(c);
-    let trimmed = poem.trim_end_matches('\n');
-    let pieces: Vec<&str> = trimmed.split(is_break).collect();
-    let (last, lines) = pieces.split_last().expect("split yields at least one piece");
-    let line_lengths: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
-    let cjk = |l: &&str| l.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
-    let same_length = line_lengths.windows(2).all(|w| w[0] == w[1]);
-    let well_formed = last.is_empty()
-        && trimmed.ends_with('。')
-        && matches!(line_lengths.len(), 4 | 8)
-        && same_length
-        && matches!(line_lengths.first(), Some(5 | 7))
-        && lines.iter().all(cjk);
-    Form { line_lengths, well_formed }
-}
-
-/// Perplexity of a unigram (character frequency) model fitted on `train`, on `held_out`:
-/// the baseline a language model must beat.
-pub fn unigram_perplexity(train: &[usize], held_out: &[usize], vocab: usize) -> f64 {
-    let mut counts = vec![1.0f64; vocab]; // add-one smoothing
-    train.iter().for_each(|&t| counts[t] += 1.0);
-    let total: f64 = counts.iter().sum();
-    let nll: f64 = held_out.iter().map(|&t| -(counts[t] / total).ln()).sum::<f64>() / held_out.len() as f64;
-    nll.exp()
 }
