@@ -24,35 +24,35 @@ use descent_tensor::Rng;
 
 /// Sizes of the pipeline.
 #[derive(Clone, Copy, Debug)]
-pub struct FeatureConfig {
+pub(crate) struct FeatureConfig {
     /// Patch side (Coates et al.: 6).
-    pub patch: usize,
+    pub(crate) patch: usize,
     /// Dictionary size K.
-    pub centroids: usize,
+    pub(crate) centroids: usize,
     /// Step between encoded patches.
-    pub stride: usize,
+    pub(crate) stride: usize,
     /// Random patches k-means learns from.
-    pub kmeans_patches: usize,
+    pub(crate) kmeans_patches: usize,
     /// k-means iterations.
-    pub kmeans_iterations: usize,
+    pub(crate) kmeans_iterations: usize,
     /// Epochs of the softmax classifier.
-    pub classifier_epochs: usize,
+    pub(crate) classifier_epochs: usize,
     /// L2 penalty of the classifier.
-    pub weight_decay: f32,
+    pub(crate) weight_decay: f32,
 }
 
 /// What the pipeline reached.
-pub struct FeatureOutcome {
+pub(crate) struct FeatureOutcome {
     /// Accuracy on the training images.
-    pub train_accuracy: f32,
+    pub(crate) train_accuracy: f32,
     /// Accuracy on the test images.
-    pub test_accuracy: f32,
+    pub(crate) test_accuracy: f32,
     /// Length of an image's feature vector (4K).
-    pub dims: usize,
+    pub(crate) dims: usize,
 }
 
 /// Learns the dictionary on `train`, encodes both sets, trains the classifier, measures.
-pub fn run_features(train: &CifarSet, test: &CifarSet, config: FeatureConfig, seed: u64, phase: &Phase) -> FeatureOutcome {
+pub(crate) fn run_features(train: &CifarSet, test: &CifarSet, config: FeatureConfig, seed: u64, phase: &Phase) -> FeatureOutcome {
     let mut rng = Rng::new(seed);
     let d = 3 * config.patch * config.patch;
     let mut patches = sample_patches(train, config.patch, config.kmeans_patches, &mut rng);
