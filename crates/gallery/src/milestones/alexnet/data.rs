@@ -68,7 +68,9 @@ pub(crate) fn head(split: &Split, n: usize) -> Split {
 /// normalisation) on each side, then a horizontal flip with probability ½: in place, for
 /// a batch `(b, 3, 32, 32)` of examples `indices` in `epoch`.
 pub(crate) fn augment(inputs: &mut [f32], indices: &[usize], epoch: u64, seed: u64) {
+    /// Zeros added on each side before cropping.
     const PAD: usize = 4;
+    /// Image side.
     const SIDE: usize = 32;
     let mut copy = vec![0.0f32; CIFAR_IMAGE_BYTES];
     for (image, &index) in inputs.chunks_exact_mut(CIFAR_IMAGE_BYTES).zip(indices) {

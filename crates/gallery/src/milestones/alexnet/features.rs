@@ -124,6 +124,8 @@ fn sample_patches(set: &CifarSet, patch: usize, count: usize, rng: &mut Rng) -> 
     out
 }
 
+/// Appends the `patch`×`patch` window at `(y, x)` of a 32×32×3 image to `out`,
+/// channel-major.
 fn push_patch(image: &[u8], patch: usize, y: usize, x: usize, out: &mut Vec<f32>) {
     for c in 0..3 {
         for dy in 0..patch {
@@ -145,12 +147,17 @@ fn normalize_rows(rows: &mut [f32], d: usize) {
 
 /// ZCA whitening: `x ← (x − mean) · V diag(1/√(λ + 0.1)) Vᵀ`.
 struct Whitening {
+    /// Mean of the fitted rows.
     mean: Vec<f32>,
-    matrix: Vec<f32>, // (d, d), symmetric
+    /// The whitening matrix (d, d), symmetric.
+    matrix: Vec<f32>,
+    /// Values per row.
     d: usize,
 }
 
 impl Whitening {
+    /// The whitening of `rows` (n, d): their mean and the eigen-decomposition of their
+    /// covariance, with ε = 0.1 added to each eigenvalue.
     fn fit(rows: &[f32], d: usize) -> Whitening {
         let n = rows.len() / d;
         let mut mean = vec![0.0f32; d];
@@ -175,6 +182,7 @@ impl Whitening {
         Whitening { mean, matrix, d }
     }
 
+    /// Whitens `rows` in place: the mean removed, then one product with the matrix.
     fn apply(&self, rows: &mut [f32]) {
         let n = rows.len() / self.d;
         rows.chunks_exact_mut(self.d)
@@ -288,8 +296,11 @@ fn kmeans(rows: &[f32], d: usize, k: usize, iterations: usize, rng: &mut Rng) ->
 
 /// The fixed feature extractor: whitening and dictionary.
 struct Encoder {
+    /// Patch size, stride and dictionary size.
     config: FeatureConfig,
+    /// The whitening fitted on the sampled patches.
     whitening: Whitening,
+    /// The dictionary (K, d).
     centroids: Vec<f32>,
 }
 

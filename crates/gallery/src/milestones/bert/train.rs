@@ -32,9 +32,13 @@ pub struct OptimSettings {
 
 /// AdamW over a model's parameters, in two groups, stepping along a schedule.
 pub(crate) struct Trainer {
+    /// Matrices (decayed) and the other parameters (not decayed), each with its AdamW.
     groups: [(AdamW, Vec<Param>); 2],
+    /// Every parameter, for the gradient norm.
     all: Vec<Param>,
+    /// Warmup, then cosine decay.
     schedule: LrSchedule,
+    /// Largest global gradient norm.
     clip_norm: f32,
     /// Steps taken.
     pub(crate) step: usize,

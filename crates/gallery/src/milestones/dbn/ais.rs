@@ -10,6 +10,7 @@
 //! while a Gibbs step that leaves `p_{β_k}` invariant moves `v`; the mean weight
 //! estimates `Z_B / Z_A`. Its spread across runs gives the ±3σ band we report.
 
+/// The logistic function, as the annealing walk and the RBMs' biases use it.
 pub(crate) use descent_kernels::fast_math::sigmoid;
 use descent_models::rbm::{bernoulli, softplus, Rbm};
 use descent_tensor::{no_grad, Rng, Tensor};

@@ -45,10 +45,15 @@ impl CdSettings {
 
 /// Optimizer state of one RBM's training: momentum buffers, the persistent chains.
 pub struct CdTrainer<'a> {
+    /// The machine being trained.
     rbm: &'a Rbm,
+    /// How.
     settings: CdSettings,
+    /// Momentum buffers of the weights, visible and hidden biases.
     velocity: [Vec<f32>; 3],
+    /// The persistent chains (PCD), once started.
     chains: Option<Tensor>,
+    /// Batch order and every Gibbs draw.
     rng: Rng,
 }
 

@@ -13,6 +13,7 @@ use descent_text::bpe::Bpe;
 use descent_text::tokenizer::CharTokenizer;
 use std::collections::BTreeMap;
 
+/// Ids before the first character: padding, start, end.
 const SPECIALS: usize = 3;
 
 /// One English sentence and one Chinese translation (with Tatoeba's attribution).
