@@ -4,11 +4,11 @@
 //! the fine-tuned classifiers must beat chance on the 872 test sentences, and the
 //! artifacts must be written. The verdict itself may be PASS or FAIL at this size.
 
-use descent_gallery::milestones::bert::{run_with, BertSettings};
-use descent_gallery::{find, MilestoneError, MilestoneReport, Run, RunConfig};
+use descent_gallery::milestones::bert::{run_with, Settings};
+use descent_gallery::{find, MilestoneError, MilestoneReport, Run, RunConfig, RunSettings};
 
-fn tiny_settings() -> BertSettings {
-    let mut s = BertSettings::for_mode(false);
+fn tiny_settings() -> Settings {
+    let mut s = Settings::quick();
     s.vocab_size = 1500;
     s.max_len = 32;
     s.model.hidden_size = 48;
@@ -55,7 +55,7 @@ fn tiny_bert_learns_from_context_and_beats_chance() {
     std::fs::remove_dir_all(&out).ok();
 }
 
-fn run_quietly(cfg: RunConfig, settings: BertSettings) -> Result<MilestoneReport, MilestoneError> {
+fn run_quietly(cfg: RunConfig, settings: Settings) -> Result<MilestoneReport, MilestoneError> {
     let mut run = Run::silent(find("bert").unwrap(), cfg)?;
     run_with(&mut run, settings)?;
     run.finish()

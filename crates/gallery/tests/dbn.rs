@@ -4,10 +4,12 @@
 
 use descent_data::{mnist_subset, to_unit_range};
 use descent_gallery::milestones::dbn::ais::AisSettings;
-use descent_gallery::milestones::dbn::cd::{pseudo_log_likelihood, reconstruction_error, CdSettings, CdTrainer};
-use descent_gallery::milestones::dbn::samples::{base_rate_samples, nearest_overlap, sample_from_noise};
+use descent_gallery::milestones::dbn::cd::{CdSettings, CdTrainer};
+use descent_gallery::milestones::dbn::measure::{
+    base_rate_samples, nearest_overlap, pseudo_log_likelihood, reconstruction_error, sample_from_noise,
+};
 use descent_gallery::milestones::dbn::{run_with, Settings};
-use descent_gallery::{find, Phase, Run, RunConfig};
+use descent_gallery::{find, Phase, Run, RunConfig, RunSettings};
 use descent_models::rbm::{bernoulli, logit, Rbm};
 use descent_tensor::{Rng, Tensor};
 
@@ -68,7 +70,7 @@ fn pcd_rbm_learns_digits_not_noise() {
 
 #[test]
 fn tiny_dbn_run_judges_and_saves() {
-    let mut settings = Settings::new(false);
+    let mut settings = Settings::quick();
     settings.hidden = 100;
     settings.rbm_epochs = 2;
     settings.upper = [100, 200];

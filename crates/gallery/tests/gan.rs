@@ -4,7 +4,7 @@
 
 use descent_data::Dataset;
 use descent_gallery::milestones::gan::{run_with, GanVariant, Settings};
-use descent_gallery::{find, Run, RunConfig};
+use descent_gallery::{find, Run, RunConfig, RunSettings};
 use descent_models::gan::GanKind;
 use descent_models::gan::{DrawRequest, ImageGan};
 use descent_models::saved;
@@ -15,7 +15,7 @@ fn tiny_gan_beats_the_pixel_baseline_and_draws() {
         kind: GanKind::Mlp,
         dataset: Dataset::Mnist,
     };
-    let mut settings = Settings::new(variant, false, Some(4));
+    let mut settings = Settings::quick().with_epochs(4);
     settings.classifier_epochs = 2;
     let mut config = RunConfig::new("gan");
     config.out_dir = std::env::temp_dir().join(format!("descent-test-gan-{}", std::process::id()));

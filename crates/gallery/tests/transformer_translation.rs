@@ -4,7 +4,7 @@
 //! learns too; and the milestone runs end to end on the real pairs embedded in the binary.
 
 use descent_gallery::milestones::transformer::data::{batches, examples, make_batch, Pair, SourceVocab, TargetVocab};
-use descent_gallery::milestones::transformer::{run_with, TranslationSettings};
+use descent_gallery::milestones::transformer::{run_with, Settings};
 use descent_gallery::{find, MilestoneError, MilestoneReport, Run, RunConfig};
 use descent_models::translator::{LstmSeq2Seq, TransformerConfig, TranslationTransformer, Translator};
 use descent_nn::params;
@@ -106,7 +106,7 @@ fn translation_milestone_runs_end_to_end_on_real_pairs() {
     let out = std::env::temp_dir().join(format!("descent-test-transformer-{}", std::process::id()));
     let mut cfg = RunConfig::new("transformer");
     cfg.out_dir = out.clone();
-    let settings = TranslationSettings {
+    let settings = Settings {
         max_pairs: Some(1500),
         bpe_vocab: 300,
         max_len: 16,
@@ -139,7 +139,7 @@ fn translation_milestone_runs_end_to_end_on_real_pairs() {
     std::fs::remove_dir_all(&out).ok();
 }
 
-fn run_quietly(cfg: RunConfig, settings: TranslationSettings) -> Result<MilestoneReport, MilestoneError> {
+fn run_quietly(cfg: RunConfig, settings: Settings) -> Result<MilestoneReport, MilestoneError> {
     let mut run = Run::silent(find("transformer").unwrap(), cfg)?;
     run_with(&mut run, settings)?;
     run.finish()

@@ -13,9 +13,9 @@ use descent_tensor::Rng;
 /// normalised form for the networks.
 pub struct CifarData {
     /// Raw training images.
-    pub train: CifarSet,
+    pub(crate) train: CifarSet,
     /// Raw test images.
-    pub test: CifarSet,
+    pub(crate) test: CifarSet,
     /// Normalised `(n, 3, 32, 32)` splits.
     pub normalized: ClassificationData,
     /// Class names, by label.
@@ -56,7 +56,7 @@ pub fn load(locator: &DataLocator, full: bool) -> Result<CifarData, MilestoneErr
 }
 
 /// The first `n` test images as a split (the set watched during training).
-pub fn head(split: &Split, n: usize) -> Split {
+pub(crate) fn head(split: &Split, n: usize) -> Split {
     let n = n.min(split.labels.len());
     Split {
         inputs: split.inputs[..n * CIFAR_IMAGE_BYTES].to_vec(),
@@ -67,8 +67,10 @@ pub fn head(split: &Split, n: usize) -> Split {
 /// Random 32×32 crop of the image padded by `PAD` zeros (the mean colour, after
 /// normalisation) on each side, then a horizontal flip with probability ½: in place, for
 /// a batch `(b, 3, 32, 32)` of examples `indices` in `epoch`.
-pub fn augment(inputs: &mut [f32], indices: &[usize], epoch: u64, seed: u64) {
+pub(crate) fn augment(inputs: &mut [f32], indices: &[usize], epoch: u64, seed: u64) {
+    /// Zeros added on each side before cropping.
     const PAD: usize = 4;
+    /// Image side.
     const SIDE: usize = 32;
     let mut copy = vec![0.0f32; CIFAR_IMAGE_BYTES];
     for (image, &index) in inputs.chunks_exact_mut(CIFAR_IMAGE_BYTES).zip(indices) {
@@ -95,7 +97,7 @@ pub fn augment(inputs: &mut [f32], indices: &[usize], epoch: u64, seed: u64) {
 }
 
 /// Normalised `(n, 3, 32, 32)` values back to bytes-like 0–1 intensities for pictures.
-pub fn denormalize(inputs: &[f32]) -> Vec<f32> {
+pub(crate) fn denormalize(inputs: &[f32]) -> Vec<f32> {
     inputs
         .iter()
         .enumerate()

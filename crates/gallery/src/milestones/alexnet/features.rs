@@ -24,35 +24,35 @@ use descent_tensor::Rng;
 
 /// Sizes of the pipeline.
 #[derive(Clone, Copy, Debug)]
-pub struct FeatureConfig {
+pub(crate) struct FeatureConfig {
     /// Patch side (Coates et al.: 6).
-    pub patch: usize,
+    pub(crate) patch: usize,
     /// Dictionary size K.
-    pub centroids: usize,
+    pub(crate) centroids: usize,
     /// Step between encoded patches.
-    pub stride: usize,
+    pub(crate) stride: usize,
     /// Random patches k-means learns from.
-    pub kmeans_patches: usize,
+    pub(crate) kmeans_patches: usize,
     /// k-means iterations.
-    pub kmeans_iterations: usize,
+    pub(crate) kmeans_iterations: usize,
     /// Epochs of the softmax classifier.
-    pub classifier_epochs: usize,
+    pub(crate) classifier_epochs: usize,
     /// L2 penalty of the classifier.
-    pub weight_decay: f32,
+    pub(crate) weight_decay: f32,
 }
 
 /// What the pipeline reached.
-pub struct FeatureOutcome {
+pub(crate) struct FeatureOutcome {
     /// Accuracy on the training images.
-    pub train_accuracy: f32,
+    pub(crate) train_accuracy: f32,
     /// Accuracy on the test images.
-    pub test_accuracy: f32,
+    pub(crate) test_accuracy: f32,
     /// Length of an image's feature vector (4K).
-    pub dims: usize,
+    pub(crate) dims: usize,
 }
 
 /// Learns the dictionary on `train`, encodes both sets, trains the classifier, measures.
-pub fn run_features(train: &CifarSet, test: &CifarSet, config: FeatureConfig, seed: u64, phase: &Phase) -> FeatureOutcome {
+pub(crate) fn run_features(train: &CifarSet, test: &CifarSet, config: FeatureConfig, seed: u64, phase: &Phase) -> FeatureOutcome {
     let mut rng = Rng::new(seed);
     let d = 3 * config.patch * config.patch;
     let mut patches = sample_patches(train, config.patch, config.kmeans_patches, &mut rng);
@@ -124,6 +124,8 @@ fn sample_patches(set: &CifarSet, patch: usize, count: usize, rng: &mut Rng) -> 
     out
 }
 
+/// Appends the `patch`×`patch` window at `(y, x)` of a 32×32×3 image to `out`,
+/// channel-major.
 fn push_patch(image: &[u8], patch: usize, y: usize, x: usize, out: &mut Vec<f32>) {
     for c in 0..3 {
         for dy in 0..patch {
@@ -145,12 +147,17 @@ fn normalize_rows(rows: &mut [f32], d: usize) {
 
 /// ZCA whitening: `x ← (x − mean) · V diag(1/√(λ + 0.1)) Vᵀ`.
 struct Whitening {
+    /// Mean of the fitted rows.
     mean: Vec<f32>,
-    matrix: Vec<f32>, // (d, d), symmetric
+    /// The whitening matrix (d, d), symmetric.
+    matrix: Vec<f32>,
+    /// Values per row.
     d: usize,
 }
 
 impl Whitening {
+    /// The whitening of `rows` (n, d): their mean and the eigen-decomposition of their
+    /// covariance, with ε = 0.1 added to each eigenvalue.
     fn fit(rows: &[f32], d: usize) -> Whitening {
         let n = rows.len() / d;
         let mut mean = vec![0.0f32; d];
@@ -175,6 +182,7 @@ impl Whitening {
         Whitening { mean, matrix, d }
     }
 
+    /// Whitens `rows` in place: the mean removed, then one product with the matrix.
     fn apply(&self, rows: &mut [f32]) {
         let n = rows.len() / self.d;
         rows.chunks_exact_mut(self.d)
@@ -288,8 +296,11 @@ fn kmeans(rows: &[f32], d: usize, k: usize, iterations: usize, rng: &mut Rng) ->
 
 /// The fixed feature extractor: whitening and dictionary.
 struct Encoder {
+    /// Patch size, stride and dictionary size.
     config: FeatureConfig,
+    /// The whitening fitted on the sampled patches.
     whitening: Whitening,
+    /// The dictionary (K, d).
     centroids: Vec<f32>,
 }
 

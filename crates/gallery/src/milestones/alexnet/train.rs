@@ -1,19 +1,105 @@
-//! Training one network variant of the `alexnet` milestone under the same budget as the
-//! others (epochs, batch, SGD with momentum, cosine-decayed learning rate, seed), data-
-//! parallel over the run's world, recording what the comparisons need: the training
-//! error over a sliding window of steps, the test accuracy watched during training, and
-//! the final train and test accuracies.
+//! Training the `alexnet` milestone's networks: the 2011 baseline (k-means features +
+//! a linear classifier, `features.rs`) and five CNNs under the same budget (epochs,
+//! batch, SGD with momentum, cosine-decayed learning rate, seed), data-parallel over the
+//! run's world, each recording what the comparisons need: the training error over a
+//! sliding window of steps, the test accuracy watched during training, and the final
+//! train and test accuracies. The ReLU and tanh networks each train at their own best
+//! rate of a small grid, as Krizhevsky et al. chose them.
 
 use super::data::{augment, head, CifarData};
-use crate::common::classifier::{evaluate, ClassificationData};
+use super::features::{run_features, FeatureOutcome};
+use super::measure::{dead_hidden_share, sliding_error, TARGET_TRAIN_ERROR};
+use super::Settings;
+use crate::common::classifier::evaluate;
 use crate::common::parallel::{train_epoch_parallel, ParallelPlan, StepRecord};
 use crate::{MilestoneError, Run};
 use descent_dist::{DataParallel, DistError, SyncStats};
-use descent_models::{CifarNet, CifarNetConfig};
-use descent_nn::{params, Module};
+use descent_models::{CifarNet, CifarNetConfig, Nonlinearity};
+use descent_nn::params;
 use descent_optim::{LrSchedule, Sgd, SgdConfig};
-use descent_tensor::{no_grad, Rng, Tensor};
+use descent_tensor::{Param, Rng};
 use std::time::Instant;
+
+/// Trains the k-means feature pipeline (Coates et al. 2011) on the raw images and
+/// measures it: the traditional method AlexNet beat.
+pub(crate) fn feature_baseline(run: &Run, data: &CifarData, settings: &Settings) -> FeatureOutcome {
+    let phase = run.phase("k-means features", 1);
+    let features = run_features(&data.train, &data.test, settings.features, run.seed(), &phase);
+    phase.advance(1);
+    run.log(&format!(
+        "{:<22} test accuracy {:5.1}%  train accuracy {:5.1}%  ({} features)",
+        "k-means + linear",
+        features.test_accuracy * 100.0,
+        features.train_accuracy * 100.0,
+        features.dims
+    ));
+    features
+}
+
+/// The five networks: the AlexNet-style one first (it is saved), then one change each.
+pub(crate) fn variants(settings: &Settings) -> Vec<Variant> {
+    let base = CifarNetConfig::alexnet(settings.widths, settings.hidden);
+    let plain = CifarNetConfig {
+        dropout: 0.0,
+        ..base.clone()
+    };
+    let variant = |name, label, config, augment| Variant {
+        name,
+        label,
+        config,
+        augment,
+    };
+    let tanh = CifarNetConfig {
+        nonlinearity: Nonlinearity::Tanh,
+        ..plain.clone()
+    };
+    let batch_norm = CifarNetConfig {
+        batch_norm: [true; 3],
+        ..base.clone()
+    };
+    vec![
+        variant("alexnet", "AlexNet-style (ReLU, dropout)", base.clone(), false),
+        variant("relu", "ReLU, no dropout", plain, false),
+        variant("tanh", "tanh, no dropout", tanh, false),
+        variant("batchnorm", "+ batch norm", batch_norm, false),
+        variant("augment", "+ crops and flips", base, true),
+    ]
+}
+
+/// The five networks trained, with the learning-rate probes of the two of claim 2.
+pub(crate) struct Trained {
+    /// One outcome per variant, in the order of [`variants`].
+    pub(crate) outcomes: Vec<VariantOutcome>,
+    /// The ReLU network's probes of the rate grid.
+    pub(crate) relu_probes: Vec<Probe>,
+    /// The tanh network's probes.
+    pub(crate) tanh_probes: Vec<Probe>,
+}
+
+/// Trains every variant and records its curves. Each unit's own best rate (Krizhevsky
+/// et al.'s protocol) is probed on the two networks of claim 2; the other ReLU networks
+/// share the ReLU one's, so that their comparisons (dropout, batch norm, augmentation)
+/// change one thing only.
+pub(crate) fn train_variants(run: &mut Run, variants: &[Variant], data: &CifarData, budget: Budget) -> Result<Trained, MilestoneError> {
+    let (relu_outcome, relu_probes) = train_best_lr(run, &variants[1], data, budget, 1, TARGET_TRAIN_ERROR)?;
+    let (tanh_outcome, tanh_probes) = train_best_lr(run, &variants[2], data, budget, 2, TARGET_TRAIN_ERROR)?;
+    let relu_lr = relu_outcome.lr;
+    let mut searched = [None, Some(relu_outcome), Some(tanh_outcome), None, None];
+    let mut outcomes = Vec::new();
+    for (index, variant) in variants.iter().enumerate() {
+        let outcome = match searched[index].take() {
+            Some(outcome) => outcome,
+            None => train_variant(run, variant, data, Budget { lr: relu_lr, ..budget }, index as u64)?,
+        };
+        record_curves(run, variant, &outcome);
+        outcomes.push(outcome);
+    }
+    Ok(Trained {
+        outcomes,
+        relu_probes,
+        tanh_probes,
+    })
+}
 
 /// One network of the comparisons.
 pub struct Variant {
@@ -47,37 +133,37 @@ pub struct VariantOutcome {
     /// `(step, training error over the last `window` examples)`, once the window is full.
     pub train_error: Vec<(f64, f64)>,
     /// `(step, accuracy on the monitored test images)`, after every epoch.
-    pub monitor: Vec<(f64, f64)>,
+    pub(crate) monitor: Vec<(f64, f64)>,
     /// Accuracy on the whole test set at the end.
     pub test_accuracy: f32,
     /// Accuracy on the whole training set at the end (evaluation mode).
     pub train_accuracy: f32,
     /// Test-set predictions at the end.
-    pub predictions: Vec<usize>,
+    pub(crate) predictions: Vec<usize>,
     /// Optimizer steps taken.
-    pub steps: usize,
+    pub(crate) steps: usize,
     /// Seconds in training steps (evaluations excluded).
-    pub train_seconds: f64,
+    pub(crate) train_seconds: f64,
     /// Training examples per second, all ranks together.
-    pub images_per_s: f64,
+    pub(crate) images_per_s: f64,
     /// Time in the all-reduce.
-    pub sync: SyncStats,
+    pub(crate) sync: SyncStats,
     /// Peak learning rate it trained with.
-    pub lr: f32,
+    pub(crate) lr: f32,
     /// Share of hidden units off on every one of 500 training images.
-    pub dead_hidden_share: f64,
+    pub(crate) dead_hidden_share: f64,
     /// The trained network.
     pub model: CifarNet,
 }
 
 impl VariantOutcome {
     /// First step at which the sliding training error is at most `target`.
-    pub fn steps_to_train_error(&self, target: f64) -> Option<usize> {
+    pub(crate) fn steps_to_train_error(&self, target: f64) -> Option<usize> {
         self.train_error.iter().find(|p| p.1 <= target).map(|p| p.0 as usize)
     }
 
     /// First step at which the monitored test accuracy is at least `target`.
-    pub fn steps_to_accuracy(&self, target: f64) -> Option<usize> {
+    pub(crate) fn steps_to_accuracy(&self, target: f64) -> Option<usize> {
         self.monitor.iter().find(|p| p.1 >= target).map(|p| p.0 as usize)
     }
 }
@@ -86,18 +172,18 @@ impl VariantOutcome {
 /// its run: Krizhevsky et al. chose every network's rate "independently to make training
 /// as fast as possible" (Figure 1), and a saturating and a non-saturating unit tolerate
 /// different rates (a rate too high for ReLU kills units for good).
-pub const LR_GRID: [f32; 4] = [0.005, 0.01, 0.02, 0.04];
+pub(crate) const LR_GRID: [f32; 4] = [0.005, 0.01, 0.02, 0.04];
 
 /// One training of [`train_best_lr`]: the rate, the first step at which the sliding
 /// training error reached the target, and the error at the end (1.0 when it diverged).
 #[derive(Clone, Copy, Debug)]
-pub struct Probe {
+pub(crate) struct Probe {
     /// Peak learning rate tried.
-    pub lr: f32,
+    pub(crate) lr: f32,
     /// First step with the sliding training error at or below the target.
-    pub steps_to_target: Option<usize>,
+    pub(crate) steps_to_target: Option<usize>,
     /// Sliding training error at the end.
-    pub final_error: f64,
+    pub(crate) final_error: f64,
 }
 
 impl Probe {
@@ -114,7 +200,7 @@ impl Probe {
 
 /// Times the grid may grow past an edge (halving below, doubling above) while its best
 /// rate sits there, so that the chosen rate is a measured optimum rather than a bound.
-pub const GRID_EXTENSIONS: usize = 2;
+const GRID_EXTENSIONS: usize = 2;
 
 /// Trains `variant` with every rate of [`LR_GRID`] for the whole budget and keeps the one
 /// that reaches `target` training error soonest (or ends lowest), as Krizhevsky et al.
@@ -122,7 +208,7 @@ pub const GRID_EXTENSIONS: usize = 2;
 /// smallest or largest rate tried, the grid grows past that edge. A rate whose loss
 /// blows up is a measured outcome (error 1.0), not a failed run. Probes come back in
 /// increasing order of rate.
-pub fn train_best_lr(
+fn train_best_lr(
     run: &mut Run,
     variant: &Variant,
     data: &CifarData,
@@ -198,10 +284,66 @@ pub fn train_variant(
         seed ^ (index << 32) ^ ((world.rank() as u64) << 48),
     );
     let all = params(&model);
+    let mut parallel = DataParallel::new(world);
+    parallel.broadcast_params(&all);
+    let steps = train_epochs(run, variant, &model, &all, data, budget, &mut parallel)?;
+    let train = &data.normalized;
+    let (test_accuracy, _, predictions) = evaluate(&model, &train.test, &train.feature_shape, 500);
+    let (train_accuracy, _, _) = evaluate(&model, &train.train, &train.feature_shape, 500);
+    let examples: usize = steps.records.iter().map(|r| r.examples).sum();
+    let dead_hidden_share = dead_hidden_share(&model, train);
+    let images_per_s = examples as f64 / steps.seconds.max(1e-9);
+    run.log(&format!(
+        "{:<22} test accuracy {:5.1}%  train accuracy {:5.1}%  lr {}  dead hidden units {:4.1}%  ({:.0} images/s)",
+        variant.label,
+        test_accuracy * 100.0,
+        train_accuracy * 100.0,
+        budget.lr,
+        dead_hidden_share * 100.0,
+        images_per_s
+    ));
+    Ok(VariantOutcome {
+        train_error: sliding_error(&steps.records, budget.window),
+        monitor: steps.watched,
+        test_accuracy,
+        train_accuracy,
+        predictions,
+        steps: steps.records.len(),
+        train_seconds: steps.seconds,
+        images_per_s,
+        sync: parallel.stats(),
+        lr: budget.lr,
+        dead_hidden_share,
+        model,
+    })
+}
+
+/// What the epochs of one training recorded.
+struct Steps {
+    /// Every optimizer step.
+    records: Vec<StepRecord>,
+    /// `(step, accuracy on the monitored test images)`, after every epoch.
+    watched: Vec<(f64, f64)>,
+    /// Seconds in training steps (evaluations excluded).
+    seconds: f64,
+}
+
+/// Trains `model` (parameters `all`) for the budget's epochs: SGD with momentum and
+/// weight decay, a cosine-decayed rate, crops and flips if the variant asks; the
+/// monitored test accuracy after every epoch.
+fn train_epochs(
+    run: &Run,
+    variant: &Variant,
+    model: &CifarNet,
+    all: &[Param],
+    data: &CifarData,
+    budget: Budget,
+    parallel: &mut DataParallel,
+) -> Result<Steps, MilestoneError> {
+    let seed = run.seed();
     let train = &data.normalized;
     let steps_per_epoch = train.train.labels.len().div_ceil(budget.batch_size);
-    let total_steps = budget.epochs * steps_per_epoch;
-    let schedule = LrSchedule::cosine(budget.lr, budget.lr * 0.01, total_steps);
+    let schedule = LrSchedule::cosine(budget.lr, budget.lr * 0.01, budget.epochs * steps_per_epoch);
     let mut optimizer = Sgd::new(SgdConfig {
         lr: budget.lr,
         momentum: 0.9,
@@ -215,12 +357,13 @@ pub fn train_variant(
         schedule: Some(&schedule),
         augment: if variant.augment { Some(&augmenter) } else { None },
     };
-    let mut parallel = DataParallel::new(world);
-    parallel.broadcast_params(&all);
     let monitor = head(&train.test, budget.monitor);
     let phase = run.phase(variant.name, (train.train.labels.len() * budget.epochs) as u64);
-    let (mut records, mut watched) = (Vec::<StepRecord>::new(), Vec::new());
-    let mut train_seconds = 0.0;
+    let mut steps = Steps {
+        records: Vec::new(),
+        watched: Vec::new(),
+        seconds: 0.0,
+    };
     for epoch in 0..budget.epochs {
         phase.status(&format!(
             "{} (lr {}): epoch {}/{}",
@@ -230,44 +373,17 @@ pub fn train_variant(
             budget.epochs
         ));
         let start = Instant::now();
-        let epoch_records = train_epoch_parallel(&model, &all, &mut optimizer, train, plan, epoch as u64, &mut parallel, &phase)?;
-        train_seconds += start.elapsed().as_secs_f64();
-        records.extend(epoch_records);
-        let (accuracy, _, _) = evaluate(&model, &monitor, &train.feature_shape, 500);
-        watched.push(((epoch + 1) * steps_per_epoch, accuracy as f64));
+        let records = train_epoch_parallel(model, all, &mut optimizer, train, plan, epoch as u64, parallel, &phase)?;
+        steps.seconds += start.elapsed().as_secs_f64();
+        steps.records.extend(records);
+        let (accuracy, _, _) = evaluate(model, &monitor, &train.feature_shape, 500);
+        steps.watched.push((((epoch + 1) * steps_per_epoch) as f64, accuracy as f64));
     }
-    let (test_accuracy, _, predictions) = evaluate(&model, &train.test, &train.feature_shape, 500);
-    let (train_accuracy, _, _) = evaluate(&model, &train.train, &train.feature_shape, 500);
-    let train_error = sliding_error(&records, budget.window);
-    let examples: usize = records.iter().map(|r| r.examples).sum();
-    let dead_hidden_share = dead_hidden_share(&model, train);
-    run.log(&format!(
-        "{:<22} test accuracy {:5.1}%  train accuracy {:5.1}%  lr {}  dead hidden units {:4.1}%  ({:.0} images/s)",
-        variant.label,
-        test_accuracy * 100.0,
-        train_accuracy * 100.0,
-        budget.lr,
-        dead_hidden_share * 100.0,
-        examples as f64 / train_seconds.max(1e-9)
-    ));
-    Ok(VariantOutcome {
-        train_error,
-        monitor: watched.iter().map(|&(s, a)| (s as f64, a)).collect(),
-        test_accuracy,
-        train_accuracy,
-        predictions,
-        steps: records.len(),
-        train_seconds,
-        images_per_s: examples as f64 / train_seconds.max(1e-9),
-        sync: parallel.stats(),
-        lr: budget.lr,
-        dead_hidden_share,
-        model,
-    })
+    Ok(steps)
 }
 
 /// Records `outcome`'s curves as `variant`'s series of the report.
-pub fn record_curves(run: &mut Run, variant: &Variant, outcome: &VariantOutcome) {
+fn record_curves(run: &mut Run, variant: &Variant, outcome: &VariantOutcome) {
     for &(step, error) in &outcome.train_error {
         run.record(&format!("{}_train_error", variant.name), step, error);
     }
@@ -276,54 +392,9 @@ pub fn record_curves(run: &mut Run, variant: &Variant, outcome: &VariantOutcome)
     }
 }
 
-/// Share of the hidden layer's units that are off (≤ 0 after the nonlinearity; for ReLU,
-/// "dead") on every one of the first 500 training images: capacity a unit too many large
-/// steps took away.
-fn dead_hidden_share(model: &CifarNet, data: &ClassificationData) -> f64 {
-    let n = data.train.labels.len().min(500);
-    let width: usize = data.feature_shape.iter().product();
-    let mut shape = vec![n];
-    shape.extend(&data.feature_shape);
-    let x = Tensor::from_slice(&data.train.inputs[..n * width], &shape);
-    model.set_training(false);
-    let hidden = no_grad(|| model.features(&x)).to_vec(); // (n, hidden)
-    let units = hidden.len() / n.max(1);
-    let dead = (0..units).filter(|&u| (0..n).all(|i| hidden[i * units + u] <= 0.0)).count();
-    dead as f64 / units.max(1) as f64
-}
-
-/// `(step, error)` averaged over the steps covering the last `window` examples, from the
-/// first step where the window is full.
-fn sliding_error(records: &[StepRecord], window: usize) -> Vec<(f64, f64)> {
-    let mut out = Vec::new();
-    let (mut wrong, mut seen, mut first) = (0.0f64, 0usize, 0usize);
-    for (i, r) in records.iter().enumerate() {
-        wrong += r.error as f64 * r.examples as f64;
-        seen += r.examples;
-        while seen - records[first].examples >= window && first < i {
-            wrong -= records[first].error as f64 * records[first].examples as f64;
-            seen -= records[first].examples;
-            first += 1;
-        }
-        if seen >= window {
-            out.push(((r.step + 1) as f64, wrong / seen as f64));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn record(step: usize, error: f32, examples: usize) -> StepRecord {
-        StepRecord {
-            step,
-            loss: 0.0,
-            error,
-            examples,
-        }
-    }
 
     #[test]
     fn the_rate_that_reaches_the_target_soonest_wins_then_the_lowest_error() {
@@ -338,13 +409,5 @@ mod tests {
         assert!(probe(None, 0.3).better_than(&probe(None, 0.4)));
         // A tie keeps the rate tried first.
         assert!(!probe(Some(300), 0.2).better_than(&probe(Some(300), 0.2)));
-    }
-
-    #[test]
-    fn sliding_error_averages_the_last_window_of_examples() {
-        let records = [record(0, 1.0, 10), record(1, 0.5, 10), record(2, 0.0, 10), record(3, 0.0, 5)];
-        let out = sliding_error(&records, 20);
-        // Full from step 1 on; then the oldest step leaves once the rest still covers 20.
-        assert_eq!(out, vec![(2.0, 0.75), (3.0, 0.25), (4.0, 0.5 * 10.0 / 25.0)]);
     }
 }

@@ -1,13 +1,13 @@
-//! ELMo's comparison (Peters et al. 2018): a bidirectional LSTM language model trained on
-//! unlabelled text; then, frozen, its contextual states (averaged over a sentence) feed a
-//! logistic regression, against the same model's context-free token embeddings (layer 0)
-//! averaged the same way. Both classifiers get the same examples and budget.
+//! Part 1 of the claim, ELMo's comparison (Peters et al. 2018), whole: a bidirectional
+//! LSTM language model trained on unlabelled text; then, frozen, its contextual states
+//! (averaged over a sentence) feed a logistic regression, against the same model's
+//! context-free token embeddings (layer 0) averaged the same way. Both classifiers get
+//! the same examples and budget.
 
-use super::data::{eval_batches, pad_batch, sortish_batches};
-use super::finetune::Encoded;
-use super::probe::{probe, FeatureSplit, ProbeData, ProbeOutcome};
+use super::data::{eval_batches, pad_batch, sortish_batches, Corpus, Encoded};
+use super::measure::{probe, FeatureSplit, ProbeData, ProbeOutcome};
 use super::train::{OptimSettings, Trainer};
-use crate::Phase;
+use crate::{Phase, Run};
 use descent_models::elmo::{BiLm, BiLmConfig};
 use descent_tensor::{no_grad, Rng};
 
@@ -27,21 +27,41 @@ pub struct BiLmSettings {
 }
 
 /// What the ELMo comparison measured.
-pub struct ElmoOutcome {
+pub(crate) struct ElmoOutcome {
     /// Training loss of every step (mean of both directions).
-    pub losses: Vec<f32>,
+    pub(crate) losses: Vec<f32>,
     /// Held-out next-token loss, nats.
-    pub held_out_loss: f32,
+    pub(crate) held_out_loss: f32,
     /// Probe on mean token embeddings (context-free).
-    pub static_probe: ProbeOutcome,
+    pub(crate) static_probe: ProbeOutcome,
     /// Probe on mean biLSTM states (contextual).
-    pub contextual_probe: ProbeOutcome,
-    /// Parameters of the biLM.
-    pub params: usize,
+    pub(crate) contextual_probe: ProbeOutcome,
+}
+
+/// Part 1 on the run's text: the biLM (its vocabulary the corpus's), its held-out
+/// loss, and both probes.
+pub(crate) fn elmo(run: &Run, corpus: &Corpus, settings: &BiLmSettings) -> ElmoOutcome {
+    let bilm = BiLmSettings {
+        model: BiLmConfig {
+            vocab_size: corpus.vocab,
+            ..settings.model
+        },
+        ..*settings
+    };
+    let phase = run.phase("biLM", bilm.steps as u64);
+    let data = [&corpus.train, &corpus.dev, &corpus.test];
+    let elmo = run_elmo(&corpus.unlabelled, &corpus.held_out, data, corpus.pad, &bilm, run.seed(), &phase);
+    run.log(&format!(
+        "ELMo: biLM held-out loss {:.3}; logistic regression on static embeddings {:.1}%, on contextual states {:.1}% (test)",
+        elmo.held_out_loss,
+        100.0 * elmo.static_probe.test_accuracy,
+        100.0 * elmo.contextual_probe.test_accuracy
+    ));
+    elmo
 }
 
 /// Trains a biLM on `corpus`, scores it on `held_out`, then probes both feature kinds.
-pub fn run_elmo(
+fn run_elmo(
     corpus: &[Vec<usize>],
     held_out: &[Vec<usize>],
     [train, dev, test]: [&Encoded; 3],
@@ -94,7 +114,6 @@ pub fn run_elmo(
         held_out_loss,
         static_probe: probe_of(settings.model.embed_dim, train_s, dev_s, test_s),
         contextual_probe: probe_of(2 * settings.model.hidden_size, train_c, dev_c, test_c),
-        params: descent_nn::param_count(&model),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The real thing, frozen: all-MiniLM-L6-v2 (a 6-layer BERT distilled from a large one,
+//! Part 3 of the claim, whole — the real thing, frozen: all-MiniLM-L6-v2 (a 6-layer BERT distilled from a large one,
 //! then trained on a billion sentence pairs) turns each sentence into a 384-d vector;
 //! a logistic regression on those vectors classifies sentiment. Only the regression sees
 //! SST-2's labels. The full run also fine-tunes it end to end (every weight moves, its
@@ -6,11 +6,12 @@
 //! the way `descent search` finds them, are written out for a reader. When the model
 //! folder is not on this machine the part is skipped and the report says how to get it.
 
-use super::data::Labelled;
-use super::finetune::{fine_tune, Encoded, FinetuneOutcome, FinetuneSettings};
-use super::probe::{probe, FeatureSplit, ProbeData, ProbeOutcome};
+use super::data::{sample, Corpus, Encoded, Labelled, Texts};
+use super::measure::{probe, FeatureSplit, ProbeData, ProbeOutcome};
+use super::train::{fine_tune, FinetuneOutcome, FinetuneSettings};
+use super::Settings;
 use crate::common::minilm::{find_minilm, load_encoder};
-use crate::{MilestoneError, Phase};
+use crate::{MilestoneError, Phase, Run};
 use descent_data::DataLocator;
 use descent_models::bert::search::{corpus_index, search, Hit};
 use descent_models::bert::{cosine, BertClassifier, SentenceEncoder};
@@ -18,26 +19,26 @@ use descent_tensor::Rng;
 use std::path::Path;
 
 /// What the frozen MiniLM measured.
-pub struct MinilmOutcome {
+pub(crate) struct MinilmOutcome {
     /// The logistic regression on its embeddings.
-    pub probe: ProbeOutcome,
+    pub(crate) probe: ProbeOutcome,
     /// Test sentence embeddings (n_test, width), for the picture.
-    pub test_embeddings: Vec<f32>,
+    pub(crate) test_embeddings: Vec<f32>,
     /// Embedding width.
-    pub width: usize,
+    pub(crate) width: usize,
     /// Sentences embedded (all splits).
-    pub sentences: usize,
+    pub(crate) sentences: usize,
     /// The model's identity (folder and weights hash).
-    pub identity: String,
+    pub(crate) identity: String,
     /// Share of test sentences whose nearest other test sentence (cosine) has the same
     /// label: how much sentiment the embedding space holds without any training.
-    pub neighbour_agreement: f64,
+    pub(crate) neighbour_agreement: f64,
     /// Fine-tuned end to end (full run only).
-    pub tuned: Option<FinetuneOutcome>,
+    pub(crate) tuned: Option<FinetuneOutcome>,
 }
 
 /// Whether the part ran.
-pub enum Minilm {
+pub(crate) enum Minilm {
     /// It ran.
     Measured(MinilmOutcome),
     /// The folder is absent: why, and the command that fetches it.
@@ -50,20 +51,38 @@ pub enum Minilm {
 }
 
 /// What the MiniLM part does besides the frozen probe.
-pub struct MinilmPlan<'a> {
+struct MinilmPlan<'a> {
     /// Epochs of the probe's logistic regression.
-    pub probe_epochs: usize,
+    probe_epochs: usize,
     /// End-to-end fine-tuning, when asked for.
-    pub fine_tune: Option<FinetuneSettings>,
+    fine_tune: Option<FinetuneSettings>,
     /// Where `descent search`'s corpus (the test sentences) and the neighbours go.
-    pub out_dir: &'a Path,
+    out_dir: &'a Path,
     /// Seed of the probe and the fine-tuning.
-    pub seed: u64,
+    seed: u64,
+}
+
+/// Part 3 on the run's text: MiniLM's probe fitted on `settings.minilm_train` SST-2
+/// train rows (its own draw), validated on the run's dev rows, scored on the test
+/// split; its neighbours written to the output folder; fine-tuned when the settings
+/// ask.
+pub(crate) fn real_model(run: &Run, texts: &Texts, corpus: &Corpus, settings: &Settings) -> Result<Minilm, MilestoneError> {
+    let minilm_rows = sample(&texts.train, settings.minilm_train, &mut Rng::new(run.seed() ^ 0x3141));
+    let out_dir = run.dir()?;
+    let plan = MinilmPlan {
+        probe_epochs: settings.bilm.probe_epochs,
+        fine_tune: settings.minilm_finetune,
+        out_dir: &out_dir,
+        seed: run.seed(),
+    };
+    run_minilm(&run.data(), [&minilm_rows, &corpus.dev_rows, &texts.test], &plan, |steps| {
+        run.phase("fine-tune MiniLM", steps)
+    })
 }
 
 /// Embeds `train`, `dev` and `test` with MiniLM (if found), probes the embeddings,
 /// writes nearest neighbours and, if planned, fine-tunes the model.
-pub fn run_minilm(
+fn run_minilm(
     locator: &DataLocator,
     [train, dev, test]: [&[Labelled]; 3],
     plan: &MinilmPlan,
@@ -130,7 +149,7 @@ fn fine_tune_end_to_end(
 }
 
 /// Share of rows whose most similar other row (cosine) carries the same label.
-pub fn neighbour_agreement(rows: &[f32], width: usize, labels: &[usize]) -> f64 {
+fn neighbour_agreement(rows: &[f32], width: usize, labels: &[usize]) -> f64 {
     let vectors: Vec<&[f32]> = rows.chunks(width.max(1)).collect();
     let same = (0..vectors.len())
         .filter(|&i| {

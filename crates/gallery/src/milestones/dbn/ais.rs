@@ -10,7 +10,8 @@
 //! while a Gibbs step that leaves `p_{β_k}` invariant moves `v`; the mean weight
 //! estimates `Z_B / Z_A`. Its spread across runs gives the ±3σ band we report.
 
-pub use descent_kernels::fast_math::sigmoid;
+/// The logistic function, as the annealing walk and the RBMs' biases use it.
+pub(crate) use descent_kernels::fast_math::sigmoid;
 use descent_models::rbm::{bernoulli, softplus, Rbm};
 use descent_tensor::{no_grad, Rng, Tensor};
 use rayon::prelude::*;
@@ -26,18 +27,18 @@ pub struct AisSettings {
 
 /// `log Z` of an RBM and a ±3σ band.
 #[derive(Clone, Copy, Debug)]
-pub struct AisEstimate {
+pub(crate) struct AisEstimate {
     /// The estimate of log Z.
-    pub log_z: f64,
+    pub(crate) log_z: f64,
     /// log of (mean weight − 3 standard errors), or −∞ when that is not positive.
-    pub log_z_low: f64,
+    pub(crate) log_z_low: f64,
     /// log of (mean weight + 3 standard errors).
-    pub log_z_high: f64,
+    pub(crate) log_z_high: f64,
 }
 
 /// The inverse temperatures: `steps + 1` values from 0 to 1, spaced as in S&M (2008):
 /// 500/14,500 of them in [0, 0.5), 4,000 in [0.5, 0.9), the rest in [0.9, 1].
-pub fn schedule(steps: usize) -> Vec<f64> {
+pub(crate) fn schedule(steps: usize) -> Vec<f64> {
     let first = (steps * 500 / 14_500).max(1);
     let second = (steps * 4_000 / 14_500).max(1);
     let third = steps.saturating_sub(first + second).max(1);
@@ -51,7 +52,7 @@ pub fn schedule(steps: usize) -> Vec<f64> {
 
 /// Estimates `log Z` of `rbm`, starting from the base-rate model with visible biases
 /// `base_bias` (logits of the training marginals).
-pub fn log_partition(rbm: &Rbm, base_bias: &[f32], settings: AisSettings, rng: &mut Rng) -> AisEstimate {
+pub(crate) fn log_partition(rbm: &Rbm, base_bias: &[f32], settings: AisSettings, rng: &mut Rng) -> AisEstimate {
     let (v_len, h_len) = (rbm.visible(), rbm.hidden());
     let m = settings.runs;
     let betas = schedule(settings.steps);
@@ -119,7 +120,7 @@ fn transition(logits: &[f32], beta: f32, base_bias: &[f32], bias_b: &[f32], weig
 }
 
 /// Mean test log-likelihood `−F(v) − log Z` (nats per image) of binary rows `data`.
-pub fn mean_log_likelihood(rbm: &Rbm, data: &[f32], log_z: f64) -> f64 {
+pub(crate) fn mean_log_likelihood(rbm: &Rbm, data: &[f32], log_z: f64) -> f64 {
     let n = data.len() / rbm.visible();
     let free: f64 = rbm
         .free_energy(&Tensor::from_slice(data, &[n, rbm.visible()]))

@@ -1,6 +1,5 @@
-//! Training an RBM by contrastive divergence (CD-k, Hinton 2002) or persistent
-//! contrastive divergence (PCD, Tieleman 2008), and the two cheap monitors of a run:
-//! reconstruction error and the pseudo-log-likelihood.
+//! The learning rule of an RBM: contrastive divergence (CD-k, Hinton 2002) or
+//! persistent contrastive divergence (PCD, Tieleman 2008).
 //!
 //! The log-likelihood gradient of an RBM is `⟨v hᵀ⟩_data − ⟨v hᵀ⟩_model`. CD-k replaces
 //! the model expectation by k Gibbs steps started at the data; PCD keeps its negative
@@ -10,7 +9,7 @@
 //! small L2 weight cost.
 
 use crate::Phase;
-use descent_models::rbm::{bernoulli, softplus, Rbm};
+use descent_models::rbm::{bernoulli, Rbm};
 use descent_tensor::{no_grad, Rng, Tensor};
 use rayon::prelude::*;
 
@@ -39,17 +38,22 @@ pub struct CdSettings {
 
 impl CdSettings {
     /// Short name for reports: `CD-1`, `PCD-1`.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         format!("{}CD-{}", if self.persistent { "P" } else { "" }, self.k)
     }
 }
 
 /// Optimizer state of one RBM's training: momentum buffers, the persistent chains.
 pub struct CdTrainer<'a> {
+    /// The machine being trained.
     rbm: &'a Rbm,
+    /// How.
     settings: CdSettings,
+    /// Momentum buffers of the weights, visible and hidden biases.
     velocity: [Vec<f32>; 3],
+    /// The persistent chains (PCD), once started.
     chains: Option<Tensor>,
+    /// Batch order and every Gibbs draw.
     rng: Rng,
 }
 
@@ -156,44 +160,4 @@ impl<'a> CdTrainer<'a> {
             });
         }
     }
-}
-
-/// Mean squared reconstruction error per image, `Σᵢ (vᵢ − p(vᵢ | h))²` with `h` the
-/// hidden probabilities of `v` (deterministic, so the curve shows learning, not noise).
-pub fn reconstruction_error(rbm: &Rbm, data: &[f32]) -> f32 {
-    let v_len = rbm.visible();
-    let n = data.len() / v_len;
-    let v = Tensor::from_slice(data, &[n, v_len]);
-    let recon = rbm.visible_probs(&rbm.hidden_probs(&v));
-    let error = no_grad(|| recon.sub(&v).powf(2.0).sum_all()).item();
-    error / n.max(1) as f32
-}
-
-/// Mean exact pseudo-log-likelihood `Σᵢ log p(vᵢ | v₋ᵢ)` (nats per image) of binary
-/// rows `data`: every pixel of every row is flipped once, using
-/// `log p(vᵢ | v₋ᵢ) = −softplus(F(v) − F(v with i flipped))`.
-pub fn pseudo_log_likelihood(rbm: &Rbm, data: &[f32]) -> f32 {
-    let (v_len, h_len) = (rbm.visible(), rbm.hidden());
-    let n = data.len() / v_len;
-    let logits = rbm.hidden_logits(&Tensor::from_slice(data, &[n, v_len])).to_vec(); // (N, H)
-    let weight_t = rbm.weight.value().t().contiguous().to_vec(); // (V, H): column i of W as a row
-    let visible_bias = rbm.visible_bias.value().to_vec();
-    let total: f64 = (0..n)
-        .into_par_iter()
-        .map(|r| {
-            let v = &data[r * v_len..(r + 1) * v_len];
-            let a = &logits[r * h_len..(r + 1) * h_len];
-            let base: f32 = a.iter().map(|&x| softplus(x)).sum();
-            let mut sum = 0.0f64;
-            for (i, &vi) in v.iter().enumerate() {
-                let sign = 1.0 - 2.0 * vi;
-                let column = &weight_t[i * h_len..(i + 1) * h_len];
-                let flipped: f32 = a.iter().zip(column).map(|(&x, &w)| softplus(x + sign * w)).sum();
-                let gap = visible_bias[i] * sign + flipped - base; // F(v) − F(v flipped)
-                sum -= softplus(gap) as f64;
-            }
-            sum
-        })
-        .sum();
-    (total / n.max(1) as f64) as f32
 }

@@ -1,60 +1,97 @@
-//! Measured, not eyeballed: Fréchet distances on the run's own classifier's features,
+//! Measured, not eyeballed, with a LeNet trained in the same run on the same data (the
+//! instrument): Fréchet distances on its features,
 //! calibrated by real-vs-real (two disjoint halves of the test set: the floor) and by
 //! two weak generators that know only pixel statistics (the far end); the share of
 //! class-conditional samples the classifier reads as the class asked for; and the
 //! class histogram of unconditional samples (mode coverage).
 
+use super::data::GanData;
 use super::train::{sample, Trained};
 use crate::common::frechet::{frechet_distance, Gaussian};
-use crate::common::image_judge::{ImageJudge, FEATURES};
+use crate::common::image_judge::{ImageJudge, JudgeRecipe, FEATURES};
+use crate::Run;
 use descent_tensor::{Rng, Tensor};
 
 /// Images per generator batch when sampling for measurement.
 const BATCH: usize = 500;
 
+/// Trains the LeNet that reads the generated images, for `epochs` epochs on the run's
+/// real training images.
+pub(crate) fn train_classifier(run: &Run, data: &GanData, epochs: usize) -> ImageJudge {
+    let images = &data.images;
+    let phase = run.phase("feature classifier (LeNet)", (images.train.n * epochs) as u64);
+    let recipe = JudgeRecipe {
+        epochs,
+        init_seed: run.seed() ^ 0x1E7E7,
+        seed: run.seed(),
+        cosine: false,
+    };
+    let classifier = ImageJudge::train(&images.train, &images.test, recipe, &phase);
+    drop(phase);
+    run.log(&format!(
+        "feature classifier: LeNet reads {:.2}% of the real test images correctly",
+        classifier.test_accuracy * 100.0
+    ));
+    classifier
+}
+
 /// Fréchet distances, all against the same reference half of the test set, each from
 /// the same number of images.
 #[derive(Clone, Copy, Debug)]
-pub struct Distances {
+pub(crate) struct Distances {
     /// The other half of the test set: the floor at this sample size.
-    pub real: f64,
+    pub(crate) real: f64,
     /// The unconditional GAN.
-    pub gan: f64,
+    pub(crate) gan: f64,
     /// The class-conditional GAN (classes asked for in equal shares).
-    pub conditional: f64,
+    pub(crate) conditional: f64,
     /// Independent per-pixel Gaussians fitted to the training images.
-    pub pixel_gaussian: f64,
+    pub(crate) pixel_gaussian: f64,
     /// A mixture of per-pixel Gaussians, one per class.
-    pub class_mixture: f64,
+    pub(crate) class_mixture: f64,
 }
 
 impl Distances {
     /// Where `fid` sits between the floor (0) and the pixel-Gaussian baseline (1).
-    pub fn position(&self, fid: f64) -> f64 {
+    pub(crate) fn position(&self, fid: f64) -> f64 {
         (fid - self.real) / (self.pixel_gaussian - self.real).max(f64::MIN_POSITIVE)
     }
 }
 
 /// Everything measured of one run's generators.
 #[derive(Clone, Debug)]
-pub struct Measures {
+pub(crate) struct Measures {
     /// Images per compared set.
-    pub sample_size: usize,
+    pub(crate) sample_size: usize,
     /// The Fréchet distances.
-    pub distances: Distances,
+    pub(crate) distances: Distances,
     /// Share of conditional samples classified as the class asked for.
-    pub conditional_accuracy: f32,
-    /// The same per class.
-    pub per_class_accuracy: Vec<f32>,
+    pub(crate) conditional_accuracy: f32,
     /// Classes the classifier reads in unconditional samples.
-    pub histogram: Vec<usize>,
+    pub(crate) histogram: Vec<usize>,
     /// The same for the real test half (the reference shape).
-    pub real_histogram: Vec<usize>,
+    pub(crate) real_histogram: Vec<usize>,
+}
+
+impl Measures {
+    /// Where the unconditional GAN sits between real-vs-real (0) and the pixel
+    /// Gaussians (1).
+    pub(crate) fn position(&self) -> f64 {
+        self.distances.position(self.distances.gan)
+    }
+
+    /// The claim: the unconditional GAN at most a quarter of the way to the pixel
+    /// Gaussians and below the class mixture, and conditional samples read as asked at
+    /// least 80% as often as the classifier reads real test images right (`ceiling`).
+    pub(crate) fn passed(&self, ceiling: f32) -> bool {
+        let d = self.distances;
+        self.position() <= 0.25 && d.gan < d.class_mixture && self.conditional_accuracy >= 0.8 * ceiling
+    }
 }
 
 /// Samples both generators and the baselines and measures them; `train` and `test`
 /// are unit-range pixels (N, 784).
-pub fn measure(
+pub(crate) fn measure(
     classifier: &ImageJudge,
     unconditional: &Trained,
     conditional: &Trained,
@@ -81,24 +118,18 @@ pub fn measure(
         class_mixture: fid(&class_mixture(train, train_labels, half, &mut rng)),
     };
     let read = classifier.classify(&conditional_images);
-    let mut per_class = [(0usize, 0usize); 10];
-    for (&want, &got) in asked.iter().zip(&read) {
-        per_class[want].1 += 1;
-        per_class[want].0 += usize::from(want == got);
-    }
-    let correct: usize = per_class.iter().map(|c| c.0).sum();
+    let correct = asked.iter().zip(&read).filter(|(want, got)| want == got).count();
     Measures {
         sample_size: half,
         distances,
         conditional_accuracy: correct as f32 / half.max(1) as f32,
-        per_class_accuracy: per_class.iter().map(|&(c, n)| c as f32 / n.max(1) as f32).collect(),
         histogram: histogram(&classifier.classify(&gan_images)),
         real_histogram: histogram(&classifier.classify(&reference)),
     }
 }
 
 /// `count` images (unit range) from a trained generator, in batches.
-pub fn generate(trained: &Trained, count: usize, labels: Option<&[usize]>, rng: &mut Rng) -> Vec<f32> {
+fn generate(trained: &Trained, count: usize, labels: Option<&[usize]>, rng: &mut Rng) -> Vec<f32> {
     let z_dim = trained.gan.generator.config.z_dim;
     let mut out = Vec::with_capacity(count * 784);
     for start in (0..count).step_by(BATCH) {
@@ -110,14 +141,14 @@ pub fn generate(trained: &Trained, count: usize, labels: Option<&[usize]>, rng: 
 }
 
 /// Counts per class (10 classes).
-pub fn histogram(classes: &[usize]) -> Vec<usize> {
+fn histogram(classes: &[usize]) -> Vec<usize> {
     let mut counts = vec![0usize; 10];
     classes.iter().for_each(|&c| counts[c.min(9)] += 1);
     counts
 }
 
 /// Entropy (nats) of a histogram; ln 10 ≈ 2.303 is perfectly even.
-pub fn entropy(counts: &[usize]) -> f64 {
+pub(crate) fn entropy(counts: &[usize]) -> f64 {
     let total: usize = counts.iter().sum();
     counts
         .iter()
@@ -145,6 +176,7 @@ fn pixel_moments(rows: &[&[f32]]) -> (Vec<f32>, Vec<f32>) {
     (mean, var.iter().map(|v| v.sqrt()).collect())
 }
 
+/// One image drawn from independent per-pixel Gaussians, clamped to [0, 1].
 fn draw_gaussian(mean: &[f32], std: &[f32], rng: &mut Rng) -> impl Iterator<Item = f32> {
     let values: Vec<f32> = mean
         .iter()
@@ -156,7 +188,7 @@ fn draw_gaussian(mean: &[f32], std: &[f32], rng: &mut Rng) -> impl Iterator<Item
 
 /// The weakest baseline: every pixel drawn independently from a Gaussian with the
 /// training set's mean and spread at that pixel (clamped to [0, 1]).
-pub fn pixel_gaussian(train: &[f32], count: usize, rng: &mut Rng) -> Vec<f32> {
+fn pixel_gaussian(train: &[f32], count: usize, rng: &mut Rng) -> Vec<f32> {
     let rows: Vec<&[f32]> = train.chunks_exact(784).collect();
     let (mean, std) = pixel_moments(&rows);
     (0..count).flat_map(|_| draw_gaussian(&mean, &std, rng)).collect()
@@ -164,7 +196,7 @@ pub fn pixel_gaussian(train: &[f32], count: usize, rng: &mut Rng) -> Vec<f32> {
 
 /// A stronger weak baseline: a class is chosen in the training proportions, then
 /// every pixel drawn from that class's per-pixel Gaussian.
-pub fn class_mixture(train: &[f32], labels: &[usize], count: usize, rng: &mut Rng) -> Vec<f32> {
+fn class_mixture(train: &[f32], labels: &[usize], count: usize, rng: &mut Rng) -> Vec<f32> {
     let moments: Vec<(Vec<f32>, Vec<f32>)> = (0..10)
         .map(|c| {
             let rows: Vec<&[f32]> = train

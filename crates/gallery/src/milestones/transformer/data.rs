@@ -5,6 +5,7 @@
 //! equal source length (so no encoder sees padding; targets are padded and the padding
 //! is ignored by the loss).
 
+use super::Settings;
 use crate::{MilestoneError, Run};
 use descent_models::translator::{Batch, BOS, EOS, PAD};
 use descent_tensor::Rng;
@@ -12,6 +13,7 @@ use descent_text::bpe::Bpe;
 use descent_text::tokenizer::CharTokenizer;
 use std::collections::BTreeMap;
 
+/// Ids before the first character: padding, start, end.
 const SPECIALS: usize = 3;
 
 /// One English sentence and one Chinese translation (with Tatoeba's attribution).
@@ -20,7 +22,7 @@ pub use descent_data::TranslationPair as Pair;
 /// The pairs of a run: quick runs use the 9,000 embedded pairs (the first, shortest lines
 /// of `translation/cmn-eng.tsv.gz`, so the tour runs offline and the same everywhere);
 /// full runs read the whole file from the data folder.
-pub fn load_pairs(run: &Run) -> Result<Vec<Pair>, MilestoneError> {
+fn load_pairs(run: &Run) -> Result<Vec<Pair>, MilestoneError> {
     if !run.full() {
         return Ok(descent_data::embedded_pairs());
     }
@@ -31,6 +33,58 @@ pub fn load_pairs(run: &Run) -> Result<Vec<Pair>, MilestoneError> {
     Ok(read.rows)
 }
 
+/// The tokenised pairs of a run: vocabularies learned from the training side, the
+/// training examples, and the test sentences kept for BLEU with their pairs.
+pub(crate) struct Corpus {
+    /// English BPE.
+    pub(crate) source: SourceVocab,
+    /// Chinese characters.
+    pub(crate) target: TargetVocab,
+    /// Training examples.
+    pub(crate) train: Vec<Example>,
+    /// Test examples (at most the settings' `test_sentences`).
+    pub(crate) test: Vec<Example>,
+    /// The pair of each test example (its Chinese is BLEU's reference).
+    pub(crate) test_pairs: Vec<Pair>,
+    /// Bytes of the training pairs' text (both sides).
+    pub(crate) train_bytes: usize,
+}
+
+/// Loads the pairs, keeps the first `max_pairs`, holds out a twentieth of the English
+/// sentences, learns the vocabularies from the rest and tokenises both sides.
+pub(crate) fn prepare(run: &Run, settings: &Settings) -> Result<Corpus, MilestoneError> {
+    let mut pairs = load_pairs(run)?;
+    pairs.truncate(settings.max_pairs.unwrap_or(usize::MAX));
+    let (train_pairs, test_pairs) = split(&pairs, 20);
+    let source = SourceVocab::train(train_pairs.iter().map(|p| p.english.as_str()), settings.bpe_vocab);
+    let target = TargetVocab::from_sentences(train_pairs.iter().map(|p| p.chinese.as_str()));
+    let train = examples(&train_pairs, &source, &target, settings.max_len);
+    let (test, test_pairs): (Vec<Example>, Vec<Pair>) = test_pairs
+        .into_iter()
+        .filter_map(|p| {
+            examples(std::slice::from_ref(&p), &source, &target, settings.max_len)
+                .pop()
+                .map(|e| (e, p))
+        })
+        .take(settings.test_sentences)
+        .unzip();
+    if train.is_empty() || test.is_empty() {
+        return Err(MilestoneError::Config(format!(
+            "no usable pairs: {} train, {} test",
+            train.len(),
+            test.len()
+        )));
+    }
+    Ok(Corpus {
+        source,
+        target,
+        train,
+        test,
+        test_pairs,
+        train_bytes: train_pairs.iter().map(|p| p.english.len() + p.chinese.len()).sum(),
+    })
+}
+
 /// FNV-1a: a stable hash (std's hasher may change between releases).
 fn stable_hash(text: &str) -> u64 {
     text.bytes()
@@ -39,7 +93,7 @@ fn stable_hash(text: &str) -> u64 {
 
 /// Splits off about `1/every` of the English sentences (with all their translations) as
 /// the test set.
-pub fn split(pairs: &[Pair], every: u64) -> (Vec<Pair>, Vec<Pair>) {
+fn split(pairs: &[Pair], every: u64) -> (Vec<Pair>, Vec<Pair>) {
     pairs.iter().cloned().partition(|p| stable_hash(&p.english) % every != 0)
 }
 
@@ -47,7 +101,7 @@ pub fn split(pairs: &[Pair], every: u64) -> (Vec<Pair>, Vec<Pair>) {
 #[derive(Clone, Debug)]
 pub struct TargetVocab {
     /// The characters (id = position + 3).
-    pub chars: CharTokenizer,
+    pub(crate) chars: CharTokenizer,
 }
 
 impl TargetVocab {
@@ -64,7 +118,7 @@ impl TargetVocab {
     }
 
     /// Character ids of `text` (characters never seen are dropped), without BOS/EOS.
-    pub fn encode(&self, text: &str) -> Vec<usize> {
+    pub(crate) fn encode(&self, text: &str) -> Vec<usize> {
         text.chars().filter_map(|c| self.chars.id(c)).map(|i| i + SPECIALS).collect()
     }
 
@@ -81,7 +135,7 @@ impl TargetVocab {
 /// Source-side (English) tokens: a trained BPE.
 pub struct SourceVocab {
     /// The BPE model.
-    pub bpe: Bpe,
+    pub(crate) bpe: Bpe,
 }
 
 impl SourceVocab {
@@ -93,7 +147,7 @@ impl SourceVocab {
     }
 
     /// Token ids of `text`; characters the BPE never saw are dropped.
-    pub fn encode(&self, text: &str) -> Vec<usize> {
+    pub(crate) fn encode(&self, text: &str) -> Vec<usize> {
         match self.bpe.encode(text) {
             Ok(ids) => ids,
             Err(_) => {

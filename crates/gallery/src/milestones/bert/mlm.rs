@@ -1,14 +1,14 @@
-//! Masked-language-model pre-training (BERT's "cloze" objective): in every sequence
+//! Masked-language-model pre-training, BERT's "cloze" objective: in every sequence
 //! 15% of the real tokens (never `[CLS]`/`[SEP]`, at least one) are chosen; of those
 //! 80% become `[MASK]`, 10% a random token, 10% stay as they were; the model predicts
 //! the originals at the chosen positions. Held-out text, masked once with a fixed seed,
 //! measures how well it does, next to the unigram entropy: the loss of a model that
 //! knows only token frequencies and no context.
 
-use super::data::{pad_batch, sortish_batches, Padded};
+use super::data::{pad_batch, sortish_batches, Corpus, Padded, FIRST_REGULAR};
 use super::train::{OptimSettings, Trainer};
-use crate::Phase;
-use descent_models::bert::BertForMaskedLm;
+use crate::{Phase, Run};
+use descent_models::bert::{BertConfig, BertForMaskedLm};
 use descent_tensor::{no_grad, Rng};
 use std::time::Instant;
 
@@ -27,30 +27,30 @@ pub struct MlmSettings {
 
 /// The special ids masking must know.
 #[derive(Clone, Copy, Debug)]
-pub struct MaskIds {
+struct MaskIds {
     /// `[MASK]`.
-    pub mask: usize,
+    mask: usize,
     /// Random replacements are drawn from `first_regular..vocab` (no special tokens).
-    pub first_regular: usize,
+    first_regular: usize,
     /// Vocabulary size.
-    pub vocab: usize,
+    vocab: usize,
     /// `[PAD]`.
-    pub pad: usize,
+    pad: usize,
 }
 
 /// A batch with some tokens hidden: the corrupted ids, the flat positions to predict
 /// and the original tokens there.
-pub struct Masked {
+struct Masked {
     /// The padded batch, corrupted.
-    pub batch: Padded,
+    batch: Padded,
     /// Flat indices (row · T + t) of the chosen tokens.
-    pub positions: Vec<usize>,
+    positions: Vec<usize>,
     /// Their original ids.
-    pub targets: Vec<usize>,
+    targets: Vec<usize>,
 }
 
 /// Chooses and corrupts tokens of `rows` as BERT does.
-pub fn mask_rows(rows: &[&[usize]], ids: MaskIds, mask_prob: f32, rng: &mut Rng) -> Masked {
+fn mask_rows(rows: &[&[usize]], ids: MaskIds, mask_prob: f32, rng: &mut Rng) -> Masked {
     let mut batch = pad_batch(rows, ids.pad);
     let steps = batch.ids.len() / rows.len().max(1);
     let (mut positions, mut targets) = (Vec::new(), Vec::new());
@@ -79,22 +79,41 @@ pub fn mask_rows(rows: &[&[usize]], ids: MaskIds, mask_prob: f32, rng: &mut Rng)
 }
 
 /// What the pre-training measured.
-pub struct MlmOutcome {
+pub(crate) struct MlmOutcome {
     /// Training loss of every step.
-    pub losses: Vec<f32>,
+    pub(crate) losses: Vec<f32>,
     /// Loss on the held-out sequences (nats per predicted token).
-    pub held_out_loss: f32,
+    pub(crate) held_out_loss: f32,
     /// Cross-entropy of the training unigram distribution on the same held-out targets.
-    pub unigram_entropy: f32,
+    pub(crate) unigram_entropy: f32,
     /// Wall-clock seconds of training.
-    pub seconds: f64,
+    pub(crate) seconds: f64,
     /// Sequences processed (steps × batch).
-    pub sequences_seen: usize,
+    pub(crate) sequences_seen: usize,
+}
+
+/// A small BERT of `config` pre-trained by MLM on the run's unlabelled sequences, and
+/// what the pre-training measured.
+pub(crate) fn pretrain_bert(run: &Run, corpus: &Corpus, config: &BertConfig, settings: &MlmSettings) -> (BertForMaskedLm, MlmOutcome) {
+    let model = BertForMaskedLm::new(config, &mut Rng::new(run.seed() ^ 0xBE27));
+    let ids = MaskIds {
+        mask: corpus.tokenizer.id("[MASK]").expect("trained vocabularies hold [MASK]") as usize,
+        first_regular: FIRST_REGULAR,
+        vocab: corpus.vocab,
+        pad: corpus.pad,
+    };
+    let phase = run.phase("MLM pre-training", settings.steps as u64);
+    let mlm = pretrain(&model, &corpus.unlabelled, &corpus.held_out, ids, settings, run.seed(), &phase);
+    run.log(&format!(
+        "MLM: held-out loss {:.3} nats vs unigram entropy {:.3} ({} steps, {:.0} s)",
+        mlm.held_out_loss, mlm.unigram_entropy, settings.steps, mlm.seconds
+    ));
+    (model, mlm)
 }
 
 /// Pre-trains `model` on `corpus` (token sequences `[CLS] … [SEP]`) and scores it on
 /// `held_out`.
-pub fn pretrain(
+fn pretrain(
     model: &BertForMaskedLm,
     corpus: &[Vec<usize>],
     held_out: &[Vec<usize>],

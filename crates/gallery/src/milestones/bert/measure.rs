@@ -1,52 +1,88 @@
-//! Logistic regression on frozen sentence features (the "feature-based" use of a
-//! pre-trained model, as ELMo's and the MiniLM comparison are): features standardised
-//! with the training mean and deviation, a Linear layer trained with AdamW, its weight
-//! decay chosen among a few by validation accuracy; the test accuracy of that choice is
-//! what is reported.
+//! What the `bert` verdict rests on: accuracies of a classifier's predictions, mean-pooled
+//! sentence embeddings, and the logistic regression on frozen sentence features (the
+//! "feature-based" use of a pre-trained model, as ELMo's and the MiniLM comparison are):
+//! features standardised with the training mean and deviation, a Linear layer trained
+//! with AdamW, its weight decay chosen among a few by validation accuracy; the test
+//! accuracy of that choice is what is reported.
 
-use descent_nn::{params, Forward, Linear};
-
+use super::data::{eval_batches, pad_batch, Encoded};
+use descent_models::bert::{mean_pool, Bert, BertClassifier};
+use descent_nn::{params, Forward, Linear, Module};
 use descent_optim::{AdamW, AdamWConfig, Optimizer};
 use descent_tensor::{no_grad, Rng, Tensor};
 
 /// Row-major features (n, width) of one split and their labels.
-pub struct FeatureSplit {
+pub(crate) struct FeatureSplit {
     /// (n, width) values.
-    pub features: Vec<f32>,
+    pub(crate) features: Vec<f32>,
     /// One label per row.
-    pub labels: Vec<usize>,
+    pub(crate) labels: Vec<usize>,
 }
 
 /// Train, validation and test features of the same extractor.
-pub struct ProbeData {
+pub(crate) struct ProbeData {
     /// Columns per row.
-    pub width: usize,
+    pub(crate) width: usize,
     /// Fits the weights.
-    pub train: FeatureSplit,
+    pub(crate) train: FeatureSplit,
     /// Chooses the weight decay.
-    pub dev: FeatureSplit,
+    pub(crate) dev: FeatureSplit,
     /// Reported.
-    pub test: FeatureSplit,
+    pub(crate) test: FeatureSplit,
 }
 
 /// What a probe measured.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ProbeOutcome {
+pub(crate) struct ProbeOutcome {
     /// Validation accuracy of the chosen weight decay.
-    pub dev_accuracy: f64,
+    pub(crate) dev_accuracy: f64,
     /// Test accuracy of the chosen weight decay.
-    pub test_accuracy: f64,
+    pub(crate) test_accuracy: f64,
     /// The weight decay chosen.
-    pub weight_decay: f32,
+    pub(crate) weight_decay: f32,
 }
 
 /// Weight decays tried.
 const DECAYS: [f32; 3] = [0.0, 1e-2, 1e-1];
 
 /// Share of `predictions` equal to `labels`.
-pub fn accuracy(predictions: &[usize], labels: &[usize]) -> f64 {
+pub(crate) fn accuracy(predictions: &[usize], labels: &[usize]) -> f64 {
     let right = predictions.iter().zip(labels).filter(|(p, l)| p == l).count();
     right as f64 / labels.len().max(1) as f64
+}
+
+/// Predicted classes of `data` (in its order).
+pub(crate) fn predict(model: &BertClassifier, data: &Encoded, pad: usize) -> Vec<usize> {
+    model.set_training(false);
+    let lengths: Vec<usize> = data.ids.iter().map(Vec::len).collect();
+    let mut out = vec![0; data.ids.len()];
+    no_grad(|| {
+        for batch in eval_batches(&lengths, 128) {
+            let rows: Vec<&[usize]> = batch.iter().map(|&i| &data.ids[i][..]).collect();
+            let padded = pad_batch(&rows, pad);
+            let classes = model.logits(&padded.ids, &padded.lengths).argmax(1);
+            batch.iter().zip(classes).for_each(|(&i, c)| out[i] = c);
+        }
+    });
+    out
+}
+
+/// Mean of each sentence's final states under `bert` (n, width), in input order.
+pub(crate) fn mean_pooled(bert: &Bert, data: &Encoded, pad: usize) -> Vec<f32> {
+    let width = bert.config.hidden_size;
+    let lengths: Vec<usize> = data.ids.iter().map(Vec::len).collect();
+    let mut out = vec![0.0f32; data.ids.len() * width];
+    no_grad(|| {
+        for batch in eval_batches(&lengths, 128) {
+            let rows: Vec<&[usize]> = batch.iter().map(|&i| &data.ids[i][..]).collect();
+            let padded = pad_batch(&rows, pad);
+            let pooled = mean_pool(&bert.hidden(&padded.ids, &padded.lengths), &padded.lengths).to_vec();
+            for (k, &i) in batch.iter().enumerate() {
+                out[i * width..(i + 1) * width].copy_from_slice(&pooled[k * width..(k + 1) * width]);
+            }
+        }
+    });
+    out
 }
 
 /// Standardises every split with the training statistics.
@@ -78,7 +114,7 @@ fn standardise(data: &ProbeData) -> [Vec<f32>; 3] {
 }
 
 /// Fits a logistic regression per weight decay for `epochs` epochs; keeps the best on dev.
-pub fn probe(data: &ProbeData, epochs: usize, seed: u64) -> ProbeOutcome {
+pub(crate) fn probe(data: &ProbeData, epochs: usize, seed: u64) -> ProbeOutcome {
     let w = data.width;
     let [train, dev, test] = standardise(data);
     let n = data.train.labels.len();
