@@ -51,17 +51,14 @@ impl Options {
     };
 }
 
-/// The range of `--epochs` that tests the claim, and the defaults.
+/// The range of `--epochs` that tests the claim (the defaults are each milestone's
+/// `Settings::quick()` and `full()`).
 #[derive(Clone, Copy, Debug)]
 pub struct EpochBudget {
     /// Fewer epochs cannot test the claim (a pass would mean nothing).
     pub min: usize,
     /// More is refused (hours of CPU by mistake).
     pub max: usize,
-    /// Quick-run default (`None` where the default budget is counted in steps).
-    pub quick: Option<usize>,
-    /// Full-run default.
-    pub full: Option<usize>,
 }
 
 /// The gallery, oldest first.
@@ -89,8 +86,6 @@ pub static GALLERY: &[Milestone] = &[
             epochs: Some(EpochBudget {
                 min: 1,
                 max: 100_000,
-                quick: Some(100),
-                full: Some(100),
             }),
         },
         run: perceptron::run,
@@ -108,8 +103,6 @@ pub static GALLERY: &[Milestone] = &[
             epochs: Some(EpochBudget {
                 min: 100,
                 max: 10_000_000,
-                quick: Some(2_000),
-                full: Some(100_000),
             }),
         },
         run: xor::run,
@@ -127,8 +120,6 @@ pub static GALLERY: &[Milestone] = &[
             epochs: Some(EpochBudget {
                 min: 1,
                 max: 1_000_000,
-                quick: Some(5_000),
-                full: Some(20_000),
             }),
         },
         run: backprop::run,
@@ -146,8 +137,6 @@ pub static GALLERY: &[Milestone] = &[
             epochs: Some(EpochBudget {
                 min: 1,
                 max: 500,
-                quick: Some(8),
-                full: Some(12),
             }),
         },
         run: lenet::run,
@@ -185,8 +174,6 @@ pub static GALLERY: &[Milestone] = &[
             epochs: Some(EpochBudget {
                 min: 2,
                 max: 200,
-                quick: Some(10),
-                full: Some(10),
             }),
         },
         run: alexnet::run,
@@ -204,8 +191,6 @@ pub static GALLERY: &[Milestone] = &[
             epochs: Some(EpochBudget {
                 min: 1,
                 max: 200,
-                quick: None,
-                full: None,
             }),
         },
         run: gan::run,
@@ -223,8 +208,6 @@ pub static GALLERY: &[Milestone] = &[
             epochs: Some(EpochBudget {
                 min: 1,
                 max: 1_000,
-                quick: None,
-                full: None,
             }),
         },
         run: transformer::run,
@@ -242,8 +225,6 @@ pub static GALLERY: &[Milestone] = &[
             epochs: Some(EpochBudget {
                 min: 1,
                 max: 100,
-                quick: None,
-                full: None,
             }),
         },
         run: bert::run,
@@ -261,8 +242,6 @@ pub static GALLERY: &[Milestone] = &[
             epochs: Some(EpochBudget {
                 min: 1,
                 max: 1_000,
-                quick: None,
-                full: None,
             }),
         },
         run: gpt::run,
@@ -280,8 +259,6 @@ pub static GALLERY: &[Milestone] = &[
             epochs: Some(EpochBudget {
                 min: 1,
                 max: 1_000,
-                quick: None,
-                full: None,
             }),
         },
         run: clip::run,

@@ -100,13 +100,6 @@ impl Run {
         }
     }
 
-    /// Training epochs: `--epochs`, else the registry's default for the mode (`None`
-    /// where the milestone counts its default budget in steps, not epochs).
-    pub fn epochs(&self) -> Option<usize> {
-        let budget = self.milestone.options.epochs?;
-        self.config.epochs.or(if self.full() { budget.full } else { budget.quick })
-    }
-
     /// True when `--epochs` was given.
     pub fn epochs_given(&self) -> bool {
         self.config.epochs.is_some()

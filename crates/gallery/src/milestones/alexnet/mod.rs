@@ -91,8 +91,8 @@ impl RunSettings for Settings {
         }
     }
 
-    /// The shared 10,000/10,000 subset: sized from the quick run's throughput to about
-    /// 20 minutes on 2 cores (not yet timed).
+    /// The shared 10,000/10,000 subset, wider networks; sized from the quick run's
+    /// throughput to fit the full-run budget.
     fn full() -> Settings {
         Settings {
             widths: [24, 48, 96],

@@ -97,7 +97,7 @@ pub struct Settings {
 }
 
 impl RunSettings for Settings {
-    /// Under a minute on 2 cores, on the copies embedded in the binary.
+    /// On the copies embedded in the binary.
     fn quick() -> Settings {
         Settings {
             vocab_size: 3000,
@@ -120,9 +120,8 @@ impl RunSettings for Settings {
         }
     }
 
-    /// All of SST-2 and the other English: sized to about half an hour on 2 cores (MLM
-    /// ~7 min, biLM ~5, fine-tunings ~8, MiniLM ~6); the 256-wide, 60k-example version
-    /// would take hours.
+    /// All of SST-2 and the other English, sized to the full-run budget (the parts' times
+    /// are in docs/benchmarks.md); the 256-wide, 60k-example version would take hours.
     fn full() -> Settings {
         Settings {
             vocab_size: 8000,

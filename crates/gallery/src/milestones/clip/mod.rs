@@ -81,7 +81,7 @@ fn model(conv_width: usize, image_features: usize, text_width: usize, text_layer
 }
 
 impl RunSettings for Settings {
-    /// About a minute and a half on 2 cores: the embedded subsets, a small model.
+    /// The embedded subsets, a small model.
     fn quick() -> Settings {
         Settings {
             sizes: DataSizes { train: 2_000, test: 500 },

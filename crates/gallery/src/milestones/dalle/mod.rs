@@ -36,7 +36,7 @@
 //! images; a model of about a hundred thousand parameters (quick); the judge is this
 //! project's classifiers, not people.
 //! Run: `descent run dalle [--full]` (quick: digits only, from the embedded MNIST subset,
-//! a smaller network and bar, about two minutes on 2 cores).
+//! a smaller network and bar).
 //!
 //! Files: `data.rs`, `train.rs`, `measure.rs`, `report.rs`, and `captions.rs`: the
 //! captions of every class in both languages, seen in training or held out as
@@ -122,7 +122,7 @@ fn diffusion(batch_size: usize, steps: usize, lr: f32) -> DiffusionTraining {
 }
 
 impl RunSettings for Settings {
-    /// Digits only (the embedded MNIST subset), a 16-wide U-Net, about two minutes.
+    /// Digits only (the embedded MNIST subset), a 16-wide U-Net.
     fn quick() -> Settings {
         Settings {
             fashion: false,

@@ -11,6 +11,7 @@ use super::ais::{self, AisEstimate, AisSettings};
 use super::data::{Data, PIXELS};
 use super::train::TrainedRbm;
 use crate::Run;
+use descent_kernels::fast_math::sigmoid;
 use descent_models::rbm::{bernoulli, softplus, Rbm};
 use descent_tensor::{no_grad, Rng, Tensor};
 use rayon::prelude::*;
@@ -169,9 +170,7 @@ pub fn sample_from_noise(rbm: &Rbm, base_bias: &[f32], chains: usize, steps: usi
 /// `count` images drawn from the base-rate model: pixel i on with probability
 /// `σ(base_bias[i])`, independently.
 pub fn base_rate_samples(base_bias: &[f32], count: usize, rng: &mut Rng) -> Vec<f32> {
-    let probs: Vec<f32> = (0..count)
-        .flat_map(|_| base_bias.iter().map(|&b| 1.0 / (1.0 + (-b).exp())))
-        .collect();
+    let probs: Vec<f32> = (0..count).flat_map(|_| base_bias.iter().map(|&b| sigmoid(b))).collect();
     bernoulli(&Tensor::from_vec(probs, &[count, base_bias.len()]), rng).to_vec()
 }
 

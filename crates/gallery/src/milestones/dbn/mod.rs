@@ -33,7 +33,7 @@
 //! RBM's learning rule) and `ais.rs` (annealed importance sampling for log Z).
 //!
 //! Run: `descent run dbn [--full]` (quick: the embedded 6,000 digits, a 784-500-500-1000
-//! stack and short schedules, about a minute and a half on 2 cores; full: all of MNIST
+//! stack and short schedules; full: all of MNIST
 //! and the paper's 784-500-500-2000).
 
 pub mod ais;

@@ -109,8 +109,8 @@ impl RunSettings for Settings {
         }
     }
 
-    /// The whole set: MLPs for 20 epochs; W7's DCGAN at full width, which costs about 1.5
-    /// CPU-seconds a step here, for two.
+    /// The whole set: MLPs for 20 epochs; W7's DCGAN at full width, whose steps are
+    /// costly enough that two epochs fit the full-run budget.
     fn full() -> Settings {
         Settings {
             mlp: gan_training(GanKind::Mlp, (256, 512), 20),

@@ -25,14 +25,24 @@ const TEMPLATE_CHARS: &str = "用风格写:\n";
 /// `poetry/tang_jueju_lushi.tsv.gz` whose characters are among its 2,000 most frequent,
 /// so the tour runs offline and the same everywhere); full runs read the whole file
 /// from the data folder.
-pub(crate) fn load_poems(run: &Run) -> Result<Vec<Poem>, MilestoneError> {
+pub(crate) fn load_poems(run: &mut Run) -> Result<Vec<Poem>, MilestoneError> {
     if !run.full() {
-        return Ok(descent_data::embedded_poems());
+        let poems = descent_data::embedded_poems();
+        let identity = format!("Tang poems embedded subset {}", poems.len());
+        run.uses_data(&identity, &format!("{} Tang jueju and lüshi embedded in the binary", poems.len()));
+        return Ok(poems);
     }
     let read = descent_data::read_poems(&run.data(), &descent_data::TANG_JUEJU_LUSHI)?;
     if let Some(note) = read.skipped_note(&descent_data::TANG_JUEJU_LUSHI.relative_path()) {
         run.log(&note);
     }
+    let identity = format!("Tang poems {}", read.rows.len());
+    let description = format!(
+        "{} Tang jueju and lüshi from {}",
+        read.rows.len(),
+        descent_data::TANG_JUEJU_LUSHI.relative_path()
+    );
+    run.uses_data(&identity, &description);
     Ok(read.rows)
 }
 

@@ -19,7 +19,7 @@
 //! million parameters (quick; a few million full) trained from scratch on one corpus,
 //! not pre-trained on the web; prompting is tested by the form of the answer (the
 //! poem's shape), not by few-shot tasks.
-//! Run: `descent run gpt [--full] [--epochs N]` (quick: one to two minutes on 2 cores;
+//! Run: `descent run gpt [--full] [--epochs N]` (quick: the embedded poems;
 //! `--epochs N` trains for N passes over the training text instead of the mode's step
 //! budget).
 //!
@@ -82,7 +82,7 @@ fn optimisation(batch_size: usize, seq_len: usize, steps: usize, lr: f32) -> LmS
 }
 
 impl RunSettings for Settings {
-    /// The tour's run: about a minute on 2 cores, on the poems embedded in the binary.
+    /// The tour's run, on the poems embedded in the binary.
     fn quick() -> Settings {
         Settings {
             // The embedded poems are exactly those whose characters are among the

@@ -146,6 +146,8 @@ pub fn run_with(run: &mut Run, settings: Settings) -> Result<(), MilestoneError>
 /// model, sample, chart.
 fn char_language_model(run: &mut Run, settings: &CharLmSettings) -> Result<(), MilestoneError> {
     let (text, source) = charlm::load_text(run, settings.whole_text)?;
+    let identity = format!("tiny Shakespeare {} characters", text.chars().count());
+    run.uses_data(&identity, &format!("tiny Shakespeare, {source}"));
     let tokenizer = Tokenizer::Char(CharTokenizer::from_texts([text.as_str()]));
     let ids = tokenizer.encode(&text).expect("the vocabulary is built from this text");
     let split = ids.len() * 9 / 10;

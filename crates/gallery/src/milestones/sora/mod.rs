@@ -39,11 +39,11 @@
 //! not web video; motion and identity are judged by a classifier and the ink's path, not by
 //! people.
 //! Run: `descent run sora [--full]` (quick: four digits from the embedded MNIST subset,
-//! a small network, 200 steps per model, about two and a half minutes on 2 cores; so short a
+//! a small network, 200 steps per model; so short a
 //! training does not yet draw readable digits and the quick verdict is FAIL, with its
 //! numbers; full: all ten digits of MNIST, a wider network, 6,000 steps per model (4 clips
-//! and 4 sets of unrelated frames each) and 160 clips per model measured: 7,400 CPU-seconds,
-//! 88 minutes on 2 cores shared with other work, caption pre-training included). The full
+//! and 4 sets of unrelated frames each) and 160 clips per model measured; its time is in
+//! docs/benchmarks.md). The full
 //! run passes (one run, made just before 3×3 convolutions took Winograd: frames read as the
 //! asked digit 84%, clips move the asked way 99%, consecutive frames read as the same digit
 //! 82%, path jitter 0.48 px against the baseline's 3.2); the per-frame baseline reads as the
@@ -144,7 +144,7 @@ fn diffusion(batch_size: usize, steps: usize, lr: f32, ema_decay: f32) -> Diffus
 }
 
 impl RunSettings for Settings {
-    /// Four digits of the embedded MNIST subset, a 16-wide network, ~2.5 minutes.
+    /// Four digits of the embedded MNIST subset, a 16-wide network.
     fn quick() -> Settings {
         Settings {
             digits: vec![0, 1, 3, 7],
@@ -177,7 +177,7 @@ impl RunSettings for Settings {
         }
     }
 
-    /// All ten digits of MNIST, a 24-wide network, ~90 minutes.
+    /// All ten digits of MNIST, a 24-wide network.
     fn full() -> Settings {
         Settings {
             digits: (0..10).collect(),

@@ -22,14 +22,29 @@ pub use descent_data::TranslationPair as Pair;
 /// The pairs of a run: quick runs use the 9,000 embedded pairs (the first, shortest lines
 /// of `translation/cmn-eng.tsv.gz`, so the tour runs offline and the same everywhere);
 /// full runs read the whole file from the data folder.
-fn load_pairs(run: &Run) -> Result<Vec<Pair>, MilestoneError> {
+fn load_pairs(run: &mut Run) -> Result<Vec<Pair>, MilestoneError> {
     if !run.full() {
-        return Ok(descent_data::embedded_pairs());
+        let pairs = descent_data::embedded_pairs();
+        let identity = format!("cmn-eng embedded subset {}", pairs.len());
+        run.uses_data(
+            &identity,
+            &format!("the {} shortest English–Chinese pairs of cmn-eng, embedded", pairs.len()),
+        );
+        return Ok(pairs);
     }
     let read = descent_data::read_pairs(&run.data())?;
     if let Some(note) = read.skipped_note(&descent_data::CMN_ENG.relative_path()) {
         run.log(&note);
     }
+    let identity = format!("cmn-eng {}", read.rows.len());
+    run.uses_data(
+        &identity,
+        &format!(
+            "{} English–Chinese pairs from {}",
+            read.rows.len(),
+            descent_data::CMN_ENG.relative_path()
+        ),
+    );
     Ok(read.rows)
 }
 
@@ -52,7 +67,7 @@ pub(crate) struct Corpus {
 
 /// Loads the pairs, keeps the first `max_pairs`, holds out a twentieth of the English
 /// sentences, learns the vocabularies from the rest and tokenises both sides.
-pub(crate) fn prepare(run: &Run, settings: &Settings) -> Result<Corpus, MilestoneError> {
+pub(crate) fn prepare(run: &mut Run, settings: &Settings) -> Result<Corpus, MilestoneError> {
     let mut pairs = load_pairs(run)?;
     pairs.truncate(settings.max_pairs.unwrap_or(usize::MAX));
     let (train_pairs, test_pairs) = split(&pairs, 20);

@@ -66,7 +66,7 @@ pub struct Settings {
 }
 
 impl RunSettings for Settings {
-    /// About a minute on 2 cores, on the pairs embedded in the binary.
+    /// On the pairs embedded in the binary.
     fn quick() -> Settings {
         Settings {
             // The embedded pairs are these 9,000 (the file's first, shortest lines).

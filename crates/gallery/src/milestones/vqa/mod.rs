@@ -92,7 +92,7 @@ fn model(d_model: usize, encoder_layers: usize, decoder_layers: usize, stem: usi
 /// "where" boxes; "how many" accuracy): 8 per image, lr 2e-3, positions ×0.1: 4.5%,
 /// 30.5%; 2 per image, lr 1e-3, positions ×1: 23.5%, 82.0%.
 impl RunSettings for Settings {
-    /// About two minutes on 2 cores: the embedded subsets, 800 steps.
+    /// The embedded subsets, 800 steps.
     fn quick() -> Settings {
         Settings {
             model: model(64, 2, 1, 16),
@@ -113,8 +113,8 @@ impl RunSettings for Settings {
     fn full() -> Settings {
         Settings {
             // The quick run's width and encoder with a second decoder block: at 6,000
-            // steps it reached IoU ≥ 0.5 on 73.9% of "where" boxes (blind: 2.6%) in
-            // about 10 minutes; the 128-wide 4+2-block model was ~8× the cost a step.
+            // steps it reached IoU ≥ 0.5 on 73.9% of "where" boxes (blind: 2.6%); the
+            // 128-wide 4+2-block model cost several times more a step.
             model: model(64, 2, 2, 16),
             budget: Budget {
                 steps: 6000,
