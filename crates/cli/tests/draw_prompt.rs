@@ -21,18 +21,18 @@ fn s(path: &Path) -> &str {
 
 fn save_dalle(path: &Path) {
     let mut settings = DalleSettings::quick();
-    settings.channels = 8;
-    settings.emb_dim = 16;
-    settings.text = (16, 2, 1);
+    settings.sizes.channels = 8;
+    settings.sizes.emb_dim = 16;
+    settings.sizes.text = (16, 2, 1);
     let model = build_dalle(&settings, &[ClassId(3), ClassId(7)], 1);
     saved::save(path, &Snapshot::of(&model), Extras::default()).unwrap();
 }
 
 fn save_sora(path: &Path) {
     let mut settings = SoraSettings::quick();
-    settings.channels = 8;
-    settings.emb_dim = 16;
-    settings.text = (16, 2, 1);
+    settings.sizes.channels = 8;
+    settings.sizes.emb_dim = 16;
+    settings.sizes.text = (16, 2, 1);
     settings.frames = 4;
     let model = build_sora(&settings, &[2], 1);
     saved::save(path, &Snapshot::of(&model), Extras::default()).unwrap();

@@ -21,9 +21,9 @@ fn tiny_dalle_draws_the_asked_digit() {
     let mut s = Settings::quick();
     s.only_classes = Some(vec![ClassId(0), ClassId(1)]);
     s.max_train = Some(3000);
-    s.channels = 8;
-    s.emb_dim = 32;
-    s.text = (16, 2, 1);
+    s.sizes.channels = 8;
+    s.sizes.emb_dim = 32;
+    s.sizes.text = (16, 2, 1);
     if let Some(c) = &mut s.contrastive {
         c.steps = 150;
         c.batch_size = 32;

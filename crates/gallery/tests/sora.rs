@@ -51,9 +51,9 @@ fn tiny_sora_trains_measures_and_draws() {
     let mut s = Settings::quick();
     s.digits = vec![1, 3];
     s.max_train = Some(1000);
-    s.channels = 8;
-    s.emb_dim = 32;
-    s.text = (16, 2, 1);
+    s.sizes.channels = 8;
+    s.sizes.emb_dim = 32;
+    s.sizes.text = (16, 2, 1);
     s.frames = 8;
     if let Some(c) = &mut s.contrastive {
         c.steps = 400;

@@ -5,10 +5,53 @@
 //! squared error.
 
 use crate::Phase;
-use descent_models::caption::CaptionVocab;
+use descent_models::caption::{CaptionEncoderConfig, CaptionVocab};
 use descent_models::diffusion::{DdimOptions, NoiseSchedule, Prediction};
+use descent_models::unet::{Condition, UNetConfig};
 use descent_optim::{clip_grad_norm, AdamW, AdamWConfig, LrSchedule, Optimizer};
 use descent_tensor::{Param, Rng, Tensor};
+
+/// The sizes of a caption-conditioned denoiser: a caption encoder and the U-Net its
+/// vector conditions (dalle's images, sora's frames).
+#[derive(Clone, Copy, Debug)]
+pub struct DenoiserSizes {
+    /// U-Net base width (W10: 64).
+    pub channels: usize,
+    /// Time/condition embedding width (W10: 128).
+    pub emb_dim: usize,
+    /// Residual blocks scale and shift their features by the embedding (FiLM) rather
+    /// than W10's shift ([`UNetConfig::scale_shift`]).
+    pub scale_shift: bool,
+    /// Caption encoder width, heads, blocks (its vector is as wide as the encoder).
+    pub text: (usize, usize, usize),
+}
+
+impl DenoiserSizes {
+    /// The caption encoder (captions of at most 16 words from `vocab_size` words) and
+    /// the one-channel U-Net it conditions, predicting `prediction`.
+    pub fn configs(&self, vocab_size: usize, prediction: Prediction) -> (CaptionEncoderConfig, UNetConfig) {
+        let (d_model, n_heads, n_layers) = self.text;
+        let text = CaptionEncoderConfig {
+            vocab_size,
+            max_len: 16,
+            d_model,
+            n_heads,
+            n_layers,
+            out_dim: d_model,
+        };
+        let unet = UNetConfig {
+            in_channels: 1,
+            channels: self.channels,
+            emb_dim: self.emb_dim,
+            time_dim: 64,
+            groups: 8,
+            condition: Condition::Vector(d_model),
+            scale_shift: self.scale_shift,
+            prediction,
+        };
+        (text, unet)
+    }
+}
 
 /// Optimisation settings of a diffusion run.
 #[derive(Clone, Copy, Debug)]

@@ -50,7 +50,7 @@ mod report;
 mod train;
 
 use crate::common::contrastive::ContrastiveSettings;
-use crate::common::diffusion::DiffusionTraining;
+use crate::common::diffusion::{DenoiserSizes, DiffusionTraining};
 use crate::{MilestoneError, Run, RunSettings, Training};
 use captions::ClassId;
 use descent_models::diffusion::Prediction;
@@ -71,15 +71,8 @@ pub struct Settings {
     pub max_train: Option<usize>,
     /// Restrict to these classes (tests); `None`: every class of the loaded sets.
     pub only_classes: Option<Vec<ClassId>>,
-    /// U-Net base width (W10: 64).
-    pub channels: usize,
-    /// Time/condition embedding width (W10: 128).
-    pub emb_dim: usize,
-    /// Residual blocks scale and shift their features by the embedding (FiLM) rather
-    /// than W10's shift ([`UNetConfig::scale_shift`]).
-    pub scale_shift: bool,
-    /// Caption encoder width, heads, blocks.
-    pub text: (usize, usize, usize),
+    /// The caption encoder's and U-Net's sizes.
+    pub sizes: DenoiserSizes,
     /// unCLIP's first stage: the caption encoder pre-trained by the CLIP objective
     /// against the images, then frozen while the U-Net trains (`None`: the encoder
     /// trains with the U-Net by the diffusion loss alone).
@@ -128,10 +121,12 @@ impl RunSettings for Settings {
             fashion: false,
             max_train: None,
             only_classes: None,
-            channels: 16,
-            emb_dim: 64,
-            scale_shift: true,
-            text: (32, 2, 1),
+            sizes: DenoiserSizes {
+                channels: 16,
+                emb_dim: 64,
+                scale_shift: true,
+                text: (32, 2, 1),
+            },
             contrastive: Some(ContrastiveSettings {
                 steps: 1000,
                 batch_size: 64,
@@ -156,10 +151,12 @@ impl RunSettings for Settings {
             fashion: true,
             max_train: None,
             only_classes: None,
-            channels: 32,
-            emb_dim: 128,
-            scale_shift: true,
-            text: (64, 4, 2),
+            sizes: DenoiserSizes {
+                channels: 32,
+                emb_dim: 128,
+                scale_shift: true,
+                text: (64, 4, 2),
+            },
             contrastive: Some(ContrastiveSettings {
                 steps: 1500,
                 batch_size: 128,

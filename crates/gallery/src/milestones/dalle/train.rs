@@ -9,9 +9,9 @@ use super::Settings;
 use crate::common::contrastive::{pretrain_captions, record_losses, ContrastiveSettings, ItemEncoder};
 use crate::common::diffusion::{train_denoiser, LossWindows};
 use crate::Run;
-use descent_models::caption::{CaptionEncoder, CaptionEncoderConfig, CaptionVocab};
+use descent_models::caption::{CaptionEncoder, CaptionVocab};
 use descent_models::text_diffusion::TextToImage;
-use descent_models::unet::{Condition, UNet, UNetConfig};
+use descent_models::unet::UNet;
 use descent_nn::{param_count, params};
 use descent_tensor::Rng;
 
@@ -19,25 +19,7 @@ use descent_tensor::Rng;
 pub fn build_model(settings: &Settings, classes: &[ClassId], seed: u64) -> TextToImage {
     let seen = seen_captions(classes);
     let vocab = CaptionVocab::build(seen.iter().map(String::as_str));
-    let (d_model, n_heads, n_layers) = settings.text;
-    let text_config = CaptionEncoderConfig {
-        vocab_size: vocab.len(),
-        max_len: 16,
-        d_model,
-        n_heads,
-        n_layers,
-        out_dim: d_model,
-    };
-    let unet_config = UNetConfig {
-        in_channels: 1,
-        channels: settings.channels,
-        emb_dim: settings.emb_dim,
-        time_dim: 64,
-        groups: 8,
-        condition: Condition::Vector(d_model),
-        scale_shift: settings.scale_shift,
-        prediction: settings.train.prediction,
-    };
+    let (text_config, unet_config) = settings.sizes.configs(vocab.len(), settings.train.prediction);
     let mut rng = Rng::new(seed);
     TextToImage {
         side: 28,

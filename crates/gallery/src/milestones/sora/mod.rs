@@ -58,7 +58,7 @@ mod report;
 mod train;
 
 use crate::common::contrastive::ContrastiveSettings;
-use crate::common::diffusion::DiffusionTraining;
+use crate::common::diffusion::{DenoiserSizes, DiffusionTraining};
 use crate::{MilestoneError, Run, RunSettings, Training};
 use descent_models::diffusion::Prediction;
 use descent_models::saved::Snapshot;
@@ -91,15 +91,8 @@ pub struct Settings {
     pub max_train: Option<usize>,
     /// Frames per clip.
     pub frames: usize,
-    /// U-Net base width.
-    pub channels: usize,
-    /// Time/condition embedding width.
-    pub emb_dim: usize,
-    /// Residual blocks scale and shift their features by the embedding (FiLM) rather
-    /// than W10's shift ([`UNetConfig::scale_shift`]).
-    pub scale_shift: bool,
-    /// Caption encoder width, heads, blocks.
-    pub text: (usize, usize, usize),
+    /// The caption encoder's and U-Net's sizes.
+    pub sizes: DenoiserSizes,
     /// Residual blocks followed by temporal attention in the space-time model.
     pub temporal_levels: Vec<usize>,
     /// Heads of each temporal attention.
@@ -150,10 +143,12 @@ impl RunSettings for Settings {
             digits: vec![0, 1, 3, 7],
             max_train: None,
             frames: 8,
-            channels: 16,
-            emb_dim: 64,
-            scale_shift: true,
-            text: (32, 2, 1),
+            sizes: DenoiserSizes {
+                channels: 16,
+                emb_dim: 64,
+                scale_shift: true,
+                text: (32, 2, 1),
+            },
             temporal_levels: vec![1, 2, 3],
             heads: 2,
             contrastive: Some(ContrastiveSettings {
@@ -183,10 +178,12 @@ impl RunSettings for Settings {
             digits: (0..10).collect(),
             max_train: None,
             frames: 8,
-            channels: 24,
-            emb_dim: 128,
-            scale_shift: true,
-            text: (64, 4, 2),
+            sizes: DenoiserSizes {
+                channels: 24,
+                emb_dim: 128,
+                scale_shift: true,
+                text: (64, 4, 2),
+            },
             temporal_levels: vec![1, 2, 3],
             heads: 4,
             contrastive: Some(ContrastiveSettings {

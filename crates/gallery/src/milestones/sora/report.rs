@@ -71,10 +71,10 @@ fn notes(run: &mut Run, s: &Settings, o: &Outcome) {
         run.note(&format!(
             "Quick run: digits {:?} from the embedded MNIST subset, a {}-wide network trained {} steps of {} items, lower bars; `--full` trains a {}-wide network on all ten digits of MNIST at bars of 80%.",
             s.digits,
-            s.channels,
+            s.sizes.channels,
             s.train.steps,
             s.train.batch_size,
-            Settings::full().channels
+            Settings::full().sizes.channels
         ));
     }
 }

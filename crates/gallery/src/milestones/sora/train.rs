@@ -10,9 +10,8 @@ use super::Settings;
 use crate::common::contrastive::{pretrain_captions, record_losses, ContrastiveSettings, ItemEncoder};
 use crate::common::diffusion::{train_denoiser, LossWindows};
 use crate::Run;
-use descent_models::caption::{CaptionEncoder, CaptionEncoderConfig, CaptionVocab};
+use descent_models::caption::{CaptionEncoder, CaptionVocab};
 use descent_models::text_diffusion::TextToVideo;
-use descent_models::unet::{Condition, UNetConfig};
 use descent_models::video_unet::{VideoUNet, VideoUNetConfig};
 use descent_nn::{param_count, params};
 use descent_tensor::Rng;
@@ -24,25 +23,7 @@ pub fn build_model(s: &Settings, levels: &[usize], seed: u64) -> TextToVideo {
         .flat_map(|d| data::Direction::ALL.into_iter().flat_map(move |dir| data::captions(d, dir)))
         .collect();
     let vocab = CaptionVocab::build(all.iter().map(String::as_str));
-    let (d_model, n_heads, n_layers) = s.text;
-    let text = CaptionEncoderConfig {
-        vocab_size: vocab.len(),
-        max_len: 16,
-        d_model,
-        n_heads,
-        n_layers,
-        out_dim: d_model,
-    };
-    let unet = UNetConfig {
-        in_channels: 1,
-        channels: s.channels,
-        emb_dim: s.emb_dim,
-        time_dim: 64,
-        groups: 8,
-        condition: Condition::Vector(d_model),
-        scale_shift: s.scale_shift,
-        prediction: s.train.prediction,
-    };
+    let (text, unet) = s.sizes.configs(vocab.len(), s.train.prediction);
     let config = VideoUNetConfig {
         unet,
         frames: s.frames,
