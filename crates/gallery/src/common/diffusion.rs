@@ -76,6 +76,24 @@ pub struct DiffusionTraining {
     pub prediction: Prediction,
 }
 
+impl DiffusionTraining {
+    /// The text-conditioned milestones' recipe: velocity prediction, a warm-up of a
+    /// twentieth of the steps, the null caption 10% of the time, gradient clipping at 1,
+    /// and an average of the weights decaying by `ema_decay` (0: none).
+    pub fn velocity(batch_size: usize, steps: usize, lr: f32, ema_decay: f32) -> DiffusionTraining {
+        DiffusionTraining {
+            batch_size,
+            steps,
+            lr,
+            warmup: steps / 20,
+            null_prob: 0.1,
+            clip_norm: 1.0,
+            ema_decay,
+            prediction: Prediction::Velocity,
+        }
+    }
+}
+
 /// Training-loss means over windows of `every` steps (and the last, shorter one): the
 /// points of a run's loss chart, with the latest mean shown on the progress line.
 pub struct LossWindows {

@@ -53,7 +53,6 @@ use crate::common::contrastive::ContrastiveSettings;
 use crate::common::diffusion::{DenoiserSizes, DiffusionTraining};
 use crate::{MilestoneError, Run, RunSettings, Training};
 use captions::ClassId;
-use descent_models::diffusion::Prediction;
 use descent_models::saved::Snapshot;
 use descent_nn::param_count;
 use descent_report::fact_keys;
@@ -97,22 +96,9 @@ pub struct Settings {
     pub target: f64,
 }
 
-/// Velocity prediction with a warmup of a twentieth of the steps, the null caption 10%
-/// of the time, gradient clipping at 1, no EMA.
-fn diffusion(batch_size: usize, steps: usize, lr: f32) -> DiffusionTraining {
-    DiffusionTraining {
-        batch_size,
-        steps,
-        lr,
-        warmup: steps / 20,
-        null_prob: 0.1,
-        clip_norm: 1.0,
-        // Not yet measured at full size here (sora's runs use it); off keeps the
-        // recorded full-run figures this code's own.
-        ema_decay: 0.0,
-        prediction: Prediction::Velocity,
-    }
-}
+/// No average of the weights: not yet measured at full size here (sora's runs use one);
+/// off keeps the recorded full-run figures this code's own.
+const NO_EMA: f32 = 0.0;
 
 impl RunSettings for Settings {
     /// Digits only (the embedded MNIST subset), a 16-wide U-Net.
@@ -133,7 +119,7 @@ impl RunSettings for Settings {
                 lr: 2e-3,
                 width: 16,
             }),
-            train: diffusion(32, 600, 2e-3),
+            train: DiffusionTraining::velocity(32, 600, 2e-3, NO_EMA),
             judge_epochs: 3,
             ddim_steps: 20,
             guidance: 3.0,
@@ -163,7 +149,7 @@ impl RunSettings for Settings {
                 lr: 1e-3,
                 width: 32,
             }),
-            train: diffusion(64, 6000, 1e-3),
+            train: DiffusionTraining::velocity(64, 6000, 1e-3, NO_EMA),
             judge_epochs: 4,
             ddim_steps: 25,
             guidance: 3.0,

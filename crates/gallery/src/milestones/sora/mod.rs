@@ -60,7 +60,6 @@ mod train;
 use crate::common::contrastive::ContrastiveSettings;
 use crate::common::diffusion::{DenoiserSizes, DiffusionTraining};
 use crate::{MilestoneError, Run, RunSettings, Training};
-use descent_models::diffusion::Prediction;
 use descent_models::saved::Snapshot;
 use descent_nn::param_count;
 use descent_report::fact_keys;
@@ -121,21 +120,6 @@ pub struct Settings {
     pub bars: Bars,
 }
 
-/// Velocity prediction with a warmup of a twentieth of the steps, the null caption 10%
-/// of the time, gradient clipping at 1 and an EMA of the weights (`ema_decay`).
-fn diffusion(batch_size: usize, steps: usize, lr: f32, ema_decay: f32) -> DiffusionTraining {
-    DiffusionTraining {
-        batch_size,
-        steps,
-        lr,
-        warmup: steps / 20,
-        null_prob: 0.1,
-        clip_norm: 1.0,
-        ema_decay,
-        prediction: Prediction::Velocity,
-    }
-}
-
 impl RunSettings for Settings {
     /// Four digits of the embedded MNIST subset, a 16-wide network.
     fn quick() -> Settings {
@@ -157,7 +141,7 @@ impl RunSettings for Settings {
                 lr: 2e-3,
                 width: 16,
             }),
-            train: diffusion(8, 200, 2e-3, 0.98),
+            train: DiffusionTraining::velocity(8, 200, 2e-3, 0.98),
             independent_items: 4,
             judge_epochs: 3,
             ddim_steps: 15,
@@ -192,7 +176,7 @@ impl RunSettings for Settings {
                 lr: 1e-3,
                 width: 32,
             }),
-            train: diffusion(8, 6000, 1e-3, 0.998),
+            train: DiffusionTraining::velocity(8, 6000, 1e-3, 0.998),
             independent_items: 4,
             judge_epochs: 3,
             ddim_steps: 25,
