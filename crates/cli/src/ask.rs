@@ -3,11 +3,10 @@
 //! scenes it was trained on are light objects on black), and a box in the answer is
 //! given in the pixels of the image passed, `[x0, y0, x1, y1]` (x1, y1 exclusive).
 
-use crate::clip_cmd::read_rgb;
 use crate::saved_model;
 use anyhow::{bail, Result};
 use clap::Args;
-use descent_models::vqa::VqaModel;
+use descent_models::vqa::{Reply, VqaModel};
 use image::imageops::FilterType;
 use std::path::PathBuf;
 
@@ -17,20 +16,24 @@ pub struct AskArgs {
     /// A saved VQA model (runs/vqa/vqa.safetensors).
     #[arg(long)]
     model: PathBuf,
-    /// The image asked about (PNG or JPEG, any size).
+    /// The image asked about (PNG or JPEG, told by content; `-` reads standard input).
     #[arg(long)]
     image: PathBuf,
     /// The question, in English or Chinese ("where is the 7?", "7在哪里?").
     question: String,
 }
 
-/// Prints the answer; a box with its centre, in the image's pixels.
+/// Below this probability an answer is printed as a guess.
+const LOW_CONFIDENCE: f32 = 0.5;
+
+/// Prints the answer (a word, or a box with its centre, in the image's pixels) and its
+/// probability; an output that decodes to neither is an error, never printed raw.
 pub fn ask(args: AskArgs) -> Result<()> {
     if args.question.trim().is_empty() {
         bail!("the question is empty; ask e.g. \"where is the 7?\" or \"7在哪里?\"");
     }
     let loaded: VqaModel = saved_model::load(&args.model, "a visual question answerer", "`descent run vqa`")?;
-    let rgb = read_rgb(&args.image)?;
+    let rgb = descent_data::read_rgb(&args.image)?;
     let side = loaded.canvas() as u32;
     let small = image::imageops::resize(&rgb, side, side, FilterType::Triangle);
     let plane = (side * side) as usize;
@@ -45,16 +48,24 @@ pub fn ask(args: AskArgs) -> Result<()> {
         let chars: String = answer.dropped.iter().collect();
         crate::note(&format!("the model does not know {chars:?} in the question; ignored"));
     }
-    match answer.bbox {
-        Some([x0, y0, x1, y1]) => println!(
-            "box [x0 {x0:.0}, y0 {y0:.0}, x1 {x1:.0}, y1 {y1:.0}] pixels of {}×{} (centre {:.0}, {:.0})",
+    let confidence = if answer.probability < LOW_CONFIDENCE {
+        format!("low confidence: p = {:.2}; the model is guessing", answer.probability)
+    } else {
+        format!("p = {:.2}", answer.probability)
+    };
+    match answer.reply {
+        Some(Reply::Box([x0, y0, x1, y1])) => println!(
+            "box [x0 {x0:.0}, y0 {y0:.0}, x1 {x1:.0}, y1 {y1:.0}] pixels of {}×{} (centre {:.0}, {:.0}; {confidence})",
             rgb.width(),
             rgb.height(),
             (x0 + x1) / 2.0,
             (y0 + y1) / 2.0
         ),
-        None if answer.text.is_empty() => println!("(no answer)"),
-        None => println!("{}", answer.text),
+        Some(Reply::Word(word)) => println!("{word} ({confidence})"),
+        None => bail!(
+            "no answer: the model's output is neither an answer word nor a box (p = {:.2}); it was not trained on questions like this one — ask e.g. \"where is the 7?\" or \"what is left of the 3?\"",
+            answer.probability
+        ),
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! channel like the training images, and the class names from the checkpoint printed
 //! with their probabilities.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use descent_data::normalize_cifar;
 use descent_models::CifarClassifier;
 use descent_nn::Forward;
@@ -29,13 +29,7 @@ pub fn to_cifar_pixels(rgb: &RgbImage) -> Vec<u8> {
 /// Predicts the class of each image and prints the three likeliest with probabilities.
 pub fn classify(model: &CifarClassifier, images: &[PathBuf]) -> Result<()> {
     for path in images {
-        let rgb = image::open(path)
-            // The decoder's message already ends with its cause: one line, not the chain.
-            .map_err(|e| anyhow::anyhow!("{}: cannot read as an image (PNG or JPEG expected): {e}", path.display()))?
-            .to_rgb8();
-        if rgb.width() == 0 || rgb.height() == 0 {
-            bail!("{}: the image is empty", path.display());
-        }
+        let rgb = descent_data::read_rgb(path)?;
         let x = Tensor::from_vec(normalize_cifar(&to_cifar_pixels(&rgb)), &[1, 3, 32, 32]);
         let probs = no_grad(|| model.net.forward(&x).softmax(1)).to_vec();
         let names = &model.class_names;

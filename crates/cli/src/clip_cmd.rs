@@ -5,12 +5,12 @@
 //! centre-cropped to a square and scaled to 32×32.
 
 use crate::saved_model;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 use descent_models::clip::{ClipModel, CLIP_IMAGE_SIDE};
 use image::imageops::FilterType;
 use image::RgbImage;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Options of `descent clip`.
 #[derive(Args)]
@@ -21,7 +21,7 @@ pub struct ClipArgs {
     /// Comma-separated labels to compare the image with ("一只猫,一只狗,a truck").
     #[arg(long)]
     labels: String,
-    /// The image (PNG or JPEG).
+    /// The image (PNG or JPEG, told by content; `-` reads standard input).
     image: PathBuf,
 }
 
@@ -47,20 +47,6 @@ pub fn clip_input(rgb: &RgbImage) -> Vec<u8> {
     planes
 }
 
-/// Reads an image file as RGB; errors are one line naming the file.
-pub fn read_rgb(path: &Path) -> Result<RgbImage> {
-    if path.is_dir() {
-        bail!("{}: is a folder; give an image file (PNG or JPEG)", path.display());
-    }
-    let rgb = image::open(path)
-        .with_context(|| format!("{}: cannot read as an image (PNG or JPEG expected)", path.display()))?
-        .to_rgb8();
-    if rgb.width() == 0 || rgb.height() == 0 {
-        bail!("{}: the image is empty", path.display());
-    }
-    Ok(rgb)
-}
-
 /// Prints each label's cosine similarity and probability, best first, then the best label.
 pub fn clip(args: ClipArgs) -> Result<()> {
     let labels: Vec<String> = args
@@ -77,7 +63,7 @@ pub fn clip(args: ClipArgs) -> Result<()> {
         );
     }
     let model: ClipModel = saved_model::load(&args.model, "a CLIP", "`descent run clip`")?;
-    let rgb = read_rgb(&args.image)?;
+    let rgb = descent_data::read_rgb(&args.image)?;
     let mut scores = model.score_labels(&clip_input(&rgb), &labels)?;
     for s in &scores {
         if !s.dropped.is_empty() {

@@ -3,7 +3,8 @@
 //! ratio (an anti-aliased resize, hence grey levels), then placed in 28×28 so that its
 //! centre of mass falls on pixel (14, 14). Ink is bright on black, as in MNIST.
 //!
-//! - The format comes from the content (magic bytes), never from the file name.
+//! - The file is read by the one image reader ([`descent_data::read_image`]): format
+//!   by content, size limits before decoding.
 //! - Transparency is composited on white: black strokes on a transparent background
 //!   read as a drawing on paper. A drawing held only in the alpha channel (uniform
 //!   colour, e.g. white strokes on transparent) is read from the alpha channel, with a
@@ -13,16 +14,11 @@
 //! - An image already in MNIST's form (28×28, opaque, dark background, ink within
 //!   20×20, centred by mass) is used exactly as it is.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Result};
 use image::imageops::FilterType;
-use image::{DynamicImage, GrayImage, ImageReader, RgbaImage};
-use std::io::{Cursor, Read};
+use image::{DynamicImage, GrayImage, RgbaImage};
 use std::path::Path;
 
-/// Largest image file read (256 MiB).
-const MAX_FILE_BYTES: u64 = 256 << 20;
-/// Most pixels decoded (a 50-megapixel photo).
-const MAX_PIXELS: u64 = 50_000_000;
 /// Smallest side that can hold a digit (scikit-learn's digits are 8×8).
 const MIN_SIDE: u32 = 8;
 /// Below this spread of grey levels (0–1) an image counts as blank.
@@ -47,39 +43,8 @@ pub struct Prepared {
 /// Reads `path` as an image (PNG or JPEG, told by content) and prepares it; errors
 /// name the file.
 pub fn load_digit(path: &Path) -> Result<Prepared> {
-    let image = read_image(path)?;
+    let image = descent_data::read_image(path)?;
     prepare(&image).map_err(|why| anyhow!("{}: {why}", path.display()))
-}
-
-/// Decodes an image file by its content, refusing non-files, huge files and huge images
-/// before decoding.
-fn read_image(path: &Path) -> Result<DynamicImage> {
-    let shown = path.display();
-    let meta = std::fs::metadata(path).with_context(|| format!("{shown}: cannot read"))?;
-    if !meta.is_file() {
-        bail!("{shown}: not a regular file (a folder, pipe or device); give an image file");
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        bail!(
-            "{shown}: {} bytes is more than the {MAX_FILE_BYTES}-byte limit for an image",
-            meta.len()
-        );
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_FILE_BYTES).read_to_end(&mut bytes))
-        .with_context(|| format!("{shown}: cannot read"))?;
-    let format = image::guess_format(&bytes)
-        .map_err(|_| anyhow!("{shown}: not an image: its content is not PNG or JPEG (the file name's extension does not matter)"))?;
-    let (w, h) = ImageReader::with_format(Cursor::new(&bytes), format)
-        .into_dimensions()
-        .map_err(|e| anyhow!("{shown}: cannot read as {format:?}: {e}"))?;
-    if w as u64 * h as u64 > MAX_PIXELS {
-        bail!("{shown}: {w}×{h} pixels is more than the {MAX_PIXELS}-pixel limit; scale the image down");
-    }
-    ImageReader::with_format(Cursor::new(&bytes), format)
-        .decode()
-        .map_err(|e| anyhow!("{shown}: cannot decode as {format:?}: {e}"))
 }
 
 /// MNIST pixels from a decoded image, or why there is no digit to read.

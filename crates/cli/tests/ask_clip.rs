@@ -64,20 +64,55 @@ fn ask_answers_in_the_pixels_of_the_given_image() {
     let dir = temp("ask-ok");
     let (model, image) = (small_vqa(&dir), scene(&dir));
     let out = descent(&["ask", "--model", s(&model), "--image", s(&image), "where is the 7?"]);
-    assert!(out.status.success(), "{}", out.stderr);
+    // Random weights: a decoded answer (a box inside the image, or a word) with its
+    // probability, or "no answer" — never the model's raw tokens.
+    if !out.status.success() {
+        assert_one_line_error(&out, &["no answer"]);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+        return;
+    }
     let line = out.stdout.trim();
     assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(!line.contains('<'), "a raw token printed: {line}");
+    assert!(line.contains("p = "), "the probability is stated: {line}");
     if let Some(rest) = line.strip_prefix("box [") {
-        // "x0 66, y0 45, x1 62, y1 31]": x within 0..=100, y within 0..=50.
+        // "x0 30, y0 10, x1 40, y1 40]": 0 ≤ x0 < x1 ≤ 100, 0 ≤ y0 < y1 ≤ 50.
         let inner = &rest[..rest.find(']').unwrap()];
-        let numbers: Vec<f32> = inner
+        let n: Vec<f32> = inner
             .split(", ")
             .filter_map(|piece| piece.split_whitespace().nth(1)?.parse().ok())
             .collect();
-        assert!(numbers.len() == 4, "{line}");
-        assert!(numbers[0] <= 100.0 && numbers[2] <= 100.0, "{line}");
-        assert!(numbers[1] <= 50.0 && numbers[3] <= 50.0, "{line}");
+        assert!(n.len() == 4, "{line}");
+        assert!(0.0 <= n[0] && n[0] < n[2] && n[2] <= 100.0, "{line}");
+        assert!(0.0 <= n[1] && n[1] < n[3] && n[3] <= 50.0, "{line}");
         assert!(line.contains("100×50"), "{line}");
+    }
+}
+
+#[test]
+fn ask_refuses_what_it_cannot_read_instead_of_guessing() {
+    let dir = temp("ask-cannot");
+    let model = small_vqa(&dir);
+    let save = |name: &str, w: u32, h: u32, f: &dyn Fn(u32, u32) -> u8| {
+        let path = dir.join(name);
+        image::GrayImage::from_fn(w, h, |x, y| image::Luma([f(x, y)])).save(&path).unwrap();
+        path
+    };
+    let black = save("black.png", 64, 64, &|_, _| 0);
+    let dot = save("dot.png", 1, 1, &|_, _| 255);
+    let strip = save("strip.png", 4000, 1, &|x, _| (x % 256) as u8);
+    let wide = save("wide.png", 4000, 20, &|x, _| (x % 256) as u8);
+    let scene = scene(&dir);
+    for (image, question, expected) in [
+        (&black, "where is the 7?", "blank"),
+        (&dot, "where is the 7?", "too small"),
+        (&strip, "where is the 7?", "too small"),
+        (&wide, "where is the 7?", "stretched"),
+        (&scene, &*"where is the 7? ".repeat(6_000), "shorter question"),
+    ] {
+        let out = descent(&["ask", "--model", s(&model), "--image", s(image), question]);
+        assert_one_line_error(&out, &[expected]);
+        assert!(out.stderr.len() < 400, "the error echoes its input: {} bytes", out.stderr.len());
     }
 }
 

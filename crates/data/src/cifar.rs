@@ -10,17 +10,16 @@
 //! `ToTensor()` + `Normalize(mean, std)` using [`CIFAR10_MEAN`] and [`CIFAR10_STD`].
 
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use flate2::read::MultiGzDecoder;
-
+use crate::bounded::{gunzip_at_most, read_regular_file};
 use crate::error::DataError;
-use crate::idx::is_gzip;
 use crate::locate::{DataLocator, LookedAt};
 
 /// Folder name of the CIFAR-10 subset under a data root.
 pub const CIFAR10_DIR: &str = "cifar10-jpeg-subset";
+/// Most bytes a CIFAR batch file may hold or inflate to: all 60,000 CIFAR-10 records.
+pub const MAX_CIFAR_BYTES: u64 = 60_000 * RECORD as u64;
 /// The training batch file in [`CIFAR10_DIR`].
 pub const CIFAR10_TRAIN_FILE: &str = "data_batch_1.bin.gz";
 /// The test batch file in [`CIFAR10_DIR`].
@@ -62,21 +61,14 @@ pub struct CifarSet {
 impl CifarSet {
     /// Parses CIFAR binary records (raw or gzip) held in memory; `name` is used in errors.
     pub fn parse(bytes: &[u8], name: &str) -> Result<CifarSet, DataError> {
-        let raw = if is_gzip(bytes) {
-            let mut out = Vec::new();
-            MultiGzDecoder::new(bytes).read_to_end(&mut out).map_err(|source| DataError::Gzip {
-                name: name.to_string(),
-                source,
-            })?;
-            out
-        } else {
-            bytes.to_vec()
-        };
+        let raw = gunzip_at_most(bytes, name, MAX_CIFAR_BYTES)?;
         if raw.is_empty() || raw.len() % RECORD != 0 {
-            return Err(DataError::WrongShape {
+            return Err(DataError::InvalidContent {
                 name: name.to_string(),
-                expected: format!("whole CIFAR records of {RECORD} bytes (1 label + 3072 pixels)"),
-                dims: vec![raw.len()],
+                reason: format!(
+                    "{} bytes is not a whole number of CIFAR records of {RECORD} bytes (1 label + 3072 pixels); the file is cut short or not a CIFAR batch",
+                    raw.len()
+                ),
             });
         }
         let n = raw.len() / RECORD;
@@ -99,7 +91,7 @@ impl CifarSet {
 
     /// Reads a CIFAR binary batch file (raw or gzip).
     pub fn load(path: &Path) -> Result<CifarSet, DataError> {
-        let bytes = fs::read(path).map_err(|e| DataError::io(path, e))?;
+        let bytes = read_regular_file(path, MAX_CIFAR_BYTES)?;
         CifarSet::parse(&bytes, &path.display().to_string())
     }
 

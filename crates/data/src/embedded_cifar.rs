@@ -11,9 +11,6 @@
 
 use crate::cifar::{CifarSet, CIFAR10_CLASSES, CIFAR_IMAGE_BYTES};
 use crate::error::DataError;
-use crate::idx::is_gzip;
-use flate2::read::MultiGzDecoder;
-use std::io::Read;
 
 const MAGIC: &[u8; 8] = b"DCIFAR1\n";
 const SIDE: usize = 32;
@@ -71,19 +68,10 @@ fn unpredict(residuals: &[u8], mut value: impl FnMut(usize, u8) -> i32) {
 
 /// Decodes the packed form written by `tools/make_cifar_subset.py` (gzip or not).
 pub fn decode_packed(bytes: &[u8], name: &str) -> Result<CifarSet, DataError> {
-    let mut raw = Vec::new();
-    if is_gzip(bytes) {
-        MultiGzDecoder::new(bytes).read_to_end(&mut raw).map_err(|source| DataError::Gzip {
-            name: name.to_string(),
-            source,
-        })?;
-    } else {
-        raw = bytes.to_vec();
-    }
-    let bad = |expected: &str| DataError::WrongShape {
+    let raw = crate::bounded::gunzip_at_most(bytes, name, crate::cifar::MAX_CIFAR_BYTES)?;
+    let bad = |expected: &str| DataError::InvalidContent {
         name: name.to_string(),
-        expected: expected.to_string(),
-        dims: vec![raw.len()],
+        reason: format!("{} bytes, not {expected}; the file is damaged", raw.len()),
     };
     if raw.len() < 12 || &raw[..8] != MAGIC {
         return Err(bad("a packed CIFAR subset starting with DCIFAR1"));

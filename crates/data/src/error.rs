@@ -175,7 +175,7 @@ pub enum DataError {
 
     /// A file holds, or decompresses to, more than a reader accepts: not the file it
     /// should be, or a gzip bomb.
-    #[error("{name}: holds or decompresses to more than {limit} bytes, far more than this data set has; it is not the right file (or it is damaged). Check the path, or fetch the file again.")]
+    #[error("{name}: holds or decompresses to more than {limit} bytes, more than this reader accepts; it is not the right file, or it is damaged. Check the path, or fetch the file again.")]
     TooLarge {
         /// The file (or embedded blob) name.
         name: String,

@@ -7,7 +7,6 @@
 //! Gzip is detected from the first two bytes (`1f 8b`), not from the file name, so a
 //! file that was gunzipped but kept its `.gz` name (or the reverse) still reads.
 
-use std::fs;
 use std::io::{self, Read};
 use std::path::Path;
 
@@ -44,28 +43,8 @@ const MAX_DEFLATE_RATIO: u64 = 1032;
 /// before it is opened), corrupt gzip, wrong magic, unsupported element type, a header
 /// declaring more than the file can hold, truncated, or trailing bytes.
 pub fn read_idx(path: &Path) -> Result<IdxArray, DataError> {
-    let bytes = read_regular_file(path, MAX_IDX_FILE_BYTES)?;
+    let bytes = crate::bounded::read_regular_file(path, MAX_IDX_FILE_BYTES)?;
     parse_idx(&bytes, &path.display().to_string())
-}
-
-/// Reads a whole regular file of at most `limit` bytes, checking type and length from
-/// the metadata first (opening a FIFO blocks, and `/dev/zero` never ends).
-pub(crate) fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, DataError> {
-    let meta = fs::metadata(path).map_err(|e| DataError::io(path, e))?;
-    let refuse = |why: String| DataError::io(path, io::Error::new(io::ErrorKind::InvalidInput, why));
-    if !meta.is_file() {
-        return Err(refuse("not a regular file (a folder, pipe or device)".into()));
-    }
-    if meta.len() > limit {
-        return Err(refuse(format!("{} bytes, more than the {limit}-byte limit", meta.len())));
-    }
-    let file = fs::File::open(path).map_err(|e| DataError::io(path, e))?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| DataError::io(path, e))?;
-    if bytes.len() as u64 > limit {
-        return Err(refuse(format!("more than the {limit}-byte limit")));
-    }
-    Ok(bytes)
 }
 
 /// Parses IDX content held in memory (raw or gzip); `name` is used in error messages.

@@ -8,6 +8,10 @@
 //! into tensors itself.
 //!
 //! # Map
+//! - [`bounded`]: every read of outside bytes, capped: regular files only, a byte
+//!   limit checked before and while reading, gzip inflated only up to its limit.
+//! - [`image_file`]: the one image reader of every command: format by content, pixel
+//!   and allocation limits set before decoding, one-line errors naming the file.
 //! - [`idx`]: the IDX container of MNIST, raw or gzip (detected by magic bytes), with
 //!   every malformation reported as a [`DataError`] naming the file — never a panic.
 //! - [`mnist`]: MNIST and Fashion-MNIST ([`Dataset`]): file names, class names,
@@ -58,6 +62,7 @@
 //! - All shuffling flows from an explicit seed.
 #![warn(missing_docs)]
 
+pub mod bounded;
 pub mod checksum;
 pub mod cifar;
 pub mod download;
@@ -66,6 +71,7 @@ pub mod embedded;
 pub mod embedded_cifar;
 pub mod error;
 pub mod idx;
+pub mod image_file;
 pub mod iris;
 pub mod loader;
 pub mod locate;
@@ -74,6 +80,7 @@ pub mod pretrained;
 pub mod status;
 pub mod text;
 
+pub use bounded::{gunzip_at_most, read_at_most, read_regular_file};
 pub use checksum::{sha256_hex, sha256_uncompressed};
 pub use cifar::{
     find_cifar10, load_cifar10, normalize_cifar, parse_class_names, CifarSet, CIFAR10_CLASSES, CIFAR10_DIR, CIFAR10_MEAN, CIFAR10_STD,
@@ -88,6 +95,7 @@ pub use embedded::{
 pub use embedded_cifar::{cifar_subset, CIFAR_SUBSET_TEST, CIFAR_SUBSET_TRAIN};
 pub use error::DataError;
 pub use idx::{encode_idx, is_gzip, parse_idx, read_idx, IdxArray};
+pub use image_file::{decode_image, read_image, read_rgb, MAX_IMAGE_FILE_BYTES, MAX_IMAGE_PIXELS};
 pub use iris::{iris, parse_iris_csv, Iris, IRIS_FEATURE_NAMES};
 pub use loader::{epoch_seed, Batch, BatchLoader, Epoch};
 pub use locate::{DataLocator, LookedAt, RootSource, SearchRoot, Sought, DATA_ENV_VAR};

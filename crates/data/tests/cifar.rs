@@ -51,7 +51,9 @@ fn packed_form_rejects_damage() {
     let mut short = b"DCIFAR1\n".to_vec();
     short.extend_from_slice(&2u32.to_le_bytes());
     short.extend_from_slice(&[0, 1, 7]);
-    assert!(matches!(decode_packed(&short, "s").unwrap_err(), DataError::WrongShape { .. }));
+    let err = decode_packed(&short, "s").unwrap_err();
+    assert!(matches!(err, DataError::InvalidContent { .. }), "{err}");
+    assert!(!err.to_string().contains("IDX"), "{err}");
 }
 
 #[test]
@@ -66,6 +68,7 @@ fn reader_parses_records_and_rejects_bad_ones() {
 
     let err = CifarSet::parse(&records[..100], "cut.bin").unwrap_err();
     assert!(err.to_string().contains("cut.bin"), "{err}");
+    assert!(!err.to_string().contains("IDX"), "a CIFAR error speaks of CIFAR records: {err}");
     let mut bad_label = records.clone();
     bad_label[0] = 10;
     assert!(matches!(
@@ -109,4 +112,20 @@ fn missing_folder_lists_where_it_looked() {
     assert!(text.contains("CIFAR-10 data not found"), "{text}");
     assert!(text.contains("missing data_batch_1.bin.gz, test_batch.bin.gz"), "{text}");
     assert!(text.contains("--data-dir"), "{text}");
+}
+
+#[test]
+fn a_gzip_bomb_in_the_data_folder_stops_at_the_cifar_limit() {
+    use std::io::Write;
+    // 300 MB of zeros (label 0, black pixels) gzip to a few hundred KB.
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let chunk = vec![0u8; 1 << 20];
+    for _ in 0..300 {
+        encoder.write_all(&chunk).unwrap();
+    }
+    let bomb = encoder.finish().unwrap();
+    let err = CifarSet::parse(&bomb, "data_batch_1.bin.gz").unwrap_err();
+    assert!(matches!(err, DataError::TooLarge { .. }), "{err}");
+    let err = decode_packed(&bomb, "subset.dcr").unwrap_err();
+    assert!(matches!(err, DataError::TooLarge { .. }), "{err}");
 }

@@ -6,7 +6,7 @@ use descent_gallery::milestones::vqa::{run_with, scenes, train::Budget, Settings
 use descent_gallery::{find, Run, RunConfig, RunSettings};
 use descent_models::saved;
 use descent_models::vqa::VqaConfig;
-use descent_models::vqa::VqaModel;
+use descent_models::vqa::{Reply, VqaModel};
 
 fn tiny() -> Settings {
     let quick = Settings::quick();
@@ -65,15 +65,40 @@ fn a_tiny_vqa_run_measures_its_claim_and_saves_a_model_that_answers_with_a_box()
     for artifact in ["scenes.png", "accuracy_per_type.svg", "answers.txt", CHECKPOINT] {
         assert!(config.out_dir.join(artifact).is_file(), "{artifact} missing");
     }
-    // The saved model answers a "where" question with a box in the given image's pixels.
+    // The saved model answers about a scene (a white MNIST 7 on black, in a 2:1 image):
+    // a box inside the image, a word, or no answer — never raw coordinate tokens.
     let loaded: VqaModel = saved::load(&config.out_dir.join(CHECKPOINT)).unwrap();
     let side = loaded.canvas();
-    let image = vec![0u8; 3 * side * side];
+    let (digits, _) = descent_data::mnist_subset();
+    let seven = (0..digits.n).find(|&i| digits.labels[i] == 7).unwrap();
+    let mut image = vec![0u8; 3 * side * side];
+    for c in 0..3 {
+        for y in 0..28 {
+            for x in 0..28 {
+                image[c * side * side + (y + 10) * side + x + 20] = digits.image(seven)[y * 28 + x];
+            }
+        }
+    }
     let answer = loaded.ask(&image, "where is the 7?", 2 * side, side).unwrap();
-    let b = answer.bbox.unwrap_or_else(|| panic!("not a box: {:?}", answer.text));
-    assert!(
-        b[0] <= 2.0 * side as f32 && b[2] <= 2.0 * side as f32 && b[3] <= side as f32,
-        "{b:?}"
-    );
-    assert!(loaded.ask(&image, "ЖЖЖ", side, side).is_err());
+    assert!((0.0..=1.0).contains(&answer.probability), "{answer:?}");
+    match answer.reply {
+        Some(Reply::Box(b)) => assert!(
+            0.0 <= b[0] && b[0] < b[2] && b[2] <= 2.0 * side as f32 && 0.0 <= b[1] && b[1] < b[3] && b[3] <= side as f32,
+            "{b:?}"
+        ),
+        Some(Reply::Word(w)) => assert!(!w.starts_with('<'), "a raw token printed as an answer: {w}"),
+        None => assert!(!answer.tokens.is_empty() || answer.probability > 0.0, "{answer:?}"),
+    }
+    // What the model cannot read is an input error, not a guess.
+    for (question, width, height, image, expected) in [
+        ("ЖЖЖ", side, side, image.clone(), "no character"),
+        (&*"where is the 7? ".repeat(500), side, side, image.clone(), "shorter question"),
+        ("where is the 7?", side, side, vec![0u8; 3 * side * side], "blank"),
+        ("where is the 7?", 1, 1, image.clone(), "too small"),
+        ("where is the 7?", 4000, 16, image.clone(), "stretched"),
+    ] {
+        let err = loaded.ask(&image, question, width, height).unwrap_err().to_string();
+        assert!(err.contains(expected), "{expected}: {err}");
+        assert!(err.len() < 300, "the error echoes its input: {err}");
+    }
 }

@@ -9,7 +9,7 @@ use crate::saved::SavedModel;
 use crate::ModelError;
 use descent_nn::Module;
 use descent_tensor::Rng;
-use descent_text::{Sampler, SamplingConfig, Tokenizer};
+use descent_text::{excerpt, Sampler, SamplingConfig, Tokenizer};
 use serde::{Deserialize, Serialize};
 
 /// A network that continues a token sequence one drawn token at a time.
@@ -120,12 +120,13 @@ impl<M: Writer> TextModel<M> {
             let ids = self
                 .tokenizer
                 .encode(&full)
-                .map_err(|e| ModelError::Input(format!("prompt {prompt:?}: {e}")))?;
+                .map_err(|e| ModelError::Input(format!("prompt {}: {e}", excerpt(prompt))))?;
             (ids, Vec::new())
         };
         if ids.is_empty() {
             return Err(ModelError::Input(format!(
-                "prompt {prompt:?} has no character the model knows; give at least one it was trained on"
+                "prompt {} has no character the model knows; give at least one it was trained on",
+                excerpt(prompt)
             )));
         }
         let stop_ids = match self.stop.as_str() {

@@ -1,11 +1,13 @@
 //! `descent-testkit`: what tests need and shipped code does not — finite-difference
-//! gradient checks, closeness assertions, and readers for the PyTorch golden files committed in
+//! gradient checks, closeness assertions, tiny files that decode to huge images, and readers for the PyTorch golden files committed in
 //! `golden/` (llm.c-style parity tests; a copy of `../shared/golden`, which CI compares). A dev-dependency only.
 #![warn(missing_docs)]
 
+mod bomb;
 mod golden;
 mod gradcheck;
 
+pub use bomb::black_png;
 pub use golden::{golden_dir, Golden};
 pub use gradcheck::{gradcheck, GradcheckOptions};
 

@@ -9,6 +9,7 @@
 
 pub mod bleu;
 pub mod bpe;
+pub mod excerpt;
 pub mod sampling;
 pub mod tokenizer;
 pub mod wordpiece;
@@ -16,6 +17,7 @@ pub mod wordpiece_train;
 
 pub use bleu::{corpus_bleu, BleuScore, BleuTokenizer};
 pub use bpe::Bpe;
+pub use excerpt::{excerpt, EXCERPT_CHARS};
 pub use sampling::{argmax, Sampler, SamplingConfig};
 pub use tokenizer::{CharTokenizer, Tokenizer, TokenizerError};
 pub use wordpiece::{WordPiece, WordPieceOptions};

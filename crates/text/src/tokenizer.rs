@@ -20,12 +20,14 @@ pub enum TokenizerError {
     Corrupt(String),
 }
 
+/// The first ten characters named, and how many more there are.
 fn describe(chars: &[char]) -> String {
-    chars
-        .iter()
-        .map(|c| format!("'{c}' (U+{:04X})", *c as u32))
-        .collect::<Vec<_>>()
-        .join(", ")
+    const SHOWN: usize = 10;
+    let mut named: Vec<String> = chars.iter().take(SHOWN).map(|c| format!("'{c}' (U+{:04X})", *c as u32)).collect();
+    if chars.len() > SHOWN {
+        named.push(format!("and {} more", chars.len() - SHOWN));
+    }
+    named.join(", ")
 }
 
 /// One token per Unicode character of a fixed alphabet.

@@ -22,14 +22,9 @@ pub mod sentiment;
 pub mod shakespeare;
 pub mod translation;
 
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use flate2::read::MultiGzDecoder;
-
 use crate::error::DataError;
-use crate::idx::is_gzip;
 use crate::locate::{DataLocator, LookedAt, Sought};
 
 /// The most bytes a text file may hold or decompress to (64 MiB).
@@ -100,46 +95,15 @@ impl TextFile {
 /// Reads a UTF-8 text file, gunzipping it when it starts with the gzip magic bytes; the
 /// file and its decompressed content may each be at most `limit` bytes.
 pub fn read_text_file(path: &Path, limit: u64) -> Result<String, DataError> {
-    // A FIFO or a device would block or never end: only regular files are read.
-    let meta = std::fs::metadata(path).map_err(|e| DataError::io(path, e))?;
-    if !meta.is_file() {
-        let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
-        return Err(DataError::io(path, e));
-    }
-    let file = File::open(path).map_err(|e| DataError::io(path, e))?;
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| DataError::io(path, e))?;
-    let name = path.display().to_string();
-    if bytes.len() as u64 > limit {
-        return Err(DataError::TooLarge { name, limit });
-    }
-    decode_text(&bytes, &name, limit)
+    let bytes = crate::bounded::read_regular_file(path, limit)?;
+    decode_text(&bytes, &path.display().to_string(), limit)
 }
 
 /// Text from bytes held in memory (a file's content, or an embedded fixture): gunzipped
 /// if gzip, at most `limit` bytes after decompression, UTF-8, a leading byte-order mark
 /// removed. `name` is used in error messages.
 pub fn decode_text(bytes: &[u8], name: &str, limit: u64) -> Result<String, DataError> {
-    let mut raw = Vec::new();
-    if is_gzip(bytes) {
-        MultiGzDecoder::new(bytes)
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut raw)
-            .map_err(|source| DataError::Gzip {
-                name: name.to_string(),
-                source,
-            })?;
-        if raw.len() as u64 > limit {
-            return Err(DataError::TooLarge {
-                name: name.to_string(),
-                limit,
-            });
-        }
-    } else {
-        raw.extend_from_slice(bytes);
-    }
+    let raw = crate::bounded::gunzip_at_most(bytes, name, limit)?.into_owned();
     let mut text = String::from_utf8(raw).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;

@@ -69,6 +69,13 @@ impl AnswerVocab {
             .filter(|&id| id >= FIRST_COORDINATE + COORDINATE_TOKENS)
     }
 
+    /// The word of answer id `id`, if it is a word (not a special or a coordinate).
+    pub fn word_of(&self, id: usize) -> Option<&str> {
+        (id >= FIRST_COORDINATE + COORDINATE_TOKENS)
+            .then(|| self.tokens.get(id).map(String::as_str))
+            .flatten()
+    }
+
     /// The coordinate token of a position in canvas pixels.
     pub fn coordinate(&self, pixels: f32) -> usize {
         let k = (pixels / COORDINATE_STEP).round().clamp(0.0, (COORDINATE_TOKENS - 1) as f32) as usize;

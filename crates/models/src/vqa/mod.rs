@@ -26,7 +26,7 @@ mod answers;
 mod ask;
 
 pub use answers::{AnswerVocab, DecodedAnswer, COORDINATE_STEP, COORDINATE_TOKENS};
-pub use ask::{AskAnswer, VqaModel, VqaModelConfig};
+pub use ask::{AskAnswer, Reply, VqaModel, VqaModelConfig, MAX_ASK_ASPECT, MIN_ASK_SIDE};
 
 use crate::clip::PatchEmbedding;
 use crate::ModelError;
@@ -348,13 +348,20 @@ impl Vqa {
     /// Greedy answers (ids without BOS/EOS) to `questions` about `images`, each at most
     /// `answer_len − 1` tokens; questions of equal length are decoded together.
     pub fn answer(&self, images: &Tensor, image_of: &[usize], questions: &[Vec<usize>]) -> Vec<Vec<usize>> {
+        self.answer_scored(images, image_of, questions).into_iter().map(|a| a.ids).collect()
+    }
+
+    /// [`Vqa::answer`] with each answer's probability under the model (the product of
+    /// the chosen tokens' probabilities, end token included), so a caller can tell a
+    /// confident answer from a guess.
+    pub fn answer_scored(&self, images: &Tensor, image_of: &[usize], questions: &[Vec<usize>]) -> Vec<ScoredAnswer> {
         no_grad(|| {
             let memory = self.encode_images(images);
             let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
             for (b, q) in questions.iter().enumerate() {
                 groups.entry(self.question_part(q).len()).or_default().push(b);
             }
-            let mut out = vec![Vec::new(); questions.len()];
+            let mut out = vec![ScoredAnswer::default(); questions.len()];
             for (length, members) in groups {
                 let group_questions: Vec<Vec<usize>> = members.iter().map(|&b| questions[b].clone()).collect();
                 let group_images: Vec<usize> = members.iter().map(|&b| image_of[b]).collect();
@@ -368,12 +375,18 @@ impl Vqa {
     }
 
     /// Greedy decoding of questions that all have `length` tokens.
-    fn decode_group(&self, memory: &Tensor, image_of: &[usize], questions: &[Vec<usize>], length: usize) -> Vec<Vec<usize>> {
+    fn decode_group(&self, memory: &Tensor, image_of: &[usize], questions: &[Vec<usize>], length: usize) -> Vec<ScoredAnswer> {
         let batch = questions.len();
         let vocab = self.config.answer_vocab;
         let mut answers_in = vec![vec![ANSWER_BOS]; batch];
         let mut done = vec![false; batch];
-        let mut out = vec![Vec::new(); batch];
+        let mut out = vec![
+            ScoredAnswer {
+                ids: Vec::new(),
+                probability: 1.0
+            };
+            batch
+        ];
         for t in 0..self.config.answer_len - 1 {
             let logits = self.logits(memory, image_of, questions, &answers_in); // (B, T, V)
             let last = logits.narrow(1, length + t, 1).contiguous_data().into_owned(); // (B, 1, V)
@@ -381,8 +394,13 @@ impl Vqa {
                 let row = &last[b * vocab..(b + 1) * vocab];
                 // Padding and BOS are never answers.
                 let next = (ANSWER_EOS..vocab).max_by(|&i, &j| row[i].total_cmp(&row[j])).unwrap_or(ANSWER_EOS);
-                if !done[b] && next != ANSWER_EOS {
-                    out[b].push(next);
+                if !done[b] {
+                    let top = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+                    let total: f32 = row.iter().map(|&v| (v - top).exp()).sum();
+                    out[b].probability *= (row[next] - top).exp() / total;
+                    if next != ANSWER_EOS {
+                        out[b].ids.push(next);
+                    }
                 }
                 done[b] |= next == ANSWER_EOS;
                 answers_in[b].push(next);
@@ -393,6 +411,15 @@ impl Vqa {
         }
         out
     }
+}
+
+/// A greedy answer and its probability under the model.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScoredAnswer {
+    /// Answer ids, without BOS and EOS.
+    pub ids: Vec<usize>,
+    /// Product of the chosen tokens' probabilities (EOS included).
+    pub probability: f32,
 }
 
 impl Module for Vqa {
