@@ -107,9 +107,26 @@ fn main() {
     let cli = Cli::parse();
     if let Err(e) = real_main(cli) {
         // Not eprintln!: it panics when stderr is closed; the exit status still tells.
-        let _ = writeln!(std::io::stderr(), "error: {e:#}");
+        let _ = writeln!(std::io::stderr(), "error: {}", one_line(&e));
         std::process::exit(1);
     }
+}
+
+/// An error and its causes on one line, `a: b: c`, leaving out a cause whose words the
+/// line already holds (many errors quote their cause, and the chain would repeat it).
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 /// Exit status when the reader of stdout went away: what a process killed by SIGPIPE
@@ -202,5 +219,22 @@ fn run_command(command: Command, data_dir: Option<PathBuf>, threads: usize) -> R
         Command::Ask(args) => ask::ask(args),
         Command::Inspect(args) => inspect::inspect(args),
         Command::Data { command } => data_cmd::data(command, data_dir),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn a_cause_quoted_by_its_error_is_not_repeated() {
+        let io = std::io::Error::from_raw_os_error(17);
+        let quoted = format!("/out: {io}");
+        let e = anyhow::Error::new(io)
+            .context(quoted.clone())
+            .context("milestone lenet did not finish");
+        assert_eq!(one_line(&e), format!("milestone lenet did not finish: {quoted}"));
+        let e = anyhow::anyhow!("inner cause").context("outer");
+        assert_eq!(one_line(&e), "outer: inner cause");
     }
 }

@@ -186,3 +186,21 @@ fn readme_milestone_table_is_the_registry() {
         "README.md's milestone table differs from the registry; run DESCENT_BLESS=1 cargo test -p descent-cli --test tidy"
     );
 }
+
+/// docs/bad-input.md names a test for every promise: each `path::name` must be a test
+/// function in that file, so the table cannot name tests that are gone.
+#[test]
+fn every_test_the_bad_input_table_names_exists() {
+    let table = std::fs::read_to_string(root().join("docs/bad-input.md")).unwrap();
+    let mut named = 0;
+    for cell in table.split('`').filter(|c| c.starts_with("crates/") && c.contains(".rs::")) {
+        let (path, name) = cell.split_once("::").unwrap();
+        let source = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert!(
+            source.contains(&format!("fn {name}(")),
+            "docs/bad-input.md names {cell}, which does not exist"
+        );
+        named += 1;
+    }
+    assert!(named >= 20, "only {named} tests named");
+}

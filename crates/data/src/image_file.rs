@@ -54,7 +54,7 @@ pub fn decode_image(bytes: &[u8], name: &str) -> Result<DynamicImage, DataError>
     };
     let (w, h) = reader(bytes)
         .into_dimensions()
-        .map_err(|e| refuse(format!("cannot read as {format:?}: {e}")))?;
+        .map_err(|e| refuse(format!("cannot read as {format:?}: {}", one_line(&e))))?;
     if w == 0 || h == 0 {
         return Err(refuse(format!("the image has no pixels ({w}×{h})")));
     }
@@ -65,7 +65,12 @@ pub fn decode_image(bytes: &[u8], name: &str) -> Result<DynamicImage, DataError>
     }
     reader(bytes)
         .decode()
-        .map_err(|e| refuse(format!("cannot decode as {format:?}: {e}")))
+        .map_err(|e| refuse(format!("cannot decode as {format:?}: {}", one_line(&e))))
+}
+
+/// A decoder's message on one line (some span several).
+fn one_line(error: &image::ImageError) -> String {
+    error.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The decoder's limits: side lengths that fit [`MAX_IMAGE_PIXELS`] and a bounded
@@ -127,5 +132,13 @@ mod tests {
         assert!(err.contains("not an image"), "{err}");
         let err = decode_image(b"", "empty.png").unwrap_err().to_string();
         assert!(err.contains("empty"), "{err}");
+        // Found by fuzzing: the JPEG decoder's message for a cut file spans lines.
+        let mut jpeg = std::io::Cursor::new(Vec::new());
+        RgbImage::from_pixel(12, 9, Rgb([1, 2, 3]))
+            .write_to(&mut jpeg, ImageFormat::Jpeg)
+            .unwrap();
+        let cut = &jpeg.get_ref()[..jpeg.get_ref().len() / 2];
+        let err = decode_image(cut, "cut.jpg").unwrap_err().to_string();
+        assert!(!err.contains('\n') && err.starts_with("cut.jpg: cannot "), "{err}");
     }
 }

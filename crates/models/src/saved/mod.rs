@@ -267,9 +267,10 @@ impl ModelFile {
 pub fn parse_config<M: SavedModel>(json: &str) -> Result<M::Config, ModelError> {
     let mut reader = serde_json::Deserializer::from_str(json);
     serde_path_to_error::deserialize(&mut reader).map_err(|e| {
-        let field = e.path().to_string();
+        // A field name comes from the file: quoted and cut short, so it cannot break the line.
+        let field = descent_text::excerpt(&e.path().to_string());
         ModelError::invalid(format!(
-            "the '{}' config is unreadable at '{field}' ({}); the file is damaged",
+            "the '{}' config is unreadable at {field} ({}); the file is damaged",
             M::KIND,
             e.inner()
         ))
@@ -288,5 +289,16 @@ fn old_format_advice(meta: &HashMap<String, String>) -> String {
             "written by an earlier version of descent, before models were saved with their kind and config; re-create it with the `descent run` that made it".into()
         }
         None => "not a descent model (its metadata has no 'kind'); give a file saved by `descent run`".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_field_name_with_a_newline_stays_on_one_line() {
+        // Found by fuzzing (crates/fuzz, target config): the path quoted a raw newline.
+        let json = "{\"n:6,\\num_layers\":\0\0\0\0tokenizer\":{\"kind\":\"char\",\"chars\":\" abc\"}}";
+        let err = super::parse_config::<crate::vqa::VqaModel>(json).unwrap_err().to_string();
+        assert!(!err.contains('\n') && err.contains("unreadable at"), "{err}");
     }
 }
