@@ -16,6 +16,18 @@ pub const COORDINATE_TOKENS: usize = 33;
 /// First coordinate token id.
 const FIRST_COORDINATE: usize = 3;
 
+/// The ids that count as the same answer as `id` when scoring it: a coordinate and its
+/// neighbours one step (2 pixels) either side — the model is trained on a bump over
+/// nearby bins, so its mass spreads over them even when it is sure — else `id` alone.
+pub(crate) fn same_answer(id: usize) -> std::ops::RangeInclusive<usize> {
+    let coordinates = FIRST_COORDINATE..FIRST_COORDINATE + COORDINATE_TOKENS;
+    if coordinates.contains(&id) {
+        id.saturating_sub(1).max(coordinates.start)..=(id + 1).min(coordinates.end - 1)
+    } else {
+        id..=id
+    }
+}
+
 /// Answer tokens ↔ strings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "Vec<String>", try_from = "Vec<String>")]

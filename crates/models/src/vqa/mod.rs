@@ -351,8 +351,9 @@ impl Vqa {
         self.answer_scored(images, image_of, questions).into_iter().map(|a| a.ids).collect()
     }
 
-    /// [`Vqa::answer`] with each answer's probability under the model (the product of
-    /// the chosen tokens' probabilities, end token included), so a caller can tell a
+    /// [`Vqa::answer`] with each answer's probability under the model (the product over
+    /// its tokens, end token included, of the chosen token's probability — for a
+    /// coordinate, that of landing within one step of it), so a caller can tell a
     /// confident answer from a guess.
     pub fn answer_scored(&self, images: &Tensor, image_of: &[usize], questions: &[Vec<usize>]) -> Vec<ScoredAnswer> {
         no_grad(|| {
@@ -397,7 +398,8 @@ impl Vqa {
                 if !done[b] {
                     let top = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
                     let total: f32 = row.iter().map(|&v| (v - top).exp()).sum();
-                    out[b].probability *= (row[next] - top).exp() / total;
+                    let mass: f32 = answers::same_answer(next).filter(|&i| i < vocab).map(|i| (row[i] - top).exp()).sum();
+                    out[b].probability *= mass / total;
                     if next != ANSWER_EOS {
                         out[b].ids.push(next);
                     }
@@ -418,7 +420,8 @@ impl Vqa {
 pub struct ScoredAnswer {
     /// Answer ids, without BOS and EOS.
     pub ids: Vec<usize>,
-    /// Product of the chosen tokens' probabilities (EOS included).
+    /// Product over the tokens (EOS included) of each one's probability; a coordinate
+    /// counts its neighbours one step either side.
     pub probability: f32,
 }
 
