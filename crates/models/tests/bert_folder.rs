@@ -144,6 +144,51 @@ fn damaged_folders_get_one_line_naming_the_file() {
     assert_names(&load_error(&scratch.0.join("absent")), "absent", "not a folder");
 }
 
+#[test]
+fn sequence_lengths_must_leave_room_for_text_and_fit_the_positions() {
+    let scratch = Scratch::new("seq-length");
+    // 1 used to load and then panic in WordPiece at the first text.
+    let d = saved(&scratch, "one");
+    edit(
+        &d.join("sentence_bert_config.json"),
+        "\"max_seq_length\":10",
+        "\"max_seq_length\":1",
+    );
+    assert_names(&load_error(&d), "sentence_bert_config.json", "'max_seq_length' = 1 leaves no room");
+    // Past the 12 position embeddings: refused, not silently cut.
+    let d = saved(&scratch, "past");
+    edit(
+        &d.join("sentence_bert_config.json"),
+        "\"max_seq_length\":10",
+        "\"max_seq_length\":13",
+    );
+    assert_names(&load_error(&d), "sentence_bert_config.json", "give at most 12");
+    // Without sentence_bert_config.json the position table sets the length.
+    let d = saved(&scratch, "two-positions");
+    std::fs::remove_file(d.join("sentence_bert_config.json")).unwrap();
+    edit(
+        &d.join("config.json"),
+        "\"max_position_embeddings\": 12",
+        "\"max_position_embeddings\": 2",
+    );
+    assert_names(&load_error(&d), "config.json", "'max_position_embeddings' = 2 leaves no room");
+}
+
+#[test]
+fn non_finite_weights_are_refused_naming_the_tensor() {
+    let scratch = Scratch::new("non-finite");
+    for (tag, value, words) in [("nan", f32::NAN, "holds NaN"), ("inf", f32::NEG_INFINITY, "holds -inf")] {
+        let d = saved(&scratch, tag);
+        let path = d.join("model.safetensors");
+        let mut weights = descent_nn::Checkpoint::load(&path).unwrap();
+        weights.tensors.get_mut("encoder.layer.1.output.dense.weight").unwrap().1[5] = value;
+        weights.save(&path).unwrap();
+        let message = load_error(&d);
+        assert_names(&message, "model.safetensors", words);
+        assert!(message.contains("'encoder.layer.1.output.dense.weight'"), "{message}");
+    }
+}
+
 /// Copies the small files of `real` into `dir` and symlinks the weights.
 fn copy_with_linked_weights(real: &Path, dir: &Path) {
     std::fs::create_dir_all(dir.join("1_Pooling")).unwrap();

@@ -1,8 +1,10 @@
 //! Semantic search over a corpus file with a small saved BERT: the corpus vectors are
 //! cached beside the corpus, reused while corpus and model stay the same, and rebuilt
-//! when either changes; a line searched for itself comes first with cosine 1.
+//! when either changes; a line searched for itself comes first with cosine 1. Without a
+//! cache path nothing is written, and a cache that cannot be written is an error of its
+//! own (the index is still there).
 
-use descent_models::bert::search::{cache_path, corpus_index, search};
+use descent_models::bert::search::{cache_path, corpus_index, search, CorpusIndex};
 use descent_models::bert::{Bert, BertConfig, Pooling, SentenceEncoder};
 use descent_tensor::Rng;
 use descent_text::{WordPiece, WordPieceOptions};
@@ -29,6 +31,17 @@ fn tiny_model(dir: &Path, seed: u64) -> SentenceEncoder {
     SentenceEncoder::load(dir).unwrap()
 }
 
+/// The index of the corpus file `corpus`, cached beside it as `descent search` does.
+fn index(encoder: &SentenceEncoder, corpus: &Path) -> CorpusIndex {
+    let text = std::fs::read_to_string(corpus).unwrap();
+    let cache = cache_path(corpus);
+    let index = corpus_index(encoder, &text, Some(&cache));
+    if index.rebuilt {
+        index.save_cache(&cache).unwrap();
+    }
+    index
+}
+
 #[test]
 fn corpus_vectors_are_cached_and_rebuilt_when_corpus_or_model_change() {
     let root = std::env::temp_dir().join(format!("descent-search-{}", std::process::id()));
@@ -39,14 +52,14 @@ fn corpus_vectors_are_cached_and_rebuilt_when_corpus_or_model_change() {
     let corpus = root.join("corpus.txt");
     std::fs::write(&corpus, "the cat sat on the mat.\n\na dog ran home.\nthe bird sang.\n").unwrap();
 
-    let first = corpus_index(&encoder, &corpus).unwrap();
+    let first = index(&encoder, &corpus);
     assert!(first.rebuilt);
-    assert_eq!(first.cache_path, cache_path(&corpus));
-    assert!(first.cache_path.ends_with("corpus.txt.descent-embeddings.safetensors"));
+    assert!(cache_path(&corpus).ends_with("corpus.txt.descent-embeddings.safetensors"));
+    assert!(cache_path(&corpus).is_file());
     let lines: Vec<usize> = first.lines.iter().map(|(n, _)| *n).collect();
     assert_eq!(lines, vec![1, 3, 4], "blank lines are skipped, numbers are the file's");
 
-    let second = corpus_index(&encoder, &corpus).unwrap();
+    let second = index(&encoder, &corpus);
     assert!(!second.rebuilt, "same corpus, same model: read from the cache");
     assert_eq!(second.vectors, first.vectors);
 
@@ -57,22 +70,25 @@ fn corpus_vectors_are_cached_and_rebuilt_when_corpus_or_model_change() {
     assert!(hits[0].score >= hits[1].score);
 
     std::fs::write(&corpus, "the cat sat on the mat.\na dog ran home.\n").unwrap();
-    let changed = corpus_index(&encoder, &corpus).unwrap();
+    let changed = index(&encoder, &corpus);
     assert!(changed.rebuilt, "a changed corpus is embedded again");
     assert_eq!(changed.lines.len(), 2);
 
     let other = tiny_model(&model_dir, 2);
-    assert!(corpus_index(&other, &corpus).unwrap().rebuilt, "another model is embedded again");
-    assert!(!corpus_index(&other, &corpus).unwrap().rebuilt);
+    assert!(index(&other, &corpus).rebuilt, "another model is embedded again");
+    assert!(!index(&other, &corpus).rebuilt);
 
     std::fs::write(cache_path(&corpus), b"not a safetensors file").unwrap();
-    assert!(corpus_index(&other, &corpus).unwrap().rebuilt, "a damaged cache is rebuilt");
+    assert!(index(&other, &corpus).rebuilt, "a damaged cache is rebuilt");
 
-    std::fs::write(&corpus, b"caf\xe9\n").unwrap();
-    let err = corpus_index(&other, &corpus)
-        .err()
-        .expect("a non-UTF-8 corpus is refused")
-        .to_string();
-    assert!(err.contains("corpus.txt") && err.contains("UTF-8"), "{err}");
+    // No cache path: computed, nothing written; an unwritable cache is an error of its own.
+    std::fs::remove_file(cache_path(&corpus)).unwrap();
+    let text = std::fs::read_to_string(&corpus).unwrap();
+    let uncached = corpus_index(&other, &text, None);
+    assert!(uncached.rebuilt && !cache_path(&corpus).exists());
+    std::fs::create_dir(cache_path(&corpus)).unwrap();
+    let err = uncached.save_cache(&cache_path(&corpus)).unwrap_err().to_string();
+    assert!(err.contains("descent-embeddings.safetensors"), "{err}");
+    assert!(corpus_index(&other, &text, Some(&cache_path(&corpus))).rebuilt);
     let _ = std::fs::remove_dir_all(&root);
 }

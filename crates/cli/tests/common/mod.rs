@@ -44,20 +44,28 @@ pub fn wait_with_deadline(mut child: Child, limit: Duration, what: &str) -> Exit
 
 /// Runs `descent args...` to the end (at most two minutes).
 pub fn descent(args: &[&str]) -> Output {
-    let mut child = command(args).spawn().expect("the descent binary runs");
-    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let mut stderr = String::new();
-    let _ = err.read_to_string(&mut stderr);
-    let status = wait_with_deadline(child, Duration::from_secs(120), &args.join(" "));
+    let child = command(args).spawn().expect("the descent binary runs");
+    finish(child, Duration::from_secs(120), &args.join(" "))
+}
+
+/// Collects the output of `child` (stdout and stderr piped), waiting at most `limit`;
+/// `what` names the run if it has to be killed.
+pub fn finish(mut child: Child, limit: Duration, what: &str) -> Output {
+    // Both pipes are drained on threads, so the deadline holds even when the child hangs.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = pipe.read_to_string(&mut s);
+            s
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let status = wait_with_deadline(child, limit, what);
     Output {
         status,
-        stdout: reader.join().unwrap(),
-        stderr,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
     }
 }
 

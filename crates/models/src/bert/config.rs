@@ -173,9 +173,31 @@ impl Pooling {
     }
 }
 
-/// `max_seq_length` of a `sentence_bert_config.json`.
-pub fn max_seq_length_from_json(text: &str) -> Result<usize, ModelError> {
-    size(&parse_json(text)?, "max_seq_length")
+/// Shortest usable input in tokens: `[CLS]`, one piece of text, `[SEP]`.
+pub const MIN_SEQ_LENGTH: usize = 3;
+
+/// `max_seq_length` of a `sentence_bert_config.json`, checked against the
+/// `max_positions` (config.json's `max_position_embeddings`) the model has.
+pub fn max_seq_length_from_json(text: &str, max_positions: usize) -> Result<usize, ModelError> {
+    let length = size(&parse_json(text)?, "max_seq_length")?;
+    check_seq_length("max_seq_length", length, max_positions)?;
+    Ok(length)
+}
+
+/// Checks that a sequence length (the config entry `name`) leaves room for text
+/// between `[CLS]` and `[SEP]` and has a position embedding for every token.
+pub fn check_seq_length(name: &str, length: usize, max_positions: usize) -> Result<(), ModelError> {
+    if length < MIN_SEQ_LENGTH {
+        return Err(ModelError::invalid(format!(
+            "'{name}' = {length} leaves no room for text between [CLS] and [SEP]; give at least {MIN_SEQ_LENGTH}"
+        )));
+    }
+    if length > max_positions {
+        return Err(ModelError::invalid(format!(
+            "'{name}' = {length} is more than the {max_positions} position embeddings of config.json; give at most {max_positions}"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -210,6 +232,17 @@ mod tests {
         let modes = Pooling::modes_from_json(r#"{"word_embedding_dimension":8,"pooling_mode_mean_tokens":true}"#, 8);
         assert_eq!(modes.unwrap(), vec![Pooling::Mean]);
         assert!(Pooling::modes_from_json(r#"{"word_embedding_dimension":9}"#, 8).is_err());
+    }
+
+    #[test]
+    fn sequence_lengths_leave_room_for_text_and_fit_the_positions() {
+        assert_eq!(max_seq_length_from_json(r#"{"max_seq_length":256}"#, 512).unwrap(), 256);
+        assert_eq!(max_seq_length_from_json(r#"{"max_seq_length":3}"#, 3).unwrap(), 3);
+        for (length, words) in [(0, "positive"), (1, "no room"), (2, "no room"), (513, "at most 512")] {
+            let text = format!(r#"{{"max_seq_length":{length}}}"#);
+            let err = max_seq_length_from_json(&text, 512).unwrap_err().to_string();
+            assert!(err.contains("max_seq_length") && err.contains(words), "{length}: {err}");
+        }
     }
 
     #[test]

@@ -10,21 +10,31 @@
 //! | `<pooling>/config.json` (optional) | pooling modes (mean when absent) |
 //! | `sentence_bert_config.json` (optional) | the maximum sequence length |
 //!
-//! Every problem — a missing file, bad JSON, a non-UTF-8 vocabulary, a weight of the
-//! wrong shape, a config that disagrees with the weights — is one [`ModelFolderError`]
-//! line naming the file. The folder's *identity* is a SHA-256 over every byte read, so a
-//! cache of embeddings can tell when the model changed.
+//! Every problem — a missing file, bad JSON, a non-UTF-8 vocabulary, a sequence length
+//! with no room for text or past the position table, a weight of the wrong shape or
+//! holding NaN, a config that disagrees with the weights — is one [`ModelFolderError`]
+//! line naming the file. Only regular files are read, each at most its size (a FIFO would
+//! wait forever, `/dev/zero` never ends), and the weights' header is checked against the
+//! config before the model is built (see [`super::weights`]). The folder's *identity*
+//! is a SHA-256 over every byte read, so a cache of embeddings can tell when the model
+//! changed.
 
-use super::config::{max_seq_length_from_json, parse_json, BertConfig, Pooling};
+use super::config::{check_seq_length, max_seq_length_from_json, parse_json, BertConfig, Pooling};
 use super::inference::InferenceWeights;
+use super::weights::{check_header, load_weights, read_header};
 use super::{Bert, SentenceEncoder};
-use descent_nn::{named_params, Module};
 use descent_tensor::Rng;
 use descent_text::{WordPiece, WordPieceOptions};
-use safetensors::{Dtype, SafeTensors};
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// Largest weights file read (4 GiB, as for the project's own checkpoints): far above
+/// MiniLM's 91 MB, small enough that a wrong file cannot take the machine's memory.
+pub const MAX_WEIGHTS_BYTES: u64 = 4 << 30;
+
+/// Largest of the other files read (64 MiB; a big `tokenizer.json` is a few MB).
+pub const MAX_SMALL_FILE_BYTES: u64 = 64 << 20;
 
 /// A model folder that cannot be used: which file, and why (one line).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,7 +47,8 @@ pub struct ModelFolderError {
 }
 
 impl ModelFolderError {
-    fn new(path: &Path, reason: impl Into<String>) -> ModelFolderError {
+    /// The error for `path`, with `reason`.
+    pub(crate) fn new(path: &Path, reason: impl Into<String>) -> ModelFolderError {
         ModelFolderError {
             path: path.to_path_buf(),
             reason: reason.into(),
@@ -52,9 +63,15 @@ struct FolderReader {
 }
 
 impl FolderReader {
-    fn bytes(&mut self, name: &str) -> Result<Vec<u8>, ModelFolderError> {
+    /// The bytes of `name` (at most `limit`), hashed into the folder's identity.
+    fn bytes(&mut self, name: &str, limit: u64) -> Result<Vec<u8>, ModelFolderError> {
         let path = self.dir.join(name);
-        let bytes = std::fs::read(&path).map_err(|e| ModelFolderError::new(&path, format!("cannot be read ({e})")))?;
+        let len = regular_file_len(&path, limit)?;
+        let cannot = |e: std::io::Error| ModelFolderError::new(&path, format!("cannot be read ({e})"));
+        let file = std::fs::File::open(&path).map_err(cannot)?;
+        let mut bytes = Vec::with_capacity(len as usize);
+        // Bounded by the size just checked, even if the file grows meanwhile.
+        file.take(len).read_to_end(&mut bytes).map_err(cannot)?;
         self.hasher.update((name.len() as u64).to_le_bytes());
         self.hasher.update(name.as_bytes());
         self.hasher.update((bytes.len() as u64).to_le_bytes());
@@ -63,7 +80,7 @@ impl FolderReader {
     }
 
     fn text(&mut self, name: &str) -> Result<String, ModelFolderError> {
-        let bytes = self.bytes(name)?;
+        let bytes = self.bytes(name, MAX_SMALL_FILE_BYTES)?;
         String::from_utf8(bytes).map_err(|e| {
             let at = e.utf8_error().valid_up_to();
             ModelFolderError::new(&self.dir.join(name), format!("is not UTF-8 text (bad byte at offset {at})"))
@@ -108,13 +125,24 @@ impl SentenceEncoder {
         let tokenizer = read_tokenizer(&mut files, &config)?;
         let (pooling, normalize) = read_modules(&mut files, &config)?;
         let max_seq_length = match files.optional_text("sentence_bert_config.json")? {
-            Some(text) => files.parsed("sentence_bert_config.json", &text, max_seq_length_from_json)?,
-            None => 512,
-        }
-        .min(config.max_position_embeddings);
+            Some(text) => files.parsed("sentence_bert_config.json", &text, |t| {
+                max_seq_length_from_json(t, config.max_position_embeddings)
+            })?,
+            None => {
+                let length = config.max_position_embeddings.min(512);
+                check_seq_length("max_position_embeddings", length, length)
+                    .map_err(|e| ModelFolderError::new(&dir.join("config.json"), e.to_string()))?;
+                length
+            }
+        };
+        // The weights' header is checked against the config before the model is built:
+        // a config that disagrees could otherwise ask for gigabytes first.
+        let weights_path = dir.join("model.safetensors");
+        let len = regular_file_len(&weights_path, MAX_WEIGHTS_BYTES)?;
+        check_header(&config, &read_header(&weights_path, len)?, &weights_path)?;
         let model = Bert::new(&config, &mut Rng::new(0));
-        let weights = files.bytes("model.safetensors")?;
-        load_weights(&model, &weights, &dir.join("model.safetensors"))?;
+        let weights = files.bytes("model.safetensors", MAX_WEIGHTS_BYTES)?;
+        load_weights(&model, &weights, &weights_path)?;
         let identity: String = files.hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
         Ok(SentenceEncoder {
             inference: InferenceWeights::new(&model),
@@ -191,63 +219,48 @@ fn read_modules(files: &mut FolderReader, config: &BertConfig) -> Result<(Vec<Po
     Ok((pooling.unwrap_or_else(|| vec![Pooling::Mean]), normalize))
 }
 
-/// Copies the tensors of a safetensors file (`bytes`, read from `path`) into `model`'s
-/// parameters by name. Every parameter must be present, F32 and of the model's shape;
-/// `embeddings.position_ids`, `pooler.*` and `cls.*` (heads this encoder has no use for)
-/// are skipped, and any other extra tensor is an error (the config disagrees with the
-/// weights). Nothing is changed unless everything matches.
-pub fn load_weights(model: &dyn Module, bytes: &[u8], path: &Path) -> Result<(), ModelFolderError> {
-    let fail = |reason: String| ModelFolderError::new(path, reason);
-    let file = SafeTensors::deserialize(bytes).map_err(|e| fail(format!("is not a safetensors file ({e})")))?;
-    let prefix = if file.names().iter().any(|n| n.starts_with("bert.")) {
-        "bert."
+/// The length of `path` if it is a regular file (symbolic links followed) of at most
+/// `limit` bytes. Checked before the file is opened: opening a FIFO would wait for a
+/// writer, and a device such as `/dev/zero` never ends.
+fn regular_file_len(path: &Path, limit: u64) -> Result<u64, ModelFolderError> {
+    let meta = std::fs::metadata(path).map_err(|e| ModelFolderError::new(path, format!("cannot be read ({e})")))?;
+    if !meta.is_file() {
+        let kind = file_kind(&meta.file_type());
+        return Err(ModelFolderError::new(
+            path,
+            format!("is {kind}, not a regular file; the folder's files must be plain files"),
+        ));
+    }
+    if meta.len() > limit {
+        return Err(ModelFolderError::new(
+            path,
+            format!(
+                "is {} bytes, more than the {limit} this program reads; is this the right file?",
+                meta.len()
+            ),
+        ));
+    }
+    Ok(meta.len())
+}
+
+/// A file type in words, for the error about paths that are not regular files.
+fn file_kind(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() {
+        "a folder"
     } else {
-        ""
-    };
-    let params = named_params(model);
-    let mut views = Vec::with_capacity(params.len());
-    for (name, param) in &params {
-        let stored = format!("{prefix}{name}");
-        let view = file.tensor(&stored).map_err(|_| {
-            fail(format!(
-                "has no tensor '{stored}', which config.json calls for (the config and the weights disagree)"
-            ))
-        })?;
-        if view.dtype() != Dtype::F32 {
-            return Err(fail(format!("'{stored}' is {:?}; only F32 weights are supported", view.dtype())));
-        }
-        if view.shape() != param.shape().as_slice() {
-            return Err(fail(format!(
-                "'{stored}' has shape {:?} but config.json implies {:?}",
-                view.shape(),
-                param.shape()
-            )));
-        }
-        views.push(view);
+        "not a regular file"
     }
-    let known: HashSet<String> = params.iter().map(|(n, _)| format!("{prefix}{n}")).collect();
-    let skipped = |n: &str| {
-        let n = n.strip_prefix(prefix).unwrap_or(n);
-        n == "embeddings.position_ids" || n.starts_with("pooler.") || n.starts_with("cls.")
-    };
-    let mut extra: Vec<&str> = file.names().into_iter().filter(|n| !known.contains(*n) && !skipped(n)).collect();
-    if !extra.is_empty() {
-        extra.sort();
-        let shown = &extra[..extra.len().min(3)];
-        return Err(fail(format!(
-            "holds {} tensor(s) config.json has no place for ({}{})",
-            extra.len(),
-            shown.join(", "),
-            if extra.len() > 3 { ", ..." } else { "" }
-        )));
-    }
-    for ((_, param), view) in params.iter().zip(views) {
-        let values: Vec<f32> = view
-            .data()
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        param.set_values(&values);
-    }
-    Ok(())
 }

@@ -11,7 +11,8 @@
 //! `encoder.layer.{i}.attention.self.query.weight`, `encoder.layer.{i}.attention.output.
 //! LayerNorm.bias`, `encoder.layer.{i}.intermediate.dense.weight`, ... (see [`BertLayer`]).
 //! [`folder`] reads a whole sentence-transformers folder (config, weights, tokenizer,
-//! pooling) and `save.rs` writes one; [`sentence`] turns texts into sentence embeddings
+//! pooling), checking the weights against the config with [`weights`] before it builds
+//! the model, and `save.rs` writes one; [`sentence`] turns texts into sentence embeddings
 //! with it, through the packed, inference-only forward of [`inference`]; [`search`]
 //! finds the lines of a corpus closest in meaning to a query.
 
@@ -22,12 +23,14 @@ pub mod inference;
 mod save;
 pub mod search;
 pub mod sentence;
+pub mod weights;
 
 pub use config::{BertConfig, Pooling};
-pub use folder::{load_weights, ModelFolderError};
+pub use folder::ModelFolderError;
 pub use heads::{mean_pool, BertClassifier, BertForMaskedLm, BertMlmHead};
 pub use inference::{InferenceWeights, Scratch, Threads};
 pub use sentence::{cosine, l2_normalize, SentenceEncoder};
+pub use weights::load_weights;
 
 use descent_nn::{join_name, layer_norm, Embedding, FeedForward, Forward, LayerNorm, Module, MultiHeadAttention};
 use descent_tensor::{AttentionMask, Param, Rng, Tensor};

@@ -1,11 +1,14 @@
-//! Sentence embeddings put to work: semantic search over the lines of a corpus file
-//! (`descent search`) with the corpus vectors cached beside the corpus.
+//! Sentence embeddings put to work: semantic search over the lines of a corpus
+//! (`descent search`) with the corpus vectors cached beside the corpus file.
 //!
-//! The cache is `<corpus>.descent-embeddings.safetensors`: one (lines, dim) tensor plus
-//! metadata naming the SHA-256 of the corpus bytes and the model's identity (a SHA-256
-//! of every file of its folder). Either changing makes the cache stale, and it is
-//! rebuilt; it is written atomically (temporary file, fsync, rename), so an interrupted
-//! run never leaves a half-written cache under the real name.
+//! The cache is `<corpus>.descent-embeddings.safetensors` ([`cache_path`]): one (lines,
+//! dim) tensor plus metadata naming the SHA-256 of the corpus text and the model's
+//! identity (a SHA-256 of every file of its folder). Either changing makes the cache
+//! stale, and it is rebuilt. Reading the corpus is the caller's (a file or a pipe);
+//! writing the cache is a separate step ([`CorpusIndex::save_cache`]), so a caller can
+//! go on without it (a read-only folder, a corpus from a pipe). It is written atomically
+//! (temporary file, fsync, rename): an interrupted run never leaves a half-written
+//! cache under the real name.
 
 use super::{cosine, SentenceEncoder};
 use crate::ModelError;
@@ -25,12 +28,11 @@ pub struct CorpusIndex {
     pub lines: Vec<(usize, String)>,
     /// One vector per entry of `lines`.
     pub vectors: Vec<Vec<f32>>,
-    /// The cache file beside the corpus.
-    pub cache_path: PathBuf,
     /// True when the vectors were computed now (no cache, or a stale one).
     pub rebuilt: bool,
+    /// What a cache of these vectors must record (corpus hash, model identity).
+    metadata: HashMap<String, String>,
 }
-
 /// One search result.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hit {
@@ -49,14 +51,10 @@ pub fn cache_path(corpus: &Path) -> PathBuf {
     corpus.with_file_name(name)
 }
 
-/// The index of `corpus` under `encoder`: read from the cache when it matches both the
-/// corpus bytes and the model, else computed and cached.
-pub fn corpus_index(encoder: &SentenceEncoder, corpus: &Path) -> Result<CorpusIndex, ModelError> {
-    let bytes = std::fs::read(corpus).map_err(|e| ModelError::file(corpus, format!("cannot be read ({e})")))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        ModelError::file(corpus, format!("is not UTF-8 text (bad byte at offset {at})"))
-    })?;
+/// The index of the corpus `text` under `encoder`: read from `cache` when that file
+/// matches both the text and the model, else computed (and not saved: see
+/// [`CorpusIndex::save_cache`]). With no `cache` (a corpus from a pipe) it is computed.
+pub fn corpus_index(encoder: &SentenceEncoder, text: &str, cache: Option<&Path>) -> CorpusIndex {
     let lines: Vec<(usize, String)> = text
         .lines()
         .enumerate()
@@ -73,29 +71,37 @@ pub fn corpus_index(encoder: &SentenceEncoder, corpus: &Path) -> Result<CorpusIn
         ("model_dir".to_string(), encoder.dir.display().to_string()),
         ("lines".to_string(), lines.len().to_string()),
     ]);
-    let path = cache_path(corpus);
-    if let Some(vectors) = read_cache(&path, &metadata, lines.len(), encoder.dim()) {
-        return Ok(CorpusIndex {
+    if let Some(vectors) = cache.and_then(|path| read_cache(path, &metadata, lines.len(), encoder.dim())) {
+        return CorpusIndex {
             lines,
             vectors,
-            cache_path: path,
             rebuilt: false,
-        });
+            metadata,
+        };
     }
     let texts: Vec<&str> = lines.iter().map(|(_, l)| l.as_str()).collect();
     let vectors = encoder.encode(&texts, BATCH_SIZE);
-    let mut cache = Checkpoint {
-        metadata,
-        ..Checkpoint::default()
-    };
-    cache.insert("embeddings", &[lines.len(), encoder.dim()], vectors.concat());
-    cache.save(&path)?;
-    Ok(CorpusIndex {
+    CorpusIndex {
         lines,
         vectors,
-        cache_path: path,
         rebuilt: true,
-    })
+        metadata,
+    }
+}
+
+impl CorpusIndex {
+    /// Writes the vectors to the cache file `path` (atomically) for the next search.
+    /// An error (a read-only folder) costs only speed: callers may warn and go on.
+    pub fn save_cache(&self, path: &Path) -> Result<(), ModelError> {
+        let dim = self.vectors.first().map_or(0, Vec::len);
+        let mut cache = Checkpoint {
+            metadata: self.metadata.clone(),
+            ..Checkpoint::default()
+        };
+        cache.insert("embeddings", &[self.lines.len(), dim], self.vectors.concat());
+        cache.save(path)?;
+        Ok(())
+    }
 }
 
 /// The cached vectors if the file exists, parses and was made from the same corpus and

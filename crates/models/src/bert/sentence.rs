@@ -7,6 +7,7 @@
 //! order. The result does not depend on the batching: padded keys get exactly zero
 //! attention weight and padded rows are left out of the pooling.
 
+use super::config::MIN_SEQ_LENGTH;
 use super::inference::{InferenceWeights, Scratch};
 use super::{Bert, Pooling, Threads};
 use descent_text::WordPiece;
@@ -39,8 +40,8 @@ impl SentenceEncoder {
     pub fn new(model: Bert, tokenizer: WordPiece, pooling: Vec<Pooling>, normalize: bool, max_seq_length: usize) -> SentenceEncoder {
         assert!(!pooling.is_empty(), "SentenceEncoder::new: no pooling mode");
         assert!(
-            (2..=model.config.max_position_embeddings).contains(&max_seq_length),
-            "SentenceEncoder::new: max_seq_length {max_seq_length} outside 2..={}",
+            (MIN_SEQ_LENGTH..=model.config.max_position_embeddings).contains(&max_seq_length),
+            "SentenceEncoder::new: max_seq_length {max_seq_length} outside {MIN_SEQ_LENGTH}..={}",
             model.config.max_position_embeddings
         );
         SentenceEncoder {

@@ -13,7 +13,7 @@ use super::Settings;
 use crate::common::minilm::{find_minilm, load_encoder};
 use crate::{MilestoneError, Phase, Run};
 use descent_data::DataLocator;
-use descent_models::bert::search::{corpus_index, search, Hit};
+use descent_models::bert::search::{cache_path, corpus_index, search, Hit};
 use descent_models::bert::{cosine, BertClassifier, SentenceEncoder};
 use descent_tensor::Rng;
 use std::path::Path;
@@ -177,8 +177,12 @@ const QUERIES: [&str; 4] = [
 fn write_neighbours(encoder: &SentenceEncoder, test: &[Labelled], out_dir: &Path) -> Result<(), MilestoneError> {
     let corpus = out_dir.join("sst2_test.txt");
     let text: String = test.iter().map(|r| format!("{}\n", r.text.replace('\n', " "))).collect();
-    std::fs::write(&corpus, text).map_err(|e| MilestoneError::io(&corpus, e))?;
-    let index = corpus_index(encoder, &corpus)?;
+    std::fs::write(&corpus, &text).map_err(|e| MilestoneError::io(&corpus, e))?;
+    let cache = cache_path(&corpus);
+    let index = corpus_index(encoder, &text, Some(&cache));
+    if index.rebuilt {
+        index.save_cache(&cache)?;
+    }
     let mut md = String::from("# Nearest SST-2 test sentences under frozen all-MiniLM-L6-v2\n\nThe same search as `descent search --model DIR --corpus sst2_test.txt QUERY`; the label is SST-2's (the search never sees it).\n");
     for query in QUERIES {
         md.push_str(&format!("\n## \"{query}\"\n\n| cosine | label | sentence |\n|---|---|---|\n"));
