@@ -398,7 +398,10 @@ impl Vqa {
                 if !done[b] {
                     let top = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
                     let total: f32 = row.iter().map(|&v| (v - top).exp()).sum();
-                    let mass: f32 = answers::same_answer(next).filter(|&i| i < vocab).map(|i| (row[i] - top).exp()).sum();
+                    let mass: f32 = answers::same_answer(next)
+                        .filter(|&i| i < vocab)
+                        .map(|i| (row[i] - top).exp())
+                        .sum();
                     out[b].probability *= mass / total;
                     if next != ANSWER_EOS {
                         out[b].ids.push(next);
