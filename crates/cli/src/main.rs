@@ -113,11 +113,12 @@ fn main() {
 }
 
 /// An error and its causes on one line, `a: b: c`, leaving out a cause whose words the
-/// line already holds (many errors quote their cause, and the chain would repeat it).
+/// line already holds (many errors quote their cause, and the chain would repeat it),
+/// control characters escaped.
 fn one_line(error: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in error.chain() {
-        let text = cause.to_string();
+        let text = descent_text::single_line(&cause.to_string());
         if line.contains(&text) {
             continue;
         }

@@ -7,6 +7,7 @@ use descent_data::{decode_image, decode_text, encode_idx, parse_idx, parse_iris_
 use descent_fuzz::{cases, corpus, corpus_dir, mutated, mutated_text, seed};
 use descent_models::bert::BertConfig;
 use descent_models::saved::{self, Extras, ModelFile, Provenance, Snapshot};
+use descent_models::{CharLstm, TextModel};
 use descent_nn::Checkpoint;
 use descent_text::{Tokenizer, WordPiece};
 use proptest::prelude::*;
@@ -54,7 +55,7 @@ fn one_line(what: &str, message: String) -> Result<bool, TestCaseError> {
 fn checkpoints_and_saved_models() {
     fuzz(
         "checkpoint",
-        cases(20_000),
+        cases(40_000),
         mutated(corpus("checkpoint")),
         |bytes| match Checkpoint::from_bytes(&bytes, Path::new("fuzz.safetensors")) {
             Err(e) => one_line("checkpoint", e.to_string()),
@@ -68,7 +69,7 @@ fn checkpoints_and_saved_models() {
 
 #[test]
 fn idx_files() {
-    fuzz("idx", cases(100_000), mutated(corpus("idx")), |bytes| {
+    fuzz("idx", cases(200_000), mutated(corpus("idx")), |bytes| {
         match parse_idx(&bytes, "fuzz.idx") {
             Err(e) => one_line("idx", e.to_string()),
             Ok(array) => {
@@ -81,7 +82,7 @@ fn idx_files() {
 
 #[test]
 fn cifar_batches() {
-    fuzz("cifar", cases(30_000), mutated(corpus("cifar")), |bytes| {
+    fuzz("cifar", cases(60_000), mutated(corpus("cifar")), |bytes| {
         let records = match CifarSet::parse(&bytes, "fuzz.bin") {
             Ok(set) => set.labels.len() == set.n,
             Err(e) => one_line("cifar", e.to_string())?,
@@ -96,7 +97,7 @@ fn cifar_batches() {
 
 #[test]
 fn text_data_files() {
-    fuzz("text", cases(100_000), mutated(corpus("text")), |bytes| {
+    fuzz("text", cases(200_000), mutated(corpus("text")), |bytes| {
         let text = match decode_text(&bytes, "fuzz.txt", 1 << 20) {
             Ok(text) => text,
             Err(e) => return one_line("text", e.to_string()),
@@ -121,7 +122,7 @@ fn text_data_files() {
 
 #[test]
 fn images_through_the_shared_reader() {
-    fuzz("image", cases(30_000), mutated(corpus("image")), |bytes| {
+    fuzz("image", cases(60_000), mutated(corpus("image")), |bytes| {
         match decode_image(&bytes, "fuzz.png") {
             Err(e) => one_line("image", e.to_string()),
             Ok(image) => {
@@ -134,7 +135,7 @@ fn images_through_the_shared_reader() {
 
 #[test]
 fn wordpiece_tokenizers() {
-    fuzz("wordpiece", cases(30_000), mutated_text(corpus("wordpiece")), |text| {
+    fuzz("wordpiece", cases(60_000), mutated_text(corpus("wordpiece")), |text| {
         match WordPiece::from_tokenizer_json(&text) {
             Err(e) => one_line("tokenizer.json", e.to_string()),
             Ok(wordpiece) => {
@@ -150,7 +151,7 @@ fn wordpiece_tokenizers() {
     // Any text through a fixed vocabulary, at any length.
     let json = String::from_utf8(corpus("wordpiece")[0].clone()).unwrap();
     let wordpiece = WordPiece::from_tokenizer_json(&json).unwrap();
-    fuzz("wordpiece-text", cases(50_000), (any::<String>(), 2usize..12), |(text, max_len)| {
+    fuzz("wordpiece-text", cases(100_000), (any::<String>(), 2usize..12), |(text, max_len)| {
         let ids = wordpiece.encode(&text, max_len);
         prop_assert!(ids.len() <= max_len && ids.iter().all(|&id| (id as usize) < wordpiece.vocab_size()));
         Ok(true)
@@ -161,11 +162,15 @@ fn wordpiece_tokenizers() {
 fn bpe_and_char_tokenizers() {
     fuzz(
         "tokenizer",
-        cases(50_000),
+        cases(100_000),
         mutated_text(corpus("tokenizer")),
-        |json| match serde_json::from_str::<Tokenizer>(&json) {
+        // Tokenizers are read as part of a saved model's config: fuzzed there.
+        |json| match saved::parse_config::<TextModel<CharLstm>>(&format!(
+            r#"{{"net":{{"vocab_size":3,"embed_dim":2,"hidden_size":2,"num_layers":1}},"tokenizer":{json}}}"#
+        )) {
             Err(e) => one_line("tokenizer", e.to_string()),
-            Ok(tokenizer) => {
+            Ok(config) => {
+                let tokenizer = config.tokenizer;
                 let (ids, _) = tokenizer.encode_skipping_unknown("where is the 7? 床前明月光");
                 prop_assert!(ids.iter().all(|&id| id < tokenizer.vocab_size()));
                 let _ = tokenizer.decode(&ids);
@@ -176,7 +181,7 @@ fn bpe_and_char_tokenizers() {
     // BPE trained on and applied to arbitrary text: decoding undoes encoding.
     fuzz(
         "bpe-text",
-        cases(5_000),
+        cases(10_000),
         (proptest::collection::vec(any::<String>(), 1..4), 1usize..300),
         |(texts, vocab)| {
             let bpe = descent_text::Bpe::train(texts.iter().map(String::as_str), vocab);
@@ -193,7 +198,7 @@ fn bpe_and_char_tokenizers() {
 
 #[test]
 fn hugging_face_and_model_configs() {
-    fuzz("config", cases(50_000), mutated_text(corpus("config")), |text| {
+    fuzz("config", cases(100_000), mutated_text(corpus("config")), |text| {
         let mut accepted = false;
         match BertConfig::from_json(&text) {
             Ok(_) => accepted = true,

@@ -33,16 +33,17 @@ pub enum ModelError {
 }
 
 impl ModelError {
-    /// [`ModelError::Invalid`] from anything printable.
+    /// [`ModelError::Invalid`] from anything printable, kept on one line (reasons often
+    /// quote a file's content).
     pub fn invalid(reason: impl Into<String>) -> ModelError {
-        ModelError::Invalid(reason.into())
+        ModelError::Invalid(descent_text::single_line(&reason.into()))
     }
 
-    /// [`ModelError::File`] for `path`.
+    /// [`ModelError::File`] for `path`, its reason kept on one line.
     pub fn file(path: &Path, reason: impl Into<String>) -> ModelError {
         ModelError::File {
             path: path.to_path_buf(),
-            reason: reason.into(),
+            reason: descent_text::single_line(&reason.into()),
         }
     }
 

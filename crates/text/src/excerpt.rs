@@ -1,5 +1,6 @@
-//! A user's text as error messages show it: quoted, and cut short, so a 100 KB prompt
-//! or question is never echoed whole onto one terminal line.
+//! Outside text as error messages show it: quoted and cut short, so a 100 KB prompt
+//! is never echoed whole, and on one line, so a newline in a file cannot break the
+//! one-line error contract.
 
 /// Characters of a user's text an error message shows.
 pub const EXCERPT_CHARS: usize = 60;
@@ -16,9 +17,33 @@ pub fn excerpt(text: &str) -> String {
     }
 }
 
+/// `text` on one line: newlines, tabs and other control characters written as escapes
+/// (`\n`), for error messages that quote what a file held (serde names an unknown
+/// variant or field verbatim, and a file may put a newline in one).
+pub fn single_line(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_become_escapes() {
+        assert_eq!(single_line("unknown variant `\ncha`\t"), "unknown variant `\\ncha`\\t");
+        assert_eq!(single_line("春 ok"), "春 ok");
+    }
 
     #[test]
     fn long_text_is_cut_and_short_text_kept() {

@@ -17,7 +17,7 @@ pub mod wordpiece_train;
 
 pub use bleu::{corpus_bleu, BleuScore, BleuTokenizer};
 pub use bpe::Bpe;
-pub use excerpt::{excerpt, EXCERPT_CHARS};
+pub use excerpt::{excerpt, single_line, EXCERPT_CHARS};
 pub use sampling::{argmax, Sampler, SamplingConfig};
 pub use tokenizer::{CharTokenizer, Tokenizer, TokenizerError};
 pub use wordpiece::{WordPiece, WordPieceOptions};

@@ -51,7 +51,7 @@ impl ModelFolderError {
     pub(crate) fn new(path: &Path, reason: impl Into<String>) -> ModelFolderError {
         ModelFolderError {
             path: path.to_path_buf(),
-            reason: reason.into(),
+            reason: descent_text::single_line(&reason.into()),
         }
     }
 }
