@@ -3,10 +3,9 @@
 
 use anyhow::Result;
 use clap::Args;
-use descent_data::DataLocator;
+use descent_data::{DataLocator, MAX_TEXT_BYTES};
 use descent_gallery::common::minilm::load_encoder;
 use descent_models::bert::search::BATCH_SIZE;
-use std::io::BufRead;
 use std::path::PathBuf;
 
 /// Options of `descent embed`.
@@ -16,7 +15,8 @@ pub struct EmbedArgs {
     /// from the data folders (`descent data fetch minilm`).
     #[arg(long)]
     model: Option<PathBuf>,
-    /// Texts to embed; one per line from standard input when none are given.
+    /// Texts to embed; one per line from standard input (UTF-8, at most 64 MiB) when none
+    /// are given.
     texts: Vec<String>,
 }
 
@@ -24,7 +24,9 @@ pub struct EmbedArgs {
 pub fn embed(args: EmbedArgs, data_dir: Option<PathBuf>) -> Result<()> {
     let encoder = load_encoder(args.model.as_deref(), &DataLocator::new(data_dir))?;
     let texts = if args.texts.is_empty() {
-        std::io::stdin().lock().lines().collect::<std::io::Result<Vec<String>>>()?
+        let bytes = descent_data::read_at_most(std::io::stdin().lock(), MAX_TEXT_BYTES, "standard input")?;
+        let text = descent_data::decode_text(&bytes, "standard input", MAX_TEXT_BYTES)?;
+        text.lines().map(str::to_string).collect()
     } else {
         args.texts
     };

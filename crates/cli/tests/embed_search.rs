@@ -190,6 +190,25 @@ fn search_caps_the_corpus_read() {
 }
 
 #[test]
+fn embed_caps_what_it_reads_from_standard_input() {
+    let (dir, m, _) = search_setup("embed-cap");
+    let mut child = common::command(&["embed", "--model", &m]).stdin(Stdio::piped()).spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let block = b"the cat sat.\n".repeat(80_000); // about 1 MiB of lines
+        for _ in 0..80 {
+            if stdin.write_all(&block).is_err() {
+                return; // the reader stopped: what the cap is for
+            }
+        }
+    });
+    let out = common::finish(child, Duration::from_secs(60), "embed < 80 MiB");
+    writer.join().unwrap();
+    common::assert_one_line_error(&out, &["standard input", "67108864 bytes"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn search_reads_a_pipe_and_refuses_a_fifo_without_writer() {
     let (dir, m, corpus) = search_setup("search-pipe");
     // bash's `<(...)` is /dev/fd/63, a pipe: it is read, and no cache is written for it.

@@ -151,11 +151,16 @@ fn wordpiece_tokenizers() {
     // Any text through a fixed vocabulary, at any length.
     let json = String::from_utf8(corpus("wordpiece")[0].clone()).unwrap();
     let wordpiece = WordPiece::from_tokenizer_json(&json).unwrap();
-    fuzz("wordpiece-text", cases(100_000), (any::<String>(), 2usize..12), |(text, max_len)| {
-        let ids = wordpiece.encode(&text, max_len);
-        prop_assert!(ids.len() <= max_len && ids.iter().all(|&id| (id as usize) < wordpiece.vocab_size()));
-        Ok(true)
-    });
+    fuzz(
+        "wordpiece-text",
+        cases(100_000),
+        (any::<String>(), 2usize..12),
+        |(text, max_len)| {
+            let ids = wordpiece.encode(&text, max_len);
+            prop_assert!(ids.len() <= max_len && ids.iter().all(|&id| (id as usize) < wordpiece.vocab_size()));
+            Ok(true)
+        },
+    );
 }
 
 #[test]

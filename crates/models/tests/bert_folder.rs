@@ -141,6 +141,10 @@ fn damaged_folders_get_one_line_naming_the_file() {
     edit(&d.join("modules.json"), "models.Normalize", "models.Dense");
     assert_names(&load_error(&d), "modules.json", "Dense");
 
+    let d = saved(&scratch, "pooling-outside");
+    edit(&d.join("modules.json"), "\"1_Pooling\"", "\"../../etc\"");
+    assert_names(&load_error(&d), "modules.json", "leaves the model folder");
+
     assert_names(&load_error(&scratch.0.join("absent")), "absent", "not a folder");
 }
 

@@ -206,6 +206,14 @@ fn read_modules(files: &mut FolderReader, config: &BertConfig) -> Result<(Vec<Po
             "Normalize" => normalize = true,
             "Pooling" => {
                 let sub = module["path"].as_str().unwrap_or("1_Pooling");
+                // A folder inside this one: no absolute path, no way up.
+                if Path::new(sub).components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+                    let reason = format!(
+                        "the pooling module's path {} leaves the model folder; it must name a folder inside it",
+                        descent_text::excerpt(sub)
+                    );
+                    return Err(ModelFolderError::new(&files.dir.join("modules.json"), reason));
+                }
                 let name = format!("{}/config.json", sub.trim_end_matches('/'));
                 let text = files.text(&name)?;
                 pooling = Some(files.parsed(&name, &text, |t| Pooling::modes_from_json(t, config.hidden_size))?);
