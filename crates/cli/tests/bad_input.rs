@@ -121,7 +121,7 @@ fn absurd_or_inconsistent_model_sizes_in_metadata_are_refused_before_allocating(
         (&gpt, &[("context", 0)], "'context' = 0"),
         (&gpt, &[("n_heads", 3)], "does not divide"),
         (&gpt, &[("d_model", 1_000_000), ("n_heads", 1)], "parameters"),
-        (&gpt, &[("n_layers", -1)], "'net.n_layers'"),
+        (&gpt, &[("n_layers", -1)], "\"net.n_layers\""),
         // Plausible sizes that do not match the tensors in the file.
         (&gpt, &[("n_layers", 3)], "the file holds"),
         (&lstm, &[("hidden_size", 0)], "'hidden_size' = 0"),

@@ -269,7 +269,7 @@ fn files_keep_provenance_and_extras_and_refuse_what_they_are_not() {
     let damaged = error_after(&dir, &checkpoint, "damaged.safetensors", |ck| {
         ck.metadata.insert("config".into(), r#"{"variant": "1999"}"#.into());
     });
-    assert!(damaged.contains("'variant'") && damaged.contains("1999"), "{damaged}");
+    assert!(damaged.contains("\"variant\"") && damaged.contains("1999"), "{damaged}");
     let missing = error_after(&dir, &checkpoint, "missing.safetensors", |ck| {
         ck.tensors.remove("fc3.bias");
     });
