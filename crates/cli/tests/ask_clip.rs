@@ -5,11 +5,7 @@
 
 mod common;
 
-use common::{assert_one_line_error, descent, save_lenet, temp};
-use descent_models::saved::{self, Extras, Snapshot};
-use descent_models::vqa::{AnswerVocab, Vqa, VqaConfig, VqaInputs, VqaModel};
-use descent_tensor::Rng;
-use descent_text::{CharTokenizer, Tokenizer};
+use common::{assert_one_line_error, descent, save_lenet, save_small_vqa, temp};
 use std::path::{Path, PathBuf};
 
 fn s(path: &Path) -> &str {
@@ -18,29 +14,8 @@ fn s(path: &Path) -> &str {
 
 /// A small VQA model with random weights, saved as `descent run vqa` would.
 fn small_vqa(dir: &Path) -> PathBuf {
-    let tokenizer = Tokenizer::Char(CharTokenizer::from_texts(["where is the 7? 7在哪里?"]));
-    let vocab = AnswerVocab::new(["7".to_string(), "yes".to_string()]);
-    let config = VqaConfig {
-        image_side: 64,
-        patch: 8,
-        stem: 4,
-        question_vocab: tokenizer.vocab_size(),
-        question_len: 24,
-        answer_vocab: vocab.len(),
-        answer_len: 5,
-        d_model: 16,
-        n_heads: 2,
-        encoder_layers: 1,
-        decoder_layers: 1,
-        inputs: VqaInputs::Both,
-    };
     let path = dir.join("vqa.safetensors");
-    let model = VqaModel {
-        vqa: Vqa::new(config, &mut Rng::new(3)),
-        tokenizer,
-        answers: vocab,
-    };
-    saved::save(&path, &Snapshot::of(&model), Extras::default()).unwrap();
+    save_small_vqa(&path, "where is the 7? 7在哪里?", &["7", "yes"]);
     path
 }
 

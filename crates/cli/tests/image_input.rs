@@ -5,10 +5,9 @@
 
 mod common;
 
-use common::{assert_one_line_error, command, descent, save_lenet, temp, wait_with_deadline};
+use common::{assert_one_line_error, command, descent, save_lenet, save_small_vqa, temp, wait_with_deadline};
 use descent_models::clip::{Clip, ClipConfig, ClipModel};
 use descent_models::saved::{self, Extras, Snapshot};
-use descent_models::vqa::{AnswerVocab, Vqa, VqaConfig, VqaInputs, VqaModel};
 use descent_tensor::Rng;
 use descent_text::{CharTokenizer, Tokenizer};
 use std::io::Write;
@@ -41,28 +40,8 @@ fn models(dir: &Path) -> [PathBuf; 3] {
         tokenizer: tokenizer.clone(),
     };
     saved::save(&clip, &Snapshot::of(&model), Extras::default()).unwrap();
-    let vocab = AnswerVocab::new(["7".to_string()]);
-    let config = VqaConfig {
-        image_side: 64,
-        patch: 8,
-        stem: 4,
-        question_vocab: tokenizer.vocab_size(),
-        question_len: 24,
-        answer_vocab: vocab.len(),
-        answer_len: 5,
-        d_model: 16,
-        n_heads: 2,
-        encoder_layers: 1,
-        decoder_layers: 1,
-        inputs: VqaInputs::Both,
-    };
     let vqa = dir.join("vqa.safetensors");
-    let model = VqaModel {
-        vqa: Vqa::new(config, &mut Rng::new(2)),
-        tokenizer,
-        answers: vocab,
-    };
-    saved::save(&vqa, &Snapshot::of(&model), Extras::default()).unwrap();
+    save_small_vqa(&vqa, "where is the 7?", &["7"]);
     [lenet, clip, vqa]
 }
 

@@ -116,8 +116,9 @@ fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, CheckpointError
     Ok(bytes)
 }
 
-/// A file type in words, for the error about paths that are not regular files.
-fn file_kind(file_type: &std::fs::FileType) -> &'static str {
+/// A file type in words ("a named pipe (FIFO)", "a device", "a folder" …), for errors
+/// about paths that are not regular files.
+pub fn file_kind(file_type: &std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;

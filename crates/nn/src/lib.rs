@@ -22,7 +22,7 @@ pub mod transformer;
 
 pub use activation::{Activation, Dropout, Flatten, Pool2d, Sequential, Upsample};
 pub use attention::{KvCache, MultiHeadAttention};
-pub use checkpoint::{write_atomic, Checkpoint};
+pub use checkpoint::{file_kind, write_atomic, Checkpoint};
 pub use error::CheckpointError;
 pub use layers::{Conv2d, Embedding, LayerNorm};
 pub use linear::Linear;

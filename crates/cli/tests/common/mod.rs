@@ -143,3 +143,32 @@ pub fn save_gpt(path: &Path) {
     };
     saved::save(path, &Snapshot::of(&model), Extras::default()).unwrap();
 }
+
+/// Saves a small VQA model with random weights (64-pixel canvas), as `descent run vqa`
+/// would, reading questions made of the characters of `questions`.
+pub fn save_small_vqa(path: &Path, questions: &str, answers: &[&str]) {
+    use descent_models::vqa::{AnswerVocab, Vqa, VqaConfig, VqaInputs, VqaModel};
+    use descent_text::{CharTokenizer, Tokenizer};
+    let tokenizer = Tokenizer::Char(CharTokenizer::from_texts([questions]));
+    let vocab = AnswerVocab::new(answers.iter().map(|a| a.to_string()));
+    let config = VqaConfig {
+        image_side: 64,
+        patch: 8,
+        stem: 4,
+        question_vocab: tokenizer.vocab_size(),
+        question_len: 24,
+        answer_vocab: vocab.len(),
+        answer_len: 5,
+        d_model: 16,
+        n_heads: 2,
+        encoder_layers: 1,
+        decoder_layers: 1,
+        inputs: VqaInputs::Both,
+    };
+    let model = VqaModel {
+        vqa: Vqa::new(config, &mut Rng::new(3)),
+        tokenizer,
+        answers: vocab,
+    };
+    saved::save(path, &Snapshot::of(&model), Extras::default()).unwrap();
+}

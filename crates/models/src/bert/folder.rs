@@ -233,7 +233,7 @@ fn read_modules(files: &mut FolderReader, config: &BertConfig) -> Result<(Vec<Po
 fn regular_file_len(path: &Path, limit: u64) -> Result<u64, ModelFolderError> {
     let meta = std::fs::metadata(path).map_err(|e| ModelFolderError::new(path, format!("cannot be read ({e})")))?;
     if !meta.is_file() {
-        let kind = file_kind(&meta.file_type());
+        let kind = descent_nn::file_kind(&meta.file_type());
         return Err(ModelFolderError::new(
             path,
             format!("is {kind}, not a regular file; the folder's files must be plain files"),
@@ -249,26 +249,4 @@ fn regular_file_len(path: &Path, limit: u64) -> Result<u64, ModelFolderError> {
         ));
     }
     Ok(meta.len())
-}
-
-/// A file type in words, for the error about paths that are not regular files.
-fn file_kind(file_type: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if file_type.is_fifo() {
-            return "a named pipe (FIFO)";
-        }
-        if file_type.is_char_device() || file_type.is_block_device() {
-            return "a device";
-        }
-        if file_type.is_socket() {
-            return "a socket";
-        }
-    }
-    if file_type.is_dir() {
-        "a folder"
-    } else {
-        "not a regular file"
-    }
 }
