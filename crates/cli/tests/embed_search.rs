@@ -164,27 +164,31 @@ fn search_setup(tag: &str) -> (PathBuf, String, PathBuf) {
     (dir, m, corpus)
 }
 
+/// Runs `descent args…` while writing 80 copies of `block` (about 1 MiB) to its stdin,
+/// stopping when it stops reading — what a cap is for.
+fn with_80_mib_on_stdin(args: &[&str], block: Vec<u8>) -> common::Output {
+    let mut child = common::command(args).stdin(Stdio::piped()).spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for _ in 0..80 {
+            if stdin.write_all(&block).is_err() {
+                return;
+            }
+        }
+    });
+    let out = common::finish(child, Duration::from_secs(60), &args.join(" "));
+    writer.join().unwrap();
+    out
+}
+
 #[test]
 fn search_caps_the_corpus_read() {
     let (dir, m, _) = search_setup("search-cap");
     let out = descent_limited(&["search", "--model", &m, "--corpus", "/dev/zero", "a dog"], Stdio::null());
     common::assert_one_line_error(&out, &["/dev/zero", "is a device"]);
     // A pipe of more than 64 MiB: the read stops at the cap.
-    let mut child = common::command(&["search", "--model", &m, "--corpus", "/dev/stdin", "a dog"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || {
-        let block = vec![0xffu8; 1 << 20];
-        for _ in 0..80 {
-            if stdin.write_all(&block).is_err() {
-                return; // the reader stopped: what the cap is for
-            }
-        }
-    });
-    let out = common::finish(child, Duration::from_secs(60), "search --corpus /dev/stdin");
-    writer.join().unwrap();
+    let args = ["search", "--model", &m, "--corpus", "/dev/stdin", "a dog"];
+    let out = with_80_mib_on_stdin(&args, vec![0xffu8; 1 << 20]);
     common::assert_one_line_error(&out, &["/dev/stdin", "64 MiB"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -192,18 +196,7 @@ fn search_caps_the_corpus_read() {
 #[test]
 fn embed_caps_what_it_reads_from_standard_input() {
     let (dir, m, _) = search_setup("embed-cap");
-    let mut child = common::command(&["embed", "--model", &m]).stdin(Stdio::piped()).spawn().unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || {
-        let block = b"the cat sat.\n".repeat(80_000); // about 1 MiB of lines
-        for _ in 0..80 {
-            if stdin.write_all(&block).is_err() {
-                return; // the reader stopped: what the cap is for
-            }
-        }
-    });
-    let out = common::finish(child, Duration::from_secs(60), "embed < 80 MiB");
-    writer.join().unwrap();
+    let out = with_80_mib_on_stdin(&["embed", "--model", &m], b"the cat sat.\n".repeat(80_000));
     common::assert_one_line_error(&out, &["standard input", "67108864 bytes"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
