@@ -4,7 +4,7 @@
 
 use crate::harness::Run;
 use crate::milestones::{
-    alexnet, backprop, bert, clip, dalle, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, sora, transformer, vqa, xor,
+    alexnet, backprop, bert, clip, dalle, dbn, gan, gpt, lenet, lstm, mcculloch_pitts, perceptron, snn, sora, transformer, vqa, xor,
 };
 use crate::MilestoneError;
 
@@ -20,7 +20,8 @@ pub struct Milestone {
     pub claim: &'static str,
     /// The key of the article's timeline event this milestone re-creates
     /// (`descent_report::article_timeline()`: `neuron`, `perceptron`, `backprop`, `lenet`,
-    /// `alexnet`, `gan`, `transformer`, `bert-gpt`, `gpt3`, `chatgpt`, `sora`), if any;
+    /// `alexnet`, `gan`, `transformer`, `bert-gpt`, `gpt3`, `chatgpt`, `sora`, and the
+    /// trend `brain-like`), if any;
     /// the tour's timeline colours the event with this run's verdict.
     pub event: Option<&'static str>,
     /// What the article says about it, where its words matter (quoted in the report).
@@ -228,6 +229,20 @@ pub static GALLERY: &[Milestone] = &[
             }),
         },
         run: bert::run,
+    },
+    Milestone {
+        id: "snn",
+        year: 2019,
+        title: "Spiking neural networks: surrogate-gradient training",
+        claim: "A spiking network of leaky integrate-and-fire neurons, trained by backpropagation through time with a surrogate gradient, comes within 1.5 points of a same-shape ReLU MLP's MNIST test accuracy at an estimated (operation-count) energy of at most 10% of the MLP's.",
+        event: Some("brain-like"),
+        article: "Trend: 类脑计算 (brain-like computing) — spiking neural networks that compute with about 1% of the energy.",
+        options: Options {
+            variants: &["rate", "latency"],
+            resume: false,
+            epochs: Some(EpochBudget { min: 1, max: 100 }),
+        },
+        run: snn::run,
     },
     Milestone {
         id: "gpt",

@@ -1,6 +1,7 @@
 //! The article's timeline, drawn as a gantt-style SVG with this tour's verdicts.
 //!
-//! One row per event (1943 neuron model ... 2024 Sora): the year and name on the
+//! One row per event (1943 neuron model ... 2024 Sora, then the article's trend of
+//! brain-like computing): the year and name on the
 //! left, a bar from the event's year to the right edge (what it started is still with
 //! us, so the rows stack into a staircase that shows the pace quickening), a marker
 //! coloured by how the gallery milestones that re-create it fared, and those
@@ -59,6 +60,7 @@ pub fn article_timeline() -> Vec<TimelineEvent> {
         ("gpt3", 2020, "GPT-3"),
         ("chatgpt", 2022, "ChatGPT"),
         ("sora", 2024, "Sora"),
+        ("brain-like", 2025, "Brain-like computing"),
     ]
     .into_iter()
     .map(|(key, year, title)| TimelineEvent::new(key, year, title))

@@ -48,7 +48,7 @@ fn tour() -> (Vec<descent_report::TimelineEvent>, Vec<TourEntry>) {
 #[test]
 fn article_timeline_has_the_articles_events() {
     let years: Vec<u32> = article_timeline().iter().map(|e| e.year).collect();
-    assert_eq!(years, [1943, 1958, 1986, 1989, 2012, 2014, 2017, 2018, 2020, 2022, 2024]);
+    assert_eq!(years, [1943, 1958, 1986, 1989, 2012, 2014, 2017, 2018, 2020, 2022, 2024, 2025]);
     assert!(
         article_timeline().iter().all(|e| e.milestones.is_empty()),
         "the caller maps milestones"

@@ -47,6 +47,8 @@ pub enum UnaryOp {
     Silu,
     /// ln(1 + eˣ), and x itself above 20 (PyTorch's threshold).
     Softplus,
+    /// Spike: the step (1 where x > 0) forward; backward the fast-sigmoid surrogate 1/(1+k|x|)².
+    Spike(f32),
 }
 
 /// Elementwise functions of two tensors, with NumPy broadcasting.
@@ -371,7 +373,7 @@ op_kinds!(
     Conv2d, MaxPool2d, AvgPool2d, LayerNorm, Attention, CrossEntropy, LstmSequence,
     BiasGelu,
     LeakyRelu, Silu, Softplus, ConvTranspose2d, BatchNorm, GroupNorm, BceWithLogits,
-    UpsampleNearest2d, Normalize,
+    UpsampleNearest2d, Normalize, Spike,
 );
 
 impl Op {
@@ -397,6 +399,7 @@ impl Op {
                 UnaryOp::LeakyRelu(_) => OpKind::LeakyRelu,
                 UnaryOp::Silu => OpKind::Silu,
                 UnaryOp::Softplus => OpKind::Softplus,
+                UnaryOp::Spike(_) => OpKind::Spike,
             },
             Op::Binary(_, _, b) => match b {
                 BinaryOp::Add => OpKind::Add,

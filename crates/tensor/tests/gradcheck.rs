@@ -1,5 +1,9 @@
 //! Every differentiable op against central finite differences. The table must have a
-//! row for every `OpKind`; a new op without a row fails `table_covers_every_op`.
+//! row for every `OpKind`; a new op without a row fails `table_covers_every_op`. Ops
+//! whose backward is a surrogate by design (the spike: a step forward, a smooth bump
+//! backward) cannot match finite differences; their rows (`surrogate_rows`) check the
+//! backward against the surrogate's formula written out here, and the smooth parts of a
+//! graph around them by finite differences.
 
 use descent_tensor::{AttentionMask, OpKind, Rng, Tensor};
 use descent_testkit::{gradcheck, GradcheckOptions};
@@ -205,8 +209,80 @@ fn every_op_matches_finite_differences() {
 }
 
 #[test]
+fn surrogate_ops_match_their_formulas() {
+    let failures: Vec<String> = surrogate_rows()
+        .into_iter()
+        .filter_map(|(kind, check)| check().err().map(|e| format!("{kind:?}: {e}")))
+        .collect();
+    assert!(failures.is_empty(), "surrogate gradient failures:\n{}", failures.join("\n"));
+}
+
+/// A row's check: `Err` describes the first mismatch.
+type Check = fn() -> Result<(), String>;
+
+/// Ops whose backward is a chosen surrogate rather than the forward's derivative.
+fn surrogate_rows() -> Vec<(OpKind, Check)> {
+    vec![(OpKind::Spike, spike_row)]
+}
+
+/// The fast sigmoid z/(1 + k|z|), whose derivative 1/(1 + k|z|)² is the spike's surrogate.
+fn fast_sigmoid(z: &Tensor, k: f32) -> Tensor {
+    z.div(&z.abs().mul_scalar(k).add_scalar(1.0))
+}
+
+/// Spike: forward is the step (0 at exactly 0); backward is `g / (1 + k|x|)²`; and in a
+/// LIF update whose spike enters the loss linearly, autograd through the spike equals
+/// autograd through the fast sigmoid, which finite differences check.
+fn spike_row() -> Result<(), String> {
+    let (k, mut r) = (25.0f32, Rng::new(7));
+    let mut values: Vec<f32> = (0..24).map(|_| r.uniform() * 0.6 - 0.3).collect();
+    values[0] = 0.0;
+    let x = Tensor::from_vec(values.clone(), &[4, 6]).to_variable();
+    let w = Tensor::randn(&[4, 6], &mut r);
+    let y = x.spike(k);
+    let grads = y.mul(&w).sum_all().backward();
+    let gx = grads.get(&x).ok_or("no gradient reached the input")?.to_vec();
+    for (i, ((&xi, &yi), (&wi, &gi))) in values.iter().zip(&y.to_vec()).zip(w.to_vec().iter().zip(&gx)).enumerate() {
+        let step = if xi > 0.0 { 1.0 } else { 0.0 };
+        let surrogate = wi as f64 / (1.0 + k as f64 * (xi as f64).abs()).powi(2);
+        if yi != step || (gi as f64 - surrogate).abs() > 1e-6 * (1.0 + surrogate.abs()) {
+            return Err(format!(
+                "x[{i}] = {xi}: forward {yi} (want {step}), backward {gi} (want {surrogate})"
+            ));
+        }
+    }
+    // β·u + x·W − θ, spiking: the smooth parts (leak, synapses) around the surrogate.
+    let lif = |v: &[Tensor], spike: bool| {
+        let z = v[0].mul_scalar(0.9).add(&v[1].matmul(&v[2])).add_scalar(-1.0);
+        if spike {
+            z.spike(2.0)
+        } else {
+            fast_sigmoid(&z, 2.0)
+        }
+    };
+    let inputs = vec![
+        Tensor::randn(&[4, 3], &mut r),
+        Tensor::randn(&[4, 5], &mut r),
+        Tensor::randn(&[5, 3], &mut r),
+    ];
+    gradcheck(&|v| lif(v, false), &inputs, GradcheckOptions::default())?;
+    let probe = Tensor::randn(&[4, 3], &mut r);
+    let vars: Vec<Tensor> = inputs.iter().map(|t| t.to_variable()).collect();
+    let through_spike = lif(&vars, true).mul(&probe).sum_all().backward();
+    let through_smooth = lif(&vars, false).mul(&probe).sum_all().backward();
+    for (i, v) in vars.iter().enumerate() {
+        let (a, b) = (through_spike.get(v).unwrap().to_vec(), through_smooth.get(v).unwrap().to_vec());
+        if a.iter().zip(&b).any(|(a, b)| (a - b).abs() > 1e-5 * (1.0 + b.abs())) {
+            return Err(format!("LIF input {i}: through the spike {a:?} vs through the fast sigmoid {b:?}"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
 fn table_covers_every_op() {
-    let covered: BTreeSet<OpKind> = table().iter().map(|c| c.kind).collect();
+    let mut covered: BTreeSet<OpKind> = table().iter().map(|c| c.kind).collect();
+    covered.extend(surrogate_rows().into_iter().map(|(kind, _)| kind));
     let missing: Vec<&OpKind> = OpKind::ALL.iter().filter(|k| !covered.contains(k)).collect();
     assert!(missing.is_empty(), "ops without a gradcheck row: {missing:?}");
 }

@@ -14,6 +14,7 @@ pub mod lenet;
 pub mod lstm;
 pub mod mcculloch_pitts;
 pub mod perceptron;
+pub mod snn;
 pub mod sora;
 pub mod transformer;
 pub mod vqa;

@@ -74,7 +74,7 @@ pub(crate) fn unary_forward(op: UnaryOp, src: &[f32]) -> Vec<f32> {
                 0.0
             }
         }),
-        UnaryOp::Step => map_slice(src, |x| if x > 0.0 { 1.0 } else { 0.0 }),
+        UnaryOp::Step | UnaryOp::Spike(_) => map_slice(src, |x| if x > 0.0 { 1.0 } else { 0.0 }),
         UnaryOp::Pow(2.0) => map_slice(src, |x| x * x),
         UnaryOp::Pow(p) => map_slice(src, |x| x.powf(p)),
         UnaryOp::Clamp(lo, hi) => map_slice(src, |x| x.clamp(lo, hi)),
@@ -115,6 +115,10 @@ pub(crate) fn unary_backward(op: UnaryOp, x: &[f32], y: &[f32], dy: &[f32]) -> V
         UnaryOp::LeakyRelu(slope) => zip_slices(x, dy, |x, g| g * rectifiers::leaky_relu_grad(x, slope)),
         UnaryOp::Silu => fresh(dy.len(), |dx| rectifiers::silu_backward(x, dy, dx)),
         UnaryOp::Softplus => zip_slices(x, dy, |x, g| g * rectifiers::softplus_grad(x)),
+        UnaryOp::Spike(k) => zip_slices(x, dy, |x, g| {
+            let d = 1.0 + k * x.abs();
+            g / (d * d)
+        }),
     }
 }
 
@@ -276,6 +280,17 @@ impl Tensor {
     /// Heaviside step: 1 where x > 0, else 0 (no gradient).
     pub fn step(&self) -> Tensor {
         self.unary(UnaryOp::Step)
+    }
+    /// A spiking neuron's output for membrane potential minus threshold: 1 where x > 0,
+    /// else 0, with the fast-sigmoid surrogate gradient 1/(1 + slope·|x|)² in backward
+    /// (the step's true derivative is zero almost everywhere, so nothing would learn).
+    /// `slope` sets how sharply the surrogate peaks at the threshold (snnTorch uses 25).
+    pub fn spike(&self, slope: f32) -> Tensor {
+        assert!(
+            slope > 0.0 && slope.is_finite(),
+            "spike: surrogate slope must be positive, got {slope}"
+        );
+        self.unary(UnaryOp::Spike(slope))
     }
     /// xᵖ.
     pub fn powf(&self, p: f32) -> Tensor {
