@@ -15,7 +15,7 @@ use descent_data::text::{decode_text, MAX_TEXT_BYTES};
 use descent_data::DataLocator;
 use descent_gallery::common::minilm::load_encoder;
 use descent_models::bert::search::{cache_path, corpus_index, search as top_hits};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Options of `descent search`.
@@ -75,7 +75,7 @@ struct Corpus {
 /// Reads the corpus at `path`: a regular file or a pipe, at most [`MAX_TEXT_BYTES`],
 /// with at least one non-blank line.
 fn read_corpus(path: &Path) -> Result<Corpus> {
-    let shown = shorten(&path.display().to_string());
+    let shown = descent_text::excerpt(&path.display().to_string());
     let meta = std::fs::metadata(path).with_context(|| format!("cannot read the corpus {shown}"))?;
     let kind = meta.file_type();
     let is_file = kind.is_file();
@@ -94,14 +94,10 @@ fn read_corpus(path: &Path) -> Result<Corpus> {
         return Err(too_large());
     }
     let file = open_without_waiting(path).with_context(|| format!("cannot read the corpus {shown}"))?;
-    let mut bytes = Vec::new();
-    // One byte past the cap tells "too large" from "exactly the cap", and stops there.
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read the corpus {shown}"))?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large());
-    }
+    let bytes = descent_data::read_at_most(file, limit, &shown).map_err(|e| match e {
+        descent_data::DataError::TooLarge { .. } => too_large(),
+        other => other.into(),
+    })?;
     let text = decode_text(&bytes, &shown, limit)?;
     if text.lines().all(|line| line.trim().is_empty()) {
         bail!("the corpus {shown} is empty; give a file with one entry per line (a named pipe needs its writer running)");
@@ -134,12 +130,4 @@ fn open_without_waiting(path: &Path) -> std::io::Result<std::fs::File> {
         return Err(std::io::Error::last_os_error());
     }
     Ok(file)
-}
-
-/// `text` cut to 80 characters for a message (a path may be very long).
-fn shorten(text: &str) -> String {
-    match text.char_indices().nth(80) {
-        Some((at, _)) => format!("{}...", &text[..at]),
-        None => text.to_string(),
-    }
 }

@@ -28,10 +28,7 @@ pub fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, DataError> 
         });
     }
     let file = fs::File::open(path).map_err(|e| DataError::io(path, e))?;
-    read_at_most(file, limit, &path.display().to_string()).map_err(|e| match e {
-        DataError::Gzip { source, .. } => DataError::io(path, source),
-        other => other,
-    })
+    read_at_most(file, limit, &path.display().to_string())
 }
 
 /// Reads `reader` to its end, refusing (at once, without reading on) more than `limit`

@@ -4,7 +4,7 @@
 //! configs.
 //!
 //! Each target starts from a committed corpus of valid inputs (`corpus/<target>/`,
-//! written by `cargo test -p descent-fuzz --test parsers -- --ignored write_corpus`)
+//! written by `cargo run --release -p descent-fuzz --example write_corpus`)
 //! and runs a fixed number of mutated cases ([`cases`]): bytes flipped, set to
 //! boundary values, inserted, deleted, truncated, spliced. A parser passes when every
 //! case returns — a value or a one-line error — without panicking. A failure is shrunk
@@ -45,7 +45,7 @@ pub fn corpus_dir(target: &str) -> PathBuf {
 pub fn corpus(target: &str) -> Vec<Vec<u8>> {
     let dir = corpus_dir(target);
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}; write it with the write_corpus test", dir.display()))
+        .unwrap_or_else(|e| panic!("{}: {e}; write it with the write_corpus example", dir.display()))
         .map(|entry| entry.expect("readable corpus folder").path())
         .collect();
     paths.sort();

@@ -143,7 +143,7 @@ impl VqaModel {
             (x1 > x0 && y1 > y0).then_some(Reply::Box([x0 * sx, y0 * sy, x1 * sx, y1 * sy]))
         } else {
             match scored.ids[..] {
-                [id] if self.answers.word_of(id).is_some() => self.answers.word_of(id).map(|w| Reply::Word(w.to_string())),
+                [id] => self.answers.word_of(id).map(|w| Reply::Word(w.to_string())),
                 _ => None,
             }
         };

@@ -75,6 +75,18 @@ pub struct Settings {
     pub resamples: usize,
 }
 
+impl Settings {
+    /// The SNN's training budget (the ANN's differs only in its learning rate).
+    fn snn_budget(&self, seed: u64) -> Budget {
+        Budget {
+            epochs: self.epochs,
+            batch: self.batch,
+            lr: self.lr,
+            seed,
+        }
+    }
+}
+
 impl RunSettings for Settings {
     fn quick() -> Self {
         Settings {
@@ -140,12 +152,7 @@ pub(crate) struct Comparison {
 
 /// Trains both networks on one data set and compares them on its test images.
 fn compare(run: &Run, images: &data::Images, coding: Coding, s: &Settings, steps: usize) -> Comparison {
-    let budget = Budget {
-        epochs: s.epochs,
-        batch: s.batch,
-        lr: s.lr,
-        seed: run.seed(),
-    };
+    let budget = s.snn_budget(run.seed());
     let train = (&images.train_x[..], &images.train_y[..]);
     let mut rng = Rng::new(run.seed());
     let snn = Snn::new(s.hidden, s.lif, &mut rng);
@@ -212,12 +219,7 @@ pub fn run_with(run: &mut Run, coding: Coding, settings: Settings) -> Result<(),
 
 /// Trains an SNN at `steps` with the main budget and measures its accuracy and energy.
 fn sweep_point(run: &Run, images: &data::Images, coding: Coding, s: &Settings, steps: usize) -> SweepPoint {
-    let budget = Budget {
-        epochs: s.epochs,
-        batch: s.batch,
-        lr: s.lr,
-        seed: run.seed(),
-    };
+    let budget = s.snn_budget(run.seed());
     let snn = Snn::new(s.hidden, s.lif, &mut Rng::new(run.seed()));
     train_snn(run, &snn, steps, coding, budget, (&images.train_x, &images.train_y));
     let eval = eval_snn(&snn, steps, coding, &images.test_x, &images.test_y, run.seed() ^ 0x7E57);
